@@ -1,0 +1,112 @@
+package dev.heed.attention;
+
+import dev.heed.internal.Parallel;
+import dev.heed.internal.attention.AttentionKernels;
+import dev.heed.internal.attention.AttentionProblem;
+import dev.heed.tensor.Tensor;
+
+/**
+ * Memory-efficient attention: the same result as {@link ScaledDotProductAttention} without ever
+ * holding the {@code L × S} scores.
+ *
+ * <p>Queries are split into tiles of {@code queryChunk} rows and keys into tiles of
+ * {@code keyChunk}; for each query tile the key tiles are visited in order with the online
+ * softmax (a running maximum {@code m}, running sum {@code l} and an accumulator rescaled by
+ * {@code exp(m_old − m_new)} whenever the maximum grows). Extra memory is
+ * O(queryChunk · (keyChunk + dv)) per thread. Key tiles wholly blocked by a causal or
+ * key-padding mask are skipped, so causal attention costs about half.
+ *
+ * <p>Shapes and semantics are those of {@link Attention}. The result equals
+ * {@code ScaledDotProductAttention}'s to about 1e-12 for every chunk size, mask and shape. Its
+ * {@link AttentionResult#weights() weights} are not kept: they are recomputed on first request
+ * from the inputs and the log-sum-exp, which costs O(L·S) memory at that point only. The inputs
+ * must not be modified before then.
+ *
+ * <p>Work is split over (batch element, query tile) on the common fork/join pool; results are
+ * bitwise the same whatever the thread count. Immutable and thread-safe.
+ */
+public final class ChunkedAttention implements Attention {
+    /** Default query tile: rows of output accumulated together. */
+    public static final int DEFAULT_QUERY_CHUNK = 64;
+    /** Default key tile: scores held per query row at a time. */
+    public static final int DEFAULT_KEY_CHUNK = 256;
+
+    private final int queryChunk;
+    private final int keyChunk;
+    private final double scale;
+
+    /** Chunked attention with the default tile sizes and scale {@code 1/sqrt(d)}. */
+    public ChunkedAttention() {
+        this(DEFAULT_QUERY_CHUNK, DEFAULT_KEY_CHUNK);
+    }
+
+    /**
+     * Chunked attention with the given tile sizes and scale {@code 1/sqrt(d)}.
+     *
+     * @throws IllegalArgumentException unless both chunks are positive
+     */
+    public ChunkedAttention(int queryChunk, int keyChunk) {
+        this(queryChunk, keyChunk, Double.NaN);
+    }
+
+    private ChunkedAttention(int queryChunk, int keyChunk, double scale) {
+        if (queryChunk <= 0 || keyChunk <= 0) {
+            throw new IllegalArgumentException("chunk sizes must be positive, got queryChunk=" + queryChunk
+                    + ", keyChunk=" + keyChunk);
+        }
+        this.queryChunk = queryChunk;
+        this.keyChunk = keyChunk;
+        this.scale = scale;
+    }
+
+    /**
+     * The same attention with the scores multiplied by {@code scale} instead of {@code 1/sqrt(d)}.
+     *
+     * @throws IllegalArgumentException if {@code scale} is not finite
+     */
+    public ChunkedAttention withScale(double scale) {
+        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale));
+    }
+
+    /** Rows per query tile. */
+    public int queryChunk() {
+        return queryChunk;
+    }
+
+    /** Keys per key tile. */
+    public int keyChunk() {
+        return keyChunk;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the ranks are below 2, {@code d} or {@code S} differ, or
+     *                                  the batch axes or the mask do not broadcast
+     */
+    @Override
+    public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionProblem p = in.problem;
+        double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
+        double[] lse = new double[p.batches * p.queries];
+        int tiles = (p.queries + queryChunk - 1) / queryChunk;
+        Parallel.forEach(p.batches * tiles, p.flops(), t -> {
+            int b = t / tiles;
+            int i0 = (t % tiles) * queryChunk;
+            AttentionKernels.online(p, b, i0, Math.min(p.queries, i0 + queryChunk), keyChunk, out, lse);
+        });
+        int[] weightsShape = in.weightsShape();
+        return AttentionResult.withLazyWeights(Tensor.of(out, in.outputShape()), () -> {
+            double[] w = new double[AttentionInputs.checkedSize(weightsShape, "the weights")];
+            Parallel.forEach(p.batches, p.flops() / 2, b -> AttentionKernels.weightsFromLogSumExp(p, b, lse, w));
+            return Tensor.of(w, weightsShape);
+        }, Tensor.of(lse, in.logSumExpShape()));
+    }
+
+    @Override
+    public String toString() {
+        return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
+                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + "}";
+    }
+}

@@ -1,0 +1,397 @@
+package dev.heed.attention;
+
+import dev.heed.internal.attention.MaskPlan;
+import dev.heed.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Which keys each query may attend to, and any bias added to the scores.
+ *
+ * <p>A mask is applied to the scaled scores {@code [..., L, S]} (L queries, S keys) before the
+ * softmax. The polarity of each kind is in its name, because conventions differ between
+ * libraries:
+ * <ul>
+ *   <li>{@link #none()} — every query sees every key.</li>
+ *   <li>{@link #causal()} — query {@code i} sees key {@code j} iff {@code j <= i + (S - L)}:
+ *       aligned to the bottom-right corner, which is what decoding with a key/value cache needs
+ *       (FlashAttention ≥ 2.1). For {@code L == S} it is the usual lower triangle, PyTorch's
+ *       {@code is_causal}.</li>
+ *   <li>{@link #allow(Tensor)} — nonzero = may attend (PyTorch SDPA's boolean mask).</li>
+ *   <li>{@link #block(Tensor)} — nonzero = must not attend (PyTorch MultiheadAttention's
+ *       boolean mask; the tutorial's {@code mask * -1e9}, done exactly).</li>
+ *   <li>{@link #bias(Tensor)} — added to the scores; {@code -inf} blocks.</li>
+ *   <li>{@link #keyPadding(int...)} — element {@code b} of the leading axis sees keys
+ *       {@code j < lengths[b]} only.</li>
+ * </ul>
+ * Tensor masks broadcast against the scores {@code [..., L, S]} by NumPy's rules, so an
+ * {@code [L, S]} mask serves every batch element and head and a {@code [B, 1, 1, S]} mask is a
+ * per-sequence key mask. {@link #and(Mask)} combines masks: a key is allowed where both allow,
+ * and biases add.
+ *
+ * <p>A query row that may attend to nothing gets weights 0, output 0 and log-sum-exp
+ * {@code -inf} — never NaN. NaN in a bias propagates to its row; NaN in an allow or block
+ * tensor counts as nonzero.
+ *
+ * <p>Masks are immutable: tensor masks keep a private copy of their tensor, so later writes to
+ * the caller's tensor do not change them. They are safe to share between threads.
+ */
+public abstract class Mask {
+    Mask() {}
+
+    /** No masking. */
+    public static Mask none() {
+        return None.INSTANCE;
+    }
+
+    /** Causal, aligned bottom-right: query {@code i} sees key {@code j} iff {@code j <= i + (S - L)}. */
+    public static Mask causal() {
+        return Causal.INSTANCE;
+    }
+
+    /**
+     * Queries may attend where {@code allowed} is nonzero.
+     *
+     * @param allowed broadcastable to the scores {@code [..., L, S]}; copied, not modified
+     */
+    public static Mask allow(Tensor allowed) {
+        return new TensorMask(TensorMask.Kind.ALLOW, allowed);
+    }
+
+    /**
+     * Queries may not attend where {@code blocked} is nonzero.
+     *
+     * @param blocked broadcastable to the scores {@code [..., L, S]}; copied, not modified
+     */
+    public static Mask block(Tensor blocked) {
+        return new TensorMask(TensorMask.Kind.BLOCK, blocked);
+    }
+
+    /**
+     * Adds {@code bias} to the scaled scores; {@code -inf} blocks a key (exactly, unlike a large
+     * negative number), NaN makes its row NaN.
+     *
+     * @param bias broadcastable to the scores {@code [..., L, S]}; copied, not modified
+     */
+    public static Mask bias(Tensor bias) {
+        return new TensorMask(TensorMask.Kind.BIAS, bias);
+    }
+
+    /**
+     * Per-sequence key lengths: element {@code b} of the scores' leading axis may attend to keys
+     * {@code j < lengths[b]} only. {@code lengths} must have one entry per element of that axis,
+     * or a single entry that applies to all. A length of 0 leaves that sequence nothing to
+     * attend to (output 0).
+     *
+     * @param lengths copied; each in {@code [0, S]} (checked when the mask is applied)
+     * @throws IllegalArgumentException if {@code lengths} is empty or has a negative entry
+     */
+    public static Mask keyPadding(int... lengths) {
+        return new KeyPadding(lengths);
+    }
+
+    /**
+     * A mask that allows a key only where both this and {@code other} allow it; biases of the
+     * two add.
+     */
+    public Mask and(Mask other) {
+        if (other == null) {
+            throw new IllegalArgumentException("other mask is null");
+        }
+        if (this instanceof None) {
+            return other;
+        }
+        if (other instanceof None) {
+            return this;
+        }
+        List<Mask> parts = new ArrayList<>();
+        for (Mask m : new Mask[] {this, other}) {
+            if (m instanceof And) {
+                parts.addAll(((And) m).parts);
+            } else {
+                parts.add(m);
+            }
+        }
+        return new And(parts);
+    }
+
+    /** Whether this mask blocks nothing and adds nothing. */
+    public boolean isNone() {
+        return this instanceof None;
+    }
+
+    /**
+     * Binds the mask to scores of shape {@code [batch..., L, S]}.
+     *
+     * @throws IllegalArgumentException if the mask does not fit that shape
+     */
+    abstract MaskPlan bind(int[] scoresShape);
+
+    // ----------------------------------------------------------------------------- kinds
+
+    private static final class None extends Mask {
+        static final None INSTANCE = new None();
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            return MaskPlan.none(scoresShape[scoresShape.length - 1]);
+        }
+
+        @Override
+        public String toString() {
+            return "Mask.none()";
+        }
+    }
+
+    private static final class Causal extends Mask {
+        static final Causal INSTANCE = new Causal();
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            int queries = scoresShape[scoresShape.length - 2];
+            int keys = scoresShape[scoresShape.length - 1];
+            int shift = keys - queries;
+            return new MaskPlan(keys) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    return Math.max(0, Math.min(keys, row + shift + 1));
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return false;
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Mask.causal()";
+        }
+    }
+
+    private static final class KeyPadding extends Mask {
+        private final int[] lengths;
+
+        KeyPadding(int[] lengths) {
+            if (lengths == null || lengths.length == 0) {
+                throw new IllegalArgumentException("keyPadding needs at least one length");
+            }
+            for (int n : lengths) {
+                if (n < 0) {
+                    throw new IllegalArgumentException("keyPadding lengths must be >= 0, got "
+                            + Arrays.toString(lengths));
+                }
+            }
+            this.lengths = lengths.clone();
+        }
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            int rank = scoresShape.length;
+            int keys = scoresShape[rank - 1];
+            int lead = rank > 2 ? scoresShape[0] : 1;
+            if (lengths.length != lead && lengths.length != 1) {
+                throw new IllegalArgumentException("keyPadding has " + lengths.length + " lengths "
+                        + Arrays.toString(lengths) + " but the leading axis of the scores "
+                        + Arrays.toString(scoresShape) + " has " + lead + " elements");
+            }
+            for (int n : lengths) {
+                if (n > keys) {
+                    throw new IllegalArgumentException("keyPadding length " + n + " exceeds the " + keys
+                            + " keys of the scores " + Arrays.toString(scoresShape));
+                }
+            }
+            // Batch elements are numbered row-major, so the leading index is batch / (rest).
+            int rest = 1;
+            for (int k = 1; k < rank - 2; k++) {
+                rest *= scoresShape[k];
+            }
+            int perLead = rest;
+            int[] ls = lengths;
+            return new MaskPlan(keys) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    return ls.length == 1 ? ls[0] : ls[batch / perLead];
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return false;
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Mask.keyPadding(" + Arrays.toString(lengths) + ")";
+        }
+    }
+
+    private static final class TensorMask extends Mask {
+        enum Kind { ALLOW, BLOCK, BIAS }
+
+        private final Kind kind;
+        private final Tensor values;
+
+        TensorMask(Kind kind, Tensor values) {
+            if (values == null) {
+                throw new IllegalArgumentException(kind.name().toLowerCase() + " mask tensor is null");
+            }
+            if (values.rank() == 0) {
+                throw new IllegalArgumentException(kind.name().toLowerCase()
+                        + " mask must have at least one axis (S), got a 0-d tensor");
+            }
+            this.kind = kind;
+            this.values = values.copy();
+        }
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            Tensor t;
+            try {
+                t = values.broadcastTo(scoresShape);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(kind.name().toLowerCase() + " mask of shape "
+                        + Arrays.toString(values.shape()) + " does not broadcast against the scores [..., L, S] = "
+                        + Arrays.toString(scoresShape), e);
+            }
+            int rank = scoresShape.length;
+            int keys = scoresShape[rank - 1];
+            int[] st = t.strides();
+            int rowStride = st[rank - 2];
+            int colStride = st[rank - 1];
+            int[] batchOffset = batchOffsets(scoresShape, st, t.offset());
+            double[] data = t.data();
+            Kind k = kind;
+            return new MaskPlan(keys) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    return keys;
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return true;
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+                    int p = batchOffset[batch] + row * rowStride + j0 * colStride;
+                    int n = j1 - j0;
+                    switch (k) {
+                        case ALLOW:
+                            for (int j = 0; j < n; j++, p += colStride) {
+                                if (data[p] == 0) {
+                                    scores[offset + j] = Double.NEGATIVE_INFINITY;
+                                }
+                            }
+                            break;
+                        case BLOCK:
+                            for (int j = 0; j < n; j++, p += colStride) {
+                                if (data[p] != 0) {
+                                    scores[offset + j] = Double.NEGATIVE_INFINITY;
+                                }
+                            }
+                            break;
+                        default:
+                            for (int j = 0; j < n; j++, p += colStride) {
+                                scores[offset + j] += data[p];
+                            }
+                    }
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Mask." + kind.name().toLowerCase() + "(" + Arrays.toString(values.shape()) + ")";
+        }
+    }
+
+    private static final class And extends Mask {
+        private final List<Mask> parts;
+
+        And(List<Mask> parts) {
+            this.parts = List.copyOf(parts);
+        }
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            MaskPlan[] plans = new MaskPlan[parts.size()];
+            boolean elementwise = false;
+            for (int i = 0; i < plans.length; i++) {
+                plans[i] = parts.get(i).bind(scoresShape);
+                elementwise |= plans[i].isElementwise();
+            }
+            boolean anyElementwise = elementwise;
+            return new MaskPlan(scoresShape[scoresShape.length - 1]) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    int end = keys;
+                    for (MaskPlan p : plans) {
+                        end = Math.min(end, p.keyEnd(batch, row));
+                    }
+                    return end;
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return anyElementwise;
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+                    for (MaskPlan p : plans) {
+                        if (p.isElementwise()) {
+                            p.apply(batch, row, j0, j1, scores, offset);
+                        }
+                    }
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder();
+            for (Mask m : parts) {
+                sb.append(sb.length() == 0 ? "" : ".and(").append(m);
+            }
+            return sb.append(")".repeat(parts.size() - 1)).toString();
+        }
+    }
+
+    /** Offset of each batch element (row-major over the batch axes) in a tensor with strides {@code st}. */
+    static int[] batchOffsets(int[] shape, int[] st, int base) {
+        int batchRank = shape.length - 2;
+        int count = 1;
+        for (int k = 0; k < batchRank; k++) {
+            count *= shape[k];
+        }
+        int[] out = new int[count];
+        int[] idx = new int[batchRank];
+        int off = base;
+        for (int b = 0; b < count; b++) {
+            out[b] = off;
+            for (int k = batchRank - 1; k >= 0; k--) {
+                if (++idx[k] < shape[k]) {
+                    off += st[k];
+                    break;
+                }
+                idx[k] = 0;
+                off -= st[k] * (shape[k] - 1);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.heed.attention;
+
+import dev.heed.internal.Parallel;
+import dev.heed.internal.attention.AttentionKernels;
+import dev.heed.internal.attention.AttentionProblem;
+import dev.heed.tensor.Tensor;
+
+/**
+ * Scaled dot-product attention with the scores materialised:
+ * {@code softmax(q kᵀ · scale + mask) v}, scale {@code 1/sqrt(d)} unless set.
+ *
+ * <p>Shapes: query {@code [..., L, d]}, key {@code [..., S, d]}, value {@code [..., S, dv]},
+ * with any number of leading batch axes that broadcast against each other (rank 2, 3, 4 …).
+ * Output {@code [..., L, dv]}, weights {@code [..., L, S]}, logSumExp {@code [..., L]} — all new
+ * tensors. The mask is added after scaling and broadcasts against {@code [..., L, S]}.
+ *
+ * <p>Memory is O(L·S) per call, since the weights are kept; for long sequences use
+ * {@link ChunkedAttention}, which gives the same numbers in O(L + S). The softmax is stable
+ * (row maximum subtracted), so logits of ±1e6 give exact weights, and a query that may attend to
+ * nothing gets output 0, weights 0 and logSumExp {@code -inf}, never NaN. Batch elements run in
+ * parallel on the common fork/join pool; results are bitwise the same whatever the thread count.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ScaledDotProductAttention implements Attention {
+    private final double scale;
+
+    /** Attention with the default scale {@code 1/sqrt(d)}. */
+    public ScaledDotProductAttention() {
+        this(Double.NaN);
+    }
+
+    private ScaledDotProductAttention(double scale) {
+        this.scale = scale;
+    }
+
+    /**
+     * The same attention with the scores multiplied by {@code scale} instead of {@code 1/sqrt(d)}.
+     *
+     * @throws IllegalArgumentException if {@code scale} is not finite
+     */
+    public ScaledDotProductAttention withScale(double scale) {
+        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the ranks are below 2, {@code d} or {@code S} differ, the
+     *                                  batch axes or the mask do not broadcast, or the weights would
+     *                                  exceed 2³¹−1 elements
+     */
+    @Override
+    public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionProblem p = in.problem;
+        double[] weights = new double[AttentionInputs.checkedSize(in.weightsShape(), "the weights")];
+        double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
+        double[] lse = new double[p.batches * p.queries];
+        Parallel.forEach(p.batches, p.flops(), b -> AttentionKernels.materialised(p, b, weights, out, lse));
+        return new AttentionResult(Tensor.of(out, in.outputShape()), Tensor.of(weights, in.weightsShape()),
+                Tensor.of(lse, in.logSumExpShape()));
+    }
+
+    @Override
+    public String toString() {
+        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + "}";
+    }
+}

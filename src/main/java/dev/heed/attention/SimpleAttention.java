@@ -1,0 +1,37 @@
+package dev.heed.attention;
+
+import dev.heed.tensor.Tensor;
+
+/**
+ * The plainest attention: unscaled dot-product scores, a softmax, a weighted sum of values —
+ * the first example of the attention tutorial, done stably.
+ *
+ * <p>Shapes: a single query {@code [d]} with key {@code [S, d]} and value {@code [S, dv]} gives
+ * output {@code [dv]}, weights {@code [S]} and logSumExp {@code []} (0-d); many queries
+ * {@code [..., L, d]} behave as {@link ScaledDotProductAttention} with scale 1. Masks apply as
+ * everywhere else (for a single query, as to scores {@code [1, S]}).
+ *
+ * <p>Without the {@code 1/sqrt(d)} scale, scores grow with {@code d} and the softmax saturates
+ * for large vectors; that is why transformers scale. Immutable and thread-safe.
+ */
+public final class SimpleAttention implements Attention {
+    private static final ScaledDotProductAttention UNSCALED = new ScaledDotProductAttention().withScale(1.0);
+
+    /** Unscaled dot-product attention. */
+    public SimpleAttention() {
+    }
+
+    @Override
+    public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
+        if (query != null && query.rank() == 1) {
+            AttentionResult r = UNSCALED.apply(query.unsqueeze(0), key, value, mask);
+            return new AttentionResult(r.output().squeeze(-2), r.weights().squeeze(-2), r.logSumExp().squeeze(-1));
+        }
+        return UNSCALED.apply(query, key, value, mask);
+    }
+
+    @Override
+    public String toString() {
+        return "SimpleAttention{}";
+    }
+}

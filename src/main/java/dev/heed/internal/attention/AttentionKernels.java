@@ -1,0 +1,191 @@
+package dev.heed.internal.attention;
+
+import dev.heed.internal.Gemm;
+
+import java.util.Arrays;
+
+/**
+ * Scalar attention kernels on an {@link AttentionProblem}. Not API: arguments are assumed
+ * valid. Each method handles one batch element (or one query tile of it) and writes only its
+ * own slice of the outputs, so callers may run batch elements and tiles in parallel and get
+ * bitwise the same result whatever the order.
+ *
+ * <p>Keys at or past {@link MaskPlan#keyEnd} are never scored and never touch the output: a
+ * blocked key contributes exactly nothing, even when its value holds an infinity.
+ */
+public final class AttentionKernels {
+    private AttentionKernels() {}
+
+    /**
+     * Materialises the weights of batch element {@code b}, then multiplies them into the values.
+     *
+     * @param weights modified: {@code [L, S]} at {@code b·L·S}
+     * @param out     modified: {@code [L, dv]} at {@code b·L·dv}
+     * @param lse     modified: {@code [L]} at {@code b·L}
+     */
+    public static void materialised(AttentionProblem p, int b, double[] weights, double[] out, double[] lse) {
+        int L = p.queries;
+        int S = p.keys;
+        int d = p.depth;
+        int dv = p.valueDepth;
+        int wBase = b * L * S;
+        int oBase = b * L * dv;
+        for (int i = 0; i < L; i++) {
+            int w = wBase + i * S;
+            int end = p.mask.keyEnd(b, i);
+            int qi = p.qOffset[b] + i * d;
+            for (int j = 0; j < end; j++) {
+                weights[w + j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+            }
+            Arrays.fill(weights, w + end, w + S, 0.0);
+            if (p.mask.isElementwise()) {
+                p.mask.apply(b, i, 0, end, weights, w);
+            }
+            lse[b * L + i] = softmaxInPlace(weights, w, end);
+            int o = oBase + i * dv;
+            Arrays.fill(out, o, o + dv, 0.0);
+            if (lse[b * L + i] == Double.NEGATIVE_INFINITY) {
+                continue; // nothing to attend to: the row stays exactly zero
+            }
+            for (int j = 0; j < end; j++) {
+                Gemm.axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
+            }
+        }
+    }
+
+    /**
+     * Stable softmax of {@code x[off, off+n)} in place; returns {@code log Σ exp}. A row that is
+     * all {@code -inf} (or empty) becomes zeros and returns {@code -inf}; NaN propagates.
+     */
+    static double softmaxInPlace(double[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            m = Math.max(m, x[off + j]);
+        }
+        if (m == Double.NEGATIVE_INFINITY) {
+            Arrays.fill(x, off, off + n, 0.0);
+            return Double.NEGATIVE_INFINITY;
+        }
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            double e = Math.exp(x[off + j] - m);
+            x[off + j] = e;
+            s += e;
+        }
+        double inv = 1.0 / s;
+        for (int j = 0; j < n; j++) {
+            x[off + j] *= inv;
+        }
+        return m + Math.log(s);
+    }
+
+    /**
+     * Online-softmax attention for queries {@code [i0, i1)} of batch element {@code b}, visiting
+     * keys in tiles of {@code keyChunk} and never holding more than one tile of scores. Key tiles
+     * wholly past every row's {@link MaskPlan#keyEnd} are skipped.
+     *
+     * @param out modified: rows {@code [i0, i1)} of {@code [L, dv]} at {@code b·L·dv}
+     * @param lse modified: entries {@code [i0, i1)} at {@code b·L}
+     */
+    public static void online(AttentionProblem p, int b, int i0, int i1, int keyChunk, double[] out, double[] lse) {
+        int L = p.queries;
+        int d = p.depth;
+        int dv = p.valueDepth;
+        int rows = i1 - i0;
+        double[] m = new double[rows];
+        double[] l = new double[rows];
+        double[] acc = new double[rows * dv];
+        double[] s = new double[keyChunk];
+        Arrays.fill(m, Double.NEGATIVE_INFINITY);
+        int tileEnd = p.mask.keyEnd(b, i0, i1);
+        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+            int j1 = Math.min(j0 + keyChunk, tileEnd);
+            for (int r = 0; r < rows; r++) {
+                int i = i0 + r;
+                int end = Math.min(j1, p.mask.keyEnd(b, i));
+                int n = end - j0;
+                if (n <= 0) {
+                    continue;
+                }
+                int qi = p.qOffset[b] + i * d;
+                for (int j = 0; j < n; j++) {
+                    s[j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d);
+                }
+                if (p.mask.isElementwise()) {
+                    p.mask.apply(b, i, j0, end, s, 0);
+                }
+                double tileMax = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    tileMax = Math.max(tileMax, s[j]);
+                }
+                if (tileMax == Double.NEGATIVE_INFINITY) {
+                    continue; // every key of this tile is blocked for this row
+                }
+                double mNew = Math.max(m[r], tileMax);
+                // exp(-inf) = 0 wipes the empty initial state; NaN in mNew propagates to the row.
+                double alpha = Math.exp(m[r] - mNew);
+                double sum = 0;
+                int a = r * dv;
+                if (alpha != 1.0) {
+                    for (int c = 0; c < dv; c++) {
+                        acc[a + c] *= alpha;
+                    }
+                }
+                for (int j = 0; j < n; j++) {
+                    double e = Math.exp(s[j] - mNew);
+                    sum += e;
+                    Gemm.axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
+                }
+                l[r] = l[r] * alpha + sum;
+                m[r] = mNew;
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            int i = i0 + r;
+            int o = (b * L + i) * dv;
+            if (m[r] == Double.NEGATIVE_INFINITY) {
+                Arrays.fill(out, o, o + dv, 0.0);
+                lse[b * L + i] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            double inv = 1.0 / l[r];
+            for (int c = 0; c < dv; c++) {
+                out[o + c] = acc[r * dv + c] * inv;
+            }
+            lse[b * L + i] = m[r] + Math.log(l[r]);
+        }
+    }
+
+    /**
+     * Recomputes the weights of batch element {@code b} from its log-sum-exp:
+     * {@code w = exp(scale · q·k + mask − lse)}, zero for blocked keys and for rows whose lse is
+     * {@code -inf}.
+     *
+     * @param weights modified: {@code [L, S]} at {@code b·L·S}
+     */
+    public static void weightsFromLogSumExp(AttentionProblem p, int b, double[] lse, double[] weights) {
+        int L = p.queries;
+        int S = p.keys;
+        int d = p.depth;
+        for (int i = 0; i < L; i++) {
+            int w = (b * L + i) * S;
+            double z = lse[b * L + i];
+            if (z == Double.NEGATIVE_INFINITY) {
+                Arrays.fill(weights, w, w + S, 0.0);
+                continue;
+            }
+            int end = p.mask.keyEnd(b, i);
+            int qi = p.qOffset[b] + i * d;
+            for (int j = 0; j < end; j++) {
+                weights[w + j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+            }
+            Arrays.fill(weights, w + end, w + S, 0.0);
+            if (p.mask.isElementwise()) {
+                p.mask.apply(b, i, 0, end, weights, w);
+            }
+            for (int j = 0; j < end; j++) {
+                weights[w + j] = Math.exp(weights[w + j] - z);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.heed.internal.attention;
+
+/**
+ * A mask bound to one scores shape {@code [batch..., L, S]}, in the form kernels consume.
+ *
+ * <p>Not API. It has two parts. The <em>structural</em> part, {@link #keyEnd}, says that in
+ * row {@code i} of batch element {@code b} every key {@code j >= keyEnd(b, i)} is blocked;
+ * kernels use it to skip whole tiles and never compute those scores. The <em>elementwise</em>
+ * part, {@link #apply}, adds biases and writes {@code -inf} into already-computed scores below
+ * that bound. Batch elements are numbered in row-major order over the batch axes.
+ *
+ * <p>Plans are immutable and safe to share between threads.
+ */
+public abstract class MaskPlan {
+    /** Number of keys {@code S}; {@link #keyEnd} never exceeds it. */
+    protected final int keys;
+
+    protected MaskPlan(int keys) {
+        this.keys = keys;
+    }
+
+    /** A plan that blocks nothing. */
+    public static MaskPlan none(int keys) {
+        return new MaskPlan(keys) {
+            @Override
+            public int keyEnd(int batch, int row) {
+                return keys;
+            }
+
+            @Override
+            public boolean isElementwise() {
+                return false;
+            }
+
+            @Override
+            public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+            }
+        };
+    }
+
+    /** Keys at or past this index are blocked for {@code row} of {@code batch}; in {@code [0, S]}. */
+    public abstract int keyEnd(int batch, int row);
+
+    /** Whether {@link #apply} can change a score; kernels skip calling it when not. */
+    public abstract boolean isElementwise();
+
+    /**
+     * Applies the elementwise part to the scores of keys {@code [j0, j1)} of one row, held in
+     * {@code scores[offset + (j - j0)]}: adds biases, writes {@code -inf} where blocked.
+     *
+     * @param scores modified
+     */
+    public abstract void apply(int batch, int row, int j0, int j1, double[] scores, int offset);
+
+    /** The largest {@link #keyEnd} over rows {@code [r0, r1)}: keys past it are blocked for the whole tile. */
+    public int keyEnd(int batch, int r0, int r1) {
+        int end = 0;
+        for (int r = r0; r < r1 && end < keys; r++) {
+            end = Math.max(end, keyEnd(batch, r));
+        }
+        return end;
+    }
+}
