@@ -1,0 +1,454 @@
+package dev.heed.attention;
+
+import dev.heed.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Multi-head attention with the semantics of PyTorch's {@code nn.MultiheadAttention}
+ * ({@code batch_first=True}, {@code average_attn_weights=False}).
+ *
+ * <p>For query {@code [B, L, E]}, key {@code [B, S, keyDim]} and value {@code [B, S, valueDim]}:
+ * <pre>
+ *   q = query·Wqᵀ + bq,  k = key·Wkᵀ + bk,  v = value·Wvᵀ + bv        (each [B, ·, E])
+ *   split into H heads of size E/H                                    ([B, H, ·, E/H])
+ *   o_h = attention(q_h, k_h, v_h, mask)   with scale 1/sqrt(E/H)     ([B, H, L, E/H])
+ *   output = merge(o)·Woᵀ + bo                                         ([B, L, E])
+ * </pre>
+ * The heads are merged <em>before</em> the output projection (the tutorial forgets to merge
+ * them). Weights are in PyTorch's layout {@code [out, in]}: {@code y = x·Wᵀ + b}, so a
+ * {@code state_dict}'s {@code in_proj_weight} rows {@code [0, E)}, {@code [E, 2E)},
+ * {@code [2E, 3E)} are Wq, Wk, Wv and {@code out_proj.weight} is Wo.
+ *
+ * <p>The result's weights are per head, {@code [B, H, L, S]}, and its logSumExp is
+ * {@code [B, H, L]}. An unbatched query {@code [L, E]} (with key and value {@code [S, ·]})
+ * gives output {@code [L, E]}, weights {@code [H, L, S]} and logSumExp {@code [H, L]}, as in
+ * PyTorch. The mask broadcasts against the per-head scores {@code [B, H, L, S]}
+ * ({@code [1, H, L, S]} when unbatched), so an {@code [L, S]} mask applies to every head,
+ * {@code Mask.keyPadding(lengths)} takes one length per batch element, and a PyTorch
+ * {@code key_padding_mask} {@code [B, S]} is {@code Mask.block(kpm.reshape(B, 1, 1, S))}.
+ * A query row that may attend to nothing gets attention output 0 and therefore the output
+ * bias {@code bo} — never NaN, unlike PyTorch.
+ *
+ * <p>Without given weights, the projections are initialised like PyTorch's from a seeded
+ * {@link Random}: Wq, Wk, Wv Xavier-uniform (with the fan of the packed {@code [3E, E]} matrix
+ * when key and value dims equal E), Wo uniform in {@code ±1/sqrt(E)}, biases zero.
+ *
+ * <p>Self-attention reads {@code mha.forward(x)} or {@code mha.forward(x, Mask.causal())}.
+ * The attention kernel is pluggable ({@link Builder#kernel}); the default materialises the
+ * scores ({@link ScaledDotProductAttention}); {@link ChunkedAttention} gives the same numbers
+ * in O(L) memory.
+ *
+ * <p>Instances are immutable (weights are copied in and out) and safe to share between
+ * threads.
+ */
+public final class MultiHeadAttention {
+    /** The seed used when neither weights nor a seed are given. */
+    public static final long DEFAULT_SEED = 0L;
+
+    private final int embedDim;
+    private final int numHeads;
+    private final int headDim;
+    private final int keyDim;
+    private final int valueDim;
+    private final boolean bias;
+    private final Tensor wq;
+    private final Tensor wk;
+    private final Tensor wv;
+    private final Tensor wo;
+    private final Tensor bq;
+    private final Tensor bk;
+    private final Tensor bv;
+    private final Tensor bo;
+    private final Attention kernel;
+
+    private MultiHeadAttention(Builder b) {
+        this.embedDim = b.embedDim;
+        this.numHeads = b.numHeads;
+        this.headDim = b.embedDim / b.numHeads;
+        this.keyDim = b.keyDim;
+        this.valueDim = b.valueDim;
+        this.bias = b.bias;
+        this.kernel = b.kernel;
+        int e = embedDim;
+        if (b.wq != null) {
+            wq = checked(b.wq, "Wq", e, e);
+            wk = checked(b.wk, "Wk", e, keyDim);
+            wv = checked(b.wv, "Wv", e, valueDim);
+            wo = checked(b.wo, "Wo", e, e);
+        } else {
+            Random random = new Random(b.seed);
+            boolean packed = keyDim == e && valueDim == e;
+            // PyTorch draws the packed [3E, E] in_proj_weight at once, so its fan_out is 3E.
+            wq = uniform(random, e, e, xavierBound(e, packed ? 3 * e : e));
+            wk = uniform(random, e, keyDim, xavierBound(keyDim, packed ? 3 * e : e));
+            wv = uniform(random, e, valueDim, xavierBound(valueDim, packed ? 3 * e : e));
+            wo = uniform(random, e, e, 1.0 / Math.sqrt(e));
+        }
+        if (b.bq != null) {
+            if (!bias) {
+                throw new IllegalArgumentException("biases were given but bias(false) was set");
+            }
+            bq = checked(b.bq, "bq", e);
+            bk = checked(b.bk, "bk", e);
+            bv = checked(b.bv, "bv", e);
+            bo = checked(b.bo, "bo", e);
+        } else if (bias) {
+            bq = Tensor.zeros(e);
+            bk = Tensor.zeros(e);
+            bv = Tensor.zeros(e);
+            bo = Tensor.zeros(e);
+        } else {
+            bq = bk = bv = bo = null;
+        }
+    }
+
+    /**
+     * Starts building multi-head attention over embeddings of size {@code embedDim} split into
+     * {@code numHeads} heads.
+     *
+     * @throws IllegalArgumentException unless both are positive and {@code numHeads} divides
+     *                                  {@code embedDim}
+     */
+    public static Builder builder(int embedDim, int numHeads) {
+        return new Builder(embedDim, numHeads);
+    }
+
+    /**
+     * Self-attention: {@code forward(x, x, x, mask)}.
+     *
+     * @param x {@code [B, L, E]} or {@code [L, E]}; not modified
+     */
+    public AttentionResult forward(Tensor x, Mask mask) {
+        return forward(x, x, x, mask);
+    }
+
+    /** Self-attention without a mask: {@code forward(x, x, x, Mask.none())}. */
+    public AttentionResult forward(Tensor x) {
+        return forward(x, x, x, Mask.none());
+    }
+
+    /** {@link #forward(Tensor, Tensor, Tensor, Mask)} without a mask. */
+    public AttentionResult forward(Tensor query, Tensor key, Tensor value) {
+        return forward(query, key, value, Mask.none());
+    }
+
+    /**
+     * Attends {@code query} to {@code key}/{@code value}.
+     *
+     * @param query {@code [B, L, E]}, or {@code [L, E]} unbatched; not modified
+     * @param key   {@code [B, S, keyDim]} or {@code [S, keyDim]}; not modified
+     * @param value {@code [B, S, valueDim]} or {@code [S, valueDim]}; not modified
+     * @param mask  broadcast against the per-head scores {@code [B, H, L, S]}
+     * @return output {@code [B, L, E]}, weights {@code [B, H, L, S]}, logSumExp
+     *         {@code [B, H, L]} (without the {@code B} axis when unbatched); new tensors
+     * @throws IllegalArgumentException if the ranks, feature sizes, batch sizes or key counts do
+     *                                  not fit, naming the shapes
+     */
+    public AttentionResult forward(Tensor query, Tensor key, Tensor value, Mask mask) {
+        if (query == null || key == null || value == null) {
+            throw new IllegalArgumentException("query, key and value must not be null");
+        }
+        if (mask == null) {
+            throw new IllegalArgumentException("mask must not be null; use Mask.none()");
+        }
+        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape())
+                + ", value " + Arrays.toString(value.shape());
+        int rank = query.rank();
+        if ((rank != 2 && rank != 3) || key.rank() != rank || value.rank() != rank) {
+            throw new IllegalArgumentException("multi-head attention needs query [B, L, E], key [B, S, "
+                    + "keyDim], value [B, S, valueDim] (or all three without B); got " + shapes);
+        }
+        boolean unbatched = rank == 2;
+        Tensor q3 = unbatched ? query.unsqueeze(0) : query;
+        Tensor k3 = unbatched ? key.unsqueeze(0) : key;
+        Tensor v3 = unbatched ? value.unsqueeze(0) : value;
+        if (q3.shape(2) != embedDim || k3.shape(2) != keyDim || v3.shape(2) != valueDim) {
+            throw new IllegalArgumentException("feature sizes must be query " + embedDim + ", key " + keyDim
+                    + ", value " + valueDim + " (embedDim, keyDim, valueDim); got " + shapes);
+        }
+        if (k3.shape(0) != q3.shape(0) || v3.shape(0) != q3.shape(0)) {
+            throw new IllegalArgumentException("query, key and value differ in batch size: " + shapes);
+        }
+        if (k3.shape(1) != v3.shape(1)) {
+            throw new IllegalArgumentException("key and value differ in the number of keys S: " + shapes);
+        }
+        Tensor q = splitHeads(project(q3, wq, bq));
+        Tensor k = splitHeads(project(k3, wk, bk));
+        Tensor v = splitHeads(project(v3, wv, bv));
+        AttentionResult heads = kernel.apply(q, k, v, mask);
+        Tensor output = project(mergeHeads(heads.output()), wo, bo);
+        Tensor lse = heads.logSumExp();
+        if (unbatched) {
+            return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
+                    lse.squeeze(0));
+        }
+        return AttentionResult.withLazyWeights(output, heads::weights, lse);
+    }
+
+    /**
+     * Splits the last axis into heads: {@code [B, L, E] → [B, H, L, E/H]} (and
+     * {@code [L, E] → [H, L, E/H]}). Head {@code h} takes features {@code [h·E/H, (h+1)·E/H)}.
+     *
+     * @return a <b>view</b> of {@code x} when its layout allows (always for a contiguous
+     *         {@code x}), else a copy
+     * @throws IllegalArgumentException unless {@code x} has rank 2 or 3 and last axis {@code E}
+     */
+    public Tensor splitHeads(Tensor x) {
+        if ((x.rank() != 2 && x.rank() != 3) || x.shape(-1) != embedDim) {
+            throw new IllegalArgumentException("splitHeads needs [B, L, " + embedDim + "] or [L, " + embedDim
+                    + "], got " + Arrays.toString(x.shape()));
+        }
+        if (x.rank() == 2) {
+            return x.reshape(x.shape(0), numHeads, headDim).permute(1, 0, 2);
+        }
+        return x.reshape(x.shape(0), x.shape(1), numHeads, headDim).permute(0, 2, 1, 3);
+    }
+
+    /**
+     * The inverse of {@link #splitHeads}: {@code [B, H, L, E/H] → [B, L, E]} (and
+     * {@code [H, L, E/H] → [L, E]}), heads laid side by side along the last axis.
+     *
+     * @return a new row-major tensor (a copy)
+     * @throws IllegalArgumentException unless {@code x} is {@code [B, H, L, E/H]} or {@code [H, L, E/H]}
+     */
+    public Tensor mergeHeads(Tensor x) {
+        int r = x.rank();
+        if ((r != 3 && r != 4) || x.shape(-3) != numHeads || x.shape(-1) != headDim) {
+            throw new IllegalArgumentException("mergeHeads needs [B, " + numHeads + ", L, " + headDim + "] or ["
+                    + numHeads + ", L, " + headDim + "], got " + Arrays.toString(x.shape()));
+        }
+        if (r == 3) {
+            return x.permute(1, 0, 2).copy().reshape(x.shape(1), embedDim);
+        }
+        return x.permute(0, 2, 1, 3).copy().reshape(x.shape(0), x.shape(2), embedDim);
+    }
+
+    /** {@code x·Wᵀ + b} over the last axis. */
+    private static Tensor project(Tensor x, Tensor w, Tensor b) {
+        Tensor y = x.matmul(w.transpose(0, 1));
+        return b == null ? y : y.add(b);
+    }
+
+    /** Embedding size E. */
+    public int embedDim() {
+        return embedDim;
+    }
+
+    /** Number of heads H. */
+    public int numHeads() {
+        return numHeads;
+    }
+
+    /** Size of each head, E/H. */
+    public int headDim() {
+        return headDim;
+    }
+
+    /** Feature size of the key input. */
+    public int keyDim() {
+        return keyDim;
+    }
+
+    /** Feature size of the value input. */
+    public int valueDim() {
+        return valueDim;
+    }
+
+    /** Whether the projections have biases. */
+    public boolean hasBias() {
+        return bias;
+    }
+
+    /** The attention kernel the heads run through. */
+    public Attention kernel() {
+        return kernel;
+    }
+
+    /** Query projection weight {@code [E, E]}, a copy. */
+    public Tensor queryWeight() {
+        return wq.copy();
+    }
+
+    /** Key projection weight {@code [E, keyDim]}, a copy. */
+    public Tensor keyWeight() {
+        return wk.copy();
+    }
+
+    /** Value projection weight {@code [E, valueDim]}, a copy. */
+    public Tensor valueWeight() {
+        return wv.copy();
+    }
+
+    /** Output projection weight {@code [E, E]}, a copy. */
+    public Tensor outputWeight() {
+        return wo.copy();
+    }
+
+    /** Query projection bias {@code [E]}, a copy; null without biases. */
+    public Tensor queryBias() {
+        return bq == null ? null : bq.copy();
+    }
+
+    /** Key projection bias {@code [E]}, a copy; null without biases. */
+    public Tensor keyBias() {
+        return bk == null ? null : bk.copy();
+    }
+
+    /** Value projection bias {@code [E]}, a copy; null without biases. */
+    public Tensor valueBias() {
+        return bv == null ? null : bv.copy();
+    }
+
+    /** Output projection bias {@code [E]}, a copy; null without biases. */
+    public Tensor outputBias() {
+        return bo == null ? null : bo.copy();
+    }
+
+    @Override
+    public String toString() {
+        return "MultiHeadAttention{embedDim=" + embedDim + ", numHeads=" + numHeads + ", keyDim=" + keyDim
+                + ", valueDim=" + valueDim + ", bias=" + bias + ", kernel=" + kernel + "}";
+    }
+
+    private static Tensor checked(Tensor t, String name, int... expected) {
+        if (t == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        if (!Arrays.equals(t.shape(), expected)) {
+            throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected)
+                    + " (PyTorch layout [out, in]), got " + Arrays.toString(t.shape()));
+        }
+        return t.copy();
+    }
+
+    private static double xavierBound(int fanIn, int fanOut) {
+        return Math.sqrt(6.0 / (fanIn + fanOut));
+    }
+
+    private static Tensor uniform(Random random, int rows, int cols, double bound) {
+        double[] d = new double[rows * cols];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (2 * random.nextDouble() - 1) * bound;
+        }
+        return Tensor.of(d, rows, cols);
+    }
+
+    /** Configures a {@link MultiHeadAttention}; each setter returns this builder. Not thread-safe. */
+    public static final class Builder {
+        private final int embedDim;
+        private final int numHeads;
+        private int keyDim;
+        private int valueDim;
+        private boolean bias = true;
+        private Tensor wq;
+        private Tensor wk;
+        private Tensor wv;
+        private Tensor wo;
+        private Tensor bq;
+        private Tensor bk;
+        private Tensor bv;
+        private Tensor bo;
+        private long seed = DEFAULT_SEED;
+        private Attention kernel = new ScaledDotProductAttention();
+
+        private Builder(int embedDim, int numHeads) {
+            if (embedDim <= 0 || numHeads <= 0) {
+                throw new IllegalArgumentException("embedDim and numHeads must be positive, got embedDim="
+                        + embedDim + ", numHeads=" + numHeads);
+            }
+            if (embedDim % numHeads != 0) {
+                throw new IllegalArgumentException("numHeads " + numHeads + " does not divide embedDim " + embedDim);
+            }
+            this.embedDim = embedDim;
+            this.numHeads = numHeads;
+            this.keyDim = embedDim;
+            this.valueDim = embedDim;
+        }
+
+        /** Feature size of the key input (PyTorch's {@code kdim}); default {@code embedDim}. */
+        public Builder keyDim(int keyDim) {
+            if (keyDim <= 0) {
+                throw new IllegalArgumentException("keyDim must be positive, got " + keyDim);
+            }
+            this.keyDim = keyDim;
+            return this;
+        }
+
+        /** Feature size of the value input (PyTorch's {@code vdim}); default {@code embedDim}. */
+        public Builder valueDim(int valueDim) {
+            if (valueDim <= 0) {
+                throw new IllegalArgumentException("valueDim must be positive, got " + valueDim);
+            }
+            this.valueDim = valueDim;
+            return this;
+        }
+
+        /** Whether the four projections have biases; default true, as in PyTorch. */
+        public Builder bias(boolean bias) {
+            this.bias = bias;
+            return this;
+        }
+
+        /**
+         * The projection weights in PyTorch's layout {@code [out, in]}: Wq {@code [E, E]}, Wk
+         * {@code [E, keyDim]}, Wv {@code [E, valueDim]}, Wo {@code [E, E]}. Copied at
+         * {@link #build()}; shapes are checked there.
+         */
+        public Builder weights(Tensor wq, Tensor wk, Tensor wv, Tensor wo) {
+            if (wq == null || wk == null || wv == null || wo == null) {
+                throw new IllegalArgumentException("all four weights are needed (Wq, Wk, Wv, Wo)");
+            }
+            this.wq = wq;
+            this.wk = wk;
+            this.wv = wv;
+            this.wo = wo;
+            return this;
+        }
+
+        /**
+         * The projection biases, each {@code [E]}; copied at {@link #build()}. Without them (and
+         * with {@code bias(true)}) biases are zero.
+         */
+        public Builder biases(Tensor bq, Tensor bk, Tensor bv, Tensor bo) {
+            if (bq == null || bk == null || bv == null || bo == null) {
+                throw new IllegalArgumentException("all four biases are needed (bq, bk, bv, bo)");
+            }
+            this.bq = bq;
+            this.bk = bk;
+            this.bv = bv;
+            this.bo = bo;
+            return this;
+        }
+
+        /** Seed of the initialisation used when no weights are given; default {@link #DEFAULT_SEED}. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The attention each head runs through; default {@link ScaledDotProductAttention}. Its
+         * default scale {@code 1/sqrt(d)} then means {@code 1/sqrt(E/H)}.
+         */
+        public Builder kernel(Attention kernel) {
+            if (kernel == null) {
+                throw new IllegalArgumentException("kernel is null");
+            }
+            this.kernel = kernel;
+            return this;
+        }
+
+        /**
+         * Builds the module.
+         *
+         * @throws IllegalArgumentException if a weight or bias has the wrong shape (naming the
+         *                                  expected and given shapes) or biases were given with
+         *                                  {@code bias(false)}
+         */
+        public MultiHeadAttention build() {
+            return new MultiHeadAttention(this);
+        }
+    }
+}
