@@ -13,8 +13,7 @@ import java.util.function.Supplier;
  * {@code [..., L, dv]}, weights {@code [..., L, S]} (each row sums to 1, or is all 0 for a query
  * that may attend to nothing), logSumExp {@code [..., L]} ({@code log Σ_j exp(score_ij)} over
  * the allowed keys; {@code -inf} for a query that may attend to nothing). The log-sum-exp is
- * what lets attention over separate key blocks be merged exactly, and what
- * {@link ChunkedAttention} uses to recompute weights on demand.
+ * what lets attention over separate key blocks be merged exactly.
  *
  * <p>Weights may be computed lazily, on the first call to {@link #weights()}; the call is
  * thread-safe and computes them once. The tensors are owned by the result: callers may read

@@ -18,9 +18,9 @@ import dev.heed.tensor.Tensor;
  *
  * <p>Shapes and semantics are those of {@link Attention}. The result equals
  * {@code ScaledDotProductAttention}'s to about 1e-12 for every chunk size, mask and shape. Its
- * {@link AttentionResult#weights() weights} are not kept: they are recomputed on first request
- * from the inputs and the log-sum-exp, which costs O(L·S) memory at that point only. The inputs
- * must not be modified before then.
+ * {@link AttentionResult#weights() weights} are not kept: they are recomputed from the inputs on
+ * first request (bitwise equal to {@code ScaledDotProductAttention}'s), which costs O(L·S) memory
+ * at that point only. The inputs must not be modified before then.
  *
  * <p>Work is split over (batch element, query tile) on the common fork/join pool; results are
  * bitwise the same whatever the thread count. Immutable and thread-safe.
@@ -90,11 +90,15 @@ public final class ChunkedAttention implements Attention {
         AttentionProblem p = in.problem;
         double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
         double[] lse = new double[p.batches * p.queries];
-        int tiles = (p.queries + queryChunk - 1) / queryChunk;
+        // Tiles no larger than the problem: a huge chunk would overflow the tile arithmetic below
+        // (and allocate a key tile of that size).
+        int qc = Math.min(queryChunk, Math.max(1, p.queries));
+        int kc = Math.min(keyChunk, Math.max(1, p.keys));
+        int tiles = (p.queries + qc - 1) / qc;
         Parallel.forEach(p.batches * tiles, p.flops(), t -> {
             int b = t / tiles;
-            int i0 = (t % tiles) * queryChunk;
-            AttentionKernels.online(p, b, i0, Math.min(p.queries, i0 + queryChunk), keyChunk, out, lse);
+            int i0 = (t % tiles) * qc;
+            AttentionKernels.online(p, b, i0, Math.min(p.queries, i0 + qc), kc, out, lse);
         });
         int[] weightsShape = in.weightsShape();
         return AttentionResult.withLazyWeights(Tensor.of(out, in.outputShape()), () -> {

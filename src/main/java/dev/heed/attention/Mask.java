@@ -29,7 +29,7 @@ import java.util.List;
  * Tensor masks broadcast against the scores {@code [..., L, S]} by NumPy's rules, so an
  * {@code [L, S]} mask serves every batch element and head and a {@code [B, 1, 1, S]} mask is a
  * per-sequence key mask. {@link #and(Mask)} combines masks: a key is allowed where both allow,
- * and biases add.
+ * and biases add; a key that one part blocks stays blocked whatever bias another part adds.
  *
  * <p>A query row that may attend to nothing gets weights 0, output 0 and log-sum-exp
  * {@code -inf} — never NaN. NaN in a bias propagates to its row; NaN in an allow or block
@@ -328,10 +328,14 @@ public abstract class Mask {
 
         @Override
         MaskPlan bind(int[] scoresShape) {
-            MaskPlan[] plans = new MaskPlan[parts.size()];
+            // Biases are added before allow/block write -inf, so a blocked key stays blocked
+            // whatever bias (NaN, +inf) another part adds to it, in whichever order they were and-ed.
+            List<Mask> ordered = new ArrayList<>(parts);
+            ordered.sort((a, b) -> Boolean.compare(!isBias(a), !isBias(b)));
+            MaskPlan[] plans = new MaskPlan[ordered.size()];
             boolean elementwise = false;
             for (int i = 0; i < plans.length; i++) {
-                plans[i] = parts.get(i).bind(scoresShape);
+                plans[i] = ordered.get(i).bind(scoresShape);
                 elementwise |= plans[i].isElementwise();
             }
             boolean anyElementwise = elementwise;
@@ -359,6 +363,10 @@ public abstract class Mask {
                     }
                 }
             };
+        }
+
+        private static boolean isBias(Mask m) {
+            return m instanceof TensorMask && ((TensorMask) m).kind == TensorMask.Kind.BIAS;
         }
 
         @Override

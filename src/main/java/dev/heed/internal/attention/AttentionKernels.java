@@ -48,7 +48,10 @@ public final class AttentionKernels {
                 continue; // nothing to attend to: the row stays exactly zero
             }
             for (int j = 0; j < end; j++) {
-                Gemm.axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
+                // a key with weight 0 (blocked) is skipped: 0 · inf would put NaN in the row
+                if (weights[w + j] != 0.0) {
+                    Gemm.axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
+                }
             }
         }
     }
@@ -134,7 +137,10 @@ public final class AttentionKernels {
                 for (int j = 0; j < n; j++) {
                     double e = Math.exp(s[j] - mNew);
                     sum += e;
-                    Gemm.axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
+                    // a key with weight 0 (blocked) is skipped: 0 · inf would put NaN in the row
+                    if (e != 0.0) {
+                        Gemm.axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
+                    }
                 }
                 l[r] = l[r] * alpha + sum;
                 m[r] = mNew;
@@ -157,9 +163,11 @@ public final class AttentionKernels {
     }
 
     /**
-     * Recomputes the weights of batch element {@code b} from its log-sum-exp:
-     * {@code w = exp(scale · q·k + mask − lse)}, zero for blocked keys and for rows whose lse is
-     * {@code -inf}.
+     * Recomputes the weights of batch element {@code b}: the scores of each row again and their
+     * softmax, exactly as {@link #materialised} computes them (so the two agree bitwise); rows whose
+     * log-sum-exp is {@code -inf} are zero. Not {@code exp(score − lse)}: lse carries an absolute
+     * rounding error of ulp(lse), which for logits near 1e6 is a relative error of 1e-10 in every
+     * weight.
      *
      * @param weights modified: {@code [L, S]} at {@code b·L·S}
      */
@@ -183,9 +191,7 @@ public final class AttentionKernels {
             if (p.mask.isElementwise()) {
                 p.mask.apply(b, i, 0, end, weights, w);
             }
-            for (int j = 0; j < end; j++) {
-                weights[w + j] = Math.exp(weights[w + j] - z);
-            }
+            softmaxInPlace(weights, w, end);
         }
     }
 }
