@@ -290,8 +290,14 @@ public final class Tensor {
         return data;
     }
 
-    /** Whether the elements are laid out row-major without gaps (strides of size-1 axes are ignored). */
+    /**
+     * Whether the elements are laid out row-major without gaps (strides of size-1 axes are
+     * ignored; an empty tensor is contiguous).
+     */
     public boolean isContiguous() {
+        if (size == 0) {
+            return true; // no element to lay out, as in NumPy
+        }
         int expected = 1;
         for (int k = shape.length - 1; k >= 0; k--) {
             if (shape[k] != 1 && strides[k] != expected) {
@@ -419,6 +425,10 @@ public final class Tensor {
                         + Arrays.toString(newShape) + ": negative dimension");
             } else {
                 known *= s[k];
+                if (known > Integer.MAX_VALUE) { // else the long product can wrap around to the size
+                    throw new IllegalArgumentException("cannot reshape " + Shapes.str(shape) + " to "
+                            + Arrays.toString(newShape) + ": more than 2^31-1 elements");
+                }
             }
         }
         if (infer >= 0) {
@@ -558,7 +568,7 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         int[] st = strides.clone();
-        s[a] = (e0 - s0 + step - 1) / step;
+        s[a] = e0 == s0 ? 0 : (e0 - s0 - 1) / step + 1; // (e0 - s0 + step - 1) / step overflows for a huge step
         st[a] = strides[a] * step;
         int newSize = Shapes.size(s);
         return new Tensor(data, newSize == 0 ? offset : offset + s0 * strides[a], s, st, newSize);
@@ -796,11 +806,12 @@ public final class Tensor {
             multiplyBatches(ab, bb, c, batch, n, k, m);
         }
         Tensor result = rowMajor(c, outShape);
-        if (other.rank() == 1) {
-            result = result.squeeze(-1);
-        }
+        // Drop the row axis before the column axis: -2 would not exist after squeezing -1 of a [1, 1] result.
         if (rank() == 1) {
             result = result.squeeze(-2);
+        }
+        if (other.rank() == 1) {
+            result = result.squeeze(-1);
         }
         return result;
     }
@@ -919,7 +930,7 @@ public final class Tensor {
         int n = shape[a];
         int[] outShape = remove(shape, a);
         double[] out = new double[Shapes.checkedSize(outShape)];
-        if (n == 0 && (kind == Reduction.MAX || kind == Reduction.ARGMAX) && out.length > 0) {
+        if (n == 0 && (kind == Reduction.MAX || kind == Reduction.ARGMAX)) {
             throw new IllegalArgumentException(kind.name().toLowerCase() + " over the empty axis " + axis
                     + " of shape " + Shapes.str(shape));
         }
@@ -1054,6 +1065,9 @@ public final class Tensor {
             if (x == y) {
                 return 1;
             }
+            if (!Double.isFinite(x) || !Double.isFinite(y)) {
+                return 0; // else |x - inf| <= atol + rtol·inf would call every finite x close to inf
+            }
             return Math.abs(x - y) <= atol + rtol * Math.abs(y) ? 1 : 0;
         });
         for (double v : r.data) {
@@ -1070,8 +1084,9 @@ public final class Tensor {
     }
 
     /**
-     * NumPy-style text: nested brackets, elements aligned, summarised with {@code ...} when the
-     * tensor has more than 1000 elements (three items kept at each edge).
+     * NumPy-style text, as {@code print(array)} shows it: nested brackets, elements aligned,
+     * summarised with {@code ...} when the tensor has more than 1000 elements (three items kept at
+     * each edge). A 0-d tensor prints as a NumPy float64 scalar does ({@code 1.0}, {@code 1e-05}).
      */
     @Override
     public String toString() {

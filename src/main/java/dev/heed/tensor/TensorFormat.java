@@ -1,6 +1,8 @@
 package dev.heed.tensor;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,7 +25,7 @@ final class TensorFormat {
         int[] shape = t.shape();
         boolean summarise = t.size() > THRESHOLD;
         if (shape.length == 0) {
-            return new Formatter(new double[] {t.item()}).format(t.item()).trim();
+            return scalar(t.item());
         }
         if (t.size() == 0) {
             return "[]";
@@ -69,7 +71,11 @@ final class TensorFormat {
                     item = f.format(t.get(i));
                 }
                 if (i > 0 || item.equals("...")) {
-                    if (sb.length() - lineStart + 1 + item.length() + 1 > LINE_WIDTH) {
+                    // NumPy narrows the line by one column per enclosing bracket.
+                    if (sb.length() - lineStart + 1 + item.length() + 1 > LINE_WIDTH - depth) {
+                        while (sb.charAt(sb.length() - 1) == ' ') {
+                            sb.setLength(sb.length() - 1); // a wrapped line loses its padding, as in NumPy
+                        }
                         sb.append('\n').append(" ".repeat(depth + 1));
                         lineStart = sb.length() - depth - 1;
                     } else if (sb.charAt(sb.length() - 1) != '[') {
@@ -94,6 +100,64 @@ final class TensorFormat {
             write(t.select(0, i), depth + 1, summarise, f, sb, indent);
         }
         sb.append(']');
+    }
+
+    /**
+     * A 0-d tensor prints as NumPy prints a float64 scalar (as Python's {@code repr}): shortest
+     * round-trip digits, positional for {@code 1e-4 <= |v| < 1e16}, else scientific.
+     */
+    static String scalar(double v) {
+        if (!Double.isFinite(v) || v == 0) {
+            return Double.isNaN(v) ? "nan" : v == Double.POSITIVE_INFINITY ? "inf"
+                    : v == Double.NEGATIVE_INFINITY ? "-inf" : (negative(v) ? "-0.0" : "0.0");
+        }
+        String sign = v < 0 ? "-" : "";
+        BigDecimal d = shortest(Math.abs(v));
+        double a = Math.abs(v);
+        if (a >= 1e-4 && a < 1e16) {
+            String s = d.toPlainString();
+            return sign + (s.indexOf('.') < 0 ? s + ".0" : s);
+        }
+        String digits = d.unscaledValue().toString();
+        int exp = digits.length() - 1 - d.scale();
+        return sign + digits.charAt(0) + (digits.length() > 1 ? "." + digits.substring(1) : "") + "e"
+                + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    }
+
+    /**
+     * The shortest decimal that reads back as {@code v}, the closest one on ties (Python's repr).
+     * Not {@code Double.toString}: before JDK 19 it sometimes gives a digit more than needed.
+     */
+    private static BigDecimal shortest(double v) {
+        BigDecimal exact = new BigDecimal(v);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal d = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (Double.parseDouble(d.toString()) == v) {
+                return d.stripTrailingZeros();
+            }
+        }
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
+    }
+
+    /** Whether the sign bit is set, so that -0.0 prints as "-0.". */
+    private static boolean negative(double v) {
+        return Double.doubleToRawLongBits(v) < 0;
+    }
+
+    /**
+     * {@code |v|} rounded as NumPy's Dragon4 does in "unique" mode with a cutoff: the shortest
+     * round-trip decimal when it fits, else the exact binary value rounded half-even.
+     */
+    private static BigDecimal round(double v, int scale, int significant) {
+        BigDecimal shortest = shortest(Math.abs(v));
+        boolean fits = significant > 0 ? shortest.precision() <= significant : shortest.scale() <= scale;
+        if (fits) {
+            return shortest;
+        }
+        BigDecimal exact = new BigDecimal(Math.abs(v));
+        BigDecimal r = significant > 0 ? exact.round(new MathContext(significant, RoundingMode.HALF_EVEN))
+                : exact.setScale(scale, RoundingMode.HALF_EVEN);
+        return r.stripTrailingZeros();
     }
 
     /** Picks one notation and width for all shown values, as NumPy's FloatingFormat does. */
@@ -152,7 +216,9 @@ final class TensorFormat {
             StringBuilder sb = new StringBuilder();
             sb.append(" ".repeat(intWidth - parts[0].length())).append(parts[0]).append('.').append(parts[1]);
             if (scientific) {
-                sb.append('e').append(parts[2]);
+                // NumPy gives every mantissa the same digits and every exponent the same width.
+                sb.append("0".repeat(fracWidth - parts[1].length())).append('e').append(parts[2].charAt(0))
+                        .append("0".repeat(expWidth - parts[2].length())).append(parts[2], 1, parts[2].length());
             } else {
                 sb.append(" ".repeat(fracWidth - parts[1].length()));
             }
@@ -165,27 +231,25 @@ final class TensorFormat {
 
         /** Integer part and fractional digits of v rounded to at most PRECISION decimals, trailing zeros dropped. */
         private static String[] fixed(double v) {
-            BigDecimal d = new BigDecimal(Double.toString(v)).setScale(PRECISION, java.math.RoundingMode.HALF_EVEN)
-                    .stripTrailingZeros();
-            String s = d.toPlainString();
-            if (v < 0 && !s.startsWith("-")) {
-                s = "-" + s; // keep the sign of a value that rounds to zero
+            String s = round(v, PRECISION, 0).toPlainString();
+            if (negative(v)) {
+                s = "-" + s; // keeps the sign of -0.0, as NumPy does
             }
             int dot = s.indexOf('.');
             return dot < 0 ? new String[] {s, ""} : new String[] {s.substring(0, dot), s.substring(dot + 1)};
         }
 
-        /** Mantissa integer digit, mantissa fraction, and signed two-digit exponent. */
+        /** Mantissa integer digit (with sign), mantissa fraction, and signed exponent of at least two digits. */
         private static String[] sci(double v) {
-            String s = String.format("%." + PRECISION + "e", v);
-            int e = s.indexOf('e');
-            String mant = s.substring(0, e);
-            String exp = s.substring(e + 1);
-            int dot = mant.indexOf('.');
-            String frac = mant.substring(dot + 1).replaceAll("0+$", "");
-            int ev = Integer.parseInt(exp);
+            String sign = negative(v) ? "-" : "";
+            if (v == 0) {
+                return new String[] {sign + "0", "", "+00"};
+            }
+            BigDecimal d = round(v, 0, PRECISION + 1);
+            String digits = d.unscaledValue().toString();
+            int ev = digits.length() - 1 - d.scale();
             String es = (ev < 0 ? "-" : "+") + (Math.abs(ev) < 10 ? "0" : "") + Math.abs(ev);
-            return new String[] {mant.substring(0, dot), frac, es};
+            return new String[] {sign + digits.charAt(0), digits.substring(1), es};
         }
     }
 }
