@@ -153,21 +153,7 @@ public abstract class Mask {
             int queries = scoresShape[scoresShape.length - 2];
             int keys = scoresShape[scoresShape.length - 1];
             int shift = keys - queries;
-            return new MaskPlan(keys) {
-                @Override
-                public int keyEnd(int batch, int row) {
-                    return Math.max(0, Math.min(keys, row + shift + 1));
-                }
-
-                @Override
-                public boolean isElementwise() {
-                    return false;
-                }
-
-                @Override
-                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
-                }
-            };
+            return MaskPlan.structural(keys, (batch, row) -> Math.max(0, Math.min(keys, row + shift + 1)));
         }
 
         @Override
@@ -215,21 +201,7 @@ public abstract class Mask {
             }
             int perLead = rest;
             int[] ls = lengths;
-            return new MaskPlan(keys) {
-                @Override
-                public int keyEnd(int batch, int row) {
-                    return ls.length == 1 ? ls[0] : ls[batch / perLead];
-                }
-
-                @Override
-                public boolean isElementwise() {
-                    return false;
-                }
-
-                @Override
-                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
-                }
-            };
+            return MaskPlan.structural(keys, (batch, row) -> ls.length == 1 ? ls[0] : ls[batch / perLead]);
         }
 
         @Override

@@ -26,22 +26,13 @@ public final class AttentionKernels {
     public static void materialised(AttentionProblem p, int b, double[] weights, double[] out, double[] lse) {
         int L = p.queries;
         int S = p.keys;
-        int d = p.depth;
         int dv = p.valueDepth;
         int wBase = b * L * S;
         int oBase = b * L * dv;
         for (int i = 0; i < L; i++) {
             int w = wBase + i * S;
             int end = p.mask.keyEnd(b, i);
-            int qi = p.qOffset[b] + i * d;
-            for (int j = 0; j < end; j++) {
-                weights[w + j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
-            }
-            Arrays.fill(weights, w + end, w + S, 0.0);
-            if (p.mask.isElementwise()) {
-                p.mask.apply(b, i, 0, end, weights, w);
-            }
-            lse[b * L + i] = softmaxInPlace(weights, w, end);
+            lse[b * L + i] = weightsRow(p, b, i, end, weights, w);
             int o = oBase + i * dv;
             Arrays.fill(out, o, o + dv, 0.0);
             if (lse[b * L + i] == Double.NEGATIVE_INFINITY) {
@@ -174,24 +165,30 @@ public final class AttentionKernels {
     public static void weightsFromLogSumExp(AttentionProblem p, int b, double[] lse, double[] weights) {
         int L = p.queries;
         int S = p.keys;
-        int d = p.depth;
         for (int i = 0; i < L; i++) {
             int w = (b * L + i) * S;
-            double z = lse[b * L + i];
-            if (z == Double.NEGATIVE_INFINITY) {
+            if (lse[b * L + i] == Double.NEGATIVE_INFINITY) {
                 Arrays.fill(weights, w, w + S, 0.0);
-                continue;
+            } else {
+                weightsRow(p, b, i, p.mask.keyEnd(b, i), weights, w);
             }
-            int end = p.mask.keyEnd(b, i);
-            int qi = p.qOffset[b] + i * d;
-            for (int j = 0; j < end; j++) {
-                weights[w + j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
-            }
-            Arrays.fill(weights, w + end, w + S, 0.0);
-            if (p.mask.isElementwise()) {
-                p.mask.apply(b, i, 0, end, weights, w);
-            }
-            softmaxInPlace(weights, w, end);
         }
+    }
+
+    /**
+     * The softmax weights of row {@code i} of batch element {@code b} into
+     * {@code weights[w, w + S)}, keys from {@code end} on zero; returns the row's log-sum-exp.
+     */
+    private static double weightsRow(AttentionProblem p, int b, int i, int end, double[] weights, int w) {
+        int d = p.depth;
+        int qi = p.qOffset[b] + i * d;
+        for (int j = 0; j < end; j++) {
+            weights[w + j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+        }
+        Arrays.fill(weights, w + end, w + p.keys, 0.0);
+        if (p.mask.isElementwise()) {
+            p.mask.apply(b, i, 0, end, weights, w);
+        }
+        return softmaxInPlace(weights, w, end);
     }
 }

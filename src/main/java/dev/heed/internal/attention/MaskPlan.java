@@ -19,12 +19,23 @@ public abstract class MaskPlan {
         this.keys = keys;
     }
 
+    /** Row {@code row} of batch element {@code batch} may attend keys below the returned index only. */
+    @FunctionalInterface
+    public interface KeyEnd {
+        int at(int batch, int row);
+    }
+
     /** A plan that blocks nothing. */
     public static MaskPlan none(int keys) {
+        return structural(keys, (batch, row) -> keys);
+    }
+
+    /** A plan with only a structural part: keys at or past {@code keyEnd} are blocked. */
+    public static MaskPlan structural(int keys, KeyEnd keyEnd) {
         return new MaskPlan(keys) {
             @Override
             public int keyEnd(int batch, int row) {
-                return keys;
+                return keyEnd.at(batch, row);
             }
 
             @Override
