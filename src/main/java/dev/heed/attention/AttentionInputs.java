@@ -125,6 +125,13 @@ final class AttentionInputs {
         return out;
     }
 
+    static int checkParallelism(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("parallelism must be >= 1, got " + threads);
+        }
+        return threads;
+    }
+
     static double checkScale(double scale) {
         if (!Double.isFinite(scale)) {
             throw new IllegalArgumentException("scale must be finite, got " + scale);

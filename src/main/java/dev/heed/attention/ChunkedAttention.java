@@ -1,8 +1,7 @@
 package dev.heed.attention;
 
-import dev.heed.internal.Parallel;
-import dev.heed.internal.attention.AttentionKernels;
 import dev.heed.internal.attention.AttentionProblem;
+import dev.heed.internal.vector.KernelSupport;
 import dev.heed.tensor.Tensor;
 
 /**
@@ -19,11 +18,14 @@ import dev.heed.tensor.Tensor;
  * <p>Shapes and semantics are those of {@link Attention}. The result equals
  * {@code ScaledDotProductAttention}'s to about 1e-12 for every chunk size, mask and shape. Its
  * {@link AttentionResult#weights() weights} are not kept: they are recomputed from the inputs on
- * first request (bitwise equal to {@code ScaledDotProductAttention}'s), which costs O(L·S) memory
- * at that point only. The inputs must not be modified before then.
+ * first request — the scores again, normalised by each row's maximum and sum, the two parts of the
+ * log-sum-exp — exactly as {@code ScaledDotProductAttention} computes them (bitwise equal), which
+ * costs O(L·S) memory at that point only. The inputs must not be modified before then.
  *
- * <p>Work is split over (batch element, query tile) on the common fork/join pool; results are
- * bitwise the same whatever the thread count. Immutable and thread-safe.
+ * <p>Work is split over (batch element, query tile) on fork/join — the common pool, or the
+ * caller's pool when called from inside one — on at most {@link #withParallelism} threads;
+ * results are bitwise the same whatever the thread count. The inner loops use the Vector API when
+ * the JVM runs with {@code --add-modules jdk.incubator.vector}. Immutable and thread-safe.
  */
 public final class ChunkedAttention implements Attention {
     /** Default query tile: rows of output accumulated together. */
@@ -34,6 +36,7 @@ public final class ChunkedAttention implements Attention {
     private final int queryChunk;
     private final int keyChunk;
     private final double scale;
+    private final AttentionDriver driver;
 
     /** Chunked attention with the default tile sizes and scale {@code 1/sqrt(d)}. */
     public ChunkedAttention() {
@@ -46,10 +49,10 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless both chunks are positive
      */
     public ChunkedAttention(int queryChunk, int keyChunk) {
-        this(queryChunk, keyChunk, Double.NaN);
+        this(queryChunk, keyChunk, Double.NaN, AttentionDriver.of(null, 0));
     }
 
-    private ChunkedAttention(int queryChunk, int keyChunk, double scale) {
+    private ChunkedAttention(int queryChunk, int keyChunk, double scale, AttentionDriver driver) {
         if (queryChunk <= 0 || keyChunk <= 0) {
             throw new IllegalArgumentException("chunk sizes must be positive, got queryChunk=" + queryChunk
                     + ", keyChunk=" + keyChunk);
@@ -57,6 +60,7 @@ public final class ChunkedAttention implements Attention {
         this.queryChunk = queryChunk;
         this.keyChunk = keyChunk;
         this.scale = scale;
+        this.driver = driver;
     }
 
     /**
@@ -65,7 +69,23 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is not finite
      */
     public ChunkedAttention withScale(double scale) {
-        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale));
+        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), driver);
+    }
+
+    /**
+     * The same attention running on at most {@code threads} threads (1 = the calling thread
+     * only). The default is {@code -Ddev.heed.parallelism}, else the processor count.
+     *
+     * @throws IllegalArgumentException unless {@code threads >= 1}
+     */
+    public ChunkedAttention withParallelism(int threads) {
+        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionDriver.of(driver.support(),
+                AttentionInputs.checkParallelism(threads)));
+    }
+
+    /** For tests and benchmarks: the same attention on the given inner loops. */
+    ChunkedAttention withSupport(KernelSupport support) {
+        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionDriver.of(support, driver.parallelism()));
     }
 
     /** Rows per query tile. */
@@ -90,20 +110,11 @@ public final class ChunkedAttention implements Attention {
         AttentionProblem p = in.problem;
         double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
         double[] lse = new double[p.batches * p.queries];
-        // Tiles no larger than the problem: a huge chunk would overflow the tile arithmetic below
-        // (and allocate a key tile of that size).
-        int qc = Math.min(queryChunk, Math.max(1, p.queries));
-        int kc = Math.min(keyChunk, Math.max(1, p.keys));
-        int tiles = (p.queries + qc - 1) / qc;
-        Parallel.forEach(p.batches * tiles, p.flops(), t -> {
-            int b = t / tiles;
-            int i0 = (t % tiles) * qc;
-            AttentionKernels.online(p, b, i0, Math.min(p.queries, i0 + qc), kc, out, lse);
-        });
+        driver.online(p, queryChunk, keyChunk, out, lse);
         int[] weightsShape = in.weightsShape();
         return AttentionResult.withLazyWeights(Tensor.of(out, in.outputShape()), () -> {
             double[] w = new double[AttentionInputs.checkedSize(weightsShape, "the weights")];
-            Parallel.forEach(p.batches, p.flops() / 2, b -> AttentionKernels.weightsFromLogSumExp(p, b, lse, w));
+            driver.materialised(p, w, null, new double[lse.length]);
             return Tensor.of(w, weightsShape);
         }, Tensor.of(lse, in.logSumExpShape()));
     }
@@ -111,6 +122,7 @@ public final class ChunkedAttention implements Attention {
     @Override
     public String toString() {
         return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
-                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + "}";
+                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + ", parallelism=" + driver.parallelism()
+                + ", kernels=" + driver.support().name() + "}";
     }
 }

@@ -258,27 +258,27 @@ public abstract class Mask {
                 }
 
                 @Override
-                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
                     int p = batchOffset[batch] + row * rowStride + j0 * colStride;
                     int n = j1 - j0;
                     switch (k) {
                         case ALLOW:
                             for (int j = 0; j < n; j++, p += colStride) {
                                 if (data[p] == 0) {
-                                    scores[offset + j] = Double.NEGATIVE_INFINITY;
+                                    scores[offset + j * stride] = Double.NEGATIVE_INFINITY;
                                 }
                             }
                             break;
                         case BLOCK:
                             for (int j = 0; j < n; j++, p += colStride) {
                                 if (data[p] != 0) {
-                                    scores[offset + j] = Double.NEGATIVE_INFINITY;
+                                    scores[offset + j * stride] = Double.NEGATIVE_INFINITY;
                                 }
                             }
                             break;
                         default:
                             for (int j = 0; j < n; j++, p += colStride) {
-                                scores[offset + j] += data[p];
+                                scores[offset + j * stride] += data[p];
                             }
                     }
                 }
@@ -327,10 +327,10 @@ public abstract class Mask {
                 }
 
                 @Override
-                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
                     for (MaskPlan p : plans) {
                         if (p.isElementwise()) {
-                            p.apply(batch, row, j0, j1, scores, offset);
+                            p.apply(batch, row, j0, j1, scores, offset, stride);
                         }
                     }
                 }

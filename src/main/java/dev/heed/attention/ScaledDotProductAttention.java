@@ -1,8 +1,7 @@
 package dev.heed.attention;
 
-import dev.heed.internal.Parallel;
-import dev.heed.internal.attention.AttentionKernels;
 import dev.heed.internal.attention.AttentionProblem;
+import dev.heed.internal.vector.KernelSupport;
 import dev.heed.tensor.Tensor;
 
 /**
@@ -17,21 +16,27 @@ import dev.heed.tensor.Tensor;
  * <p>Memory is O(L·S) per call, since the weights are kept; for long sequences use
  * {@link ChunkedAttention}, which gives the same numbers in O(L + S). The softmax is stable
  * (row maximum subtracted), so logits of ±1e6 give exact weights, and a query that may attend to
- * nothing gets output 0, weights 0 and logSumExp {@code -inf}, never NaN. Batch elements run in
- * parallel on the common fork/join pool; results are bitwise the same whatever the thread count.
+ * nothing gets output 0, weights 0 and logSumExp {@code -inf}, never NaN.
+ *
+ * <p>Work is split over (batch element, tile of 64 queries) on fork/join — the common pool, or
+ * the caller's pool when called from inside one — on at most {@link #withParallelism} threads;
+ * results are bitwise the same whatever the thread count. The inner loops use the Vector API when
+ * the JVM runs with {@code --add-modules jdk.incubator.vector}.
  *
  * <p>Immutable and thread-safe.
  */
 public final class ScaledDotProductAttention implements Attention {
     private final double scale;
+    private final AttentionDriver driver;
 
     /** Attention with the default scale {@code 1/sqrt(d)}. */
     public ScaledDotProductAttention() {
-        this(Double.NaN);
+        this(Double.NaN, AttentionDriver.of(null, 0));
     }
 
-    private ScaledDotProductAttention(double scale) {
+    private ScaledDotProductAttention(double scale, AttentionDriver driver) {
         this.scale = scale;
+        this.driver = driver;
     }
 
     /**
@@ -40,7 +45,23 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is not finite
      */
     public ScaledDotProductAttention withScale(double scale) {
-        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale));
+        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), driver);
+    }
+
+    /**
+     * The same attention running on at most {@code threads} threads (1 = the calling thread
+     * only). The default is {@code -Ddev.heed.parallelism}, else the processor count.
+     *
+     * @throws IllegalArgumentException unless {@code threads >= 1}
+     */
+    public ScaledDotProductAttention withParallelism(int threads) {
+        return new ScaledDotProductAttention(scale, AttentionDriver.of(driver.support(),
+                AttentionInputs.checkParallelism(threads)));
+    }
+
+    /** For tests and benchmarks: the same attention on the given inner loops. */
+    ScaledDotProductAttention withSupport(KernelSupport support) {
+        return new ScaledDotProductAttention(scale, AttentionDriver.of(support, driver.parallelism()));
     }
 
     /**
@@ -57,13 +78,14 @@ public final class ScaledDotProductAttention implements Attention {
         double[] weights = new double[AttentionInputs.checkedSize(in.weightsShape(), "the weights")];
         double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
         double[] lse = new double[p.batches * p.queries];
-        Parallel.forEach(p.batches, p.flops(), b -> AttentionKernels.materialised(p, b, weights, out, lse));
+        driver.materialised(p, weights, out, lse);
         return new AttentionResult(Tensor.of(out, in.outputShape()), Tensor.of(weights, in.weightsShape()),
                 Tensor.of(lse, in.logSumExpShape()));
     }
 
     @Override
     public String toString() {
-        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + "}";
+        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
+                + ", parallelism=" + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
     }
 }

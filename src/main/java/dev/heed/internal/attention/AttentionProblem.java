@@ -25,6 +25,8 @@ public final class AttentionProblem {
     public final int[] kOffset;
     public final int[] vOffset;
     public final MaskPlan mask;
+    /** Whether every value element is finite: the tiled kernels need it (see {@link TiledKernels}). */
+    public final boolean valuesFinite;
 
     public AttentionProblem(int batches, int queries, int keys, int depth, int valueDepth, double scale,
                             double[] q, int[] qOffset, double[] k, int[] kOffset, double[] v, int[] vOffset,
@@ -42,6 +44,23 @@ public final class AttentionProblem {
         this.kOffset = kOffset;
         this.vOffset = vOffset;
         this.mask = mask;
+        this.valuesFinite = allFinite(v, vOffset, keys * valueDepth);
+    }
+
+    private static boolean allFinite(double[] v, int[] offsets, int length) {
+        int last = -1;
+        for (int off : offsets) {
+            if (off == last) {
+                continue; // broadcast batch elements share their values
+            }
+            last = off;
+            for (int i = off; i < off + length; i++) {
+                if (!Double.isFinite(v[i])) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Floating-point operations of the two matrix products, 2·L·S·d + 2·L·S·dv per batch element. */

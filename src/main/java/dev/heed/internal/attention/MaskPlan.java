@@ -44,7 +44,7 @@ public abstract class MaskPlan {
             }
 
             @Override
-            public void apply(int batch, int row, int j0, int j1, double[] scores, int offset) {
+            public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
             }
         };
     }
@@ -57,11 +57,11 @@ public abstract class MaskPlan {
 
     /**
      * Applies the elementwise part to the scores of keys {@code [j0, j1)} of one row, held in
-     * {@code scores[offset + (j - j0)]}: adds biases, writes {@code -inf} where blocked.
+     * {@code scores[offset + (j - j0)·stride]}: adds biases, writes {@code -inf} where blocked.
      *
      * @param scores modified
      */
-    public abstract void apply(int batch, int row, int j0, int j1, double[] scores, int offset);
+    public abstract void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride);
 
     /** The largest {@link #keyEnd} over rows {@code [r0, r1)}: keys past it are blocked for the whole tile. */
     public int keyEnd(int batch, int r0, int r1) {

@@ -1,20 +1,22 @@
 package dev.heed.internal.attention;
 
-import dev.heed.internal.Gemm;
-
 import java.util.Arrays;
 
 /**
- * Scalar attention kernels on an {@link AttentionProblem}. Not API: arguments are assumed
- * valid. Each method handles one batch element (or one query tile of it) and writes only its
- * own slice of the outputs, so callers may run batch elements and tiles in parallel and get
- * bitwise the same result whatever the order.
+ * Row-at-a-time attention kernels on an {@link AttentionProblem}: the simple, exact path. Not
+ * API: arguments are assumed valid. {@link TiledKernels} is the fast path; these serve the cases
+ * it cannot: values holding an infinity or NaN, where a blocked key must contribute exactly
+ * nothing (a matrix product would compute {@code 0 · inf = NaN} for it).
+ *
+ * <p>Each method handles one batch element (or one query tile of it) and writes only its own
+ * slice of the outputs, so callers may run them in parallel and get bitwise the same result
+ * whatever the order.
  *
  * <p>Keys at or past {@link MaskPlan#keyEnd} are never scored and never touch the output: a
  * blocked key contributes exactly nothing, even when its value holds an infinity.
  */
-public final class AttentionKernels {
-    private AttentionKernels() {}
+public final class RowKernels {
+    private RowKernels() {}
 
     /**
      * Materialises the weights of batch element {@code b}, then multiplies them into the values.
@@ -41,7 +43,7 @@ public final class AttentionKernels {
             for (int j = 0; j < end; j++) {
                 // a key with weight 0 (blocked) is skipped: 0 · inf would put NaN in the row
                 if (weights[w + j] != 0.0) {
-                    Gemm.axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
+                    axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
                 }
             }
         }
@@ -103,10 +105,10 @@ public final class AttentionKernels {
                 }
                 int qi = p.qOffset[b] + i * d;
                 for (int j = 0; j < n; j++) {
-                    s[j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d);
+                    s[j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d);
                 }
                 if (p.mask.isElementwise()) {
-                    p.mask.apply(b, i, j0, end, s, 0);
+                    p.mask.apply(b, i, j0, end, s, 0, 1);
                 }
                 double tileMax = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < n; j++) {
@@ -130,7 +132,7 @@ public final class AttentionKernels {
                     sum += e;
                     // a key with weight 0 (blocked) is skipped: 0 · inf would put NaN in the row
                     if (e != 0.0) {
-                        Gemm.axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
+                        axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
                     }
                 }
                 l[r] = l[r] * alpha + sum;
@@ -154,28 +156,6 @@ public final class AttentionKernels {
     }
 
     /**
-     * Recomputes the weights of batch element {@code b}: the scores of each row again and their
-     * softmax, exactly as {@link #materialised} computes them (so the two agree bitwise); rows whose
-     * log-sum-exp is {@code -inf} are zero. Not {@code exp(score − lse)}: lse carries an absolute
-     * rounding error of ulp(lse), which for logits near 1e6 is a relative error of 1e-10 in every
-     * weight.
-     *
-     * @param weights modified: {@code [L, S]} at {@code b·L·S}
-     */
-    public static void weightsFromLogSumExp(AttentionProblem p, int b, double[] lse, double[] weights) {
-        int L = p.queries;
-        int S = p.keys;
-        for (int i = 0; i < L; i++) {
-            int w = (b * L + i) * S;
-            if (lse[b * L + i] == Double.NEGATIVE_INFINITY) {
-                Arrays.fill(weights, w, w + S, 0.0);
-            } else {
-                weightsRow(p, b, i, p.mask.keyEnd(b, i), weights, w);
-            }
-        }
-    }
-
-    /**
      * The softmax weights of row {@code i} of batch element {@code b} into
      * {@code weights[w, w + S)}, keys from {@code end} on zero; returns the row's log-sum-exp.
      */
@@ -183,12 +163,26 @@ public final class AttentionKernels {
         int d = p.depth;
         int qi = p.qOffset[b] + i * d;
         for (int j = 0; j < end; j++) {
-            weights[w + j] = p.scale * Gemm.dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+            weights[w + j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
         }
         Arrays.fill(weights, w + end, w + p.keys, 0.0);
         if (p.mask.isElementwise()) {
-            p.mask.apply(b, i, 0, end, weights, w);
+            p.mask.apply(b, i, 0, end, weights, w, 1);
         }
         return softmaxInPlace(weights, w, end);
+    }
+
+    private static double dot(int n, double[] x, int xOff, double[] y, int yOff) {
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += x[xOff + j] * y[yOff + j];
+        }
+        return s;
+    }
+
+    private static void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff) {
+        for (int j = 0; j < n; j++) {
+            y[yOff + j] += alpha * x[xOff + j];
+        }
     }
 }

@@ -1,0 +1,247 @@
+package dev.heed.internal.attention;
+
+import dev.heed.internal.vector.KernelSupport;
+
+import java.util.Arrays;
+
+/**
+ * Attention kernels built from matrix-product tiles: the fast path. Not API.
+ *
+ * <p>Every inner loop is a {@link KernelSupport} call — a register-blocked matrix product, a
+ * max, an exponential — so the same code runs on the scalar and the Vector API support.
+ *
+ * <p>{@link #online} is FlashAttention's recurrence on a CPU. For a tile of {@code rows} queries
+ * it keeps a running maximum {@code m}, running sum {@code l} and output accumulator per row, and
+ * visits key tiles in order. It holds each score tile <em>transposed</em>, {@code Sᵀ = K·Qᵀ}
+ * ({@code keys × rows}): then the keys are rows of a plain product with the query tile packed
+ * once (no transposed copy of K), and the per-query max, shift and sum run down the columns as
+ * elementwise vector operations. The output update {@code O += P·V} reads {@code Sᵀ} through
+ * strides, so nothing is transposed back.
+ *
+ * <p>{@link #materialised} writes scores straight into the weights rows
+ * ({@code Q·Kᵀ} with a transposed copy of K made once per batch element, see
+ * {@link #transposeKeys}), takes the softmax in place and multiplies the weights into the values.
+ *
+ * <p>Keys past {@link MaskPlan#keyEnd} for every row of a tile are never scored; keys blocked
+ * within a tile get weight exactly 0. A blocked key's value is still multiplied by that 0, so these
+ * kernels require finite values ({@link AttentionProblem#valuesFinite}); {@link RowKernels}
+ * handles the rest.
+ *
+ * <p>Each call writes only its own rows of the outputs and allocates nothing after warm-up
+ * (scratch is per thread), so callers run tiles in parallel and get bitwise the same results
+ * whatever the thread count.
+ */
+public final class TiledKernels {
+    private final KernelSupport s;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    public TiledKernels(KernelSupport support) {
+        this.s = support;
+    }
+
+    /** The support the tiles run on. */
+    public KernelSupport support() {
+        return s;
+    }
+
+    /**
+     * Online-softmax attention for queries {@code [i0, i1)} of batch element {@code b}, in key
+     * tiles of {@code keyChunk}; never holds more than one {@code keyChunk × rows} score tile.
+     *
+     * @param out modified: rows {@code [i0, i1)} of {@code [L, dv]} at {@code b·L·dv}
+     * @param lse modified: entries {@code [i0, i1)} at {@code b·L}
+     */
+    public void online(AttentionProblem p, int b, int i0, int i1, int keyChunk, double[] out, double[] lse) {
+        int rows = i1 - i0;
+        int d = p.depth;
+        int dv = p.valueDepth;
+        Scratch w = scratch.get().ensure(rows, d, dv, keyChunk);
+        double[] qt = w.qt;
+        double[] st = w.scores;
+        double[] acc = w.acc;
+        double[] m = w.m;
+        double[] l = w.l;
+        double[] tileMax = w.tileMax;
+        double[] shift = w.shift;
+        double[] sum = w.sum;
+        packTransposed(p.q, p.qOffset[b] + i0 * d, rows, d, qt);
+        Arrays.fill(m, 0, rows, Double.NEGATIVE_INFINITY);
+        Arrays.fill(l, 0, rows, 0.0);
+        Arrays.fill(acc, 0, rows * dv, 0.0);
+        int kOff = p.kOffset[b];
+        int vOff = p.vOffset[b];
+        int tileEnd = p.mask.keyEnd(b, i0, i1);
+        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+            int n = Math.min(keyChunk, tileEnd - j0);
+            // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
+            s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
+            s.scale(st, 0, n * rows, p.scale);
+            maskTransposed(p, b, i0, rows, j0, n, st);
+            Arrays.fill(tileMax, 0, rows, Double.NEGATIVE_INFINITY);
+            for (int j = 0; j < n; j++) {
+                s.maxInto(st, j * rows, rows, tileMax, 0);
+            }
+            for (int r = 0; r < rows; r++) {
+                double mNew = Math.max(m[r], tileMax[r]);
+                // A column with nothing allowed yet keeps m = -inf: shift by 0 so exp(-inf) = 0,
+                // not exp(-inf - -inf) = NaN. NaN in mNew flows on into the row, as it should.
+                shift[r] = mNew == Double.NEGATIVE_INFINITY ? 0.0 : mNew;
+                double alpha = mNew == Double.NEGATIVE_INFINITY ? 1.0 : Math.exp(m[r] - mNew);
+                if (alpha != 1.0 && m[r] != Double.NEGATIVE_INFINITY) {
+                    s.scale(acc, r * dv, dv, alpha);
+                }
+                l[r] *= alpha;
+                m[r] = mNew;
+            }
+            Arrays.fill(sum, 0, rows, 0.0);
+            for (int j = 0; j < n; j++) {
+                s.expShiftAccumulate(st, j * rows, rows, shift, sum);
+            }
+            for (int r = 0; r < rows; r++) {
+                l[r] += sum[r];
+            }
+            // O[rows × dv] += P · V[j0 : j0+n], reading P = (Sᵀ)ᵀ through strides.
+            s.gemm(rows, dv, n, st, 0, 1, rows, p.v, vOff + j0 * dv, dv, acc, 0, dv, true);
+        }
+        int L = p.queries;
+        for (int r = 0; r < rows; r++) {
+            int o = (b * L + i0 + r) * dv;
+            if (m[r] == Double.NEGATIVE_INFINITY) {
+                Arrays.fill(out, o, o + dv, 0.0);
+                lse[b * L + i0 + r] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            double inv = 1.0 / l[r];
+            for (int c = 0; c < dv; c++) {
+                out[o + c] = acc[r * dv + c] * inv;
+            }
+            lse[b * L + i0 + r] = m[r] + Math.log(l[r]);
+        }
+    }
+
+    /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
+    private static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st) {
+        boolean elementwise = p.mask.isElementwise();
+        for (int r = 0; r < rows; r++) {
+            int end = p.mask.keyEnd(b, i0 + r) - j0;
+            for (int j = Math.max(end, 0); j < n; j++) {
+                st[j * rows + r] = Double.NEGATIVE_INFINITY;
+            }
+            if (elementwise && end > 0) {
+                p.mask.apply(b, i0 + r, j0, j0 + Math.min(end, n), st, r, rows);
+            }
+        }
+    }
+
+    /**
+     * Materialised attention for queries {@code [i0, i1)} of batch element {@code b}: scores into
+     * the weights rows, softmax in place, weights times values.
+     *
+     * @param kt      the keys transposed by {@link #transposeKeys}
+     * @param weights modified: rows {@code [i0, i1)} of {@code [L, S]} at {@code b·L·S}
+     * @param out     modified: rows {@code [i0, i1)} of {@code [L, dv]} at {@code b·L·dv}; null to
+     *                compute the weights only
+     * @param lse     modified: entries {@code [i0, i1)} at {@code b·L}
+     */
+    public void materialised(AttentionProblem p, double[] kt, int[] ktOffset, int b, int i0, int i1,
+                             double[] weights, double[] out, double[] lse) {
+        int rows = i1 - i0;
+        int L = p.queries;
+        int S = p.keys;
+        int d = p.depth;
+        int dv = p.valueDepth;
+        int w0 = (b * L + i0) * S;
+        int tileEnd = p.mask.keyEnd(b, i0, i1);
+        // W[rows × tileEnd] = Q[i0 : i1] · Kᵀ[:, 0 : tileEnd], written in place with row stride S.
+        s.gemm(rows, tileEnd, d, p.q, p.qOffset[b] + i0 * d, d, 1, kt, ktOffset[b], S, weights, w0, S, false);
+        for (int r = 0; r < rows; r++) {
+            int w = w0 + r * S;
+            int end = p.mask.keyEnd(b, i0 + r);
+            s.scale(weights, w, end, p.scale);
+            if (p.mask.isElementwise()) {
+                p.mask.apply(b, i0 + r, 0, end, weights, w, 1);
+            }
+            double mx = s.max(weights, w, end);
+            if (mx == Double.NEGATIVE_INFINITY) {
+                Arrays.fill(weights, w, w + S, 0.0);
+                lse[b * L + i0 + r] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            double sum = s.expShiftSum(weights, w, end, mx);
+            s.scale(weights, w, end, 1.0 / sum);
+            Arrays.fill(weights, w + end, w + S, 0.0);
+            lse[b * L + i0 + r] = mx + Math.log(sum);
+        }
+        if (out == null) {
+            return;
+        }
+        // O[rows × dv] = W[rows × tileEnd] · V[0 : tileEnd]; empty rows are all-zero weights.
+        s.gemm(rows, dv, tileEnd, weights, w0, S, 1, p.v, p.vOffset[b], dv, out, (b * L + i0) * dv, dv, false);
+    }
+
+    /**
+     * The keys of every distinct batch element transposed to {@code [d, S]}, for
+     * {@link #materialised}; {@code offsets[b]} receives where batch element {@code b}'s copy starts.
+     * Batch elements that share their keys (broadcast) share the copy.
+     */
+    public static double[] transposeKeys(AttentionProblem p, int[] offsets) {
+        int S = p.keys;
+        int d = p.depth;
+        java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+        for (int b = 0; b < p.batches; b++) {
+            offsets[b] = seen.computeIfAbsent(p.kOffset[b], k -> seen.size() * S * d);
+        }
+        double[] kt = new double[seen.size() * S * d];
+        for (java.util.Map.Entry<Integer, Integer> e : seen.entrySet()) {
+            int src = e.getKey();
+            int dst = e.getValue();
+            for (int j = 0; j < S; j++) {
+                for (int c = 0; c < d; c++) {
+                    kt[dst + c * S + j] = p.k[src + j * d + c];
+                }
+            }
+        }
+        return kt;
+    }
+
+    /** {@code dst[c·rows + r] = src[off + r·d + c]}: a {@code rows × d} block transposed. */
+    private static void packTransposed(double[] src, int off, int rows, int d, double[] dst) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < d; c++) {
+                dst[c * rows + r] = src[off + r * d + c];
+            }
+        }
+    }
+
+    /** Per-thread working memory of {@link #online}, grown on demand and then reused. */
+    private static final class Scratch {
+        double[] qt = new double[0];
+        double[] scores = new double[0];
+        double[] acc = new double[0];
+        double[] m = new double[0];
+        double[] l = new double[0];
+        double[] tileMax = new double[0];
+        double[] shift = new double[0];
+        double[] sum = new double[0];
+
+        Scratch ensure(int rows, int d, int dv, int keyChunk) {
+            if (qt.length < rows * d) {
+                qt = new double[rows * d];
+            }
+            if (scores.length < rows * keyChunk) {
+                scores = new double[rows * keyChunk];
+            }
+            if (acc.length < rows * dv) {
+                acc = new double[rows * dv];
+            }
+            if (m.length < rows) {
+                m = new double[rows];
+                l = new double[rows];
+                tileMax = new double[rows];
+                shift = new double[rows];
+                sum = new double[rows];
+            }
+            return this;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.heed.internal.vector;
+
+/**
+ * The inner loops every Heed kernel is built from, on raw arrays. Not API.
+ *
+ * <p>Two implementations: {@link ScalarKernelSupport}, plain Java that always works, and
+ * {@code PanamaKernelSupport}, which uses the Vector API ({@code jdk.incubator.vector}) when the
+ * JVM was started with {@code --add-modules jdk.incubator.vector}. {@link VectorizationProvider}
+ * picks one. Both give the same results up to rounding (sums may be added in another order,
+ * exponentials may differ by an ulp); tests hold them to that.
+ *
+ * <p>Callers check arguments; implementations assume them valid. Matrices are row-major with unit
+ * column stride and a leading dimension {@code ld} between rows.
+ */
+public interface KernelSupport {
+
+    /**
+     * {@code C = A·B} (or {@code C += A·B} when {@code accumulate}), with A {@code [m×k]}, B
+     * {@code [k×n]} and C {@code [m×n]}. A may have any strides — element {@code (i, p)} is at
+     * {@code a[aOff + i·ars + p·acs]}, so a transposed A needs no copy — while B and C have unit
+     * column stride. C must not overlap A or B.
+     *
+     * @param c modified
+     */
+    void gemm(int m, int n, int k,
+              double[] a, int aOff, int ars, int acs,
+              double[] b, int bOff, int ldb,
+              double[] c, int cOff, int ldc, boolean accumulate);
+
+    /** Largest of {@code x[off, off+n)}, {@code -inf} when {@code n == 0}; NaN if any element is NaN. */
+    double max(double[] x, int off, int n);
+
+    /**
+     * {@code acc[accOff + i] = max(acc[accOff + i], x[off + i])} for {@code i < n}; NaN propagates.
+     *
+     * @param acc modified
+     */
+    void maxInto(double[] x, int off, int n, double[] acc, int accOff);
+
+    /**
+     * {@code x[off + i] = exp(x[off + i] − shift[i])} and {@code sum[i] += x[off + i]} for
+     * {@code i < n}: one row of a transposed score tile, each column with its own shift.
+     *
+     * @param x   modified
+     * @param sum modified
+     */
+    void expShiftAccumulate(double[] x, int off, int n, double[] shift, double[] sum);
+
+    /**
+     * Replaces {@code x[off, off+n)} by {@code exp(x − shift)} and returns their sum.
+     * {@code exp(-inf) = 0}; NaN propagates.
+     *
+     * @param x modified
+     */
+    double expShiftSum(double[] x, int off, int n, double shift);
+
+    /**
+     * {@code x[off, off+n) *= alpha}.
+     *
+     * @param x modified
+     */
+    void scale(double[] x, int off, int n, double alpha);
+
+    /** A short name for logs and benchmarks: "scalar" or "vector-512" etc. */
+    String name();
+}
