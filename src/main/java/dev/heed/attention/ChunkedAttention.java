@@ -31,7 +31,7 @@ public final class ChunkedAttention implements Attention {
     /** Default query tile: rows of output accumulated together. */
     public static final int DEFAULT_QUERY_CHUNK = 64;
     /** Default key tile: scores held per query row at a time. */
-    public static final int DEFAULT_KEY_CHUNK = 256;
+    public static final int DEFAULT_KEY_CHUNK = 64;
 
     private final int queryChunk;
     private final int keyChunk;

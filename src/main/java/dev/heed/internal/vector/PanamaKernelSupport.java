@@ -11,8 +11,10 @@ import java.util.Arrays;
  * {@link KernelSupport} on the Vector API. Not API; loaded reflectively by
  * {@link VectorizationProvider} only when {@code jdk.incubator.vector} is in the boot layer.
  *
- * <p>Each Vector API loop lives in a small method of its own: C2 then keeps every vector in a
- * register; in a large method it may give up on the intrinsics and allocate a box per vector.
+ * <p>No method takes or returns a vector unless it is tiny enough to be inlined for sure
+ * ({@link #load}): a vector passed to a call that C2 does not inline is boxed on the heap, which
+ * makes a kernel ten to a hundred times slower. That is why the exponential is written out in
+ * each loop that needs it rather than called.
  *
  * <p>Results are bitwise reproducible: only exactly rounded lane operations are used (no
  * {@code lanewise(EXP)}, see {@link Exp}; no {@code reduceLanes(ADD)}, whose order differs
@@ -20,6 +22,8 @@ import java.util.Arrays;
  */
 final class PanamaKernelSupport implements KernelSupport {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+    /** Longs in a vector of the same size, for the bit manipulation in {@link #exp}. */
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     /** Columns of C per micro-tile: four vectors. */
     private static final int NR = 4 * LANES;
@@ -43,53 +47,55 @@ final class PanamaKernelSupport implements KernelSupport {
     @Override
     public void gemm(int m, int n, int k, double[] a, int aOff, int ars, int acs, double[] b, int bOff, int ldb,
                      double[] c, int cOff, int ldc, boolean accumulate) {
-        if (k == 0) {
-            if (!accumulate) {
-                for (int i = 0; i < m; i++) {
-                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
-                }
+        // The tiles always accumulate into C (their accumulators start from C): a tile that chose
+        // between "start from C" and "start from zero" would merge two vector values at a join,
+        // which C2 can only do by boxing them. Zeroing C first costs m·n stores against m·n·k FMAs.
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
             }
-            return;
         }
         for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
             int kc = Math.min(K_BLOCK, k - p0);
-            boolean acc = accumulate || p0 > 0;
-            block(m, n, kc, a, aOff + p0 * acs, ars, acs, b, bOff + p0 * ldb, ldb, c, cOff, ldc, acc);
+            block(m, n, kc, a, aOff + p0 * acs, ars, acs, b, bOff + p0 * ldb, ldb, c, cOff, ldc);
         }
     }
 
     private static void block(int m, int n, int k, double[] a, int aOff, int ars, int acs, double[] b, int bOff,
-                              int ldb, double[] c, int cOff, int ldc, boolean acc) {
+                              int ldb, double[] c, int cOff, int ldc) {
         int j = 0;
         for (; j + NR <= n; j += NR) {
             int i = 0;
             for (; i + MR <= m; i += MR) {
-                tile4x4(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, acc);
+                tile4x4(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
             for (; i < m; i++) {
-                tile1x4(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, acc);
+                tile1x4(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
         for (; j + LANES <= n; j += LANES) {
             int i = 0;
             for (; i + MR <= m; i += MR) {
-                tile4x1(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, acc);
+                tile4x1(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
             for (; i < m; i++) {
-                tile1x1(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, acc);
+                tile1x1(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
         if (j < n) {
-            scalarColumns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, acc);
+            scalarColumns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
         }
     }
 
     private static void tile4x4(int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, int ldc, boolean acc) {
-        DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00;
-        DoubleVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        DoubleVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        DoubleVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+                                double[] c, int c0, int ldc) {
+        int c1 = c0 + ldc;
+        int c2 = c1 + ldc;
+        int c3 = c2 + ldc;
+        DoubleVector c00 = load(c, c0), c01 = load(c, c0 + LANES), c02 = load(c, c0 + 2 * LANES), c03 = load(c, c0 + 3 * LANES);
+        DoubleVector c10 = load(c, c1), c11 = load(c, c1 + LANES), c12 = load(c, c1 + 2 * LANES), c13 = load(c, c1 + 3 * LANES);
+        DoubleVector c20 = load(c, c2), c21 = load(c, c2 + LANES), c22 = load(c, c2 + 2 * LANES), c23 = load(c, c2 + 3 * LANES);
+        DoubleVector c30 = load(c, c3), c31 = load(c, c3 + LANES), c32 = load(c, c3 + 2 * LANES), c33 = load(c, c3 + 3 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             DoubleVector b0v = DoubleVector.fromArray(SPECIES, b, bp);
             DoubleVector b1v = DoubleVector.fromArray(SPECIES, b, bp + LANES);
@@ -116,29 +122,30 @@ final class PanamaKernelSupport implements KernelSupport {
             c32 = av.fma(b2v, c32);
             c33 = av.fma(b3v, c33);
         }
-        store4(c, c0, acc, c00, c01, c02, c03);
-        store4(c, c0 + ldc, acc, c10, c11, c12, c13);
-        store4(c, c0 + 2 * ldc, acc, c20, c21, c22, c23);
-        store4(c, c0 + 3 * ldc, acc, c30, c31, c32, c33);
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + LANES);
+        c02.intoArray(c, c0 + 2 * LANES);
+        c03.intoArray(c, c0 + 3 * LANES);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + LANES);
+        c12.intoArray(c, c1 + 2 * LANES);
+        c13.intoArray(c, c1 + 3 * LANES);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + LANES);
+        c22.intoArray(c, c2 + 2 * LANES);
+        c23.intoArray(c, c2 + 3 * LANES);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + LANES);
+        c32.intoArray(c, c3 + 2 * LANES);
+        c33.intoArray(c, c3 + 3 * LANES);
     }
 
-    private static void store4(double[] c, int off, boolean acc,
-                               DoubleVector v0, DoubleVector v1, DoubleVector v2, DoubleVector v3) {
-        if (acc) {
-            v0 = v0.add(DoubleVector.fromArray(SPECIES, c, off));
-            v1 = v1.add(DoubleVector.fromArray(SPECIES, c, off + LANES));
-            v2 = v2.add(DoubleVector.fromArray(SPECIES, c, off + 2 * LANES));
-            v3 = v3.add(DoubleVector.fromArray(SPECIES, c, off + 3 * LANES));
-        }
-        v0.intoArray(c, off);
-        v1.intoArray(c, off + LANES);
-        v2.intoArray(c, off + 2 * LANES);
-        v3.intoArray(c, off + 3 * LANES);
+    private static DoubleVector load(double[] c, int off) {
+        return DoubleVector.fromArray(SPECIES, c, off);
     }
 
-    private static void tile1x4(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, boolean acc) {
-        DoubleVector c0v = DoubleVector.zero(SPECIES), c1v = c0v, c2v = c0v, c3v = c0v;
+    private static void tile1x4(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb, double[] c, int c0) {
+        DoubleVector c0v = load(c, c0), c1v = load(c, c0 + LANES), c2v = load(c, c0 + 2 * LANES), c3v = load(c, c0 + 3 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c0v = av.fma(DoubleVector.fromArray(SPECIES, b, bp), c0v);
@@ -146,12 +153,15 @@ final class PanamaKernelSupport implements KernelSupport {
             c2v = av.fma(DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES), c2v);
             c3v = av.fma(DoubleVector.fromArray(SPECIES, b, bp + 3 * LANES), c3v);
         }
-        store4(c, c0, acc, c0v, c1v, c2v, c3v);
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + LANES);
+        c2v.intoArray(c, c0 + 2 * LANES);
+        c3v.intoArray(c, c0 + 3 * LANES);
     }
 
     private static void tile4x1(int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, int ldc, boolean acc) {
-        DoubleVector c0v = DoubleVector.zero(SPECIES), c1v = c0v, c2v = c0v, c3v = c0v;
+                                double[] c, int c0, int ldc) {
+        DoubleVector c0v = load(c, c0), c1v = load(c, c0 + ldc), c2v = load(c, c0 + 2 * ldc), c3v = load(c, c0 + 3 * ldc);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             DoubleVector bv = DoubleVector.fromArray(SPECIES, b, bp);
             c0v = DoubleVector.broadcast(SPECIES, a[ap]).fma(bv, c0v);
@@ -159,39 +169,31 @@ final class PanamaKernelSupport implements KernelSupport {
             c2v = DoubleVector.broadcast(SPECIES, a[ap + 2 * ars]).fma(bv, c2v);
             c3v = DoubleVector.broadcast(SPECIES, a[ap + 3 * ars]).fma(bv, c3v);
         }
-        store1(c, c0, acc, c0v);
-        store1(c, c0 + ldc, acc, c1v);
-        store1(c, c0 + 2 * ldc, acc, c2v);
-        store1(c, c0 + 3 * ldc, acc, c3v);
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + ldc);
+        c2v.intoArray(c, c0 + 2 * ldc);
+        c3v.intoArray(c, c0 + 3 * ldc);
     }
 
-    private static void tile1x1(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, boolean acc) {
-        DoubleVector cv = DoubleVector.zero(SPECIES);
+    private static void tile1x1(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb, double[] c, int c0) {
+        DoubleVector cv = load(c, c0);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             cv = DoubleVector.broadcast(SPECIES, a[ap]).fma(DoubleVector.fromArray(SPECIES, b, bp), cv);
         }
-        store1(c, c0, acc, cv);
-    }
-
-    private static void store1(double[] c, int off, boolean acc, DoubleVector v) {
-        if (acc) {
-            v = v.add(DoubleVector.fromArray(SPECIES, c, off));
-        }
-        v.intoArray(c, off);
+        cv.intoArray(c, c0);
     }
 
     /** Columns {@code [j0, j1)}, fewer than one vector: plain dot products. */
     private static void scalarColumns(int m, int j0, int j1, int k, double[] a, int aOff, int ars, int acs,
-                                      double[] b, int bOff, int ldb, double[] c, int cOff, int ldc, boolean acc) {
+                                      double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {
         for (int i = 0; i < m; i++) {
             for (int j = j0; j < j1; j++) {
-                double s = 0;
+                int ci = cOff + i * ldc + j;
+                double s = c[ci];
                 for (int p = 0; p < k; p++) {
                     s = Math.fma(a[aOff + i * ars + p * acs], b[bOff + p * ldb + j], s);
                 }
-                int ci = cOff + i * ldc + j;
-                c[ci] = acc ? c[ci] + s : s;
+                c[ci] = s;
             }
         }
     }
@@ -228,31 +230,93 @@ final class PanamaKernelSupport implements KernelSupport {
     }
 
     @Override
-    public void expShiftAccumulate(double[] x, int off, int n, double[] shift, double[] sum) {
+    public void expShiftAccumulate(double[] xs, int off, int n, double[] shift, double[] sum) {
         int i = 0;
         int bound = SPECIES.loopBound(n);
         for (; i < bound; i += LANES) {
-            DoubleVector e = exp(DoubleVector.fromArray(SPECIES, x, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i)));
-            e.intoArray(x, off + i);
+            DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i));
+            // e = exp(x), the same steps as Exp.exp, written out (see the class comment)
+            DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
+            DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
+            DoubleVector whole = t.sub(Exp.SHIFTER);
+            DoubleVector r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_HI), xc);
+            r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_LO), r);
+            DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
+            // conversion whose target species is a constant.
+            LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
+            LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            LongVector k2 = k.sub(k1);
+            DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
+                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+            DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
+                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+            DoubleVector y = p.mul(s1).mul(s2);
+            DoubleVector e = y.blend(0.0, x.compare(VectorOperators.LT, Exp.UNDERFLOW));
+            e.intoArray(xs, off + i);
             DoubleVector.fromArray(SPECIES, sum, i).add(e).intoArray(sum, i);
         }
         for (; i < n; i++) {
-            double e = Exp.exp(x[off + i] - shift[i]);
-            x[off + i] = e;
+            double e = Exp.exp(xs[off + i] - shift[i]);
+            xs[off + i] = e;
             sum[i] += e;
         }
     }
 
     @Override
-    public double expShiftSum(double[] x, int off, int n, double shift) {
+    public double expShiftSum(double[] xs, int off, int n, double shift) {
         int j = 0;
         double s = 0;
         if (n >= LANES) {
             DoubleVector sv = DoubleVector.zero(SPECIES);
             int bound = SPECIES.loopBound(n);
             for (; j < bound; j += LANES) {
-                DoubleVector e = exp(DoubleVector.fromArray(SPECIES, x, off + j).sub(shift));
-                e.intoArray(x, off + j);
+                DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + j).sub(shift);
+                // e = exp(x), the same steps as Exp.exp, written out (see the class comment)
+            DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
+            DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
+            DoubleVector whole = t.sub(Exp.SHIFTER);
+            DoubleVector r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_HI), xc);
+            r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_LO), r);
+            DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
+            // conversion whose target species is a constant.
+            LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
+            LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            LongVector k2 = k.sub(k1);
+            DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
+                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+            DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
+                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+            DoubleVector y = p.mul(s1).mul(s2);
+            DoubleVector e = y.blend(0.0, x.compare(VectorOperators.LT, Exp.UNDERFLOW));
+                e.intoArray(xs, off + j);
                 sv = sv.add(e);
             }
             for (int lane = 0; lane < LANES; lane++) {
@@ -260,42 +324,13 @@ final class PanamaKernelSupport implements KernelSupport {
             }
         }
         for (; j < n; j++) {
-            double e = Exp.exp(x[off + j] - shift);
-            x[off + j] = e;
+            double e = Exp.exp(xs[off + j] - shift);
+            xs[off + j] = e;
             s += e;
         }
         return s;
     }
 
-    /** The vector twin of {@link Exp#exp}: the same operations, lane by lane. */
-    private static DoubleVector exp(DoubleVector x) {
-        DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
-        DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
-        DoubleVector n = t.sub(Exp.SHIFTER);
-        DoubleVector r = n.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_HI), xc);
-        r = n.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_LO), r);
-        DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-        p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-        LongVector k = ((LongVector) t.viewAsIntegralLanes()).sub(Exp.SHIFTER_BITS);
-        LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-        LongVector k2 = k.sub(k1);
-        DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
-        DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes();
-        DoubleVector y = p.mul(s1).mul(s2);
-        return y.blend(0.0, x.compare(VectorOperators.LT, Exp.UNDERFLOW));
-    }
 
     @Override
     public void scale(double[] x, int off, int n, double alpha) {
