@@ -1,5 +1,6 @@
 package dev.heed.attention;
 
+import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
@@ -17,7 +18,8 @@ import java.util.Random;
  *   output = merge(o)·Woᵀ + bo                                         ([B, L, E])
  * </pre>
  * The heads are merged <em>before</em> the output projection (the tutorial forgets to merge
- * them). Weights are in PyTorch's layout {@code [out, in]}: {@code y = x·Wᵀ + b}, so a
+ * them). Each projection is a {@link Linear} layer, with weights in PyTorch's layout
+ * {@code [out, in]}: {@code y = x·Wᵀ + b}, so a
  * {@code state_dict}'s {@code in_proj_weight} rows {@code [0, E)}, {@code [E, 2E)},
  * {@code [2E, 3E)} are Wq, Wk, Wv and {@code out_proj.weight} is Wo.
  *
@@ -53,14 +55,10 @@ public final class MultiHeadAttention {
     private final int keyDim;
     private final int valueDim;
     private final boolean bias;
-    private final Tensor wq;
-    private final Tensor wk;
-    private final Tensor wv;
-    private final Tensor wo;
-    private final Tensor bq;
-    private final Tensor bk;
-    private final Tensor bv;
-    private final Tensor bo;
+    private final Linear queryProjection;
+    private final Linear keyProjection;
+    private final Linear valueProjection;
+    private final Linear outputProjection;
     private final Attention kernel;
 
     private MultiHeadAttention(Builder b) {
@@ -72,6 +70,14 @@ public final class MultiHeadAttention {
         this.bias = b.bias;
         this.kernel = b.kernel;
         int e = embedDim;
+        Tensor wq;
+        Tensor wk;
+        Tensor wv;
+        Tensor wo;
+        Tensor bq;
+        Tensor bk;
+        Tensor bv;
+        Tensor bo;
         if (b.wq != null) {
             wq = checked(b.wq, "Wq", e, e);
             wk = checked(b.wk, "Wk", e, keyDim);
@@ -102,6 +108,10 @@ public final class MultiHeadAttention {
         } else {
             bq = bk = bv = bo = null;
         }
+        queryProjection = Linear.of(wq, bq);
+        keyProjection = Linear.of(wk, bk);
+        valueProjection = Linear.of(wv, bv);
+        outputProjection = Linear.of(wo, bo);
     }
 
     /**
@@ -174,11 +184,11 @@ public final class MultiHeadAttention {
         if (k3.shape(1) != v3.shape(1)) {
             throw new IllegalArgumentException("key and value differ in the number of keys S: " + shapes);
         }
-        Tensor q = splitHeads(project(q3, wq, bq));
-        Tensor k = splitHeads(project(k3, wk, bk));
-        Tensor v = splitHeads(project(v3, wv, bv));
+        Tensor q = splitHeads(queryProjection.forward(q3));
+        Tensor k = splitHeads(keyProjection.forward(k3));
+        Tensor v = splitHeads(valueProjection.forward(v3));
         AttentionResult heads = kernel.apply(q, k, v, mask);
-        Tensor output = project(mergeHeads(heads.output()), wo, bo);
+        Tensor output = outputProjection.forward(mergeHeads(heads.output()));
         Tensor lse = heads.logSumExp();
         if (unbatched) {
             return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
@@ -225,12 +235,6 @@ public final class MultiHeadAttention {
         return x.permute(0, 2, 1, 3).copy().reshape(x.shape(0), x.shape(2), embedDim);
     }
 
-    /** {@code x·Wᵀ + b} over the last axis. */
-    private static Tensor project(Tensor x, Tensor w, Tensor b) {
-        Tensor y = x.matmul(w.transpose(0, 1));
-        return b == null ? y : y.add(b);
-    }
-
     /** Embedding size E. */
     public int embedDim() {
         return embedDim;
@@ -268,42 +272,42 @@ public final class MultiHeadAttention {
 
     /** Query projection weight {@code [E, E]}, a copy. */
     public Tensor queryWeight() {
-        return wq.copy();
+        return queryProjection.weight();
     }
 
     /** Key projection weight {@code [E, keyDim]}, a copy. */
     public Tensor keyWeight() {
-        return wk.copy();
+        return keyProjection.weight();
     }
 
     /** Value projection weight {@code [E, valueDim]}, a copy. */
     public Tensor valueWeight() {
-        return wv.copy();
+        return valueProjection.weight();
     }
 
     /** Output projection weight {@code [E, E]}, a copy. */
     public Tensor outputWeight() {
-        return wo.copy();
+        return outputProjection.weight();
     }
 
     /** Query projection bias {@code [E]}, a copy; null without biases. */
     public Tensor queryBias() {
-        return bq == null ? null : bq.copy();
+        return queryProjection.bias();
     }
 
     /** Key projection bias {@code [E]}, a copy; null without biases. */
     public Tensor keyBias() {
-        return bk == null ? null : bk.copy();
+        return keyProjection.bias();
     }
 
     /** Value projection bias {@code [E]}, a copy; null without biases. */
     public Tensor valueBias() {
-        return bv == null ? null : bv.copy();
+        return valueProjection.bias();
     }
 
     /** Output projection bias {@code [E]}, a copy; null without biases. */
     public Tensor outputBias() {
-        return bo == null ? null : bo.copy();
+        return outputProjection.bias();
     }
 
     @Override
@@ -320,7 +324,7 @@ public final class MultiHeadAttention {
             throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected)
                     + " (PyTorch layout [out, in]), got " + Arrays.toString(t.shape()));
         }
-        return t.copy();
+        return t; // Linear.of copies it
     }
 
     private static double xavierBound(int fanIn, int fanOut) {
