@@ -1,0 +1,302 @@
+package dev.heed.attention;
+
+import dev.heed.layers.Embedding;
+import dev.heed.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Hierarchical attention over documents, for extractive summarisation: which sentences of a
+ * document matter, and which words within each sentence (after Yang et al. 2016, "Hierarchical
+ * Attention Networks for Document Classification", without their recurrent encoders).
+ *
+ * <p>A document is token ids {@code [N, W]}: {@code N} sentences of {@code W} word slots. Then
+ * <pre>
+ *   e_sw     = embedding(id_sw)                                                  [N, W, E]
+ *   α_s·, v_s = wordAttention(e_s1 … e_sW)    additive pooling within sentence s   [W], [E]
+ *   β, d     = sentenceAttention(v_1 … v_N)   additive pooling across sentences   [N], [E]
+ * </pre>
+ * where both attentions are {@link AdditiveAttentionPooling} ({@code u = vᵀ tanh(W x + b)},
+ * stable softmax, weighted sum). {@code β} is the sentence importance, {@code α} the word
+ * importance within each sentence; {@code β_s·α_sw} (see {@link Result#documentWordWeights()})
+ * is a word's share of the whole document.
+ *
+ * <p>Padding: sentence {@code s} has {@code wordCounts[s]} real words (the first ones) and the
+ * document has {@code sentenceCount} real sentences (the first ones). Ids in padded slots are
+ * ignored — never looked up or checked — so any filler (0, −1) will do. Padded words get word
+ * weight exactly 0; a sentence with no real word (padded, or within the count but empty) gets
+ * sentence vector 0, word weights 0 and sentence weight exactly 0, and takes no part in the
+ * sentence-level softmax. A document with no real sentence gets document vector 0 and all weights
+ * 0 — never NaN.
+ *
+ * <p>Shapes: one document {@code int[N][W]} gives document vector {@code [E]}, sentence vectors
+ * {@code [N, E]}, sentence weights {@code [N]} and word weights {@code [N, W]}; a batch
+ * {@code int[B][N][W]} (every document padded to the same {@code N} and {@code W}) adds a leading
+ * {@code B} to each. All are new tensors.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class HierarchicalAttention {
+    private final Embedding embedding;
+    private final AdditiveAttentionPooling wordAttention;
+    private final AdditiveAttentionPooling sentenceAttention;
+
+    private HierarchicalAttention(Embedding embedding, AdditiveAttentionPooling words,
+                                  AdditiveAttentionPooling sentences) {
+        this.embedding = embedding;
+        this.wordAttention = words;
+        this.sentenceAttention = sentences;
+    }
+
+    /**
+     * Hierarchical attention from its parts.
+     *
+     * @param embedding         token ids to vectors of size {@code E}
+     * @param wordAttention     pools the word vectors of a sentence; input size {@code E}
+     * @param sentenceAttention pools the sentence vectors of a document; input size {@code E}
+     * @throws IllegalArgumentException if a part is null or the sizes disagree
+     */
+    public static HierarchicalAttention of(Embedding embedding, AdditiveAttentionPooling wordAttention,
+                                           AdditiveAttentionPooling sentenceAttention) {
+        if (embedding == null || wordAttention == null || sentenceAttention == null) {
+            throw new IllegalArgumentException("embedding, wordAttention and sentenceAttention must not be null");
+        }
+        int e = embedding.embedDim();
+        if (wordAttention.inputDim() != e || sentenceAttention.inputDim() != e) {
+            throw new IllegalArgumentException("both attentions must take vectors of the embedding size " + e
+                    + ", got word attention " + wordAttention.inputDim() + " and sentence attention "
+                    + sentenceAttention.inputDim());
+        }
+        return new HierarchicalAttention(embedding, wordAttention, sentenceAttention);
+    }
+
+    /**
+     * A model initialised from {@code new Random(seed)}: the embedding table
+     * {@code [vocabSize, embedDim]} (standard normal), then the word attention, then the sentence
+     * attention (each with hidden size {@code hiddenDim}, see
+     * {@link AdditiveAttentionPooling#seeded(int, int, Random)}).
+     *
+     * @throws IllegalArgumentException unless all sizes are ≥ 1
+     */
+    public static HierarchicalAttention seeded(int vocabSize, int embedDim, int hiddenDim, long seed) {
+        Random random = new Random(seed);
+        Embedding embedding = Embedding.seeded(vocabSize, embedDim, random);
+        AdditiveAttentionPooling words = AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random);
+        return new HierarchicalAttention(embedding, words, AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random));
+    }
+
+    /** One document without padding: every word of every sentence is real. */
+    public Result forward(int[][] document) {
+        checkDocument(document);
+        return forward(new int[][][] {document}).unbatch();
+    }
+
+    /**
+     * One document whose sentence {@code s} has {@code wordCounts[s]} real words; every sentence
+     * counts, and those with no word are left out at the sentence level.
+     *
+     * @param document  {@code [N, W]}, rectangular; not modified
+     * @param wordCounts {@code N} entries, each in {@code [0, W]}
+     * @throws IllegalArgumentException if the document is ragged, a count is out of range, or a
+     *                                  real word's id is outside the vocabulary
+     */
+    public Result forward(int[][] document, int[] wordCounts) {
+        checkDocument(document);
+        return forward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {document.length}).unbatch();
+    }
+
+    /**
+     * A batch of documents without padding.
+     *
+     * @param documents {@code [B, N, W]}, rectangular; not modified
+     */
+    public Result forward(int[][][] documents) {
+        int[] shape = checkDocuments(documents);
+        int[][] wordCounts = new int[shape[0]][shape[1]];
+        int[] sentenceCounts = new int[shape[0]];
+        for (int b = 0; b < shape[0]; b++) {
+            Arrays.fill(wordCounts[b], shape[2]);
+            sentenceCounts[b] = shape[1];
+        }
+        return forward(documents, wordCounts, sentenceCounts);
+    }
+
+    /**
+     * A batch of padded documents: document {@code b} has {@code sentenceCounts[b]} real sentences,
+     * and its sentence {@code s} has {@code wordCounts[b][s]} real words. Word counts of padded
+     * sentences ({@code s >= sentenceCounts[b]}) are ignored.
+     *
+     * @param documents      {@code [B, N, W]}, rectangular; not modified
+     * @param wordCounts     {@code [B, N]}, each in {@code [0, W]}; not modified
+     * @param sentenceCounts {@code [B]}, each in {@code [0, N]}; not modified
+     * @throws IllegalArgumentException if the arrays are ragged or disagree in size, a count is
+     *                                  out of range, or a real word's id is outside the vocabulary
+     *                                  (naming the document, sentence and word)
+     */
+    public Result forward(int[][][] documents, int[][] wordCounts, int[] sentenceCounts) {
+        int[] shape = checkDocuments(documents);
+        int batch = shape[0];
+        int sentences = shape[1];
+        int words = shape[2];
+        AdditiveAttentionPooling.checkLengths(sentenceCounts, batch, sentences, "document");
+        if (wordCounts == null || wordCounts.length != batch) {
+            throw new IllegalArgumentException("wordCounts needs one row per document (" + batch + "), got "
+                    + (wordCounts == null ? "null" : wordCounts.length + " rows"));
+        }
+        // Flatten to B·N sentences; a padded sentence gets length 0 and a padded word id 0.
+        int[][] ids = new int[batch * sentences][];
+        int[] lengths = new int[batch * sentences];
+        double[] sentenceAllowed = new double[batch * sentences];
+        for (int b = 0; b < batch; b++) {
+            if (wordCounts[b] == null || wordCounts[b].length != sentences) {
+                throw new IllegalArgumentException("wordCounts[" + b + "] needs one count per sentence (" + sentences
+                        + "), got " + (wordCounts[b] == null ? "null" : Arrays.toString(wordCounts[b])));
+            }
+            for (int s = 0; s < sentences; s++) {
+                int k = b * sentences + s;
+                int n = s < sentenceCounts[b] ? wordCounts[b][s] : 0;
+                if (n < 0 || n > words) {
+                    throw new IllegalArgumentException("word count " + n + " of document " + b + " sentence " + s
+                            + " is outside [0, " + words + "]");
+                }
+                ids[k] = new int[words];
+                for (int w = 0; w < n; w++) {
+                    int id = documents[b][s][w];
+                    if (id < 0 || id >= embedding.vocabSize()) {
+                        throw new IllegalArgumentException("token id " + id + " at document " + b + ", sentence " + s
+                                + ", word " + w + " is out of range for a vocabulary of " + embedding.vocabSize());
+                    }
+                    ids[k][w] = id;
+                }
+                lengths[k] = n;
+                sentenceAllowed[k] = n > 0 ? 1 : 0;
+            }
+        }
+        int e = embedding.embedDim();
+        AttentionResult wordLevel = wordAttention.forward(embedding.lookup(ids), lengths);
+        Tensor sentenceVectors = wordLevel.output().reshape(batch, sentences, e);
+        Mask realSentences = Mask.allow(Tensor.of(sentenceAllowed, batch, 1, sentences));
+        AttentionResult sentenceLevel = sentenceAttention.forward(sentenceVectors, realSentences);
+        return new Result(sentenceLevel.output(), sentenceVectors, sentenceLevel.weights(),
+                wordLevel.weights().reshape(batch, sentences, words));
+    }
+
+    private static void checkDocument(int[][] document) {
+        if (document == null) {
+            throw new IllegalArgumentException("document is null");
+        }
+    }
+
+    /** {@code [B, N, W]} of a rectangular batch, or an exception naming the first ragged row. */
+    private static int[] checkDocuments(int[][][] documents) {
+        if (documents == null) {
+            throw new IllegalArgumentException("documents is null");
+        }
+        int batch = documents.length;
+        int sentences = -1;
+        int words = -1;
+        for (int b = 0; b < batch; b++) {
+            if (documents[b] == null) {
+                throw new IllegalArgumentException("document " + b + " is null");
+            }
+            if (sentences < 0) {
+                sentences = documents[b].length;
+            } else if (documents[b].length != sentences) {
+                throw new IllegalArgumentException("documents must be padded to the same number of sentences: document 0 has "
+                        + sentences + ", document " + b + " has " + documents[b].length);
+            }
+            for (int s = 0; s < sentences; s++) {
+                int[] row = documents[b][s];
+                if (row == null) {
+                    throw new IllegalArgumentException("document " + b + " sentence " + s + " is null");
+                }
+                if (words < 0) {
+                    words = row.length;
+                } else if (row.length != words) {
+                    throw new IllegalArgumentException("sentences must be padded to the same number of words: "
+                            + words + " in the first, " + row.length + " in document " + b + " sentence " + s);
+                }
+            }
+        }
+        return new int[] {batch, Math.max(sentences, 0), Math.max(words, 0)};
+    }
+
+    /** The embedding. */
+    public Embedding embedding() {
+        return embedding;
+    }
+
+    /** The word-level attention. */
+    public AdditiveAttentionPooling wordAttention() {
+        return wordAttention;
+    }
+
+    /** The sentence-level attention. */
+    public AdditiveAttentionPooling sentenceAttention() {
+        return sentenceAttention;
+    }
+
+    @Override
+    public String toString() {
+        return "HierarchicalAttention{" + embedding + ", words=" + wordAttention + ", sentences=" + sentenceAttention + "}";
+    }
+
+    /**
+     * What {@link #forward} computes, with a leading {@code B} axis on each tensor for a batch.
+     *
+     * @param documentVectors  {@code [B, E]}: the sentence vectors pooled by sentence weight
+     * @param sentenceVectors  {@code [B, N, E]}: the word vectors of each sentence pooled by word weight
+     * @param sentenceWeights  {@code [B, N]}: sentence importance, summing to 1 over a document's real sentences
+     * @param wordWeights      {@code [B, N, W]}: word importance, summing to 1 within each real sentence
+     */
+    public record Result(Tensor documentVectors, Tensor sentenceVectors, Tensor sentenceWeights, Tensor wordWeights) {
+        /**
+         * Each word's share of its whole document, {@code sentenceWeight · wordWeight}
+         * ({@code [B, N, W]}, or {@code [N, W]} for one document): sums to 1 over a document
+         * with a real sentence. A new tensor.
+         */
+        public Tensor documentWordWeights() {
+            return wordWeights.mul(sentenceWeights.unsqueeze(-1));
+        }
+
+        /**
+         * The {@code k} most important real sentences of one document, in document order: an
+         * extractive summary. Ties go to the earlier sentence; sentences of weight 0 (padding)
+         * are never chosen, so fewer than {@code k} come back when the document has fewer real
+         * sentences.
+         *
+         * @param document which document of a batch; 0 for an unbatched result
+         * @throws IllegalArgumentException if {@code k < 0} or {@code document} is out of range
+         */
+        public int[] topSentences(int document, int k) {
+            Tensor w = sentenceWeights.rank() == 1 ? sentenceWeights.unsqueeze(0) : sentenceWeights;
+            if (document < 0 || document >= w.shape(0)) {
+                throw new IllegalArgumentException("document " + document + " is out of range for "
+                        + w.shape(0) + " document(s)");
+            }
+            if (k < 0) {
+                throw new IllegalArgumentException("k must be >= 0, got " + k);
+            }
+            double[] row = w.select(0, document).toArray();
+            Integer[] order = new Integer[row.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, c) -> row[a] != row[c] ? Double.compare(row[c], row[a]) : Integer.compare(a, c));
+            int[] chosen = new int[Math.min(k, row.length)];
+            int n = 0;
+            for (int i = 0; i < chosen.length && row[order[i]] > 0; i++) {
+                chosen[n++] = order[i];
+            }
+            int[] out = Arrays.copyOf(chosen, n);
+            Arrays.sort(out);
+            return out;
+        }
+
+        private Result unbatch() {
+            return new Result(documentVectors.squeeze(0), sentenceVectors.squeeze(0), sentenceWeights.squeeze(0),
+                    wordWeights.squeeze(0));
+        }
+    }
+}
