@@ -41,7 +41,7 @@ final class AttentionDriver {
             return;
         }
         int[] ktOffset = new int[p.batches];
-        double[] kt = TiledKernels.transposeKeys(p, ktOffset);
+        double[] kt = TiledKernels.transposeKeys(p, ktOffset, parallelism);
         int tile = MATERIALISED_QUERY_TILE;
         int tiles = (p.queries + tile - 1) / tile;
         Parallel.forEach(p.batches * tiles, p.flops(), parallelism, t -> {

@@ -1,5 +1,6 @@
 package dev.heed.internal.attention;
 
+import dev.heed.internal.Parallel;
 import dev.heed.internal.vector.KernelSupport;
 
 import java.util.Arrays;
@@ -182,35 +183,49 @@ public final class TiledKernels {
     /**
      * The keys of every distinct batch element transposed to {@code [d, S]}, for
      * {@link #materialised}; {@code offsets[b]} receives where batch element {@code b}'s copy starts.
-     * Batch elements that share their keys (broadcast) share the copy.
+     * Batch elements that share their keys (broadcast) share the copy. Runs on up to
+     * {@code parallelism} threads.
      */
-    public static double[] transposeKeys(AttentionProblem p, int[] offsets) {
+    public static double[] transposeKeys(AttentionProblem p, int[] offsets, int parallelism) {
         int S = p.keys;
         int d = p.depth;
+        int[] sources = new int[p.batches];
+        int distinct = 0;
         java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
         for (int b = 0; b < p.batches; b++) {
-            offsets[b] = seen.computeIfAbsent(p.kOffset[b], k -> seen.size() * S * d);
+            Integer at = seen.get(p.kOffset[b]);
+            if (at == null) {
+                at = distinct;
+                seen.put(p.kOffset[b], at);
+                sources[distinct++] = p.kOffset[b];
+            }
+            offsets[b] = at * S * d;
         }
-        double[] kt = new double[seen.size() * S * d];
-        for (java.util.Map.Entry<Integer, Integer> e : seen.entrySet()) {
-            int src = e.getKey();
-            int dst = e.getValue();
-            for (int j = 0; j < S; j++) {
-                for (int c = 0; c < d; c++) {
-                    kt[dst + c * S + j] = p.k[src + j * d + c];
+        double[] kt = new double[distinct * S * d];
+        int blocks = distinct;
+        Parallel.forEach(blocks, 2.0 * blocks * S * d, parallelism,
+                t -> transposeBlock(p.k, sources[t], S, d, kt, t * S * d));
+        return kt;
+    }
+
+    /** {@code dst[dOff + c·rows + r] = src[sOff + r·cols + c]}, in 8×8 blocks to keep both sides in cache. */
+    private static void transposeBlock(double[] src, int sOff, int rows, int cols, double[] dst, int dOff) {
+        for (int r0 = 0; r0 < rows; r0 += 8) {
+            int r1 = Math.min(rows, r0 + 8);
+            for (int c0 = 0; c0 < cols; c0 += 8) {
+                int c1 = Math.min(cols, c0 + 8);
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        dst[dOff + c * rows + r] = src[sOff + r * cols + c];
+                    }
                 }
             }
         }
-        return kt;
     }
 
     /** {@code dst[c·rows + r] = src[off + r·d + c]}: a {@code rows × d} block transposed. */
     private static void packTransposed(double[] src, int off, int rows, int d, double[] dst) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < d; c++) {
-                dst[c * rows + r] = src[off + r * d + c];
-            }
-        }
+        transposeBlock(src, off, rows, d, dst, 0);
     }
 
     /** Per-thread working memory of {@link #online}, grown on demand and then reused. */

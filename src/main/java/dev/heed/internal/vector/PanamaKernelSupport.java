@@ -319,8 +319,12 @@ final class PanamaKernelSupport implements KernelSupport {
                 e.intoArray(xs, off + j);
                 sv = sv.add(e);
             }
-            for (int lane = 0; lane < LANES; lane++) {
-                s += sv.lane(lane); // a fixed order, unlike reduceLanes(ADD)
+            // Lanes summed in a fixed order (reduceLanes(ADD) may add them in another order once
+            // compiled); lane(i) with a variable i is not intrinsified, so go through an array.
+            double[] lanes = new double[LANES];
+            sv.intoArray(lanes, 0);
+            for (double lane : lanes) {
+                s += lane;
             }
         }
         for (; j < n; j++) {
