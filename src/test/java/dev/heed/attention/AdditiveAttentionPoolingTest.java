@@ -198,6 +198,10 @@ class AdditiveAttentionPoolingTest {
         assertThat(none.output().shape()).containsExactly(2, 3);
         assertThat(none.output().toArray()).containsOnly(0.0);
         assertThat(none.weights().shape()).containsExactly(2, 0);
+        // B = 0: no sequences, no lengths
+        AttentionResult noBatch = pool.forward(Tensor.zeros(0, 4, 3), new int[0]);
+        assertThat(noBatch.output().shape()).containsExactly(0, 3);
+        assertThat(noBatch.weights().shape()).containsExactly(0, 4);
         // a mask that blocks everything
         AttentionResult blocked = pool.forward(x, Mask.block(Tensor.ones(4)));
         assertThat(blocked.output().toArray()).containsOnly(0.0);

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -146,7 +147,7 @@ class AlignmentAttentionTest {
     }
 
     static double[] flat(double[][] m) {
-        return java.util.Arrays.stream(m).flatMapToDouble(java.util.Arrays::stream).toArray();
+        return Arrays.stream(m).flatMapToDouble(Arrays::stream).toArray();
     }
 
     @ParameterizedTest(name = "{0} B={1} T={2} S={3} Hd={4} He={5} H={6} biases={7}")
@@ -261,7 +262,9 @@ class AlignmentAttentionTest {
         assertThat(r.weights().select(0, 0).toArray()).containsOnly(0.0);
         assertThat(r.logSumExp().select(0, 0).toArray()).containsOnly(Double.NEGATIVE_INFINITY);
         assertThat(r.output().select(0, 1).toArray()).doesNotContain(Double.NaN);
-        // an empty source
+        // no batch at all, and an empty source
+        AttentionResult noBatch = attention.forward(Tensor.zeros(0, 3, 3), Tensor.zeros(0, 5, 2), new int[0]);
+        assertThat(noBatch.weights().shape()).containsExactly(0, 3, 5);
         AttentionResult empty = attention.forward(dec, Tensor.zeros(2, 0, 2));
         assertThat(empty.output().shape()).containsExactly(2, 3, 2);
         assertThat(empty.output().toArray()).containsOnly(0.0);

@@ -7,7 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static dev.heed.attention.AdditiveAttentionPoolingTest.assertClose;
 import static dev.heed.attention.AdditiveAttentionPoolingTest.matrix;
@@ -216,6 +221,35 @@ class HierarchicalAttentionTest {
                 .isNotEqualTo(seeded.forward(doc).documentVectors().toArray());
         assertThat(composed.embedding()).isSameAs(embedding);
         assertThat(composed.toString()).contains("Embedding{vocabSize=12, embedDim=5}");
+    }
+
+    @Test
+    void oneModelServesManyThreadsAtOnce() throws Exception {
+        HierarchicalAttention model = HierarchicalAttention.seeded(50, 8, 4, 6);
+        int[][][] docs = new int[3][4][5];
+        Random random = new Random(1);
+        for (int[][] doc : docs) {
+            for (int[] sentence : doc) {
+                for (int j = 0; j < sentence.length; j++) {
+                    sentence[j] = random.nextInt(50);
+                }
+            }
+        }
+        int[][] counts = {{5, 3, 1, 0}, {2, 2, 2, 2}, {5, 5, 5, 5}};
+        int[] sentenceCounts = {4, 3, 2};
+        double[] expected = model.forward(docs, counts, sentenceCounts).wordWeights().toArray();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<double[]>> results = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                results.add(pool.submit(() -> model.forward(docs, counts, sentenceCounts).wordWeights().toArray()));
+            }
+            for (Future<double[]> f : results) {
+                assertThat(f.get()).containsExactly(expected);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
