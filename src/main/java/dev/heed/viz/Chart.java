@@ -1,0 +1,268 @@
+package dev.heed.viz;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import javax.imageio.ImageIO;
+
+/**
+ * What {@link Heatmap} (one map) and {@link HeadGrid} (a map per head) share: labels, title,
+ * colour scale, value annotations and the output formats.
+ *
+ * <p><b>Axes.</b> Rows are queries (the {@code L} axis of weights {@code [L, S]}), top to bottom;
+ * columns are keys (the {@code S} axis), left to right — as {@code plt.imshow} shows a matrix.
+ * Without labels an axis is numbered from 0. Long labels are cut to 24 characters with an
+ * ellipsis; control characters are drawn as spaces.
+ *
+ * <p><b>Colours.</b> Values map to {@linkplain ColorMap#viridis() viridis} over the range
+ * {@code [0, 1]} by default (what attention weights span), over the data's own finite minimum
+ * and maximum after {@link #autoRange()}, or over a {@link #range fixed range}. Values outside the
+ * range, and ±∞, take the end colours; <b>NaN cells are grey</b> ({@link ColorMap#NAN_RGB},
+ * {@code #808080}), a colour viridis never uses.
+ *
+ * <p><b>Size.</b> Cells are square up to 48 px; a map's grid aims at about 600 px, so a 512×512
+ * map is drawn at one pixel a cell; longer axes are drawn in blocks, each pixel showing the largest
+ * value of its block. Labels shrink and then thin out to stay legible.
+ *
+ * <p><b>Output.</b> {@link #toImage()}, {@link #toPng()} and {@link #toSvg()} work in memory;
+ * {@link #writePng} and {@link #writeSvg} write files. Only {@link BufferedImage}, fonts and
+ * {@link ImageIO} are used — never a window or the AWT toolkit — so charts render on a server
+ * without a display. (On Linux the JDK runs headless when {@code DISPLAY} is unset; where
+ * {@code DISPLAY} names an X server that cannot be reached, start the JVM with
+ * {@code -Djava.awt.headless=true}.)
+ *
+ * <p>A chart copies the weights when created. The setters change the chart and return it; a
+ * chart is not meant to be configured from several threads at once.
+ *
+ * @param <C> the chart's own type, returned by the setters
+ */
+public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid {
+    final int rows;
+    final int columns;
+    private final String shapeText;
+    private List<String> rowLabels;
+    private List<String> columnLabels;
+    private String title;
+    private double min = 0;
+    private double max = 1;
+    private boolean autoRange;
+    private int decimals = -1;
+
+    Chart(int rows, int columns, int[] shape) {
+        this.rows = rows;
+        this.columns = columns;
+        this.shapeText = Arrays.toString(shape);
+    }
+
+    abstract C self();
+
+    /** One row-major {@code [rows · columns]} array per panel. */
+    abstract double[][] panels();
+
+    /** The title above each panel, or null for a single map. */
+    abstract List<String> panelTitles();
+
+    /** How many panels go side by side. */
+    abstract int panelsPerRow();
+
+    /**
+     * Labels both axes with the same tokens, for self-attention.
+     *
+     * @param tokens one per row and per column; not modified (copied)
+     * @throws IllegalArgumentException if the map is not square or the count differs, naming both
+     */
+    public C labels(List<String> tokens) {
+        if (rows != columns) {
+            throw new IllegalArgumentException("one token list labels both axes of a square map, but the weights "
+                    + shapeText + " have " + rows + " rows and " + columns + " columns; use rowLabels and "
+                    + "columnLabels");
+        }
+        List<String> copy = checkedLabels(tokens, rows, "token labels", "rows and columns");
+        rowLabels = copy;
+        columnLabels = copy;
+        return self();
+    }
+
+    /**
+     * Labels the rows (queries, the {@code L} axis), top to bottom; for cross-attention these are
+     * the target or decoder tokens.
+     *
+     * @throws IllegalArgumentException if the count is not the number of rows, naming both
+     */
+    public C rowLabels(List<String> queryTokens) {
+        rowLabels = checkedLabels(queryTokens, rows, "row labels", "rows");
+        return self();
+    }
+
+    /**
+     * Labels the columns (keys, the {@code S} axis), left to right; for cross-attention these are
+     * the source or encoder tokens.
+     *
+     * @throws IllegalArgumentException if the count is not the number of columns, naming both
+     */
+    public C columnLabels(List<String> keyTokens) {
+        columnLabels = checkedLabels(keyTokens, columns, "column labels", "columns");
+        return self();
+    }
+
+    private List<String> checkedLabels(List<String> labels, int expected, String what, String axis) {
+        if (labels == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        if (labels.size() != expected) {
+            throw new IllegalArgumentException(labels.size() + " " + what + " for " + expected + " " + axis
+                    + " (weights " + shapeText + ")");
+        }
+        List<String> copy = new ArrayList<>(labels.size());
+        for (int i = 0; i < labels.size(); i++) {
+            String label = labels.get(i);
+            if (label == null) {
+                throw new IllegalArgumentException(what + ": label " + i + " is null");
+            }
+            copy.add(label);
+        }
+        return Collections.unmodifiableList(copy);
+    }
+
+    /** A title above the chart; null for none (the default). Cut to 120 characters. */
+    public C title(String title) {
+        this.title = title == null ? null : Figure.clean(title, Figure.MAX_TITLE_CHARS);
+        return self();
+    }
+
+    /**
+     * Colours span {@code [min, max]} whatever the data: the first colour at {@code min}, the last
+     * at {@code max}. The default is {@code [0, 1]}.
+     *
+     * @throws IllegalArgumentException unless both are finite and {@code min < max}
+     */
+    public C range(double min, double max) {
+        if (!Double.isFinite(min) || !Double.isFinite(max) || !(min < max)) {
+            throw new IllegalArgumentException("a colour range needs finite min < max, got [" + min + ", " + max + "]");
+        }
+        this.min = min;
+        this.max = max;
+        this.autoRange = false;
+        return self();
+    }
+
+    /**
+     * Colours span the data's smallest to largest finite value (across all panels), ignoring NaN
+     * and ±∞; {@code [0, 1]} if no value is finite; centred on the value if all are equal.
+     */
+    public C autoRange() {
+        this.autoRange = true;
+        return self();
+    }
+
+    /** {@link #annotate(int) annotate(2)} when {@code show}, else no values in the cells (the default). */
+    public C annotate(boolean show) {
+        this.decimals = show ? 2 : -1;
+        return self();
+    }
+
+    /**
+     * Writes each cell's value in the cell with {@code decimals} decimals, in black or white for
+     * contrast — where every value fits its cell (a 12 px down to 7 px font), which holds for small
+     * maps; otherwise, and when cells are drawn in blocks, no values are written.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= decimals <= 10}
+     */
+    public C annotate(int decimals) {
+        if (decimals < 0 || decimals > 10) {
+            throw new IllegalArgumentException("decimals must be in [0, 10], got " + decimals);
+        }
+        this.decimals = decimals;
+        return self();
+    }
+
+    Figure figure() {
+        double[][] panels = panels();
+        Scale scale;
+        if (autoRange) {
+            double[] all = panels.length == 1 ? panels[0] : Arrays.stream(panels).flatMapToDouble(Arrays::stream).toArray();
+            scale = Scale.auto(all);
+        } else {
+            scale = Scale.fixed(min, max);
+        }
+        return new Figure(new Figure.Spec(panels, rows, columns, rowLabels, columnLabels, title, panelTitles(),
+                panelsPerRow(), scale, decimals, ColorMap.viridis()));
+    }
+
+    /** The chart as a new RGB image (white background); nothing is written anywhere. */
+    public BufferedImage toImage() {
+        Figure figure = figure();
+        BufferedImage image = new BufferedImage(figure.width, figure.height, BufferedImage.TYPE_INT_RGB);
+        PngCanvas canvas = new PngCanvas(image);
+        try {
+            figure.paint(canvas);
+        } finally {
+            canvas.dispose();
+        }
+        return image;
+    }
+
+    /** The chart as the bytes of a PNG file, in memory. */
+    public byte[] toPng() {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(toImage(), "png", png)) {
+                throw new IllegalStateException("this JDK has no PNG writer");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a memory stream does not fail
+        }
+        return png.toByteArray();
+    }
+
+    /**
+     * The chart as an SVG 1.1 document (UTF-8, with its XML declaration), in memory. Text stays
+     * text and every cell up to 64×64 is a {@code <rect class="cell">} whose {@code <title>} shows
+     * "query → key: weight" on hover; larger maps embed their cells as one PNG image.
+     */
+    public String toSvg() {
+        Figure figure = figure();
+        SvgCanvas canvas = new SvgCanvas(figure.width, figure.height);
+        figure.paint(canvas);
+        return canvas.finish();
+    }
+
+    /**
+     * Writes {@link #toPng()} to {@code file}, creating missing parent directories and replacing
+     * an existing file.
+     *
+     * @return {@code file}
+     */
+    public Path writePng(Path file) throws IOException {
+        createParent(file);
+        Files.write(file, toPng());
+        return file;
+    }
+
+    /**
+     * Writes {@link #toSvg()} to {@code file} in UTF-8, creating missing parent directories and
+     * replacing an existing file.
+     *
+     * @return {@code file}
+     */
+    public Path writeSvg(Path file) throws IOException {
+        createParent(file);
+        Files.writeString(file, toSvg(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void createParent(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+    }
+}

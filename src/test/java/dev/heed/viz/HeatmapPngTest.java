@@ -1,0 +1,327 @@
+package dev.heed.viz;
+
+import static dev.heed.viz.VizTesting.VIRIDIS_FIRST;
+import static dev.heed.viz.VizTesting.VIRIDIS_LAST;
+import static dev.heed.viz.VizTesting.boundingBox;
+import static dev.heed.viz.VizTesting.cellCentre;
+import static dev.heed.viz.VizTesting.decode;
+import static dev.heed.viz.VizTesting.inked;
+import static dev.heed.viz.VizTesting.rgb;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.heed.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Decodes the PNG with ImageIO and checks its pixels. */
+class HeatmapPngTest {
+    private static final List<String> TOKENS = List.of("The", "cat", "sat", "on", "the", "mat");
+    private static final ColorMap VIRIDIS = ColorMap.viridis();
+
+    /** A one-hot map: 1 at (row, column), 0 elsewhere. */
+    private static Tensor oneHot(int rows, int columns, int row, int column) {
+        Tensor t = Tensor.zeros(rows, columns);
+        t.set(1.0, row, column);
+        return t;
+    }
+
+    /** The distinct colours of cell (i, j) of the single panel. */
+    private static Set<Integer> cellColours(BufferedImage image, Figure f, int i, int j) {
+        Set<Integer> colours = new HashSet<>();
+        int x0 = f.panelX(0) + f.gridLeft + j * f.cellWidth;
+        int y0 = f.panelY(0) + f.gridTop + i * f.cellHeight;
+        for (int y = y0; y < y0 + f.cellHeight; y++) {
+            for (int x = x0; x < x0 + f.cellWidth; x++) {
+                colours.add(rgb(image, x, y));
+            }
+        }
+        return colours;
+    }
+
+    @Test
+    void weightOneIsViridisTopAndZeroItsBottom(@TempDir Path dir) throws Exception {
+        Heatmap map = Heatmap.of(oneHot(4, 5, 2, 3));
+        Path file = map.writePng(dir.resolve("nested/one-hot.png"));
+
+        BufferedImage image = decode(Files.readAllBytes(file));
+        Figure f = map.figure();
+        assertThat(image.getWidth()).isEqualTo(f.width);
+        assertThat(image.getHeight()).isEqualTo(f.height);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 5; j++) {
+                assertThat(ColorMap.hex(cellCentre(image, f, 0, i, j))).as("cell (%d, %d)", i, j)
+                        .isEqualTo(i == 2 && j == 3 ? "#fde725" : "#440154");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "hot cell ({0}, {1}) of 4×5")
+    @CsvSource({"0, 0", "2, 3", "3, 4", "0, 4", "3, 0"})
+    void theHotCellIsExactlyOneCellAtItsRowAndColumn(int row, int column) {
+        Heatmap map = Heatmap.of(oneHot(4, 5, row, column));
+        BufferedImage image = decode(map.toPng());
+        Figure f = map.figure();
+        int leftOfBar = f.barX - Figure.BAR_GAP;
+
+        // found from the pixels alone: the cold cells and the hot one tile the grid
+        int[] hot = boundingBox(image, VIRIDIS_LAST, leftOfBar);
+        int[] cold = boundingBox(image, VIRIDIS_FIRST, leftOfBar);
+        int gridX = Math.min(hot[0], cold[0]);
+        int gridY = Math.min(hot[1], cold[1]);
+        assertThat(Math.max(hot[2], cold[2]) - gridX).isEqualTo(5 * f.cellWidth);
+        assertThat(Math.max(hot[3], cold[3]) - gridY).isEqualTo(4 * f.cellHeight);
+        assertThat(new int[] {hot[0] - gridX, hot[1] - gridY, hot[2] - hot[0], hot[3] - hot[1], hot[4]})
+                .as("hot cell: x, y from the grid corner, width, height, pixel count")
+                .containsExactly(column * f.cellWidth, row * f.cellHeight, f.cellWidth, f.cellHeight,
+                        f.cellWidth * f.cellHeight);
+        assertThat(cold[4]).isEqualTo(19 * f.cellWidth * f.cellHeight);
+        assertThat(f.cellWidth).isEqualTo(Figure.MAX_CELL);
+    }
+
+    @Test
+    void everyPixelOfEveryCellHasItsWeightsColour() {
+        Tensor w = Tensor.uniform(7, 0, 1, 7, 9);
+        Heatmap map = Heatmap.of(w);
+        BufferedImage image = decode(map.toPng());
+        Figure f = map.figure();
+        for (int i = 0; i < 7; i++) {
+            for (int j = 0; j < 9; j++) {
+                assertThat(cellColours(image, f, i, j)).as("cell (%d, %d)", i, j)
+                        .containsExactly(VIRIDIS.rgb(w.get(i, j)));
+            }
+        }
+    }
+
+    @Test
+    void aTransposedViewIsDrawnTransposed() {
+        Tensor w = Tensor.uniform(3, 0, 1, 4, 6);
+        Heatmap map = Heatmap.of(w.transpose(0, 1));
+        BufferedImage image = decode(map.toPng());
+        Figure f = map.figure();
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 4; j++) {
+                assertThat(cellCentre(image, f, 0, i, j)).isEqualTo(VIRIDIS.rgb(w.get(j, i)));
+            }
+        }
+    }
+
+    @Test
+    void colourBarRunsMonotonicallyThroughViridisFromTopToBottom() {
+        Heatmap map = Heatmap.of(Tensor.uniform(1, 0, 1, 12, 12));
+        BufferedImage image = decode(map.toPng());
+        Figure f = map.figure();
+        List<Integer> table = new ArrayList<>();
+        for (int k = 0; k < VIRIDIS.size(); k++) {
+            table.add(VIRIDIS.color(k));
+        }
+        int x = f.barX + Figure.BAR_WIDTH / 2;
+        int previousIndex = Integer.MAX_VALUE;
+        for (int y = f.barY; y < f.barY + f.barHeight; y++) {
+            int c = rgb(image, x, y);
+            int index = table.indexOf(c);
+            assertThat(index).as("bar pixel at y=%d (%s) is a viridis colour", y, ColorMap.hex(c)).isNotNegative();
+            assertThat(index).as("bar index at y=%d", y).isLessThanOrEqualTo(previousIndex);
+            previousIndex = index;
+        }
+        assertThat(table.indexOf(rgb(image, x, f.barY))).isGreaterThanOrEqualTo(250);
+        assertThat(table.indexOf(rgb(image, x, f.barY + f.barHeight - 1))).isLessThanOrEqualTo(5);
+        // the bar is framed, and its tick labels are drawn to its right
+        assertThat(rgb(image, x, f.barY - 1)).isEqualTo(Figure.AXIS);
+        int right = f.barX + Figure.BAR_WIDTH + 1;
+        assertThat(inked(image, right + Figure.TICK, f.barY - 8, f.width, f.barY + f.barHeight + 8)).isGreaterThan(100);
+    }
+
+    @ParameterizedTest(name = "{0}×{1}")
+    @CsvSource({"1, 1", "1, 512", "512, 1", "3, 200", "5, 5", "64, 64", "512, 512", "700, 900", "2000, 2000"})
+    void imageSizeStaysSaneFromOneCellToThousands(int rows, int columns) {
+        Tensor w = Tensor.uniform(rows, 0, 1, rows, columns);
+        Heatmap map = Heatmap.of(w).title("attention " + rows + " × " + columns);
+        BufferedImage image = decode(map.toPng());
+        Figure f = map.figure();
+
+        assertThat(image.getWidth()).isBetween(100, 1000);
+        assertThat(image.getHeight()).isBetween(100, 1000);
+        assertThat(f.gridWidth).isBetween(Math.min(columns, Figure.MIN_EXTENT), Figure.SINGLE_MAX_GRID);
+        assertThat(f.gridHeight).isBetween(Math.min(rows, Figure.MIN_EXTENT), Figure.SINGLE_MAX_GRID);
+        assertThat(f.cellWidth).isBetween(1, Figure.MAX_CELL);
+        assertThat(f.cellHeight).isBetween(1, Figure.MAX_CELL);
+        if (rows <= Figure.SINGLE_MAX_GRID && columns <= Figure.SINGLE_MAX_GRID) {
+            assertThat(f.shownRows).isEqualTo(rows);
+            assertThat(f.shownColumns).isEqualTo(columns);
+        }
+    }
+
+    @Test
+    void aSingleCellIsBigAndA512MapIsOnePixelACell() {
+        Figure one = Heatmap.of(Tensor.of(new double[] {0.3}, 1, 1)).figure();
+        assertThat(one.cellWidth).isEqualTo(Figure.MAX_CELL);
+        assertThat(one.cellHeight).isEqualTo(Figure.MAX_CELL);
+        Figure big = Heatmap.of(Tensor.zeros(512, 512)).figure();
+        assertThat(big.cellWidth).isEqualTo(1);
+        assertThat(big.gridWidth).isEqualTo(512);
+        assertThat(big.width).isLessThan(700);
+    }
+
+    @Test
+    void beyondTheCapCellsAreBlocksThatKeepAStrongWeightVisible() {
+        Tensor w = Tensor.zeros(2000, 2000);
+        w.set(1.0, 1234, 567);
+        Heatmap map = Heatmap.of(w);
+        Figure f = map.figure();
+        assertThat(f.rowBlock).isEqualTo(3);
+        assertThat(f.shownRows).isEqualTo(667);
+        BufferedImage image = decode(map.toPng());
+        int[] hot = boundingBox(image, VIRIDIS_LAST, f.barX - Figure.BAR_GAP);
+        assertThat(hot).as("the one weight of 1 among 4 million zeros").isNotNull();
+        assertThat(hot[4]).isEqualTo(f.cellWidth * f.cellHeight);
+        assertThat(hot[0] - f.panelX(0) - f.gridLeft).isEqualTo(567 / 3 * f.cellWidth);
+        assertThat(hot[1] - f.panelY(0) - f.gridTop).isEqualTo(1234 / 3 * f.cellHeight);
+    }
+
+    @Test
+    void nanIsGreyInfinitiesAndOutOfRangeValuesClampToTheEnds() {
+        double[] values = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.5, 2.0, -1.0};
+        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6));
+        BufferedImage image = decode(map.toPng());
+        Figure f = map.figure();
+        int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST, VIRIDIS_FIRST};
+        for (int j = 0; j < 6; j++) {
+            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j))).as("value %s", values[j])
+                    .isEqualTo(ColorMap.hex(expected[j]));
+        }
+    }
+
+    @Test
+    void autoAndFixedRangesMoveTheColours() {
+        Tensor w = Tensor.of(new double[] {2, 3, 4, Double.NaN}, 1, 4);
+        Heatmap auto = Heatmap.of(w).autoRange();
+        BufferedImage image = decode(auto.toPng());
+        Figure f = auto.figure();
+        assertThat(cellCentre(image, f, 0, 0, 0)).isEqualTo(VIRIDIS_FIRST);
+        assertThat(cellCentre(image, f, 0, 0, 1)).isEqualTo(VIRIDIS.color(128));
+        assertThat(cellCentre(image, f, 0, 0, 2)).isEqualTo(VIRIDIS_LAST);
+        assertThat(cellCentre(image, f, 0, 0, 3)).isEqualTo(ColorMap.NAN_RGB);
+
+        Heatmap fixed = Heatmap.of(Tensor.of(new double[] {-1, 0, 1}, 1, 3)).range(-1, 1);
+        image = decode(fixed.toPng());
+        f = fixed.figure();
+        assertThat(cellCentre(image, f, 0, 0, 0)).isEqualTo(VIRIDIS_FIRST);
+        assertThat(cellCentre(image, f, 0, 0, 1)).isEqualTo(VIRIDIS.color(128));
+        assertThat(cellCentre(image, f, 0, 0, 2)).isEqualTo(VIRIDIS_LAST);
+        // range() after autoRange() wins, and the other way round
+        assertThat(Heatmap.of(w).autoRange().range(0, 1).figure().width).isPositive();
+    }
+
+    @Test
+    void labelsAndTitleAreDrawnAsText() {
+        Tensor w = Tensor.uniform(5, 0, 1, 6, 6);
+        Heatmap labelled = Heatmap.of(w).labels(TOKENS).title("Self-attention");
+        BufferedImage image = decode(labelled.toPng());
+        Figure f = labelled.figure();
+        int gridX = f.panelX(0) + f.gridLeft;
+        int gridY = f.panelY(0) + f.gridTop;
+        for (int i = 0; i < 6; i++) {
+            int y0 = gridY + i * f.cellHeight;
+            assertThat(inked(image, 0, y0, gridX - 1 - Figure.TICK, y0 + f.cellHeight))
+                    .as("row label %d: text left of the grid", i).isGreaterThan(15);
+        }
+        for (int j = 0; j < 6; j++) {
+            int x0 = gridX + j * f.cellWidth;
+            int below = gridY + f.gridHeight + 1 + Figure.TICK;
+            assertThat(inked(image, x0, below, x0 + f.cellWidth, f.height))
+                    .as("column label %d: text below the grid", j).isGreaterThan(15);
+        }
+        assertThat(inked(image, 0, 0, f.width, gridY - 2)).as("title above the grid").isGreaterThan(100);
+
+        BufferedImage untitled = decode(Heatmap.of(w).labels(TOKENS).toPng());
+        assertThat(inked(untitled, 0, 0, untitled.getWidth(), Figure.PAD)).isZero();
+    }
+
+    @Test
+    void annotationsWriteValuesInSmallMapsOnly() {
+        Tensor w = Tensor.of(new double[] {0.1, 0.9, 0.5, 0.25}, 2, 2);
+        Heatmap plain = Heatmap.of(w);
+        Heatmap annotated = Heatmap.of(w).annotate(true);
+        BufferedImage plainImage = decode(plain.toPng());
+        BufferedImage annotatedImage = decode(annotated.toPng());
+        Figure f = annotated.figure();
+        assertThat(f.annotated()).isTrue();
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 2; j++) {
+                assertThat(cellColours(plainImage, f, i, j)).hasSize(1);
+                assertThat(cellColours(annotatedImage, f, i, j)).as("text in cell (%d, %d)", i, j).hasSizeGreaterThan(3);
+                assertThat(cellCentre(annotatedImage, f, 0, i, j) == VIRIDIS.rgb(w.get(i, j))
+                        || cellColours(annotatedImage, f, i, j).contains(VIRIDIS.rgb(w.get(i, j)))).isTrue();
+            }
+        }
+        assertThat(Heatmap.of(Tensor.zeros(60, 60)).annotate(3).figure().annotated()).isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(2000, 3)).annotate(true).figure().annotated()).isFalse();
+    }
+
+    @Test
+    void manyLabelsShrinkThenThinOut() {
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            many.add("tok" + i);
+        }
+        Figure few = Heatmap.of(Tensor.zeros(6, 6)).labels(TOKENS).figure();
+        assertThat(few.rowStride()).isEqualTo(1);
+        assertThat(few.columnStride()).isEqualTo(1);
+        assertThat(few.rowFontSize()).isEqualTo(Figure.MAX_LABEL_FONT);
+
+        Figure crowded = Heatmap.of(Tensor.zeros(200, 200)).labels(many).figure();
+        assertThat(crowded.rowFontSize()).isEqualTo(Figure.MIN_LABEL_FONT);
+        assertThat(crowded.rowStride()).isGreaterThan(1);
+        // thinned labels are at least a line apart
+        double pitch = (double) crowded.cellHeight * crowded.rowStride();
+        assertThat(pitch).isGreaterThanOrEqualTo(Figure.MIN_LABEL_FONT * Figure.LINE_SPACING);
+    }
+
+    @Test
+    void longColumnLabelsAreRotatedShortOnesAreNot() {
+        List<String> shortTokens = List.of("a", "b", "c", "d", "e", "f");
+        List<String> longTokens = List.of("internationalisation", "of", "attention", "mechanisms", "explained", ".");
+        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(shortTokens).figure().columnsRotated()).isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).figure().columnsRotated()).isTrue();
+        assertThat(Heatmap.of(Tensor.zeros(30, 30)).figure().columnsRotated()).as("index labels stay level").isFalse();
+        // rotated labels fit in the image: nothing drawn is cut at the bottom or left edge
+        BufferedImage image = decode(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).toPng());
+        assertThat(inked(image, 0, image.getHeight() - 2, image.getWidth(), image.getHeight())).isZero();
+        assertThat(inked(image, 0, 0, 2, image.getHeight())).isZero();
+    }
+
+    @Test
+    void theChartCopiesItsWeights() {
+        Tensor w = Tensor.uniform(9, 0, 1, 3, 3);
+        Heatmap map = Heatmap.of(w);
+        byte[] before = map.toPng();
+        w.set(0.0, 1, 1);
+        assertThat(map.toPng()).as("PNG output is deterministic and ignores later writes").isEqualTo(before);
+    }
+
+    @Test
+    void toImageIsWhatThePngHolds() {
+        Heatmap map = Heatmap.of(Tensor.uniform(4, 0, 1, 5, 7)).title("t").annotate(true);
+        BufferedImage direct = map.toImage();
+        BufferedImage decoded = decode(map.toPng());
+        assertThat(direct.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);
+        assertThat(decoded.getWidth()).isEqualTo(direct.getWidth());
+        assertThat(decoded.getHeight()).isEqualTo(direct.getHeight());
+        for (int y = 0; y < direct.getHeight(); y++) {
+            for (int x = 0; x < direct.getWidth(); x++) {
+                if (rgb(direct, x, y) != rgb(decoded, x, y)) {
+                    throw new AssertionError("pixel (" + x + ", " + y + ") differs");
+                }
+            }
+        }
+    }
+}
