@@ -225,8 +225,9 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
 
     /**
      * The chart as an SVG 1.1 document (UTF-8, with its XML declaration), in memory. Text stays
-     * text and every cell up to 64×64 is a {@code <rect class="cell">} whose {@code <title>} shows
-     * "query → key: weight" on hover; larger maps embed their cells as one PNG image.
+     * text; in a map of up to 4,096 cells (64×64) each cell is a {@code <rect class="cell">} whose
+     * {@code <title>} shows "query → key: weight" on hover, and larger maps embed their cells as one
+     * PNG image with a pixel per cell.
      */
     public String toSvg() {
         Figure figure = figure();
