@@ -1,0 +1,674 @@
+#!/usr/bin/env python3
+"""Heed against NumPy on the same machine, in the same run.
+
+Times NumPy's stable softmax attention (float64) and its BLAS matrix product on the same
+shapes as Heed's JMH benchmarks, runs those benchmarks (benchmarks/target/benchmarks.jar, forks
+with and without the Vector API) in between, and prints a Markdown table of times, GFLOP/s and
+speed ratios (NumPy time / Heed time: above 1 means Heed is faster).
+
+Build the benchmark jar first, from the repository root of a fresh clone:
+
+    mvn -q install -DskipTests && mvn -q -f benchmarks/pom.xml package
+
+then, with the python3 whose NumPy uses an optimised BLAS (OpenBLAS, MKL, ...):
+
+    python3 benchmarks/numpy_peer.py --quick            # about two minutes: CI smoke, development
+    python3 benchmarks/numpy_peer.py                    # the default shapes, about 10 minutes
+    python3 benchmarks/numpy_peer.py --full --json docs/performance.json   # 128..8192 tokens, the chart
+    python3 benchmarks/chart.py docs/performance.json   # -> docs/images/performance.svg
+
+What is compared, per (batch*heads, tokens, depth, mask, threads) cell:
+
+  NumPy   'full':  s = (q*scale) @ k^T; s += mask bias; s -= max; exp; s /= sum; s @ v -- the
+                   tutorial's attention, the [B, L, S] weights materialised.
+          'qN':    the same over query chunks of N rows with the normalisation after the second
+                   product, and only the keys the mask allows (causal: keys up to the chunk's last
+                   query; padding: keys below each sequence's length) -- the best a NumPy user
+                   would write. "NumPy best" is the fastest of these.
+          'roof':  the two matrix products alone (query chunks of 256, no softmax): OpenBLAS's
+                   dgemm rate at this shape, the practical roof.
+  Heed    AttentionBenchmark.{chunked,full}{Vector,Scalar}: ChunkedAttention and
+          ScaledDotProductAttention, each checked against a direct computation before timing.
+
+Interleaving: for every cell the NumPy timings are split in two, before and after the JMH run of
+the same cell, so both see the same machine state; --rounds repeats the whole sequence. Times
+are the median of per-iteration averages on both sides (JMH's iterations; NumPy's are timed the
+same way: run the call until the iteration time has passed, divide).
+
+Flops (both sides): 4*d*P, P = allowed (query, key) pairs summed over batch*heads -- for no mask
+4*B*H*L*S*d; causal counts only the allowed half, L(L+1)/2 pairs per head; padding counts
+L * sum(lengths), lengths 3L/4 for the first half of the batch and L/2 for the rest. NumPy
+computes every pair whatever the mask in 'full', so its rate is the useful work it does.
+Matrix products: 2*n^3 for [n, n] @ [n, n].
+
+Threads: --threads 2 sets OPENBLAS_NUM_THREADS (and OMP/MKL) for NumPy, withParallelism(2) for
+Heed's attention and -Ddev.heed.parallelism=2 for its matmul. NumPy's elementwise operations
+(max, exp, sums) run on one thread whatever this says; that is NumPy, not a setting.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+DEFAULT_JAR = os.path.join(HERE, "target", "benchmarks.jar")
+BUILD = "mvn -q install -DskipTests && mvn -q -f benchmarks/pom.xml package"
+
+PROFILES = {
+    # tokens, masks, matmul sizes, JMH/NumPy warmup iterations, measured iterations, seconds each
+    "quick": dict(tokens=[256, 1024], masks=["none", "causal", "padding"], matmul=[256, 1024],
+                  warmup=1, iterations=3, seconds=0.3),
+    "default": dict(tokens=[512, 1024, 2048], masks=["none", "causal", "padding"], matmul=[1024, 2048],
+                    warmup=2, iterations=5, seconds=1.0),
+    "full": dict(tokens=[128, 256, 512, 1024, 2048, 4096, 8192], masks=["none", "causal"],
+                 matmul=[256, 1024, 2048], warmup=2, iterations=5, seconds=1.0),
+}
+MASKS = ("none", "causal", "padding")
+ATTENTION_METHODS = ("chunkedVector", "chunkedScalar", "fullVector", "fullScalar")
+MATMUL_METHODS = ("matmulVector", "matmulScalar")
+TOLERANCE = 1e-9
+
+
+# ---------------------------------------------------------------------------- shared definitions
+
+def key_lengths(mask, batch_heads, tokens):
+    """Keys each batch element sees under 'padding' (as AttentionBenchmark.keyLengths); else None."""
+    if mask != "padding":
+        return None
+    return [max(1, 3 * tokens // 4 if b < (batch_heads + 1) // 2 else tokens // 2) for b in range(batch_heads)]
+
+
+def attention_flops(mask, batch_heads, tokens, depth):
+    """4*d*P, P the allowed (query, key) pairs (as AttentionBenchmark.flops)."""
+    if mask == "none":
+        pairs = batch_heads * tokens * tokens
+    elif mask == "causal":
+        pairs = batch_heads * tokens * (tokens + 1) / 2
+    elif mask == "padding":
+        pairs = tokens * sum(key_lengths(mask, batch_heads, tokens))
+    else:
+        raise ValueError(mask)
+    return 4.0 * depth * pairs
+
+
+def gflops(flops, ms):
+    return flops / (ms * 1e6) if ms else None
+
+
+# ---------------------------------------------------------------------------- the NumPy worker
+
+def worker():
+    """Serve timing requests, one JSON object per line on stdin, answers on stdout.
+
+    Runs as a child process so that OPENBLAS_NUM_THREADS (read once, when NumPy is imported) can
+    differ between thread counts, and sits blocked on stdin, using no CPU, while JMH runs.
+    """
+    import numpy as np
+
+    def timed(fn, warmup, iterations, seconds):
+        result = None
+        samples = []
+        for it in range(warmup + iterations):
+            calls = 0
+            start = time.perf_counter()
+            while True:
+                result = fn()
+                calls += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= seconds:
+                    break
+            if it >= warmup:
+                samples.append(elapsed / calls * 1e3)
+        return samples, result
+
+    def blas_info():
+        try:
+            deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+            return "%s %s" % (deps.get("name", "?"), deps.get("version", ""))
+        except Exception:  # older NumPy: no dicts mode
+            return "unknown"
+
+    def attention_case(req):
+        B, L, d, mask = req["batch_heads"], req["tokens"], req["depth"], req["mask"]
+        rng = np.random.default_rng(20240601)
+        q = rng.standard_normal((B, L, d))
+        k = rng.standard_normal((B, L, d))
+        v = rng.standard_normal((B, L, d))
+        scale = 1.0 / math.sqrt(d)
+        kt = k.transpose(0, 2, 1)
+        lengths = key_lengths(mask, B, L)
+
+        def key_end(b, i):
+            return i + 1 if mask == "causal" else lengths[b] if mask == "padding" else L
+
+        # Made once, outside the timing, like Heed's Mask object.
+        if mask == "causal":
+            full_bias = np.triu(np.full((L, L), -np.inf), k=1)
+        elif mask == "padding":
+            full_bias = np.where(np.arange(L)[None, None, :] < np.array(lengths)[:, None, None], 0.0, -np.inf)
+        else:
+            full_bias = None
+        # Contiguous runs of batch elements with one key length: (b0, b1, length).
+        groups = []
+        if mask == "padding":
+            b0 = 0
+            for b in range(1, B + 1):
+                if b == B or lengths[b] != lengths[b0]:
+                    groups.append((b0, b, lengths[b0]))
+                    b0 = b
+        else:
+            groups.append((0, B, L))
+
+        def full():
+            s = (q * scale) @ kt
+            if full_bias is not None:
+                s += full_bias
+            s -= s.max(axis=-1, keepdims=True)
+            np.exp(s, out=s)
+            s /= s.sum(axis=-1, keepdims=True)
+            return s @ v
+
+        def chunked(chunk):
+            diag = np.triu(np.full((chunk, chunk), -np.inf), k=1)
+
+            def run():
+                qs = q * scale
+                out = np.empty((B, L, d))
+                for q0 in range(0, L, chunk):
+                    q1 = min(L, q0 + chunk)
+                    for b0, b1, length in groups:
+                        end = q1 if mask == "causal" else length
+                        s = qs[b0:b1, q0:q1] @ kt[b0:b1, :, :end]
+                        if mask == "causal":
+                            s[:, :, q0:q1] += diag[:q1 - q0, :q1 - q0]
+                        s -= s.max(axis=-1, keepdims=True)
+                        np.exp(s, out=s)
+                        total = s.sum(axis=-1, keepdims=True)
+                        o = out[b0:b1, q0:q1]
+                        np.matmul(s, v[b0:b1, :end], out=o)
+                        o /= total
+                return out
+            return run
+
+        def roof(chunk=256):
+            # The two products of attention and nothing else: dgemm at this shape.
+            def run():
+                out = np.empty((B, L, d))
+                for q0 in range(0, L, chunk):
+                    q1 = min(L, q0 + chunk)
+                    s = q[:, q0:q1] @ kt
+                    np.matmul(s, v, out=out[:, q0:q1])
+                return out
+            return run
+
+        def check(name, out):
+            rows = sorted({0, min(1, L - 1), L // 2, L - 1})
+            worst = 0.0
+            for b in sorted({0, B // 2, B - 1}):
+                for i in rows:
+                    end = key_end(b, i)
+                    s = (k[b, :end] @ q[b, i]) * scale
+                    p = np.exp(s - s.max())
+                    expected = (p @ v[b, :end]) / p.sum()
+                    worst = max(worst, float(np.max(np.abs(out[b, i] - expected))))
+            if not worst <= TOLERANCE:
+                raise AssertionError("NumPy %s attention is wrong: max |error| %g for %s" % (name, worst, req))
+            return worst
+
+        variants = {}
+        if req["full"]:
+            variants["full"] = full
+        for c in req["chunks"]:
+            variants["q%d" % c] = chunked(c)
+        result = {"samples": {}, "max_error": 0.0}
+        for name, fn in variants.items():
+            samples, out = timed(fn, req["warmup"], req["iterations"], req["seconds"])
+            result["samples"][name] = samples
+            result["max_error"] = max(result["max_error"], check(name, out))
+        samples, _ = timed(roof(), req["warmup"], req["iterations"], req["seconds"])
+        result["samples"]["roof"] = samples
+        return result
+
+    def matmul_case(req):
+        n = req["size"]
+        rng = np.random.default_rng(7)
+        a = rng.standard_normal((n, n))
+        b = rng.standard_normal((n, n))
+        samples, c = timed(lambda: a @ b, req["warmup"], req["iterations"], req["seconds"])
+        i, j = n - 1, n // 2
+        if not abs(c[i, j] - float(np.dot(a[i], b[:, j]))) <= 1e-12 * float(np.abs(a[i] * b[:, j]).sum()):
+            raise AssertionError("NumPy matmul is wrong at size %d" % n)
+        return {"samples": {"dgemm": samples}}
+
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            if req["op"] == "info":
+                probe = np.random.default_rng(0).standard_normal((512, 512))
+                best = math.inf
+                for _ in range(10):
+                    start = time.perf_counter()
+                    probe @ probe
+                    best = min(best, time.perf_counter() - start)
+                answer = {"numpy": np.__version__, "blas": blas_info(), "python": platform.python_version(),
+                          "executable": sys.executable, "dgemm512_gflops": 2 * 512 ** 3 / best / 1e9,
+                          "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
+            elif req["op"] == "attention":
+                answer = attention_case(req)
+            elif req["op"] == "matmul":
+                answer = matmul_case(req)
+            else:
+                raise ValueError("unknown op %r" % req["op"])
+            answer["ok"] = True
+        except Exception as e:  # reported to the parent, which stops the run
+            answer = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+class NumpyWorker:
+    """A worker process with its BLAS confined to a number of threads."""
+
+    def __init__(self, threads):
+        env = dict(os.environ)
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+            env[var] = str(threads)
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def ask(self, **req):
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            fail("the NumPy worker died (out of memory?) on %s" % req)
+        answer = json.loads(line)
+        if not answer.get("ok"):
+            fail(answer.get("error", "the NumPy worker failed on %s" % req))
+        return answer
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+# ---------------------------------------------------------------------------- running JMH
+
+def fail(message):
+    sys.stderr.write("numpy_peer.py: error: %s\n" % message)
+    sys.exit(1)
+
+
+def log(message):
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def run_jmh(args, regex, params, jvm_args, log_path):
+    """Runs the benchmark jar on one cell; {method: [ms per iteration, ...]}."""
+    fd, result_path = tempfile.mkstemp(prefix="heed-jmh-", suffix=".json")
+    os.close(fd)
+    ms = "%dms" % round(args.seconds * 1000)
+    cmd = [args.java, "-jar", args.jar, regex, "-f", "1", "-wi", str(args.warmup), "-i", str(args.iterations),
+           "-w", ms, "-r", ms, "-foe", "true", "-rf", "json", "-rff", result_path]
+    for name, value in params.items():
+        cmd += ["-p", "%s=%s" % (name, value)]
+    if jvm_args:
+        cmd += ["-jvmArgsAppend", " ".join(jvm_args)]
+    try:
+        with open(log_path, "a") as out:
+            out.write("\n$ %s\n" % shlex.join(cmd))
+            out.flush()
+            code = subprocess.call(cmd, stdout=None if args.verbose else out, stderr=subprocess.STDOUT)
+        if code != 0:
+            with open(log_path) as f:
+                tail = f.read().splitlines()[-40:]
+            fail("the Heed benchmark failed (exit %d): %s\n--- last lines of %s:\n%s"
+                 % (code, shlex.join(cmd), log_path, "\n".join(tail)))
+        with open(result_path) as f:
+            results = json.load(f)
+    finally:
+        os.unlink(result_path)
+    samples = {}
+    for r in results:
+        method = r["benchmark"].rsplit(".", 1)[1]
+        if r["primaryMetric"]["scoreUnit"] != "ms/op":
+            fail("unexpected unit %s from JMH" % r["primaryMetric"]["scoreUnit"])
+        samples[method] = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
+    return samples
+
+
+def method_regex(cls, methods):
+    return r"^dev\.heed\.benchmarks\.%s\.(%s)$" % (cls, "|".join(methods))
+
+
+# ---------------------------------------------------------------------------- reporting
+
+STATS = {"median": statistics.median, "min": min}
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "–"
+    if x >= 100:
+        return "%.0f" % x
+    return ("%%.%dg" % digits) % x
+
+
+def ratio(numpy_ms, heed_ms):
+    return numpy_ms / heed_ms if numpy_ms and heed_ms else None
+
+
+def summarise(cell, stat):
+    """Adds each series' time (the statistic over its iterations) and the best NumPy variant to a cell."""
+    numpy = {name: STATS[stat](s) for name, s in cell["numpy"].items() if s}
+    heed = {name: STATS[stat](s) for name, s in cell["heed"].items() if s}
+    attention = {n: t for n, t in numpy.items() if n not in ("roof", "dgemm")}
+    best = min(attention, key=attention.get) if attention else None
+    cell["ms"] = {"numpy": numpy, "heed": heed}
+    cell["numpy_best"] = best
+    cell["numpy_best_ms"] = numpy[best] if best else None
+    return cell
+
+
+def attention_table(cells):
+    head = ("| B·H × L × d | mask | threads | NumPy best ms | NumPy variant | Heed chunked vector ms "
+            "| Heed chunked scalar ms | Heed full vector ms | Heed full scalar ms | NumPy GFLOP/s "
+            "| Heed chunked vector GFLOP/s | dgemm roof GFLOP/s | ×NumPy chunked vector | ×NumPy chunked scalar "
+            "| ×NumPy full vector | full ÷ chunked (vector) |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for c in cells:
+        h = c["ms"]["heed"]
+        n = c["ms"]["numpy"]
+        flops = attention_flops(c["mask"], c["batch_heads"], c["tokens"], c["depth"])
+        dense = attention_flops("none", c["batch_heads"], c["tokens"], c["depth"])
+        best = c["numpy_best_ms"]
+        cv, cs, fv, fs = (h.get(m) for m in ATTENTION_METHODS)
+        lines.append("| %d × %d × %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            c["batch_heads"], c["tokens"], c["depth"], c["mask"], c["threads"], fmt(best), c["numpy_best"],
+            fmt(cv), fmt(cs), fmt(fv), fmt(fs), fmt(gflops(flops, best)), fmt(gflops(flops, cv)),
+            fmt(gflops(dense, n.get("roof"))), fmt(ratio(best, cv)) + "×" if cv else "–",
+            fmt(ratio(best, cs)) + "×" if cs else "–", fmt(ratio(best, fv)) + "×" if fv else "–",
+            fmt(fv / cv if fv and cv else None)))
+    return "\n".join(lines)
+
+
+def matmul_table(cells):
+    lines = ["| n × n @ n × n | threads | NumPy dgemm ms | Heed vector ms | Heed scalar ms | dgemm GFLOP/s "
+             "| Heed vector GFLOP/s | Heed scalar GFLOP/s | Heed vector ÷ dgemm rate | Heed scalar ÷ dgemm rate |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for c in cells:
+        h = c["ms"]["heed"]
+        dg = c["ms"]["numpy"].get("dgemm")
+        flops = 2.0 * c["size"] ** 3
+        mv, ms = h.get("matmulVector"), h.get("matmulScalar")
+        pct = lambda t: "%.0f%%" % (100 * dg / t) if t and dg else "–"
+        lines.append("| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            c["size"], c["threads"], fmt(dg), fmt(mv), fmt(ms), fmt(gflops(flops, dg)), fmt(gflops(flops, mv)),
+            fmt(gflops(flops, ms)), pct(mv), pct(ms)))
+    return "\n".join(lines)
+
+
+def targets(cells, matmuls):
+    """Issue 3's targets, as far as this run's cells cover them."""
+    out = []
+    by = {(c["tokens"], c["depth"], c["mask"], c["threads"]): c for c in cells}
+    top = max((c["threads"] for c in cells), default=None)
+
+    def heed(c, m):
+        return c["ms"]["heed"].get(m)
+
+    def mark(ok):
+        return "met" if ok else "NOT met"
+    for mask in ("none", "causal"):
+        c = by.get((1024, 64, mask, top))
+        if c and c["batch_heads"] == 8:
+            r = ratio(c["numpy_best_ms"], heed(c, "chunkedVector"))
+            if r:
+                out.append("- [8, 1024, 64] %s, %d threads: chunked vector %.2f× NumPy best (target ≥ 3×): %s"
+                           % (mask, top, r, mark(r >= 3)))
+            r = ratio(c["numpy_best_ms"], heed(c, "chunkedScalar"))
+            if r:
+                out.append("- [8, 1024, 64] %s, %d threads: chunked scalar %.2f× NumPy best (target ≥ 1×): %s"
+                           % (mask, top, r, mark(r >= 1)))
+    for (tokens, depth, mask, threads), c in sorted(by.items()):
+        if mask == "none":
+            cv = heed(c, "chunkedVector")
+            causal = by.get((tokens, depth, "causal", threads))
+            if causal and cv and heed(causal, "chunkedVector"):
+                out.append("- L=%d d=%d, %d threads: causal ÷ none time, chunked vector = %.2f (target ≈ 0.5)"
+                           % (tokens, depth, threads, heed(causal, "chunkedVector") / cv))
+            fv = heed(c, "fullVector")
+            if fv and cv:
+                out.append("- L=%d d=%d, %d threads: full ÷ chunked, vector = %.2f (target ≤ 1.5): %s"
+                           % (tokens, depth, threads, fv / cv, mark(fv / cv <= 1.5)))
+            one = by.get((tokens, depth, mask, 1))
+            if threads == 2 and one and cv and heed(one, "chunkedVector"):
+                s = heed(one, "chunkedVector") / cv
+                out.append("- L=%d d=%d: chunked vector 1 → 2 threads speed-up %.2f× (target ≥ 1.8×): %s"
+                           % (tokens, depth, s, mark(s >= 1.8)))
+    if matmuls:
+        c = max(matmuls, key=lambda m: (m["threads"], m["size"]))
+        dg, mv = c["ms"]["numpy"].get("dgemm"), c["ms"]["heed"].get("matmulVector")
+        if dg and mv:
+            out.append("- matmul %d × %d, %d threads: Heed vector at %.0f%% of NumPy dgemm's GFLOP/s (target ≥ 40%%): %s"
+                       % (c["size"], c["size"], c["threads"], 100 * dg / mv, mark(dg / mv >= 0.4)))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- machine
+
+def machine_info(args):
+    model, flags = "unknown", ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and model == "unknown":
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = line.split(":", 1)[1]
+    except OSError:
+        model = platform.processor() or "unknown"
+    simd = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else ""
+    try:
+        lines = subprocess.run([args.java, "-version"], capture_output=True, text=True).stderr.splitlines()
+    except OSError:
+        lines = []
+    version = next((l.split('"')[1] for l in lines if l.count('"') >= 2), "unknown")
+    return {"cpu": model, "cores": os.cpu_count(), "simd": simd, "java": "Java " + version,
+            "java_runtime": lines[1].strip() if len(lines) > 1 else "",
+            "os": platform.platform(), "load_average_start": list(os.getloadavg())}
+
+
+def stale_jar_warning(jar):
+    """Warns when the library sources are newer than the jar that is about to be measured."""
+    newest = 0
+    for root, _, files in os.walk(os.path.join(REPO, "src", "main")):
+        for f in files:
+            newest = max(newest, os.path.getmtime(os.path.join(root, f)))
+    if newest > os.path.getmtime(jar):
+        log("warning: src/main is newer than %s; rebuild (%s) or you measure old code" % (jar, BUILD))
+
+
+# ---------------------------------------------------------------------------- main
+
+def int_list(text):
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="python3 benchmarks/numpy_peer.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__)
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true",
+                      help="few shapes, short iterations (about 2 minutes): CI smoke and development")
+    size.add_argument("--full", action="store_true",
+                      help="the sweep 128..8192 tokens, masks none and causal (the chart; about an hour)")
+    p.add_argument("--threads", type=int_list, default=[os.cpu_count() or 1],
+                   help="comma-separated thread counts, e.g. 1,2 (default: all %d processors)" % (os.cpu_count() or 1))
+    p.add_argument("--json", metavar="OUT.json", help="also write every sample and the machine to this file")
+    p.add_argument("--tokens", type=int_list, help="override the profile's sequence lengths, e.g. 512,1024")
+    p.add_argument("--depth", type=int_list, default=[64], help="head depths (default 64; the issue also has 128)")
+    p.add_argument("--masks", help="comma-separated from none,causal,padding (default: the profile's)")
+    p.add_argument("--batch-heads", type=int, default=8, help="batch × heads (default 8)")
+    p.add_argument("--matmul-sizes", help="square matmul sizes, comma-separated; empty for none")
+    p.add_argument("--paths", default="vector,scalar", help="Heed kernel paths: vector,scalar (default both)")
+    p.add_argument("--max-full-tokens", type=int, default=4096,
+                   help="materialised attention (Heed full, NumPy full) only up to this many tokens "
+                        "(default 4096: [8, 8192, 8192] weights are 4.3 GB)")
+    p.add_argument("--chunks", type=int_list, default=[128, 256], help="NumPy query chunks (default 128,256)")
+    p.add_argument("--stat", choices=sorted(STATS), default="median",
+                   help="time reported per series: the median (default) or the minimum of its iteration averages")
+    p.add_argument("--rounds", type=int, default=1, help="repeat the whole interleaved sequence (default 1)")
+    p.add_argument("--jar", default=DEFAULT_JAR, help="the benchmark jar (default benchmarks/target/benchmarks.jar)")
+    p.add_argument("--java", default="java", help="the java launcher for JMH and its forks (default: java on PATH)")
+    p.add_argument("--verbose", action="store_true", help="show JMH's output instead of logging it to a file")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    profile = PROFILES["quick" if args.quick else "full" if args.full else "default"]
+    args.profile = "quick" if args.quick else "full" if args.full else "default"
+    args.tokens = args.tokens or profile["tokens"]
+    args.masks = args.masks.split(",") if args.masks else profile["masks"]
+    args.matmul_sizes = profile["matmul"] if args.matmul_sizes is None else int_list(args.matmul_sizes)
+    args.paths = args.paths.split(",")
+    args.warmup, args.iterations, args.seconds = profile["warmup"], profile["iterations"], profile["seconds"]
+    for m in args.masks:
+        if m not in MASKS:
+            p.error("unknown mask %r (none, causal, padding)" % m)
+    for x in args.paths:
+        if x not in ("vector", "scalar"):
+            p.error("unknown path %r (vector, scalar)" % x)
+    if min(args.threads + args.tokens + args.depth + [args.batch_heads, args.rounds]) < 1:
+        p.error("thread counts, tokens, depths, --batch-heads and --rounds must be positive")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.worker:
+        worker()
+        return
+    if not os.path.isfile(args.jar):
+        fail("%s not found. Build it first, from the repository root:\n    %s" % (args.jar, BUILD))
+    stale_jar_warning(args.jar)
+    try:
+        import numpy  # noqa: F401  -- only to fail early and clearly; the timing runs in workers
+    except ImportError:
+        fail("%s has no NumPy; run this with the python3 whose NumPy uses an optimised BLAS" % sys.executable)
+
+    command = shlex.join(["python3", os.path.relpath(os.path.abspath(__file__), os.getcwd())] + argv)
+    machine = machine_info(args)
+    fd, log_path = tempfile.mkstemp(prefix="heed-numpy-peer-", suffix=".log")
+    os.close(fd)
+    log("numpy_peer.py: %s profile; JMH output in %s" % (args.profile, log_path))
+    workers = {t: NumpyWorker(t) for t in args.threads}
+    try:
+        info = workers[args.threads[0]].ask(op="info")
+        machine.update({k: info[k] for k in ("numpy", "blas", "python", "executable")})
+        log("machine: %s, %d cores %s; %s; NumPy %s (%s, dgemm 512: %.1f GFLOP/s); load average %.1f"
+            % (machine["cpu"], machine["cores"], machine["simd"], machine["java"], info["numpy"], info["blas"],
+               info["dgemm512_gflops"], machine["load_average_start"][0]))
+        if info["dgemm512_gflops"] < 15:
+            log("warning: NumPy's dgemm runs at %.1f GFLOP/s: %s looks like it has the reference BLAS, not the "
+                "peer the comparison is meant for" % (info["dgemm512_gflops"], sys.executable))
+        timing = dict(warmup=args.warmup, seconds=args.seconds)
+        first = (args.iterations + 1) // 2
+        rest = args.iterations - first
+        cells, matmuls = {}, {}
+        methods = [m for m in ATTENTION_METHODS if m.endswith(tuple(x.capitalize() for x in args.paths))]
+        for rnd in range(args.rounds):
+            for threads in args.threads:
+                w = workers[threads]
+                for depth in args.depth:
+                    for tokens in args.tokens:
+                        for mask in args.masks:
+                            full = tokens <= args.max_full_tokens
+                            key = (threads, depth, tokens, mask)
+                            log("[round %d/%d] attention [%d, %d, %d] mask=%s threads=%d"
+                                % (rnd + 1, args.rounds, args.batch_heads, tokens, depth, mask, threads))
+                            req = dict(op="attention", batch_heads=args.batch_heads, tokens=tokens, depth=depth,
+                                       mask=mask, full=full, chunks=args.chunks, **timing)
+                            before = w.ask(iterations=first, **req)
+                            ms = [m for m in methods if full or m.startswith("chunked")]
+                            heed = run_jmh(args, method_regex("AttentionBenchmark", ms),
+                                           dict(tokens=tokens, depth=depth, mask=mask, batchHeads=args.batch_heads,
+                                                threads=threads), [], log_path)
+                            after = w.ask(iterations=rest, **req) if rest else {"samples": {}}
+                            missing = set(ms) - set(heed)
+                            if missing:
+                                fail("JMH reported no result for %s on %s" % (sorted(missing), key))
+                            cell = cells.setdefault(key, dict(batch_heads=args.batch_heads, tokens=tokens,
+                                                              depth=depth, mask=mask, threads=threads,
+                                                              numpy={}, heed={}, numpy_max_error=0.0))
+                            for part in (before, after):
+                                for name, s in part["samples"].items():
+                                    cell["numpy"].setdefault(name, []).extend(s)
+                                cell["numpy_max_error"] = max(cell["numpy_max_error"], part.get("max_error", 0.0))
+                            for name, s in heed.items():
+                                cell["heed"].setdefault(name, []).extend(s)
+                for size in args.matmul_sizes:
+                    log("[round %d/%d] matmul %d × %d threads=%d" % (rnd + 1, args.rounds, size, size, threads))
+                    mm = [m for m in MATMUL_METHODS if m.endswith(tuple(x.capitalize() for x in args.paths))]
+                    before = w.ask(op="matmul", size=size, iterations=first, **timing)
+                    heed = run_jmh(args, method_regex("MatmulBenchmark", mm), dict(size=size),
+                                   ["-Ddev.heed.parallelism=%d" % threads], log_path)
+                    after = w.ask(op="matmul", size=size, iterations=rest, **timing) if rest else {"samples": {}}
+                    if set(mm) - set(heed):
+                        fail("JMH reported no result for %s on matmul %d" % (sorted(set(mm) - set(heed)), size))
+                    cell = matmuls.setdefault((threads, size), dict(size=size, threads=threads, numpy={}, heed={}))
+                    for part in (before, after):
+                        for name, s in part["samples"].items():
+                            cell["numpy"].setdefault(name, []).extend(s)
+                    for name, s in heed.items():
+                        cell["heed"].setdefault(name, []).extend(s)
+    finally:
+        for w in workers.values():
+            w.close()
+
+    machine["load_average_end"] = list(os.getloadavg())
+    cells = [summarise(c, args.stat) for c in cells.values()]
+    matmuls = [summarise(c, args.stat) for c in matmuls.values()]
+    print("Heed vs NumPy, one run: %s" % command)
+    print("Machine: %s, %d cores %s; %s; NumPy %s with %s (%s); load average %.1f at start, %.1f at end."
+          % (machine["cpu"], machine["cores"], machine["simd"], machine["java"], machine["numpy"], machine["blas"],
+             machine["python"], machine["load_average_start"][0], machine["load_average_end"][0]))
+    print("Times: %s of per-iteration averages (%d iterations of %g s after %d warm-up, each side), ms per call. "
+          "×NumPy = NumPy best time ÷ Heed time (> 1: Heed faster). GFLOP/s count 4·d·(allowed pairs); "
+          "the roof is dgemm at this shape, dense count."
+          % (args.stat, args.iterations * args.rounds, args.seconds, args.warmup))
+    print()
+    if cells:
+        print(attention_table(cells))
+        print()
+    if matmuls:
+        print(matmul_table(matmuls))
+        print()
+    t = targets(cells, matmuls)
+    if t:
+        print("Issue 3 targets, this run:")
+        print(t)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"command": command, "machine": machine, "profile": args.profile, "stat": args.stat,
+                       "settings": {"warmup": args.warmup, "iterations": args.iterations * args.rounds,
+                                    "seconds": args.seconds, "chunks": args.chunks, "paths": args.paths,
+                                    "max_full_tokens": args.max_full_tokens},
+                       "attention": cells, "matmul": matmuls}, f, indent=1)
+        log("wrote %s" % args.json)
+    os.unlink(log_path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
