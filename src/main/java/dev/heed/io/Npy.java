@@ -366,9 +366,11 @@ public final class Npy {
     }
 
     /**
-     * {@link ZipFile} on hostile bytes: besides its {@code ZipException}s, the JDK's zip code can
-     * throw unchecked exceptions on some malformed archives (a bad entry name, an odd extra
-     * field). Those become {@link IOException}s here, so the readers' contract holds.
+     * {@link ZipFile} on hostile bytes. Its exceptions say little about which file is at fault
+     * (some, such as an {@code EOFException} inside a local header, have no message at all), and
+     * on some malformed archives (a bad entry name, an odd extra field) the JDK's zip code throws
+     * unchecked exceptions. Here every one of them becomes an {@link IOException} that names the
+     * archive, so the readers' contract holds.
      */
     private static final class Zip {
         private Zip() {}
@@ -376,8 +378,8 @@ public final class Npy {
         static ZipFile open(Path path) throws IOException {
             try {
                 return new ZipFile(path.toFile(), StandardCharsets.UTF_8);
-            } catch (RuntimeException e) {
-                throw malformed(path, e);
+            } catch (IOException | RuntimeException e) {
+                throw malformed(path.toString(), e);
             }
         }
 
@@ -385,7 +387,7 @@ public final class Npy {
             try {
                 return entries.hasMoreElements();
             } catch (RuntimeException e) {
-                throw malformed(path, e);
+                throw malformed(path.toString(), e);
             }
         }
 
@@ -393,27 +395,28 @@ public final class Npy {
             try {
                 return entries.nextElement();
             } catch (RuntimeException e) {
-                throw malformed(path, e);
+                throw malformed(path.toString(), e);
             }
         }
 
         static InputStream stream(ZipFile zip, ZipEntry entry, Path path) throws IOException {
+            String where = path + " entry '" + entry.getName() + "'";
             InputStream in;
             try {
                 in = zip.getInputStream(entry);
-            } catch (RuntimeException e) {
-                throw malformed(path, e);
+            } catch (IOException | RuntimeException e) {
+                throw malformed(where, e);
             }
             if (in == null) {
-                throw new IOException(path + ": entry '" + entry.getName() + "' vanished from the archive");
+                throw new IOException(where + ": the entry vanished from the archive");
             }
             return new java.io.FilterInputStream(in) {
                 @Override
                 public int read() throws IOException {
                     try {
                         return super.read();
-                    } catch (RuntimeException e) {
-                        throw malformed(path, e);
+                    } catch (IOException | RuntimeException e) {
+                        throw malformed(where, e);
                     }
                 }
 
@@ -421,15 +424,15 @@ public final class Npy {
                 public int read(byte[] b, int off, int len) throws IOException {
                     try {
                         return super.read(b, off, len);
-                    } catch (RuntimeException e) {
-                        throw malformed(path, e);
+                    } catch (IOException | RuntimeException e) {
+                        throw malformed(where, e);
                     }
                 }
             };
         }
 
-        private static IOException malformed(Path path, RuntimeException e) {
-            return new IOException(path + ": malformed zip archive (" + e + ")", e);
+        private static IOException malformed(String where, Exception e) {
+            return new IOException(where + ": malformed zip archive (" + e + ")", e);
         }
     }
 }
