@@ -94,6 +94,7 @@ public final class Npy {
      * Writes {@code tensor} as a little-endian float64 C-order {@code .npy} file (format 1.0, or
      * 2.0 for a header over 64 KiB), replacing any existing file.
      *
+     * @param path   the file to write
      * @param tensor any layout (views are written in row-major order); not modified
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if an argument is null, or the tensor's rank is so large
@@ -115,6 +116,7 @@ public final class Npy {
      * a zip file whose entries, stored or deflated, are {@code .npy} files. Entry {@code x.npy}
      * becomes key {@code x} (and {@code dir/x.npy} key {@code dir/x}).
      *
+     * @param path the archive; not modified
      * @return a new insertion-ordered map ({@link LinkedHashMap}) in the archive's order, each
      *         tensor as {@link #read(Path)} would give it
      * @throws IOException              if the file is not a valid zip archive, an entry is not a
@@ -167,6 +169,7 @@ public final class Npy {
      * {@link #write(Path, Tensor)} writes it. Entry timestamps are fixed (1980-01-01), so the same
      * tensors give the same bytes.
      *
+     * @param path   the archive to write
      * @param arrays not modified; keys become entry names and must not be null
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if an argument, key or tensor is null, or a key is too long

@@ -75,6 +75,7 @@ public final class SafeTensors {
     /**
      * Reads every tensor of a safetensors file.
      *
+     * @param path the file; not modified
      * @return a new insertion-ordered map ({@link LinkedHashMap}) in the header's order, each
      *         tensor row-major and owning its data; the metadata is not included (see
      *         {@link #readMetadata(Path)})
@@ -102,6 +103,7 @@ public final class SafeTensors {
      * Reads the {@code "__metadata__"} map of a safetensors file, validating the whole header as
      * {@link #read(Path)} does but reading no tensor data.
      *
+     * @param path the file; not modified
      * @return a new insertion-ordered map, empty if the file has no metadata
      * @throws IOException              as {@link #read(Path)}, or if the metadata is not an
      *                                  object of string values
@@ -114,7 +116,14 @@ public final class SafeTensors {
         }
     }
 
-    /** {@link #write(Path, Map, Map)} without metadata. */
+    /**
+     * {@link #write(Path, Map, Map)} without metadata.
+     *
+     * @param path    the file to write
+     * @param tensors not modified; names in iteration order become the header's keys
+     * @throws IOException              if the file cannot be written
+     * @throws IllegalArgumentException as {@link #write(Path, Map, Map)}
+     */
     public static void write(Path path, Map<String, Tensor> tensors) throws IOException {
         write(path, tensors, Map.of());
     }
@@ -122,6 +131,7 @@ public final class SafeTensors {
     /**
      * Writes {@code tensors} as F64 safetensors, replacing any existing file.
      *
+     * @param path     the file to write
      * @param tensors  not modified; names in iteration order become the header's keys and the
      *                 data's layout; any tensor layout (views are written row-major)
      * @param metadata written as {@code "__metadata__"} (omitted when empty); not modified

@@ -47,7 +47,14 @@ public final class StateDicts {
 
     private StateDicts() {}
 
-    /** {@link #multiHeadAttention(Map, int, String)} with no prefix. */
+    /**
+     * {@link #multiHeadAttention(Map, int, String)} with no prefix.
+     *
+     * @param stateDict parameter name → tensor; not modified
+     * @param numHeads  the number of heads
+     * @return a new module holding copies of the parameters
+     * @throws IllegalArgumentException as {@link #multiHeadAttentionBuilder(Map, int, String)}
+     */
     public static MultiHeadAttention multiHeadAttention(Map<String, Tensor> stateDict, int numHeads) {
         return multiHeadAttention(stateDict, numHeads, "");
     }
@@ -57,6 +64,11 @@ public final class StateDicts {
      * {@code nn.MultiheadAttention}, with the default kernel. Equivalent to
      * {@code multiHeadAttentionBuilder(stateDict, numHeads, prefix).build()}.
      *
+     * @param stateDict parameter name → tensor; not modified
+     * @param numHeads  the number of heads
+     * @param prefix    prepended to every parameter name; {@code ""} for none
+     * @return a new module holding copies of the parameters
+     * @throws IllegalArgumentException as {@link #multiHeadAttentionBuilder(Map, int, String)}
      * @see #multiHeadAttentionBuilder(Map, int, String)
      */
     public static MultiHeadAttention multiHeadAttention(Map<String, Tensor> stateDict, int numHeads, String prefix) {
@@ -80,6 +92,8 @@ public final class StateDicts {
      * @param numHeads  the number of heads, which a state dict does not record
      * @param prefix    prepended to every parameter name, e.g. {@code "encoder.layers.0.self_attn."};
      *                  {@code ""} for none
+     * @return a new builder with sizes, weights and biases set; the tensors are read again only
+     *         when it builds (do not modify them before)
      * @throws IllegalArgumentException if an argument is null; if a parameter is missing or has
      *                                  the wrong shape (the message names the key and the shapes);
      *                                  if both the packed and the separate projections are
@@ -155,7 +169,13 @@ public final class StateDicts {
         return builder.bias(true).biases(b.slice(0, 0, e), b.slice(0, e, 2 * e), b.slice(0, 2 * e, 3 * e), bo);
     }
 
-    /** {@link #of(MultiHeadAttention, String)} with no prefix. */
+    /**
+     * {@link #of(MultiHeadAttention, String)} with no prefix.
+     *
+     * @param attention the module; not modified
+     * @return a new insertion-ordered map of new tensors
+     * @throws IllegalArgumentException if {@code attention} is null
+     */
     public static Map<String, Tensor> of(MultiHeadAttention attention) {
         return of(attention, "");
     }
@@ -168,7 +188,8 @@ public final class StateDicts {
      * {@code out_proj.bias} (biases only if the module has them). Loadable with
      * {@code load_state_dict(strict=True)} into a module with the same sizes.
      *
-     * @param prefix prepended to every name; {@code ""} for none
+     * @param attention the module; not modified
+     * @param prefix    prepended to every name; {@code ""} for none
      * @return a new insertion-ordered map of new row-major tensors
      * @throws IllegalArgumentException if an argument is null
      */

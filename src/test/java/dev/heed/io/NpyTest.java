@@ -116,8 +116,7 @@ class NpyTest {
 
     @Test
     void utf8HeaderOfVersionThree() throws IOException {
-        // a version 3.0 header may hold any UTF-8; here in padding, which a literal allows as whitespace only,
-        // so put it in a string value instead: a non-ASCII descr is refused, but decoding must work first
+        // a version 3.0 header is UTF-8: a non-ASCII character decodes (and then, in 'descr', is refused by name)
         Path p = dir.resolve("v3.npy");
         Files.write(p, IoFixtures.npy(3, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}",
                 IoFixtures.float64s(2)));
