@@ -277,8 +277,11 @@ public abstract class Mask {
                             }
                             break;
                         default:
+                            // -inf blocks outright: added, it would leave a NaN or +inf score NaN.
                             for (int j = 0; j < n; j++, p += colStride) {
-                                scores[offset + j * stride] += data[p];
+                                double bias = data[p];
+                                int at = offset + j * stride;
+                                scores[at] = bias == Double.NEGATIVE_INFINITY ? bias : scores[at] + bias;
                             }
                     }
                 }

@@ -41,17 +41,25 @@ public final class RowKernels {
                 continue; // nothing to attend to: the row stays exactly zero
             }
             for (int j = 0; j < end; j++) {
-                // a key with weight 0 (blocked) is skipped: 0 · inf would put NaN in the row
-                if (weights[w + j] != 0.0) {
+                // A blocked key (marked -0.0 by softmaxInPlace) is skipped: 0 · inf would put NaN in
+                // the row. An allowed key whose weight underflowed to +0.0 still meets its value, so
+                // a NaN there comes through as IEEE says.
+                if (Double.doubleToRawLongBits(weights[w + j]) == NEGATIVE_ZERO) {
+                    weights[w + j] = 0.0;
+                } else {
                     axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
                 }
             }
         }
     }
 
+    private static final long NEGATIVE_ZERO = Double.doubleToRawLongBits(-0.0);
+
     /**
      * Stable softmax of {@code x[off, off+n)} in place; returns {@code log Σ exp}. A row that is
-     * all {@code -inf} (or empty) becomes zeros and returns {@code -inf}; NaN propagates.
+     * all {@code -inf} (or empty) becomes zeros and returns {@code -inf}; NaN propagates. In a row
+     * with mass, a blocked entry ({@code -inf}) becomes {@code -0.0}: a marker the caller uses to
+     * tell it from a weight that underflowed to {@code +0.0}, and then clears.
      */
     static double softmaxInPlace(double[] x, int off, int n) {
         double m = Double.NEGATIVE_INFINITY;
@@ -64,7 +72,7 @@ public final class RowKernels {
         }
         double s = 0;
         for (int j = 0; j < n; j++) {
-            double e = Math.exp(x[off + j] - m);
+            double e = x[off + j] == Double.NEGATIVE_INFINITY ? -0.0 : Math.exp(x[off + j] - m);
             x[off + j] = e;
             s += e;
         }
@@ -130,8 +138,9 @@ public final class RowKernels {
                 for (int j = 0; j < n; j++) {
                     double e = Math.exp(s[j] - mNew);
                     sum += e;
-                    // a key with weight 0 (blocked) is skipped: 0 · inf would put NaN in the row
-                    if (e != 0.0) {
+                    // A blocked key is skipped (0 · inf would put NaN in the row); an allowed key whose
+                    // weight underflowed to 0 still meets its value, so a NaN there comes through.
+                    if (s[j] != Double.NEGATIVE_INFINITY) {
                         axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
                     }
                 }
