@@ -81,7 +81,7 @@ final class Handmade {
 
     /**
      * Fills the head that looks at the first token: its query is constant (the encoding's slowest
-     * cosine, within 1e-6 of 1 over the first few dozen positions), its key the cosines
+     * cosine, within 1e-5 of 1 over the first few dozen positions), its key the cosines
      * {@code cos jω} of slow pairs, which fall from 1 at key 0 as {@code j} grows.
      */
     private static void lookAtStart(Tensor wq, Tensor wk, int first, int size) {
