@@ -12,15 +12,20 @@ Build the benchmark jar first, from the repository root of a fresh clone:
 
 then, with the python3 whose NumPy uses an optimised BLAS (OpenBLAS, MKL, ...):
 
-    python3 benchmarks/numpy_peer.py --quick            # about two minutes: CI smoke, development
-    python3 benchmarks/numpy_peer.py                    # the default shapes, about 10 minutes
-    python3 benchmarks/numpy_peer.py --full --json docs/performance.json   # 128..8192 tokens, the chart
-    python3 benchmarks/chart.py docs/performance.json   # -> docs/images/performance.svg
+    python3 benchmarks/numpy_peer.py --quick      # about two minutes: CI smoke, development
+    python3 benchmarks/numpy_peer.py              # the default shapes, about ten minutes
+    python3 benchmarks/numpy_peer.py --full --json benchmarks/target/performance.json  # 128..8192 tokens
+    python3 benchmarks/chart.py benchmarks/target/performance.json   # -> docs/images/performance.svg
+
+It stops with an error if the jar is missing, if a Heed benchmark's correctness check fails or
+if NumPy's own result is wrong.
 
 What is compared, per (batch*heads, tokens, depth, mask, threads) cell:
 
-  NumPy   'full':  s = (q*scale) @ k^T; s += mask bias; s -= max; exp; s /= sum; s @ v -- the
-                   tutorial's attention, the [B, L, S] weights materialised.
+  NumPy   'tutorial': softmax(q @ k^T / sqrt(d) + mask bias) @ v as a tutorial writes it, a new
+                   array at every step, the [B, L, S] weights materialised.
+          'full':  the same in place: s = (q*scale) @ k^T; s += bias; s -= max; exp(s, out=s);
+                   s /= sum; s @ v.
           'qN':    the same over query chunks of N rows with the normalisation after the second
                    product, and only the keys the mask allows (causal: keys up to the chunk's last
                    query; padding: keys below each sequence's length) -- the best a NumPy user
@@ -32,13 +37,15 @@ What is compared, per (batch*heads, tokens, depth, mask, threads) cell:
 
 Interleaving: for every cell the NumPy timings are split in two, before and after the JMH run of
 the same cell, so both see the same machine state; --rounds repeats the whole sequence. Times
-are the median of per-iteration averages on both sides (JMH's iterations; NumPy's are timed the
-same way: run the call until the iteration time has passed, divide).
+are the median (--stat min: the minimum) of per-iteration averages on both sides: JMH's
+iterations, and NumPy's timed the same way (run the call until the iteration time has passed,
+divide), with the same warm-up and measurement iterations and iteration time.
 
 Flops (both sides): 4*d*P, P = allowed (query, key) pairs summed over batch*heads -- for no mask
 4*B*H*L*S*d; causal counts only the allowed half, L(L+1)/2 pairs per head; padding counts
 L * sum(lengths), lengths 3L/4 for the first half of the batch and L/2 for the rest. NumPy
-computes every pair whatever the mask in 'full', so its rate is the useful work it does.
+computes every pair whatever the mask in 'tutorial' and 'full', so its rate there is the useful
+work it does per second. The roof column counts the dense 4*B*H*L*S*d.
 Matrix products: 2*n^3 for [n, n] @ [n, n].
 
 Threads: --threads 2 sets OPENBLAS_NUM_THREADS (and OMP/MKL) for NumPy, withParallelism(2) for
@@ -168,6 +175,16 @@ def worker():
         else:
             groups.append((0, B, L))
 
+        def tutorial():
+            # As a tutorial writes it: every step a new array.
+            scores = q @ kt / math.sqrt(d)
+            if full_bias is not None:
+                scores = scores + full_bias
+            scores = scores - scores.max(axis=-1, keepdims=True)
+            weights = np.exp(scores)
+            weights = weights / weights.sum(axis=-1, keepdims=True)
+            return weights @ v
+
         def full():
             s = (q * scale) @ kt
             if full_bias is not None:
@@ -226,6 +243,7 @@ def worker():
 
         variants = {}
         if req["full"]:
+            variants["tutorial"] = tutorial
             variants["full"] = full
         for c in req["chunks"]:
             variants["q%d" % c] = chunked(c)
@@ -385,7 +403,7 @@ def attention_table(cells):
     head = ("| B·H × L × d | mask | threads | NumPy best ms | NumPy variant | Heed chunked vector ms "
             "| Heed chunked scalar ms | Heed full vector ms | Heed full scalar ms | NumPy GFLOP/s "
             "| Heed chunked vector GFLOP/s | dgemm roof GFLOP/s | ×NumPy chunked vector | ×NumPy chunked scalar "
-            "| ×NumPy full vector | full ÷ chunked (vector) |")
+            "| ×NumPy full vector | full ÷ chunked (vector) | spread |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for c in cells:
         h = c["ms"]["heed"]
@@ -394,13 +412,19 @@ def attention_table(cells):
         dense = attention_flops("none", c["batch_heads"], c["tokens"], c["depth"])
         best = c["numpy_best_ms"]
         cv, cs, fv, fs = (h.get(m) for m in ATTENTION_METHODS)
-        lines.append("| %d × %d × %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %d × %d × %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             c["batch_heads"], c["tokens"], c["depth"], c["mask"], c["threads"], fmt(best), c["numpy_best"],
             fmt(cv), fmt(cs), fmt(fv), fmt(fs), fmt(gflops(flops, best)), fmt(gflops(flops, cv)),
             fmt(gflops(dense, n.get("roof"))), fmt(ratio(best, cv)) + "×" if cv else "–",
             fmt(ratio(best, cs)) + "×" if cs else "–", fmt(ratio(best, fv)) + "×" if fv else "–",
-            fmt(fv / cv if fv and cv else None)))
+            fmt(fv / cv if fv and cv else None), fmt(spread(c), 2)))
     return "\n".join(lines)
+
+
+def spread(cell):
+    """The largest max ÷ min over the iterations of the series a row compares: how noisy it is."""
+    series = [cell["numpy"].get(cell["numpy_best"], [])] + [cell["heed"].get(m, []) for m in ATTENTION_METHODS]
+    return max((max(s) / min(s) for s in series if s and min(s) > 0), default=None)
 
 
 def matmul_table(cells):
@@ -428,19 +452,20 @@ def targets(cells, matmuls):
     def heed(c, m):
         return c["ms"]["heed"].get(m)
 
-    def mark(ok):
-        return "met" if ok else "NOT met"
+    def mark(ok, *cs):
+        worst = max((spread(c) or 1 for c in cs), default=1)
+        return ("met" if ok else "NOT met") + (" (noisy: spread %.1f)" % worst if worst > 1.5 else "")
     for mask in ("none", "causal"):
         c = by.get((1024, 64, mask, top))
         if c and c["batch_heads"] == 8:
             r = ratio(c["numpy_best_ms"], heed(c, "chunkedVector"))
             if r:
                 out.append("- [8, 1024, 64] %s, %d threads: chunked vector %.2f× NumPy best (target ≥ 3×): %s"
-                           % (mask, top, r, mark(r >= 3)))
+                           % (mask, top, r, mark(r >= 3, c)))
             r = ratio(c["numpy_best_ms"], heed(c, "chunkedScalar"))
             if r:
                 out.append("- [8, 1024, 64] %s, %d threads: chunked scalar %.2f× NumPy best (target ≥ 1×): %s"
-                           % (mask, top, r, mark(r >= 1)))
+                           % (mask, top, r, mark(r >= 1, c)))
     for (tokens, depth, mask, threads), c in sorted(by.items()):
         if mask == "none":
             cv = heed(c, "chunkedVector")
@@ -451,12 +476,12 @@ def targets(cells, matmuls):
             fv = heed(c, "fullVector")
             if fv and cv:
                 out.append("- L=%d d=%d, %d threads: full ÷ chunked, vector = %.2f (target ≤ 1.5): %s"
-                           % (tokens, depth, threads, fv / cv, mark(fv / cv <= 1.5)))
+                           % (tokens, depth, threads, fv / cv, mark(fv / cv <= 1.5, c)))
             one = by.get((tokens, depth, mask, 1))
             if threads == 2 and one and cv and heed(one, "chunkedVector"):
                 s = heed(one, "chunkedVector") / cv
                 out.append("- L=%d d=%d: chunked vector 1 → 2 threads speed-up %.2f× (target ≥ 1.8×): %s"
-                           % (tokens, depth, s, mark(s >= 1.8)))
+                           % (tokens, depth, s, mark(s >= 1.8, c, one)))
     if matmuls:
         c = max(matmuls, key=lambda m: (m["threads"], m["size"]))
         dg, mv = c["ms"]["numpy"].get("dgemm"), c["ms"]["heed"].get("matmulVector")
@@ -563,9 +588,8 @@ def main(argv):
     if not os.path.isfile(args.jar):
         fail("%s not found. Build it first, from the repository root:\n    %s" % (args.jar, BUILD))
     stale_jar_warning(args.jar)
-    try:
-        import numpy  # noqa: F401  -- only to fail early and clearly; the timing runs in workers
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("numpy") is None:  # not imported here: the timing runs in the workers
         fail("%s has no NumPy; run this with the python3 whose NumPy uses an optimised BLAS" % sys.executable)
 
     command = shlex.join(["python3", os.path.relpath(os.path.abspath(__file__), os.getcwd())] + argv)
@@ -646,7 +670,8 @@ def main(argv):
              machine["python"], machine["load_average_start"][0], machine["load_average_end"][0]))
     print("Times: %s of per-iteration averages (%d iterations of %g s after %d warm-up, each side), ms per call. "
           "×NumPy = NumPy best time ÷ Heed time (> 1: Heed faster). GFLOP/s count 4·d·(allowed pairs); "
-          "the roof is dgemm at this shape, dense count."
+          "the roof is dgemm at this shape, dense count. Spread: the largest max ÷ min of the iteration "
+          "averages among a row's series (NumPy best, the four Heed ones); well above 1.5, noise dominates the row."
           % (args.stat, args.iterations * args.rounds, args.seconds, args.warmup))
     print()
     if cells:
