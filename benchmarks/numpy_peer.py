@@ -59,6 +59,7 @@ import math
 import os
 import platform
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -587,6 +588,8 @@ def main(argv):
         return
     if not os.path.isfile(args.jar):
         fail("%s not found. Build it first, from the repository root:\n    %s" % (args.jar, BUILD))
+    if shutil.which(args.java) is None:
+        fail("no java launcher %r (--java): Java 17 or newer is needed" % args.java)
     stale_jar_warning(args.jar)
     import importlib.util
     if importlib.util.find_spec("numpy") is None:  # not imported here: the timing runs in the workers
