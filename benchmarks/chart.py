@@ -30,7 +30,7 @@ SERIES = [
 MASK_NAMES = {"none": "no mask", "causal": "causal mask", "padding": "key-padding mask"}
 
 W, H = 720, 470
-LEFT, RIGHT, TOP, BOTTOM = 72, 24, 78, 78
+LEFT, RIGHT, TOP, BOTTOM = 72, 24, 78, 92
 
 
 def machine_line(machine):
@@ -56,6 +56,7 @@ def main(argv):
     p.add_argument("--mask", default="none", choices=sorted(MASK_NAMES), help="which mask's cells (default none)")
     p.add_argument("--depth", type=int, default=64, help="which depth (default 64)")
     p.add_argument("--threads", type=int, help="which thread count (default: the most in the run)")
+    p.add_argument("--note", help="a line under the command, e.g. 'development run on a loaded machine'")
     args = p.parse_args(argv)
 
     with open(args.input) as f:
@@ -156,7 +157,18 @@ def main(argv):
                    % (lx, lx + 24, y - 4, y - 4, colour, ' stroke-dasharray="%s"' % dash if dash else ""))
         text(lx + 30, y, label, size=11)
 
-    text(W / 2, H - 12, run.get("command", ""), "middle", 10, fill="#666", extra=' font-family="monospace"')
+    # The command, wrapped at spaces to fit (monospace, about 6 px a character), and any note.
+    words, rows = run.get("command", "").split(" "), [""]
+    for word in words:
+        if rows[-1] and len(rows[-1]) + 1 + len(word) > (W - 20) // 6:
+            rows.append(word)
+        else:
+            rows[-1] = (rows[-1] + " " + word).strip()
+    if args.note:
+        rows.append(args.note)
+    for i, row in enumerate(rows[-3:]):
+        text(W / 2, H - 12 - 13 * (len(rows[-3:]) - 1 - i), row, "middle", 10, fill="#666",
+             extra=' font-family="monospace"' if row != args.note else ' font-style="italic"')
     out.append("</svg>")
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     with open(args.output, "w") as f:

@@ -13,7 +13,7 @@ Build the benchmark jar first, from the repository root of a fresh clone:
 then, with the python3 whose NumPy uses an optimised BLAS (OpenBLAS, MKL, ...):
 
     python3 benchmarks/numpy_peer.py --quick      # about two minutes: CI smoke, development
-    python3 benchmarks/numpy_peer.py              # the default shapes, about ten minutes
+    python3 benchmarks/numpy_peer.py              # the default shapes, about a quarter of an hour
     python3 benchmarks/numpy_peer.py --full --json benchmarks/target/performance.json  # 128..8192 tokens
     python3 benchmarks/chart.py benchmarks/target/performance.json   # -> docs/images/performance.svg
 
@@ -541,7 +541,7 @@ def parse_args(argv):
     size.add_argument("--quick", action="store_true",
                       help="few shapes, short iterations (about 2 minutes): CI smoke and development")
     size.add_argument("--full", action="store_true",
-                      help="the sweep 128..8192 tokens, masks none and causal (the chart; about an hour)")
+                      help="the sweep 128..8192 tokens, masks none and causal (the chart; 30-40 minutes)")
     p.add_argument("--threads", type=int_list, default=[os.cpu_count() or 1],
                    help="comma-separated thread counts, e.g. 1,2 (default: all %d processors)" % (os.cpu_count() or 1))
     p.add_argument("--json", metavar="OUT.json", help="also write every sample and the machine to this file")
