@@ -444,6 +444,10 @@ def matmul_table(cells):
     return "\n".join(lines)
 
 
+def plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
 def targets(cells, matmuls):
     """Issue 3's targets, as far as this run's cells cover them."""
     out = []
@@ -461,23 +465,23 @@ def targets(cells, matmuls):
         if c and c["batch_heads"] == 8:
             r = ratio(c["numpy_best_ms"], heed(c, "chunkedVector"))
             if r:
-                out.append("- [8, 1024, 64] %s, %d threads: chunked vector %.2f× NumPy best (target ≥ 3×): %s"
-                           % (mask, top, r, mark(r >= 3, c)))
+                out.append("- [8, 1024, 64] %s, %s: chunked vector %.2f× NumPy best (target ≥ 3×): %s"
+                           % (mask, plural(top, "thread"), r, mark(r >= 3, c)))
             r = ratio(c["numpy_best_ms"], heed(c, "chunkedScalar"))
             if r:
-                out.append("- [8, 1024, 64] %s, %d threads: chunked scalar %.2f× NumPy best (target ≥ 1×): %s"
-                           % (mask, top, r, mark(r >= 1, c)))
+                out.append("- [8, 1024, 64] %s, %s: chunked scalar %.2f× NumPy best (target ≥ 1×): %s"
+                           % (mask, plural(top, "thread"), r, mark(r >= 1, c)))
     for (tokens, depth, mask, threads), c in sorted(by.items()):
         if mask == "none":
             cv = heed(c, "chunkedVector")
             causal = by.get((tokens, depth, "causal", threads))
             if causal and cv and heed(causal, "chunkedVector"):
-                out.append("- L=%d d=%d, %d threads: causal ÷ none time, chunked vector = %.2f (target ≈ 0.5)"
-                           % (tokens, depth, threads, heed(causal, "chunkedVector") / cv))
+                out.append("- L=%d d=%d, %s: causal ÷ none time, chunked vector = %.2f (target ≈ 0.5)"
+                           % (tokens, depth, plural(threads, "thread"), heed(causal, "chunkedVector") / cv))
             fv = heed(c, "fullVector")
             if fv and cv:
-                out.append("- L=%d d=%d, %d threads: full ÷ chunked, vector = %.2f (target ≤ 1.5): %s"
-                           % (tokens, depth, threads, fv / cv, mark(fv / cv <= 1.5, c)))
+                out.append("- L=%d d=%d, %s: full ÷ chunked, vector = %.2f (target ≤ 1.5): %s"
+                           % (tokens, depth, plural(threads, "thread"), fv / cv, mark(fv / cv <= 1.5, c)))
             one = by.get((tokens, depth, mask, 1))
             if threads == 2 and one and cv and heed(one, "chunkedVector"):
                 s = heed(one, "chunkedVector") / cv
@@ -487,8 +491,8 @@ def targets(cells, matmuls):
         c = max(matmuls, key=lambda m: (m["threads"], m["size"]))
         dg, mv = c["ms"]["numpy"].get("dgemm"), c["ms"]["heed"].get("matmulVector")
         if dg and mv:
-            out.append("- matmul %d × %d, %d threads: Heed vector at %.0f%% of NumPy dgemm's GFLOP/s (target ≥ 40%%): %s"
-                       % (c["size"], c["size"], c["threads"], 100 * dg / mv, mark(dg / mv >= 0.4)))
+            out.append("- matmul %d × %d, %s: Heed vector at %.0f%% of NumPy dgemm's GFLOP/s (target ≥ 40%%): %s"
+                       % (c["size"], c["size"], plural(c["threads"], "thread"), 100 * dg / mv, mark(dg / mv >= 0.4)))
     return "\n".join(out)
 
 
