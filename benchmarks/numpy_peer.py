@@ -143,7 +143,7 @@ def worker():
             deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
             return "%s %s" % (deps.get("name", "?"), deps.get("version", ""))
         except Exception:  # older NumPy: no dicts mode
-            return "unknown"
+            return "an unknown BLAS"
 
     def attention_case(req):
         B, L, d, mask = req["batch_heads"], req["tokens"], req["depth"], req["mask"]
