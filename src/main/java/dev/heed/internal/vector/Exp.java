@@ -50,8 +50,8 @@ public final class Exp {
         double xc = Math.min(Math.max(x, MIN_X), MAX_X);
         double t = Math.fma(xc, LOG2E, SHIFTER);
         double n = t - SHIFTER;
-        double r = Math.fma(-n, LN2_HI, xc);
-        r = Math.fma(-n, LN2_LO, r);
+        double r = Math.fma(n, -LN2_HI, xc);
+        r = Math.fma(n, -LN2_LO, r);
         double p = C13;
         p = Math.fma(p, r, C12);
         p = Math.fma(p, r, C11);

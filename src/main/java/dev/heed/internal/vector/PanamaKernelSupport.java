@@ -239,8 +239,8 @@ final class PanamaKernelSupport implements KernelSupport {
             DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
             DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
             DoubleVector whole = t.sub(Exp.SHIFTER);
-            DoubleVector r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_HI), xc);
-            r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_LO), r);
+            DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
+            r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
             DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
             p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
             p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
@@ -289,8 +289,8 @@ final class PanamaKernelSupport implements KernelSupport {
             DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
             DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
             DoubleVector whole = t.sub(Exp.SHIFTER);
-            DoubleVector r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_HI), xc);
-            r = whole.neg().fma(DoubleVector.broadcast(SPECIES, Exp.LN2_LO), r);
+            DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
+            r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
             DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
             p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
             p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
