@@ -65,7 +65,16 @@ public final class TiledKernels {
         double[] tileMax = w.tileMax;
         double[] shift = w.shift;
         double[] sum = w.sum;
+        int[] rowEnd = w.rowEnd;
         packTransposed(p.q, p.qOffset[b] + i0 * d, rows, d, qt);
+        // Each row's key end once per task: most tiles then need no masking call at all, which
+        // also keeps the hot loop independent of how the JIT compiled the masking code.
+        int minEnd = p.keys;
+        for (int r = 0; r < rows; r++) {
+            rowEnd[r] = p.mask.keyEnd(b, i0 + r);
+            minEnd = Math.min(minEnd, rowEnd[r]);
+        }
+        boolean elementwise = p.mask.isElementwise();
         Arrays.fill(m, 0, rows, Double.NEGATIVE_INFINITY);
         Arrays.fill(l, 0, rows, 0.0);
         Arrays.fill(acc, 0, rows * dv, 0.0);
@@ -77,7 +86,9 @@ public final class TiledKernels {
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             s.scale(st, 0, n * rows, p.scale);
-            maskTransposed(p, b, i0, rows, j0, n, st);
+            if (elementwise || j0 + n > minEnd) {
+                maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
+            }
             Arrays.fill(tileMax, 0, rows, Double.NEGATIVE_INFINITY);
             for (int j = 0; j < n; j++) {
                 s.maxInto(st, j * rows, rows, tileMax, 0);
@@ -121,10 +132,11 @@ public final class TiledKernels {
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
-    private static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st) {
+    private static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st,
+                                       int[] rowEnd) {
         boolean elementwise = p.mask.isElementwise();
         for (int r = 0; r < rows; r++) {
-            int end = p.mask.keyEnd(b, i0 + r) - j0;
+            int end = rowEnd[r] - j0;
             for (int j = Math.max(end, 0); j < n; j++) {
                 st[j * rows + r] = Double.NEGATIVE_INFINITY;
             }
@@ -238,6 +250,7 @@ public final class TiledKernels {
         double[] tileMax = new double[0];
         double[] shift = new double[0];
         double[] sum = new double[0];
+        int[] rowEnd = new int[0];
 
         Scratch ensure(int rows, int d, int dv, int keyChunk) {
             if (qt.length < rows * d) {
@@ -255,6 +268,7 @@ public final class TiledKernels {
                 tileMax = new double[rows];
                 shift = new double[rows];
                 sum = new double[rows];
+                rowEnd = new int[rows];
             }
             return this;
         }
