@@ -338,7 +338,7 @@ def run_jmh(args, regex, params, jvm_args, log_path):
     fd, result_path = tempfile.mkstemp(prefix="heed-jmh-", suffix=".json")
     os.close(fd)
     ms = "%dms" % round(args.seconds * 1000)
-    cmd = [args.java, "-jar", args.jar, regex, "-f", "1", "-wi", str(args.warmup), "-i", str(args.iterations),
+    cmd = [args.java, "-jar", args.jar, regex, "-f", str(args.forks), "-wi", str(args.warmup), "-i", str(args.iterations),
            "-w", ms, "-r", ms, "-foe", "true", "-rf", "json", "-rff", result_path]
     for name, value in params.items():
         cmd += ["-p", "%s=%s" % (name, value)]
@@ -562,6 +562,9 @@ def parse_args(argv):
     p.add_argument("--stat", choices=sorted(STATS), default="median",
                    help="time reported per series: the median (default) or the minimum of its iteration averages")
     p.add_argument("--rounds", type=int, default=1, help="repeat the whole interleaved sequence (default 1)")
+    p.add_argument("--forks", type=int, default=1,
+                   help="JMH forks per Heed cell (default 1); the median over all forks' iterations is robust to "
+                        "the occasional fork whose JIT-compiled kernels came out slow (docs/design-notes.md)")
     p.add_argument("--jar", default=DEFAULT_JAR, help="the benchmark jar (default benchmarks/target/benchmarks.jar)")
     p.add_argument("--java", default="java", help="the java launcher for JMH and its forks (default: java on PATH)")
     p.add_argument("--verbose", action="store_true", help="show JMH's output instead of logging it to a file")
