@@ -295,12 +295,8 @@ public final class Tour {
         Lexicon lexicon = Handmade.REVIEWS;
         String[] reviews = {"the movie was absolutely wonderful", "a boring plot and dull acting"};
         int slots = 7;
-        int[][] ids = new int[reviews.length][];
-        int[] lengths = new int[reviews.length];
-        for (int b = 0; b < reviews.length; b++) {
-            ids[b] = lexicon.ids(reviews[b], slots);
-            lengths[b] = wordCount(reviews[b]);
-        }
+        int[][] ids = ids(lexicon, reviews, slots);
+        int[] lengths = wordCounts(reviews);
         Tensor x = lexicon.embedding(5).lookup(ids);
         AdditiveAttentionPooling pooling = Handmade.sentimentPooling(lexicon);
         AttentionResult r = pooling.forward(x, lengths);
@@ -589,12 +585,8 @@ public final class Tour {
             "softmax makes weights",
             ""};
         int slots = 6;
-        int[][] document = new int[sentences.length][];
-        int[] wordCounts = new int[sentences.length];
-        for (int s = 0; s < sentences.length; s++) {
-            document[s] = lexicon.ids(sentences[s], slots);
-            wordCounts[s] = wordCount(sentences[s]);
-        }
+        int[][] document = ids(lexicon, sentences, slots);
+        int[] wordCounts = wordCounts(sentences);
         HierarchicalAttention model = Handmade.summariser(lexicon);
         HierarchicalAttention.Result r = model.forward(document, wordCounts);
         n.say("document: %d sentences x %d word slots, word counts %s", sentences.length, slots,
@@ -642,8 +634,22 @@ public final class Tour {
         return t.map(x -> Math.round(x * factor) / factor);
     }
 
-    private static int wordCount(String text) {
-        return text.isEmpty() ? 0 : text.split(" ").length;
+    /** Token ids of each text, padded to {@code slots}. */
+    private static int[][] ids(Lexicon lexicon, String[] texts, int slots) {
+        int[][] ids = new int[texts.length][];
+        for (int t = 0; t < texts.length; t++) {
+            ids[t] = lexicon.ids(texts[t], slots);
+        }
+        return ids;
+    }
+
+    /** How many words each text has (its unpadded length). */
+    private static int[] wordCounts(String[] texts) {
+        int[] counts = new int[texts.length];
+        for (int t = 0; t < texts.length; t++) {
+            counts[t] = texts[t].isEmpty() ? 0 : texts[t].split(" ").length;
+        }
+        return counts;
     }
 
     private static String shape(Tensor t) {
