@@ -286,45 +286,55 @@ final class PanamaKernelSupport implements KernelSupport {
             for (; j < bound; j += LANES) {
                 DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + j).sub(shift);
                 // e = exp(x), the same steps as Exp.exp, written out (see the class comment)
-            DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
-            DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
-            DoubleVector whole = t.sub(Exp.SHIFTER);
-            DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
-            r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
-            DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-            // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
-            // conversion whose target species is a constant.
-            LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
-            LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-            LongVector k2 = k.sub(k1);
-            DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
-                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-            DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
-                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-            DoubleVector y = p.mul(s1).mul(s2);
-            DoubleVector e = y.blend(0.0, x.compare(VectorOperators.LT, Exp.UNDERFLOW));
+                DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
+                DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
+                DoubleVector whole = t.sub(Exp.SHIFTER);
+                DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
+                r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
+                DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+                // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
+                // conversion whose target species is a constant.
+                LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
+                LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+                LongVector k2 = k.sub(k1);
+                DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
+                        .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+                DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
+                        .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+                DoubleVector y = p.mul(s1).mul(s2);
+                DoubleVector e = y.blend(0.0, x.compare(VectorOperators.LT, Exp.UNDERFLOW));
                 e.intoArray(xs, off + j);
                 sv = sv.add(e);
             }
-            // Lanes summed in a fixed order (reduceLanes(ADD) may add them in another order once
-            // compiled); lane(i) with a variable i is not intrinsified, so go through an array.
-            double[] lanes = new double[LANES];
-            sv.intoArray(lanes, 0);
-            for (double lane : lanes) {
-                s += lane;
+            // Lanes summed in a fixed order: reduceLanes(ADD) may add them in another order once
+            // compiled. lane(k) is intrinsified only for a constant k, and storing the vector into a
+            // fresh array sometimes compiles to the slow Java fallback (seen in one JMH fork in four).
+            if (LANES == 8) {
+                s = ((sv.lane(0) + sv.lane(1)) + (sv.lane(2) + sv.lane(3)))
+                        + ((sv.lane(4) + sv.lane(5)) + (sv.lane(6) + sv.lane(7)));
+            } else if (LANES == 4) {
+                s = (sv.lane(0) + sv.lane(1)) + (sv.lane(2) + sv.lane(3));
+            } else if (LANES == 2) {
+                s = sv.lane(0) + sv.lane(1);
+            } else {
+                double[] lanes = new double[LANES];
+                sv.intoArray(lanes, 0);
+                for (double lane : lanes) {
+                    s += lane;
+                }
             }
         }
         for (; j < n; j++) {
