@@ -15,7 +15,8 @@ package dev.heed.internal.vector;
  * parts), {@code |r| ≤ ln2/2}; {@code e^r} by its Taylor series to degree 13 (truncation error
  * below 5e-18, so the result is within about one ulp); then {@code e^x = e^r · 2^(n/2) · 2^(n − n/2)}
  * — two factors so that results down in the subnormal range are also rounded only once.
- * {@code exp(-inf) = 0}, {@code exp(+inf) = +inf}, NaN gives NaN.
+ * {@code exp(-inf) = 0}, {@code exp(+inf) = +inf}, NaN gives NaN. Only lane-wise arithmetic is
+ * used — no comparisons, masks or blends, whose vector forms C2 sometimes fails to intrinsify.
  */
 public final class Exp {
     private Exp() {}
@@ -26,11 +27,13 @@ public final class Exp {
     /** 1.5·2⁵²: adding it rounds x/ln2 to an integer held in the low bits of the mantissa. */
     static final double SHIFTER = 0x1.8p52;
     static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
-    /** Inputs are clamped to [MIN_X, MAX_X]: beyond them the result is 0 or +inf anyway. */
+    /**
+     * Inputs are clamped to [MIN_X, MAX_X]: beyond them the result is 0 or +inf anyway. At MIN_X
+     * the steps below give 0.93·2⁻¹⁰⁷⁵, which rounds to exactly 0, as does every input below
+     * ln(2⁻¹⁰⁷⁵) = −745.1332…, −∞ included: no separate test for underflow is needed.
+     */
     static final double MIN_X = -745.2;
     static final double MAX_X = 709.8;
-    /** Below ln(2⁻¹⁰⁷⁵) the exact result rounds to zero. */
-    static final double UNDERFLOW = -745.1332191019412;
 
     static final double C2 = 1.0 / 2;
     static final double C3 = 1.0 / 6;
@@ -69,7 +72,6 @@ public final class Exp {
         long k = Double.doubleToRawLongBits(t) - SHIFTER_BITS;
         long k1 = k >> 1;
         long k2 = k - k1;
-        double y = p * Double.longBitsToDouble((k1 + 1023) << 52) * Double.longBitsToDouble((k2 + 1023) << 52);
-        return x < UNDERFLOW ? 0.0 : y;
+        return p * Double.longBitsToDouble((k1 + 1023) << 52) * Double.longBitsToDouble((k2 + 1023) << 52);
     }
 }
