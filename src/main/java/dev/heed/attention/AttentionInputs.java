@@ -86,19 +86,6 @@ final class AttentionInputs {
         return append(batchShape, problem.queries);
     }
 
-    /** Number of elements of {@code shape}, or an exception naming it if a tensor cannot hold them. */
-    static int checkedSize(int[] shape, String what) {
-        long n = 1;
-        for (int x : shape) {
-            n *= x;
-        }
-        if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + " of shape " + Arrays.toString(shape)
-                    + " would have more than 2^31-1 elements");
-        }
-        return (int) n;
-    }
-
     /** The tensor itself if its matrices are dense row-major (any batch strides), else a packed copy. */
     private static Tensor packed(Tensor t) {
         int r = t.rank();

@@ -108,15 +108,15 @@ public final class ChunkedAttention implements Attention {
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
         AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
         AttentionProblem p = in.problem;
-        double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
-        double[] lse = new double[p.batches * p.queries];
-        driver.online(p, queryChunk, keyChunk, out, lse);
+        Tensor out = Tensor.zeros(in.outputShape());
+        Tensor lse = Tensor.zeros(in.logSumExpShape());
+        driver.online(p, queryChunk, keyChunk, out.data(), lse.data());
         int[] weightsShape = in.weightsShape();
-        return AttentionResult.withLazyWeights(Tensor.of(out, in.outputShape()), () -> {
-            double[] w = new double[AttentionInputs.checkedSize(weightsShape, "the weights")];
-            driver.materialised(p, w, null, new double[lse.length]);
-            return Tensor.of(w, weightsShape);
-        }, Tensor.of(lse, in.logSumExpShape()));
+        return AttentionResult.withLazyWeights(out, () -> {
+            Tensor weights = Tensor.zeros(weightsShape); // refuses more than 2^31-1 elements, naming the shape
+            driver.materialised(p, weights.data(), null, new double[lse.size()]);
+            return weights;
+        }, lse);
     }
 
     @Override

@@ -75,12 +75,12 @@ public final class ScaledDotProductAttention implements Attention {
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
         AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
         AttentionProblem p = in.problem;
-        double[] weights = new double[AttentionInputs.checkedSize(in.weightsShape(), "the weights")];
-        double[] out = new double[AttentionInputs.checkedSize(in.outputShape(), "the output")];
-        double[] lse = new double[p.batches * p.queries];
-        driver.materialised(p, weights, out, lse);
-        return new AttentionResult(Tensor.of(out, in.outputShape()), Tensor.of(weights, in.weightsShape()),
-                Tensor.of(lse, in.logSumExpShape()));
+        // Tensor.zeros refuses a shape past 2^31-1 elements, naming it, before anything is computed.
+        Tensor weights = Tensor.zeros(in.weightsShape());
+        Tensor out = Tensor.zeros(in.outputShape());
+        Tensor lse = Tensor.zeros(in.logSumExpShape());
+        driver.materialised(p, weights.data(), out.data(), lse.data());
+        return new AttentionResult(out, weights, lse);
     }
 
     @Override
