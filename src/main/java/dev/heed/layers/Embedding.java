@@ -15,7 +15,7 @@ import java.util.Random;
  *
  * <p>Seeded initialisation follows PyTorch: every entry standard normal, here from
  * {@code new Random(seed).nextGaussian()} in row-major order — exactly
- * {@code Tensor.randn(seed, vocabSize, embedDim)}; reproducible on every JVM, not PyTorch's
+ * {@code Tensor.random(seed).normal(vocabSize, embedDim)}; reproducible on every JVM, not PyTorch's
  * numbers.
  *
  * <p>Immutable and thread-safe: the table is copied in at construction and out by

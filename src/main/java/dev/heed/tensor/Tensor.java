@@ -5,7 +5,6 @@ import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 
 import java.util.Arrays;
-import java.util.Random;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 
@@ -210,36 +209,16 @@ public final class Tensor {
     }
 
     /**
-     * A new tensor of standard normal samples from {@link Random} seeded with {@code seed}:
-     * the same seed gives the same tensor on every JVM (the generator's algorithm is specified).
-     */
-    public static Tensor randn(long seed, int... shape) {
-        int[] s = shape.clone();
-        double[] d = new double[Shapes.checkedSize(s)];
-        Random random = new Random(seed);
-        for (int i = 0; i < d.length; i++) {
-            d[i] = random.nextGaussian();
-        }
-        return rowMajor(d, s);
-    }
-
-    /**
-     * A new tensor of samples uniform in {@code [low, high)} from {@link Random} seeded with
-     * {@code seed}; reproducible on every JVM.
+     * A seeded source of random tensors: {@code Tensor.random(42).normal(2, 5, 16)} is a
+     * {@code [2, 5, 16]} tensor of standard normal samples. The seed and the shape are given in
+     * separate calls so that neither can be mistaken for the other. A fresh generator with the same
+     * seed gives the same tensors on every JVM; one generator used twice gives two different tensors.
      *
-     * @throws IllegalArgumentException unless {@code low <= high}, both finite
+     * @param seed the seed of the underlying {@link java.util.Random}
+     * @return a new generator
      */
-    public static Tensor uniform(long seed, double low, double high, int... shape) {
-        if (!(low <= high) || Double.isInfinite(low) || Double.isInfinite(high)) {
-            throw new IllegalArgumentException("uniform needs finite low <= high, got [" + low + ", " + high + ")");
-        }
-        int[] s = shape.clone();
-        double[] d = new double[Shapes.checkedSize(s)];
-        Random random = new Random(seed);
-        for (int i = 0; i < d.length; i++) {
-            d[i] = low + (high - low) * random.nextDouble();
-        }
-        return rowMajor(d, s);
+    public static RandomTensors random(long seed) {
+        return new RandomTensors(seed);
     }
 
     /**

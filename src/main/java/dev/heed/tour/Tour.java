@@ -1,5 +1,7 @@
 package dev.heed.tour;
 
+import dev.heed.Heed;
+
 import dev.heed.attention.AdditiveAttentionPooling;
 import dev.heed.attention.AlignmentAttention;
 import dev.heed.attention.AttentionResult;
@@ -10,7 +12,6 @@ import dev.heed.attention.MultiHeadAttention;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.attention.SimpleAttention;
 import dev.heed.encoding.SinusoidalEncoding;
-import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.metrics.Metrics;
 import dev.heed.tensor.Tensor;
 import dev.heed.tour.Handmade.Lexicon;
@@ -157,8 +158,8 @@ public final class Tour {
         n.say("Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V. Dot products of d_k random features");
         n.say("spread like sqrt(d_k); dividing by it keeps the softmax from saturating into a one-hot row.");
         ScaledDotProductAttention attention = new ScaledDotProductAttention();
-        Tensor query = Tensor.randn(7, 1, 256);
-        Tensor keys = Tensor.randn(8, 6, 256);
+        Tensor query = Tensor.random(7).normal(1, 256);
+        Tensor keys = Tensor.random(8).normal(6, 256);
         n.say("One query over 6 keys, d_k = 256, random features:");
         n.show("  weights unscaled", rounded(new SimpleAttention().apply(query, keys, keys, Mask.none()).weights(), 3));
         n.show("  weights scaled  ", rounded(attention.apply(query, keys, keys, Mask.none()).weights(), 3));
@@ -171,7 +172,7 @@ public final class Tour {
     private void paddingMask(ScaledDotProductAttention attention) {
         n.say("Masks. Four tokens, \"the cat sat <pad>\": nobody should attend to the padding, and the");
         n.say("padding token itself has nothing to attend to. Mask.block(t) blocks where t is nonzero:");
-        Tensor x = Tensor.randn(2, 4, 8);
+        Tensor x = Tensor.random(2).normal(4, 8);
         Tensor blocked = Tensor.zeros(4, 4);
         for (int i = 0; i < 4; i++) {
             blocked.set(1.0, i, 3);
@@ -199,7 +200,7 @@ public final class Tour {
     private void causalMask(ScaledDotProductAttention attention) throws IOException {
         n.say("Mask.causal(): token i may attend to tokens 0..i only, as when generating text.");
         List<String> sentence = List.of("the", "cat", "sat", "on", "the", "mat");
-        Tensor y = Tensor.randn(3, 6, 8);
+        Tensor y = Tensor.random(3).normal(6, 8);
         AttentionResult causal = attention.apply(y, y, y, Mask.causal());
         n.show("causal weights (rounded)", rounded(causal.weights(), 3));
         n.picture("02-causal-mask", Heatmap.of(causal.weights()).labels(sentence).annotate(2)
@@ -233,7 +234,7 @@ public final class Tour {
         n.say("Project x to queries, keys and values, split the features into H heads, attend in each");
         n.say("head separately, merge the heads back side by side, and project the result. E = 8, H = 2:");
         MultiHeadAttention mha = MultiHeadAttention.builder(8, 2).seed(42).build();
-        Tensor x = Tensor.randn(4, 1, 4, 8);
+        Tensor x = Tensor.random(4).normal(1, 4, 8);
         Tensor q = project(x, mha.queryWeight(), mha.queryBias());
         Tensor k = project(x, mha.keyWeight(), mha.keyBias());
         Tensor v = project(x, mha.valueWeight(), mha.valueBias());
@@ -501,9 +502,9 @@ public final class Tour {
                 depth);
         n.say("scores; ChunkedAttention walks tiles of queries and keys with an online softmax, holding one");
         n.say("tile at a time, and skips the tiles the causal mask blocks entirely.");
-        Tensor q = Tensor.randn(10, length, depth);
-        Tensor k = Tensor.randn(11, length, depth);
-        Tensor v = Tensor.randn(12, length, depth);
+        Tensor q = Tensor.random(10).normal(length, depth);
+        Tensor k = Tensor.random(11).normal(length, depth);
+        Tensor v = Tensor.random(12).normal(length, depth);
         ChunkedAttention chunked = new ChunkedAttention();
         ScaledDotProductAttention full = new ScaledDotProductAttention();
 
@@ -622,10 +623,10 @@ public final class Tour {
     // ---- shared helpers ---------------------------------------------------------------------
 
     private static String kernelDescription() {
-        String name = VectorizationProvider.support().name();
-        return name.equals("scalar")
-                ? "scalar (add --add-modules jdk.incubator.vector for the Vector API ones)"
-                : name + " (Vector API)";
+        Heed.KernelInfo kernels = Heed.kernels();
+        return kernels.vectorApi()
+                ? kernels.name() + " (Vector API)"
+                : "scalar (add --add-modules jdk.incubator.vector for the Vector API ones)";
     }
 
     /** Values rounded to {@code decimals} places, so printed matrices stay narrow. */

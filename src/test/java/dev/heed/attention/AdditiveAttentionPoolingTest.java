@@ -67,7 +67,7 @@ class AdditiveAttentionPoolingTest {
         double[][] w = matrix(pool.projection().weight());
         double[] bias = pool.projection().bias().toArray();
         double[] v = pool.scoreVector().toArray();
-        Tensor x = Tensor.randn(n + e, batch, n, e).scale(2);
+        Tensor x = Tensor.random(n + e).normal(batch, n, e).scale(2);
         int[] lengths = new int[batch];
         Random random = new Random(n);
         for (int b = 0; b < batch; b++) {
@@ -96,7 +96,7 @@ class AdditiveAttentionPoolingTest {
     void weightsAreASoftmaxOverTheSequenceOfEachBatchElement() {
         // The tutorial normalises over everything at once; here each sequence sums to 1 on its own.
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(4, 3, 5);
-        Tensor x = Tensor.randn(1, 3, 5, 4);
+        Tensor x = Tensor.random(1).normal(3, 5, 4);
         AttentionResult r = pool.forward(x);
         Tensor sums = r.weights().sum(-1);
         for (double s : sums.toArray()) {
@@ -109,11 +109,11 @@ class AdditiveAttentionPoolingTest {
 
     @Test
     void singleVectorIsTheTutorialsTanhDotScore() {
-        Tensor w = Tensor.randn(2, 6);
+        Tensor w = Tensor.random(2).normal(6);
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.singleVector(w);
         assertThat(pool.hiddenDim()).isEqualTo(1);
         assertThat(pool.inputDim()).isEqualTo(6);
-        Tensor x = Tensor.randn(3, 5, 6);
+        Tensor x = Tensor.random(3).normal(5, 6);
         double[] u = pool.scores(x).toArray();
         for (int i = 0; i < 5; i++) {
             double dot = 0;
@@ -135,13 +135,13 @@ class AdditiveAttentionPoolingTest {
     @Test
     void givenParametersAreUsedAndCopied() {
         double[] v = {0.5, -1, 2};
-        Linear projection = Linear.of(Tensor.randn(4, 3, 2), Tensor.randn(5, 3));
+        Linear projection = Linear.of(Tensor.random(4).normal(3, 2), Tensor.random(5).normal(3));
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.of(projection, Tensor.of(v, 3));
         v[0] = 100;
         assertThat(pool.scoreVector().toArray()).containsExactly(0.5, -1, 2);
         pool.scoreVector().set(7, 0);
         assertThat(pool.scoreVector().toArray()).containsExactly(0.5, -1, 2);
-        Tensor x = Tensor.randn(6, 4, 2);
+        Tensor x = Tensor.random(6).normal(4, 2);
         double[][] expected = naive(matrix(x), 4, matrix(projection.weight()), projection.bias().toArray(),
                 new double[] {0.5, -1, 2});
         assertClose("context", pool.forward(x).output().toArray(), expected[0], 1e-14);
@@ -151,7 +151,7 @@ class AdditiveAttentionPoolingTest {
     @Test
     void nonContiguousInputGivesTheSameResult() {
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(3, 4, 9);
-        Tensor stored = Tensor.randn(4, 3, 7, 2);            // [E, n, B]
+        Tensor stored = Tensor.random(4).normal(3, 7, 2);            // [E, n, B]
         Tensor x = stored.permute(2, 1, 0);                   // [B, n, E] view
         assertThat(x.isContiguous()).isFalse();
         AttentionResult a = pool.forward(x, 7, 3);
@@ -163,7 +163,7 @@ class AdditiveAttentionPoolingTest {
     @Test
     void paddingIsIgnoredWhateverItHolds() {
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(3, 2, 4);
-        Tensor x = Tensor.randn(8, 2, 5, 3);
+        Tensor x = Tensor.random(8).normal(2, 5, 3);
         Tensor poisoned = x.copy();
         for (int i = 3; i < 5; i++) {
             for (int c = 0; c < 3; c++) {
@@ -185,7 +185,7 @@ class AdditiveAttentionPoolingTest {
     @Test
     void emptySequencesGiveZerosNeverNaN() {
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(3, 2, 4);
-        Tensor x = Tensor.randn(8, 3, 4, 3);
+        Tensor x = Tensor.random(8).normal(3, 4, 3);
         AttentionResult r = pool.forward(x, 0, 4, 0);
         for (int b : new int[] {0, 2}) {
             assertThat(r.output().select(0, b).toArray()).containsOnly(0.0);
@@ -221,7 +221,7 @@ class AdditiveAttentionPoolingTest {
 
     @Test
     void seededPoolingIsReproducible() {
-        Tensor x = Tensor.randn(1, 2, 7, 5);
+        Tensor x = Tensor.random(1).normal(2, 7, 5);
         AttentionResult a = AdditiveAttentionPooling.seeded(5, 3, 77).forward(x);
         AttentionResult b = AdditiveAttentionPooling.seeded(5, 3, 77).forward(x);
         assertThat(a.output().toArray()).containsExactly(b.output().toArray());

@@ -108,17 +108,17 @@ class AlignmentAttentionTest {
             case DOT:
                 return new Params(kind, null, null, null, null, null);
             case GENERAL:
-                return new Params(kind, rows(Tensor.randn(r.nextLong(), hd, he)), null, null, null, null);
+                return new Params(kind, rows(Tensor.random(r.nextLong()).normal(hd, he)), null, null, null, null);
             case CONCAT:
-                return new Params(kind, rows(Tensor.randn(r.nextLong(), hidden, hd + he)),
-                        biases ? Tensor.randn(r.nextLong(), hidden).toArray() : null, null, null,
-                        Tensor.randn(r.nextLong(), hidden).toArray());
+                return new Params(kind, rows(Tensor.random(r.nextLong()).normal(hidden, hd + he)),
+                        biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null, null, null,
+                        Tensor.random(r.nextLong()).normal(hidden).toArray());
             default:
-                return new Params(kind, rows(Tensor.randn(r.nextLong(), hidden, hd)),
-                        biases ? Tensor.randn(r.nextLong(), hidden).toArray() : null,
-                        rows(Tensor.randn(r.nextLong(), hidden, he)),
-                        biases ? Tensor.randn(r.nextLong(), hidden).toArray() : null,
-                        Tensor.randn(r.nextLong(), hidden).toArray());
+                return new Params(kind, rows(Tensor.random(r.nextLong()).normal(hidden, hd)),
+                        biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null,
+                        rows(Tensor.random(r.nextLong()).normal(hidden, he)),
+                        biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null,
+                        Tensor.random(r.nextLong()).normal(hidden).toArray());
         }
     }
 
@@ -160,8 +160,8 @@ class AlignmentAttentionTest {
                                              int hd, int he, int hidden, boolean biases) {
         Params p = params(kind, hd, he, hidden, batch * 1000L + steps * 10 + sources, biases);
         AlignmentAttention attention = build(p);
-        Tensor dec = Tensor.randn(steps + 1, batch, steps, hd);
-        Tensor enc = Tensor.randn(sources + 2, batch, sources, he);
+        Tensor dec = Tensor.random(steps + 1).normal(batch, steps, hd);
+        Tensor enc = Tensor.random(sources + 2).normal(batch, sources, he);
         int[] lengths = new int[batch];
         Random random = new Random(sources);
         for (int b = 0; b < batch; b++) {
@@ -199,8 +199,8 @@ class AlignmentAttentionTest {
     @Test
     void singleStepAndUnbatchedShapesDropTheirAxes() {
         AlignmentAttention attention = AlignmentAttention.additive(4, 3, 5, 1);
-        Tensor enc = Tensor.randn(2, 2, 6, 3);
-        Tensor dec = Tensor.randn(3, 2, 4);                         // one step per batch element
+        Tensor enc = Tensor.random(2).normal(2, 6, 3);
+        Tensor dec = Tensor.random(3).normal(2, 4);                         // one step per batch element
         AttentionResult step = attention.forward(dec, enc, 6, 2);
         assertThat(step.output().shape()).containsExactly(2, 3);
         assertThat(step.weights().shape()).containsExactly(2, 6);
@@ -211,7 +211,7 @@ class AlignmentAttentionTest {
         assertThat(step.weights().toArray()).containsExactly(asSequence.weights().toArray());
 
         Tensor enc1 = enc.select(0, 1);                             // [S, He]
-        AttentionResult unbatched = attention.forward(Tensor.randn(4, 5, 4), enc1);
+        AttentionResult unbatched = attention.forward(Tensor.random(4).normal(5, 4), enc1);
         assertThat(unbatched.output().shape()).containsExactly(5, 3);
         assertThat(unbatched.weights().shape()).containsExactly(5, 6);
         assertThat(unbatched.logSumExp().shape()).containsExactly(5);
@@ -226,8 +226,8 @@ class AlignmentAttentionTest {
     @Test
     void anyMaskBroadcastsAgainstTheScores() {
         AlignmentAttention attention = AlignmentAttention.general(5, 5, 3);
-        Tensor dec = Tensor.randn(1, 2, 4, 5);
-        Tensor enc = Tensor.randn(2, 2, 4, 5);
+        Tensor dec = Tensor.random(1).normal(2, 4, 5);
+        Tensor enc = Tensor.random(2).normal(2, 4, 5);
         // causal over [T, S] = [4, 4] for every batch element, and a per-batch [B, 1, S] source mask
         Tensor keep = Tensor.of(new double[] {1, 1, 0, 1, 1, 1, 1, 1}, 2, 1, 4);
         AttentionResult r = attention.forward(dec, enc, Mask.causal().and(Mask.allow(keep)));
@@ -255,8 +255,8 @@ class AlignmentAttentionTest {
     @Test
     void stepsWithNothingToAttendGiveZerosNeverNaN() {
         AlignmentAttention attention = AlignmentAttention.concat(3, 2, 4, 5);
-        Tensor dec = Tensor.randn(1, 2, 3, 3);
-        Tensor enc = Tensor.randn(2, 2, 5, 2);
+        Tensor dec = Tensor.random(1).normal(2, 3, 3);
+        Tensor enc = Tensor.random(2).normal(2, 5, 2);
         AttentionResult r = attention.forward(dec, enc, 0, 5);
         assertThat(r.output().select(0, 0).toArray()).containsOnly(0.0);
         assertThat(r.weights().select(0, 0).toArray()).containsOnly(0.0);
@@ -284,22 +284,22 @@ class AlignmentAttentionTest {
     @Test
     void concatEqualsAdditiveWithTheSplitMatrix() {
         // Luong's concat W [H, Hd+He] is Bahdanau's [W_a | U_a].
-        Tensor w = Tensor.randn(3, 4, 5);
-        Tensor v = Tensor.randn(4, 4);
+        Tensor w = Tensor.random(3).normal(4, 5);
+        Tensor v = Tensor.random(4).normal(4);
         AlignmentAttention concat = AlignmentAttention.concat(Linear.of(w), v);
         AlignmentAttention additive = AlignmentAttention.additive(Linear.of(w.slice(1, 0, 2)),
                 Linear.of(w.slice(1, 2, 5)), v);
-        Tensor dec = Tensor.randn(5, 2, 3, 2);
-        Tensor enc = Tensor.randn(6, 2, 7, 3);
+        Tensor dec = Tensor.random(5).normal(2, 3, 2);
+        Tensor enc = Tensor.random(6).normal(2, 7, 3);
         assertThat(concat.scores(dec, enc).toArray()).containsExactly(additive.scores(dec, enc).toArray());
     }
 
     @Test
     void tutorialTranslationAttentionIsGeneral() {
         // projected = h_t W; scores = encoder · projectedᵀ  ==  h_tᵀ W h_s
-        Tensor w = Tensor.randn(1, 6, 6);
-        Tensor enc = Tensor.randn(2, 5, 6);
-        Tensor state = Tensor.randn(3, 6);
+        Tensor w = Tensor.random(1).normal(6, 6);
+        Tensor enc = Tensor.random(2).normal(5, 6);
+        Tensor state = Tensor.random(3).normal(6);
         Tensor tutorialScores = enc.matmul(state.matmul(w));
         assertClose("scores", AlignmentAttention.general(w).scores(state, enc).toArray(), tutorialScores.toArray(), 1e-13);
     }
@@ -309,8 +309,8 @@ class AlignmentAttentionTest {
         for (AlignmentAttention a : new AlignmentAttention[] {AlignmentAttention.dot(),
                 AlignmentAttention.general(3, 3, 1), AlignmentAttention.concat(3, 3, 2, 1),
                 AlignmentAttention.additive(3, 3, 2, 1)}) {
-            Tensor dec = Tensor.randn(1, 3, 4, 2).permute(2, 1, 0);   // [2, 4, 3] view
-            Tensor enc = Tensor.randn(2, 2, 3, 5).transpose(1, 2);    // [2, 5, 3] view
+            Tensor dec = Tensor.random(1).normal(3, 4, 2).permute(2, 1, 0);   // [2, 4, 3] view
+            Tensor enc = Tensor.random(2).normal(2, 3, 5).transpose(1, 2);    // [2, 5, 3] view
             AttentionResult r = a.forward(dec, enc, 5, 1);
             AttentionResult c = a.forward(dec.copy(), enc.copy(), 5, 1);
             assertThat(r.output().toArray()).as("%s", a).containsExactly(c.output().toArray());
@@ -320,8 +320,8 @@ class AlignmentAttentionTest {
 
     @Test
     void seededFactoriesAreReproducibleAndDrawInTheDocumentedOrder() {
-        Tensor dec = Tensor.randn(1, 2, 3, 4);
-        Tensor enc = Tensor.randn(2, 2, 5, 6);
+        Tensor dec = Tensor.random(1).normal(2, 3, 4);
+        Tensor enc = Tensor.random(2).normal(2, 5, 6);
         assertThat(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray())
                 .containsExactly(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray());
         assertThat(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray())

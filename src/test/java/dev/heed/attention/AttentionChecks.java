@@ -76,18 +76,18 @@ final class AttentionChecks {
         int r = shape.length;
         switch (layout) {
             case CONTIGUOUS:
-                return Tensor.randn(seed, shape);
+                return Tensor.random(seed).normal(shape);
             case TRANSPOSED: {
                 int[] s = shape.clone();
                 s[r - 2] = shape[r - 1];
                 s[r - 1] = shape[r - 2];
-                return Tensor.randn(seed, s).transpose(-1, -2);
+                return Tensor.random(seed).normal(s).transpose(-1, -2);
             }
             case STEP_SLICED: {
                 int[] s = shape.clone();
                 s[r - 2] = 2 * shape[r - 2] + 1;
                 s[r - 1] = 3 * shape[r - 1];
-                return Tensor.randn(seed, s).slice(-2, 1, s[r - 2], 2).slice(-1, 0, s[r - 1], 3);
+                return Tensor.random(seed).normal(s).slice(-2, 1, s[r - 2], 2).slice(-1, 0, s[r - 1], 3);
             }
             case PERMUTED: {
                 int[] s = new int[r];
@@ -96,13 +96,13 @@ final class AttentionChecks {
                     s[k] = shape[r - 1 - k];
                     order[k] = r - 1 - k;
                 }
-                return Tensor.randn(seed, s).permute(order);
+                return Tensor.random(seed).normal(s).permute(order);
             }
             case OFFSET: {
                 int[] s = new int[r + 1];
                 s[0] = 3;
                 System.arraycopy(shape, 0, s, 1, r);
-                return Tensor.randn(seed, s).select(0, 2);
+                return Tensor.random(seed).normal(s).select(0, 2);
             }
             default:
                 throw new AssertionError(layout);
@@ -115,7 +115,7 @@ final class AttentionChecks {
 
     /** A 0/1 tensor, each element 1 with probability {@code p}. */
     static Tensor bits(long seed, double p, int... shape) {
-        return Tensor.uniform(seed, 0, 1, shape).map(x -> x < p ? 1.0 : 0.0);
+        return Tensor.random(seed).uniform(0, 1, shape).map(x -> x < p ? 1.0 : 0.0);
     }
 
     static Tensor filled(double value, int[] shape, int[] index, double at) {

@@ -116,23 +116,23 @@ class MultiHeadAttentionTest {
     })
     void matchesNaiveMultiHeadAttention(int e, int h, int kdim, int vdim, int len, int keys, boolean bias) {
         long seed = 31L * e + h;
-        Tensor wq = Tensor.randn(seed, e, e);
-        Tensor wk = Tensor.randn(seed + 1, e, kdim);
-        Tensor wv = Tensor.randn(seed + 2, e, vdim);
-        Tensor wo = Tensor.randn(seed + 3, e, e);
-        Tensor bq = Tensor.randn(seed + 4, e);
-        Tensor bk = Tensor.randn(seed + 5, e);
-        Tensor bv = Tensor.randn(seed + 6, e);
-        Tensor bo = Tensor.randn(seed + 7, e);
+        Tensor wq = Tensor.random(seed).normal(e, e);
+        Tensor wk = Tensor.random(seed + 1).normal(e, kdim);
+        Tensor wv = Tensor.random(seed + 2).normal(e, vdim);
+        Tensor wo = Tensor.random(seed + 3).normal(e, e);
+        Tensor bq = Tensor.random(seed + 4).normal(e);
+        Tensor bk = Tensor.random(seed + 5).normal(e);
+        Tensor bv = Tensor.random(seed + 6).normal(e);
+        Tensor bo = Tensor.random(seed + 7).normal(e);
         MultiHeadAttention.Builder builder = MultiHeadAttention.builder(e, h).keyDim(kdim).valueDim(vdim)
                 .bias(bias).weights(wq, wk, wv, wo);
         if (bias) {
             builder.biases(bq, bk, bv, bo);
         }
         MultiHeadAttention mha = builder.build();
-        Tensor query = Tensor.randn(seed + 8, 2, len, e);
-        Tensor key = Tensor.randn(seed + 9, 2, keys, kdim);
-        Tensor value = Tensor.randn(seed + 10, 2, keys, vdim);
+        Tensor query = Tensor.random(seed + 8).normal(2, len, e);
+        Tensor key = Tensor.random(seed + 9).normal(2, keys, kdim);
+        Tensor value = Tensor.random(seed + 10).normal(2, keys, vdim);
 
         AttentionResult r = mha.forward(query, key, value, Mask.none());
 
@@ -151,10 +151,10 @@ class MultiHeadAttentionTest {
         int e = 4;
         Tensor bo = Tensor.of(new double[] {0.5, -1, 2, 3}, e);
         MultiHeadAttention mha = MultiHeadAttention.builder(e, 2)
-                .weights(Tensor.randn(1, e, e), Tensor.randn(2, e, e), Tensor.randn(3, e, e), Tensor.randn(4, e, e))
-                .biases(Tensor.randn(5, e), Tensor.randn(6, e), Tensor.randn(7, e), bo)
+                .weights(Tensor.random(1).normal(e, e), Tensor.random(2).normal(e, e), Tensor.random(3).normal(e, e), Tensor.random(4).normal(e, e))
+                .biases(Tensor.random(5).normal(e), Tensor.random(6).normal(e), Tensor.random(7).normal(e), bo)
                 .build();
-        Tensor x = Tensor.randn(8, 1, 3, e);
+        Tensor x = Tensor.random(8).normal(1, 3, e);
         double[] blocked = new double[9];
         blocked[0] = blocked[1] = blocked[2] = 1; // query 0 may see nothing
         AttentionResult r = mha.forward(x, Mask.block(Tensor.of(blocked, 3, 3)));
@@ -167,7 +167,7 @@ class MultiHeadAttentionTest {
     @Test
     void causalSelfAttentionMatchesNaiveWithLowerTriangle() {
         MultiHeadAttention mha = MultiHeadAttention.builder(6, 3).seed(11).build();
-        Tensor x = Tensor.randn(12, 2, 5, 6);
+        Tensor x = Tensor.random(12).normal(2, 5, 6);
         boolean[][][] blocked = new boolean[2][5][5];
         for (int b = 0; b < 2; b++) {
             for (int i = 0; i < 5; i++) {
@@ -186,7 +186,7 @@ class MultiHeadAttentionTest {
     @Test
     void keyPaddingTakesOneLengthPerBatchElement() {
         MultiHeadAttention mha = MultiHeadAttention.builder(4, 2).seed(3).build();
-        Tensor x = Tensor.randn(4, 2, 3, 4);
+        Tensor x = Tensor.random(4).normal(2, 3, 4);
         AttentionResult padded = mha.forward(x, Mask.keyPadding(3, 1));
         // Sequence 1 with only its first key equals attending to that key alone.
         Tensor first = x.select(0, 1).slice(0, 0, 1).unsqueeze(0);
@@ -198,9 +198,9 @@ class MultiHeadAttentionTest {
     @Test
     void unbatchedInputGivesUnbatchedShapesAndTheSameNumbers() {
         MultiHeadAttention mha = MultiHeadAttention.builder(8, 4).keyDim(3).valueDim(5).seed(9).build();
-        Tensor q = Tensor.randn(1, 7, 8);
-        Tensor k = Tensor.randn(2, 4, 3);
-        Tensor v = Tensor.randn(3, 4, 5);
+        Tensor q = Tensor.random(1).normal(7, 8);
+        Tensor k = Tensor.random(2).normal(4, 3);
+        Tensor v = Tensor.random(3).normal(4, 5);
         AttentionResult r = mha.forward(q, k, v, Mask.causal());
         assertThat(r.output().shape()).containsExactly(7, 8);
         assertThat(r.weights().shape()).containsExactly(4, 7, 4);
@@ -215,7 +215,7 @@ class MultiHeadAttentionTest {
         MultiHeadAttention.Builder b = MultiHeadAttention.builder(12, 3).seed(5);
         MultiHeadAttention full = b.build();
         MultiHeadAttention chunked = MultiHeadAttention.builder(12, 3).seed(5).kernel(new ChunkedAttention(2, 3)).build();
-        Tensor x = Tensor.randn(6, 2, 9, 12);
+        Tensor x = Tensor.random(6).normal(2, 9, 12);
         AttentionResult a = full.forward(x, Mask.causal().and(Mask.keyPadding(9, 4)));
         AttentionResult c = chunked.forward(x, Mask.causal().and(Mask.keyPadding(9, 4)));
         assertThat(a.output().allClose(c.output(), 1e-12, 1e-12)).isTrue();
@@ -267,10 +267,10 @@ class MultiHeadAttentionTest {
 
     @Test
     void weightsAreCopiedInAndOut() {
-        Tensor wq = Tensor.randn(1, 4, 4);
+        Tensor wq = Tensor.random(1).normal(4, 4);
         MultiHeadAttention mha = MultiHeadAttention.builder(4, 1)
-                .weights(wq, Tensor.randn(2, 4, 4), Tensor.randn(3, 4, 4), Tensor.randn(4, 4, 4)).build();
-        Tensor x = Tensor.randn(5, 2, 4);
+                .weights(wq, Tensor.random(2).normal(4, 4), Tensor.random(3).normal(4, 4), Tensor.random(4).normal(4, 4)).build();
+        Tensor x = Tensor.random(5).normal(2, 4);
         double[] before = mha.forward(x).output().toArray();
         wq.set(100, 0, 0);
         mha.queryWeight().set(100, 0, 1);

@@ -61,7 +61,7 @@ class SharedInstancesTest {
         MultiHeadAttention mha = MultiHeadAttention.builder(8, 2).seed(1).build();
         MultiHeadAttention mhaChunked = MultiHeadAttention.builder(8, 4).keyDim(5).valueDim(3).seed(2)
                 .kernel(new ChunkedAttention(2, 4)).build();
-        Tensor bias = Tensor.randn(7, S);
+        Tensor bias = Tensor.random(7).normal(S);
         Tensor block = Tensor.zeros(1, S);
         block.set(1, 0, 4);
         List<Mask> masks = List.of(Mask.none(), Mask.causal(), Mask.bias(bias), Mask.block(block),
@@ -71,13 +71,13 @@ class SharedInstancesTest {
         for (int c = 0; c < 12; c++) {
             int b = 1 + c % 3;
             int l = 1 + (c * 5) % 7;
-            Tensor q = Tensor.randn(100 + c, b, l, 4);
-            Tensor k = Tensor.randn(200 + c, b, S, 4);
-            Tensor v = Tensor.randn(300 + c, b, S, 3);
-            Tensor x = Tensor.randn(400 + c, b, l, 8);
-            Tensor kv = Tensor.randn(500 + c, b, S, 8);
-            Tensor k5 = Tensor.randn(600 + c, b, S, 5);
-            Tensor v3 = Tensor.randn(700 + c, b, S, 3);
+            Tensor q = Tensor.random(100 + c).normal(b, l, 4);
+            Tensor k = Tensor.random(200 + c).normal(b, S, 4);
+            Tensor v = Tensor.random(300 + c).normal(b, S, 3);
+            Tensor x = Tensor.random(400 + c).normal(b, l, 8);
+            Tensor kv = Tensor.random(500 + c).normal(b, S, 8);
+            Tensor k5 = Tensor.random(600 + c).normal(b, S, 5);
+            Tensor v3 = Tensor.random(700 + c).normal(b, S, 3);
             for (Mask m : masks) {
                 String shape = " b=" + b + " l=" + l + " " + m;
                 calls.add(call("sdpa" + shape, () -> sdpa.apply(q, k, v, m)));
@@ -134,9 +134,9 @@ class SharedInstancesTest {
 
     @Test
     void lazyWeightsOfOneResultAreComputedOnceForAllThreads() throws Exception {
-        Tensor q = Tensor.randn(1, 2, 9, 4);
-        Tensor k = Tensor.randn(2, 2, 11, 4);
-        Tensor v = Tensor.randn(3, 2, 11, 5);
+        Tensor q = Tensor.random(1).normal(2, 9, 4);
+        Tensor k = Tensor.random(2).normal(2, 11, 4);
+        Tensor v = Tensor.random(3).normal(2, 11, 5);
         double[] expected = new ChunkedAttention(4, 3).apply(q, k, v, Mask.causal()).weights().toArray();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {

@@ -154,10 +154,10 @@ class NpyTest {
         Path p = dir.resolve("t.npy");
         double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, Double.MIN_VALUE,
             Double.MAX_VALUE, 0.1, -1e-300};
-        Tensor base = Tensor.randn(3, 2, 3, 4);
+        Tensor base = Tensor.random(3).normal(2, 3, 4);
         Tensor[] tensors = {Tensor.of(specials, 2, 4), base, base.transpose(0, 2), base.slice(2, 1, 4, 2),
             base.select(2, 1), Tensor.scalar(-0.0), Tensor.zeros(0, 5), Tensor.zeros(3, 0), base.broadcastTo(2, 2, 3, 4),
-            Tensor.randn(4, 70000)};
+            Tensor.random(4).normal(70000)};
         for (Tensor t : tensors) {
             Npy.write(p, t);
             assertSameBits(t.toString(), Npy.read(p), t);
@@ -192,10 +192,10 @@ class NpyTest {
     @Test
     void writesNpzInMapOrderStoredAndReproducibly() throws IOException {
         Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("z", Tensor.randn(1, 3, 2));
+        m.put("z", Tensor.random(1).normal(3, 2));
         m.put("a/b", Tensor.scalar(7));
         m.put("", Tensor.zeros(0));
-        m.put("m", Tensor.randn(2, 4, 3).transpose(0, 1));
+        m.put("m", Tensor.random(2).normal(4, 3).transpose(0, 1));
         Path p = dir.resolve("w.npz");
         Npy.writeNpz(p, m);
         Map<String, Tensor> back = Npy.readNpz(p);

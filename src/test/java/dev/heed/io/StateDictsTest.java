@@ -132,9 +132,9 @@ class StateDictsTest {
             assertSameBits("Wv", back.valueWeight(), original.valueWeight());
             assertSameBits("Wo", back.outputWeight(), original.outputWeight());
             assertSameBits("bv", back.valueBias(), original.valueBias());
-            Tensor q = Tensor.randn(1, 2, 3, 12);
-            Tensor k = Tensor.randn(2, 2, 6, 7);
-            Tensor v = Tensor.randn(3, 2, 6, 5);
+            Tensor q = Tensor.random(1).normal(2, 3, 12);
+            Tensor k = Tensor.random(2).normal(2, 6, 7);
+            Tensor v = Tensor.random(3).normal(2, 6, 5);
             assertSameBits("output", back.forward(q, k, v).output(), original.forward(q, k, v).output());
         }
     }

@@ -45,7 +45,7 @@ class LinearTest {
         for (int[] lead : new int[][] {{}, {3}, {2, 5}, {1, 2, 3}}) {
             int[] shape = java.util.Arrays.copyOf(lead, lead.length + 1);
             shape[lead.length] = in;
-            Tensor x = Tensor.randn(5, shape);
+            Tensor x = Tensor.random(5).normal(shape);
             Tensor y = layer.forward(x);
             int[] expectedShape = shape.clone();
             expectedShape[lead.length] = out;
@@ -57,12 +57,12 @@ class LinearTest {
     @Test
     void acceptsNonContiguousInput() {
         Linear layer = Linear.seeded(3, 4, true, 2);
-        Tensor stored = Tensor.randn(9, 3, 5);            // [in, rows] stored transposed
+        Tensor stored = Tensor.random(9).normal(3, 5);            // [in, rows] stored transposed
         Tensor x = stored.transpose(0, 1);               // [5, 3], not contiguous
         assertThat(x.isContiguous()).isFalse();
         double[] expected = naive(x.toArray(), 3, layer.weight().toArray(), 4, layer.bias().toArray());
         assertClose(layer.forward(x).toArray(), expected, 1e-14);
-        Tensor every2nd = Tensor.randn(4, 7, 3).slice(0, 0, 7, 2);
+        Tensor every2nd = Tensor.random(4).normal(7, 3).slice(0, 0, 7, 2);
         assertClose(layer.forward(every2nd).toArray(),
                 naive(every2nd.toArray(), 3, layer.weight().toArray(), 4, layer.bias().toArray()), 1e-14);
     }
@@ -147,7 +147,7 @@ class LinearTest {
     @Test
     void doesNotModifyItsInput() {
         Linear layer = Linear.seeded(3, 3, true, 1);
-        double[] data = Tensor.randn(3, 2, 3).toArray();
+        double[] data = Tensor.random(3).normal(2, 3).toArray();
         double[] before = data.clone();
         layer.forward(Tensor.of(data, 2, 3));
         assertThat(data).containsExactly(before);

@@ -25,7 +25,7 @@ class MetricsTest {
 
     @Test
     void entropyReducesTheLastAxisOfAnyRank() {
-        Tensor w = Tensor.uniform(3, 0, 1, 2, 3, 4, 7);
+        Tensor w = Tensor.random(3).uniform(0, 1, 2, 3, 4, 7);
         Tensor h = Metrics.entropy(w);
         assertThat(h.shape()).containsExactly(2, 3, 4);
         for (int a = 0; a < 2; a++) {

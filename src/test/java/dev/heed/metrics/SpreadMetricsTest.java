@@ -16,7 +16,7 @@ class SpreadMetricsTest {
 
     /** Rows of a softmax over random logits, [rows, keys], each summing to 1. */
     static Tensor softmaxRows(long seed, int... shape) {
-        return Tensor.randn(seed, shape).scale(2).softmax(-1);
+        return Tensor.random(seed).normal(shape).scale(2).softmax(-1);
     }
 
     @Test
@@ -189,7 +189,7 @@ class SpreadMetricsTest {
     @Test
     void causalHeadsLookBackwardAndTheDistanceShowsIt() {
         MultiHeadAttention mha = MultiHeadAttention.builder(8, 2).seed(3).build();
-        Tensor x = Tensor.randn(4, 2, 9, 8);
+        Tensor x = Tensor.random(4).normal(2, 9, 8);
         Tensor weights = mha.forward(x, Mask.causal()).weights();
         double[] perHead = Metrics.headMeanAttentionDistance(weights).toArray();
         assertThat(perHead).hasSize(2);

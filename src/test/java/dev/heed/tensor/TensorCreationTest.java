@@ -179,9 +179,9 @@ class TensorCreationTest {
 
     @Test
     void randnIsReproduciblePerSeedAndDiffersAcrossSeeds() {
-        Tensor a = Tensor.randn(7, 13, 5);
-        Tensor b = Tensor.randn(7, 13, 5);
-        Tensor c = Tensor.randn(8, 13, 5);
+        Tensor a = Tensor.random(7).normal(13, 5);
+        Tensor b = Tensor.random(7).normal(13, 5);
+        Tensor c = Tensor.random(8).normal(13, 5);
         assertThat(a.shape()).containsExactly(13, 5);
         assertThat(values(a)).containsExactly(values(b));
         assertThat(a.data()).isNotSameAs(b.data());
@@ -192,25 +192,37 @@ class TensorCreationTest {
         for (int i = 0; i < expected.length; i++) {
             expected[i] = r.nextGaussian();
         }
-        assertExact(Tensor.randn(7, 65), new int[] {65}, expected, "randn");
+        assertExact(Tensor.random(7).normal(65), new int[] {65}, expected, "randn");
+    }
+
+    @Test
+    void oneGeneratorDrawsTheNextSamplesOnEachCall() {
+        RandomTensors rng = Tensor.random(7);
+        Tensor first = rng.normal(3, 4);
+        Tensor second = rng.normal(3, 4);
+        assertThat(values(first)).isNotEqualTo(values(second));
+        // Together they are the first 24 samples of one stream.
+        double[] both = values(Tensor.random(7).normal(24));
+        assertThat(values(first)).containsExactly(Arrays.copyOfRange(both, 0, 12));
+        assertThat(values(second)).containsExactly(Arrays.copyOfRange(both, 12, 24));
     }
 
     @Test
     void randnLooksStandardNormal() {
-        double[] v = values(Tensor.randn(3, 257, 64));
+        double[] v = values(Tensor.random(3).normal(257, 64));
         double mean = Arrays.stream(v).average().orElseThrow();
         double var = Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / v.length;
         assertThat(mean).isBetween(-0.02, 0.02);
         assertThat(var).isBetween(0.95, 1.05);
-        assertThat(Tensor.randn(3).shape()).isEmpty();
-        assertThat(Tensor.randn(3, 0, 4).size()).isZero();
+        assertThat(Tensor.random(3).normal().shape()).isEmpty();
+        assertThat(Tensor.random(3).normal(0, 4).size()).isZero();
     }
 
     @Test
     void uniformIsReproduciblePerSeedAndInRange() {
-        Tensor a = Tensor.uniform(11, -3, 5, 65, 7);
-        assertThat(values(a)).containsExactly(values(Tensor.uniform(11, -3, 5, 65, 7)));
-        assertThat(values(a)).isNotEqualTo(values(Tensor.uniform(12, -3, 5, 65, 7)));
+        Tensor a = Tensor.random(11).uniform(-3, 5, 65, 7);
+        assertThat(values(a)).containsExactly(values(Tensor.random(11).uniform(-3, 5, 65, 7)));
+        assertThat(values(a)).isNotEqualTo(values(Tensor.random(12).uniform(-3, 5, 65, 7)));
         assertThat(Arrays.stream(values(a)).boxed())
                 .allSatisfy(x -> assertThat(x).isGreaterThanOrEqualTo(-3).isLessThan(5));
         double mean = Arrays.stream(values(a)).average().orElseThrow();
@@ -220,17 +232,17 @@ class TensorCreationTest {
         for (int i = 0; i < expected.length; i++) {
             expected[i] = -3 + 8 * r.nextDouble();
         }
-        assertExact(Tensor.uniform(11, -3, 5, 13), new int[] {13}, expected, "uniform");
-        assertThat(values(Tensor.uniform(1, 2.5, 2.5, 3))).containsExactly(2.5, 2.5, 2.5);
+        assertExact(Tensor.random(11).uniform(-3, 5, 13), new int[] {13}, expected, "uniform");
+        assertThat(values(Tensor.random(1).uniform(2.5, 2.5, 3))).containsExactly(2.5, 2.5, 2.5);
     }
 
     @Test
     void uniformRejectsBadBounds() {
-        assertThatThrownBy(() -> Tensor.uniform(1, 2, 1, 3)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.random(1).uniform(2, 1, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("2.0").hasMessageContaining("1.0");
-        assertThatThrownBy(() -> Tensor.uniform(1, Double.NaN, 1, 3)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.random(1).uniform(Double.NaN, 1, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("NaN");
-        assertThatThrownBy(() -> Tensor.uniform(1, 0, Double.POSITIVE_INFINITY, 3))
+        assertThatThrownBy(() -> Tensor.random(1).uniform(0, Double.POSITIVE_INFINITY, 3))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Infinity");
     }
 

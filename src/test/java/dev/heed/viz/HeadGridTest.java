@@ -98,7 +98,7 @@ class HeadGridTest {
 
     @Test
     void eightHeadsOf512KeysStayUnderTwoThousandPixels() {
-        Tensor w = Tensor.uniform(3, 0, 1, 8, 512, 512);
+        Tensor w = Tensor.random(3).uniform(0, 1, 8, 512, 512);
         HeadGrid grid = HeadGrid.of(w);
         BufferedImage image = decode(grid.toPng());
         assertThat(image.getWidth()).isLessThan(1400);
@@ -142,7 +142,7 @@ class HeadGridTest {
     @Test
     void drawsMultiHeadAttentionWeightsUnbatchedAndBatched() {
         MultiHeadAttention mha = MultiHeadAttention.builder(8, 2).seed(3).build();
-        Tensor x = Tensor.randn(1, 5, 8);
+        Tensor x = Tensor.random(1).normal(5, 8);
         AttentionResult unbatched = mha.forward(x, Mask.causal());
         HeadGrid grid = HeadGrid.of(unbatched.weights()).labels(List.of("a", "b", "c", "d", "e"));
         BufferedImage image = decode(grid.toPng());
@@ -157,7 +157,7 @@ class HeadGridTest {
                         : VIRIDIS.rgb(unbatched.weights().get(h, 4, 4)));
             }
         }
-        Tensor batch = Tensor.randn(2, 3, 5, 8);
+        Tensor batch = Tensor.random(2).normal(3, 5, 8);
         AttentionResult batched = mha.forward(batch, Mask.causal());
         assertThat(HeadGrid.of(batched.weights(), 2).heads()).isEqualTo(2);
         parseSvg(HeadGrid.of(batched.weights(), 2).toSvg());

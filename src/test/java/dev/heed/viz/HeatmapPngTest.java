@@ -89,7 +89,7 @@ class HeatmapPngTest {
 
     @Test
     void everyPixelOfEveryCellHasItsWeightsColour() {
-        Tensor w = Tensor.uniform(7, 0, 1, 7, 9);
+        Tensor w = Tensor.random(7).uniform(0, 1, 7, 9);
         Heatmap map = Heatmap.of(w);
         BufferedImage image = decode(map.toPng());
         Figure f = map.figure();
@@ -103,7 +103,7 @@ class HeatmapPngTest {
 
     @Test
     void aTransposedViewIsDrawnTransposed() {
-        Tensor w = Tensor.uniform(3, 0, 1, 4, 6);
+        Tensor w = Tensor.random(3).uniform(0, 1, 4, 6);
         Heatmap map = Heatmap.of(w.transpose(0, 1));
         BufferedImage image = decode(map.toPng());
         Figure f = map.figure();
@@ -116,7 +116,7 @@ class HeatmapPngTest {
 
     @Test
     void colourBarRunsMonotonicallyThroughViridisFromTopToBottom() {
-        Heatmap map = Heatmap.of(Tensor.uniform(1, 0, 1, 12, 12));
+        Heatmap map = Heatmap.of(Tensor.random(1).uniform(0, 1, 12, 12));
         BufferedImage image = decode(map.toPng());
         Figure f = map.figure();
         List<Integer> table = new ArrayList<>();
@@ -143,7 +143,7 @@ class HeatmapPngTest {
     @ParameterizedTest(name = "{0}×{1}")
     @CsvSource({"1, 1", "1, 512", "512, 1", "3, 200", "5, 5", "64, 64", "512, 512", "700, 900", "2000, 2000"})
     void imageSizeStaysSaneFromOneCellToThousands(int rows, int columns) {
-        Tensor w = Tensor.uniform(rows, 0, 1, rows, columns);
+        Tensor w = Tensor.random(rows).uniform(0, 1, rows, columns);
         Heatmap map = Heatmap.of(w).title("attention " + rows + " × " + columns);
         BufferedImage image = decode(map.toPng());
         Figure f = map.figure();
@@ -223,7 +223,7 @@ class HeatmapPngTest {
 
     @Test
     void labelsAndTitleAreDrawnAsText() {
-        Tensor w = Tensor.uniform(5, 0, 1, 6, 6);
+        Tensor w = Tensor.random(5).uniform(0, 1, 6, 6);
         Heatmap labelled = Heatmap.of(w).labels(TOKENS).title("Self-attention");
         BufferedImage image = decode(labelled.toPng());
         Figure f = labelled.figure();
@@ -301,7 +301,7 @@ class HeatmapPngTest {
 
     @Test
     void theChartCopiesItsWeights() {
-        Tensor w = Tensor.uniform(9, 0, 1, 3, 3);
+        Tensor w = Tensor.random(9).uniform(0, 1, 3, 3);
         Heatmap map = Heatmap.of(w);
         byte[] before = map.toPng();
         w.set(0.0, 1, 1);
@@ -310,7 +310,7 @@ class HeatmapPngTest {
 
     @Test
     void toImageIsWhatThePngHolds() {
-        Heatmap map = Heatmap.of(Tensor.uniform(4, 0, 1, 5, 7)).title("t").annotate(true);
+        Heatmap map = Heatmap.of(Tensor.random(4).uniform(0, 1, 5, 7)).title("t").annotate(true);
         BufferedImage direct = map.toImage();
         BufferedImage decoded = decode(map.toPng());
         assertThat(direct.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);

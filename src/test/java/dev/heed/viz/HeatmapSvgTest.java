@@ -25,7 +25,7 @@ class HeatmapSvgTest {
 
     @Test
     void everyCellIsARectOfItsWeightsColourInRowMajorOrder() {
-        Tensor w = Tensor.uniform(11, 0, 1, 4, 6);
+        Tensor w = Tensor.random(11).uniform(0, 1, 4, 6);
         Heatmap map = Heatmap.of(w);
         Document doc = parseSvg(map.toSvg());
         Figure f = map.figure();
@@ -57,7 +57,7 @@ class HeatmapSvgTest {
 
     @Test
     void svgAndPngShareTheirSizeAndLayout() {
-        Heatmap map = Heatmap.of(Tensor.uniform(2, 0, 1, 5, 3)).title("Cross-attention")
+        Heatmap map = Heatmap.of(Tensor.random(2).uniform(0, 1, 5, 3)).title("Cross-attention")
                 .rowLabels(List.of("l'", "accord", "sur", "la", "zone"))
                 .columnLabels(List.of("the", "agreement", "on"));
         Element svg = parseSvg(map.toSvg()).getDocumentElement();
@@ -127,7 +127,7 @@ class HeatmapSvgTest {
 
     @Test
     void largeMapsEmbedTheirCellsAsOnePngWithAPixelPerCell() {
-        Tensor w = Tensor.uniform(5, 0, 1, 100, 80);
+        Tensor w = Tensor.random(5).uniform(0, 1, 100, 80);
         Heatmap map = Heatmap.of(w);
         String svg = map.toSvg();
         Document doc = parseSvg(svg);

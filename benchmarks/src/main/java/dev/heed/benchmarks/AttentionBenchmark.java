@@ -132,9 +132,9 @@ public class AttentionBenchmark {
         if (tokens < 1 || depth < 1 || batchHeads < 1 || threads < 1) {
             throw new IllegalArgumentException("tokens, depth, batchHeads and threads must be positive");
         }
-        query = Tensor.randn(1, batchHeads, tokens, depth);
-        key = Tensor.randn(2, batchHeads, tokens, depth);
-        value = Tensor.randn(3, batchHeads, tokens, depth);
+        query = Tensor.random(1).normal(batchHeads, tokens, depth);
+        key = Tensor.random(2).normal(batchHeads, tokens, depth);
+        value = Tensor.random(3).normal(batchHeads, tokens, depth);
         lengths = keyLengths(mask, batchHeads, tokens);
         attentionMask = mask(mask, batchHeads, tokens);
         full = new ScaledDotProductAttention().withParallelism(threads);

@@ -1,6 +1,6 @@
 package dev.heed.benchmarks;
 
-import dev.heed.internal.vector.VectorizationProvider;
+import dev.heed.Heed;
 
 /**
  * What every benchmark checks before it measures: that the fork runs the kernel path its name
@@ -14,12 +14,12 @@ final class Checks {
 
     /** The kernel implementation Heed chose in this JVM: "scalar", or "vector-512" etc. */
     static String kernels() {
-        return VectorizationProvider.support().name();
+        return Heed.kernels().name();
     }
 
     /** Whether Heed runs its Vector API kernels in this JVM. */
     static boolean vectorKernels() {
-        return VectorizationProvider.vector().isPresent();
+        return Heed.kernels().vectorApi();
     }
 
     /**

@@ -64,9 +64,9 @@ public final class LongSequenceCheck {
 
     /** Runs the check and prints its report; whether every sampled row was right. */
     static boolean run(int tokens, int depth) {
-        Tensor q = Tensor.randn(1, 1, tokens, depth);
-        Tensor k = Tensor.randn(2, 1, tokens, depth);
-        Tensor v = Tensor.randn(3, 1, tokens, depth);
+        Tensor q = Tensor.random(1).normal(1, tokens, depth);
+        Tensor k = Tensor.random(2).normal(1, tokens, depth);
+        Tensor v = Tensor.random(3).normal(1, tokens, depth);
         ChunkedAttention attention = new ChunkedAttention();
         System.out.printf(Locale.ROOT, "LongSequenceCheck: [1, %d, %d] causal, %s, kernels=%s, %d processors, "
                         + "max heap %s (weights would need %s)%n", tokens, depth, attention, Checks.kernels(),

@@ -56,8 +56,8 @@ public class MatmulBenchmark {
         if (size < 1) {
             throw new IllegalArgumentException("size must be positive, got " + size);
         }
-        a = Tensor.randn(11, size, size);
-        b = Tensor.randn(12, size, size);
+        a = Tensor.random(11).normal(size, size);
+        b = Tensor.random(12).normal(size, size);
         double[] c = a.matmul(b).toArray();
         double[] x = a.toArray();
         double[] y = b.toArray();

@@ -63,4 +63,7 @@ public interface KernelSupport {
 
     /** A short name for logs and benchmarks: "scalar" or "vector-512" etc. */
     String name();
+
+    /** Bits of one vector the kernels compute on: 64 for the scalar kernels (one double). */
+    int vectorBits();
 }

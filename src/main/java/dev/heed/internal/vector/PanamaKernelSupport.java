@@ -65,6 +65,11 @@ final class PanamaKernelSupport implements KernelSupport {
     }
 
     @Override
+    public int vectorBits() {
+        return SPECIES.vectorBitSize();
+    }
+
+    @Override
     public void gemm(int m, int n, int k, double[] a, int aOff, int ars, int acs, double[] b, int bOff, int ldb,
                      double[] c, int cOff, int ldc, boolean accumulate) {
         // The tiles always accumulate into C (their accumulators start from C): a tile that chose

@@ -148,4 +148,9 @@ public final class ScalarKernelSupport implements KernelSupport {
     public String name() {
         return "scalar";
     }
+
+    @Override
+    public int vectorBits() {
+        return Double.SIZE;
+    }
 }

@@ -9,9 +9,11 @@ import java.util.logging.Logger;
  * <p>Lucene's pattern: if the boot layer has {@code jdk.incubator.vector} (the JVM was started
  * with {@code --add-modules jdk.incubator.vector}), the Panama implementation is loaded
  * reflectively, so the scalar path never links against the incubator module; on any failure, or
- * when the module is absent, the scalar implementation is used, and one line is logged through
- * {@code java.util.logging} saying which and how to enable the other. The system property
- * {@code dev.heed.vector=false} forces the scalar path.
+ * when the module is absent, the scalar implementation is used. One line says which, and how to
+ * enable the other, through {@code java.util.logging} at {@code FINE} (CONFIG would still print in
+ * some setups; a library must not write to every consumer's stderr); only a Panama implementation
+ * that fails to load logs a {@code WARNING}. The system property {@code dev.heed.vector=false}
+ * forces the scalar path.
  */
 public final class VectorizationProvider {
     private static final Logger LOG = Logger.getLogger(VectorizationProvider.class.getName());
@@ -39,17 +41,17 @@ public final class VectorizationProvider {
 
     private static KernelSupport choose() {
         if (!Boolean.parseBoolean(System.getProperty("dev.heed.vector", "true"))) {
-            LOG.info("Heed: Vector API disabled by -Ddev.heed.vector=false; using scalar kernels");
+            LOG.fine("Heed: Vector API disabled by -Ddev.heed.vector=false; using scalar kernels");
             return SCALAR;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            LOG.info("Heed: using scalar kernels; start the JVM with --add-modules jdk.incubator.vector "
+            LOG.fine("Heed: using scalar kernels; start the JVM with --add-modules jdk.incubator.vector "
                     + "for the Vector API ones (several times faster)");
             return SCALAR;
         }
         try {
             KernelSupport panama = (KernelSupport) Class.forName(PANAMA).getDeclaredConstructor().newInstance();
-            LOG.info("Heed: using Vector API kernels (" + panama.name() + ")");
+            LOG.fine("Heed: using Vector API kernels (" + panama.name() + ")");
             return panama;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             LOG.warning("Heed: Vector API kernels failed to load (" + e + "); using scalar kernels");
