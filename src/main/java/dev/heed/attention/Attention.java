@@ -18,15 +18,34 @@ public interface Attention {
     /**
      * Attends {@code query} to {@code key}/{@code value} under {@code mask}.
      *
-     * @param query not modified
-     * @param key   not modified
-     * @param value not modified
-     * @param mask  which keys each query may see; {@link Mask#none()} for all
-     * @return new tensors; none is a view of an input
+     * <p>A query row that the mask leaves nothing to attend to gets output 0, weights 0 and
+     * log-sum-exp {@code -inf}, never NaN. A NaN or infinity in the inputs reaches only the query
+     * rows that attend to it: a key or value the mask blocks never leaks into the result.
+     *
+     * @param query {@code [..., L, d]}; any view (strided, transposed, broadcast); not modified
+     * @param key   {@code [..., S, d]}; any view; not modified
+     * @param value {@code [..., S, dv]}; any view; not modified
+     * @param mask  which keys each query may see, broadcast against the scores {@code [..., L, S]};
+     *              {@link Mask#none()} for all
+     * @return output {@code [..., L, dv]}, weights {@code [..., L, S]} and log-sum-exp
+     *         {@code [..., L]}, where {@code ...} is the broadcast of the inputs' leading axes; new
+     *         tensors, none a view of an input
+     * @throws IllegalArgumentException if an argument is null, or the shapes or the mask do not
+     *                                  fit (the message names the shapes)
      */
     AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask);
 
-    /** {@link #apply(Tensor, Tensor, Tensor, Mask)} with {@link Mask#none()}. */
+    /**
+     * {@link #apply(Tensor, Tensor, Tensor, Mask)} with {@link Mask#none()}: every query may attend
+     * to every key.
+     *
+     * @param query {@code [..., L, d]}; not modified
+     * @param key   {@code [..., S, d]}; not modified
+     * @param value {@code [..., S, dv]}; not modified
+     * @return output {@code [..., L, dv]}, weights {@code [..., L, S]} and log-sum-exp
+     *         {@code [..., L]}; new tensors
+     * @throws IllegalArgumentException if an argument is null or the shapes do not fit
+     */
     default AttentionResult apply(Tensor query, Tensor key, Tensor value) {
         return apply(query, key, value, Mask.none());
     }

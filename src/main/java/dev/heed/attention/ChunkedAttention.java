@@ -38,14 +38,21 @@ public final class ChunkedAttention implements Attention {
     private final double scale;
     private final AttentionDriver driver;
 
-    /** Chunked attention with the default tile sizes and scale {@code 1/sqrt(d)}. */
+    /**
+     * Chunked attention with the default tile sizes ({@link #DEFAULT_QUERY_CHUNK},
+     * {@link #DEFAULT_KEY_CHUNK}), scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism.
+     */
     public ChunkedAttention() {
         this(DEFAULT_QUERY_CHUNK, DEFAULT_KEY_CHUNK);
     }
 
     /**
-     * Chunked attention with the given tile sizes and scale {@code 1/sqrt(d)}.
+     * Chunked attention with the given tile sizes and scale {@code 1/sqrt(d)}. A chunk larger than
+     * a problem's axis is cut to it, so any positive size is safe; the result does not depend on
+     * the sizes beyond rounding (about 1e-12).
      *
+     * @param queryChunk query rows per tile, {@code >= 1}
+     * @param keyChunk   keys per tile, {@code >= 1}
      * @throws IllegalArgumentException unless both chunks are positive
      */
     public ChunkedAttention(int queryChunk, int keyChunk) {
@@ -65,8 +72,12 @@ public final class ChunkedAttention implements Attention {
 
     /**
      * The same attention with the scores multiplied by {@code scale} instead of {@code 1/sqrt(d)}.
+     * Any finite value is accepted, 0 and negative ones included; the mask is applied after
+     * scaling.
      *
-     * @throws IllegalArgumentException if {@code scale} is not finite
+     * @param scale the factor of {@code q·k}, finite
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ChunkedAttention withScale(double scale) {
         return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), driver);
@@ -74,8 +85,11 @@ public final class ChunkedAttention implements Attention {
 
     /**
      * The same attention running on at most {@code threads} threads (1 = the calling thread
-     * only). The default is {@code -Ddev.heed.parallelism}, else the processor count.
+     * only). The default is {@code -Ddev.heed.parallelism}, else the processor count. The
+     * result does not depend on the thread count, bit for bit.
      *
+     * @param threads the most threads one call may use, {@code >= 1}
+     * @return a new attention with this one's other settings; this one is unchanged
      * @throws IllegalArgumentException unless {@code threads >= 1}
      */
     public ChunkedAttention withParallelism(int threads) {
@@ -88,12 +102,20 @@ public final class ChunkedAttention implements Attention {
         return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionDriver.of(support, driver.parallelism()));
     }
 
-    /** Rows per query tile. */
+    /**
+     * Rows per query tile.
+     *
+     * @return the query chunk given at construction
+     */
     public int queryChunk() {
         return queryChunk;
     }
 
-    /** Keys per key tile. */
+    /**
+     * Keys per key tile.
+     *
+     * @return the key chunk given at construction
+     */
     public int keyChunk() {
         return keyChunk;
     }
@@ -101,8 +123,14 @@ public final class ChunkedAttention implements Attention {
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException if the ranks are below 2, {@code d} or {@code S} differ, or
-     *                                  the batch axes or the mask do not broadcast
+     * <p>The output and log-sum-exp are computed now; the weights only on the first call to
+     * {@link AttentionResult#weights()}, from the inputs, which must not have been modified in
+     * between. That call throws {@link IllegalArgumentException} if the weights would exceed
+     * 2³¹−1 elements.
+     *
+     * @throws IllegalArgumentException if an argument is null, the ranks are below 2, {@code d} or
+     *                                  {@code S} differ, or the batch axes or the mask do not
+     *                                  broadcast
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {

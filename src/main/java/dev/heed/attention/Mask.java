@@ -41,29 +41,45 @@ import java.util.List;
 public abstract class Mask {
     Mask() {}
 
-    /** No masking. */
+    /**
+     * No masking: every query may attend to every key.
+     *
+     * @return the shared mask that blocks nothing and adds nothing ({@link #isNone()} is true)
+     */
     public static Mask none() {
         return None.INSTANCE;
     }
 
-    /** Causal, aligned bottom-right: query {@code i} sees key {@code j} iff {@code j <= i + (S - L)}. */
+    /**
+     * Causal, aligned bottom-right: query {@code i} sees key {@code j} iff {@code j <= i + (S - L)}.
+     * For {@code L == S} it is the lower triangle; with more queries than keys ({@code L > S}) the
+     * first {@code L - S} queries see nothing and get output 0.
+     *
+     * @return the shared causal mask; it fits scores of any shape
+     */
     public static Mask causal() {
         return Causal.INSTANCE;
     }
 
     /**
-     * Queries may attend where {@code allowed} is nonzero.
+     * Queries may attend where {@code allowed} is nonzero (any nonzero value, NaN included).
      *
      * @param allowed broadcastable to the scores {@code [..., L, S]}; copied, not modified
+     * @return a new mask holding its own copy of {@code allowed}
+     * @throws IllegalArgumentException if {@code allowed} is null or 0-d; whether it broadcasts
+     *                                  is checked when the mask is applied
      */
     public static Mask allow(Tensor allowed) {
         return new TensorMask(TensorMask.Kind.ALLOW, allowed);
     }
 
     /**
-     * Queries may not attend where {@code blocked} is nonzero.
+     * Queries may not attend where {@code blocked} is nonzero (any nonzero value, NaN included).
      *
      * @param blocked broadcastable to the scores {@code [..., L, S]}; copied, not modified
+     * @return a new mask holding its own copy of {@code blocked}
+     * @throws IllegalArgumentException if {@code blocked} is null or 0-d; whether it broadcasts
+     *                                  is checked when the mask is applied
      */
     public static Mask block(Tensor blocked) {
         return new TensorMask(TensorMask.Kind.BLOCK, blocked);
@@ -74,6 +90,9 @@ public abstract class Mask {
      * negative number), NaN makes its row NaN.
      *
      * @param bias broadcastable to the scores {@code [..., L, S]}; copied, not modified
+     * @return a new mask holding its own copy of {@code bias}
+     * @throws IllegalArgumentException if {@code bias} is null or 0-d; whether it broadcasts is
+     *                                  checked when the mask is applied
      */
     public static Mask bias(Tensor bias) {
         return new TensorMask(TensorMask.Kind.BIAS, bias);
@@ -85,8 +104,13 @@ public abstract class Mask {
      * or a single entry that applies to all. A length of 0 leaves that sequence nothing to
      * attend to (output 0).
      *
+     * <p>Scores of rank 2 ({@code [L, S]}) count as one sequence. When the mask is applied, an
+     * attention call throws {@link IllegalArgumentException} if the number of lengths is neither 1
+     * nor the size of the leading axis, or a length exceeds {@code S}.
+     *
      * @param lengths copied; each in {@code [0, S]} (checked when the mask is applied)
-     * @throws IllegalArgumentException if {@code lengths} is empty or has a negative entry
+     * @return a new mask holding its own copy of {@code lengths}
+     * @throws IllegalArgumentException if {@code lengths} is null, empty or has a negative entry
      */
     public static Mask keyPadding(int... lengths) {
         return new KeyPadding(lengths);
@@ -94,7 +118,13 @@ public abstract class Mask {
 
     /**
      * A mask that allows a key only where both this and {@code other} allow it; biases of the
-     * two add.
+     * two add. A key that a causal, key-padding, allow or block part blocks stays blocked whatever
+     * bias (NaN, {@code +inf}) another part adds, in whichever order the parts were combined. Combining with {@link #none()}
+     * returns the other mask itself.
+     *
+     * @param other the mask to combine with; not modified
+     * @return the combined mask; this and {@code other} are unchanged
+     * @throws IllegalArgumentException if {@code other} is null
      */
     public Mask and(Mask other) {
         if (other == null) {
@@ -117,7 +147,11 @@ public abstract class Mask {
         return new And(parts);
     }
 
-    /** Whether this mask blocks nothing and adds nothing. */
+    /**
+     * Whether this is {@link #none()}. A tensor mask that happens to allow everything is not.
+     *
+     * @return true for the mask that blocks nothing and adds nothing
+     */
     public boolean isNone() {
         return this instanceof None;
     }

@@ -29,7 +29,7 @@ public final class ScaledDotProductAttention implements Attention {
     private final double scale;
     private final AttentionDriver driver;
 
-    /** Attention with the default scale {@code 1/sqrt(d)}. */
+    /** Attention with the default scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism. */
     public ScaledDotProductAttention() {
         this(Double.NaN, AttentionDriver.of(null, 0));
     }
@@ -41,8 +41,12 @@ public final class ScaledDotProductAttention implements Attention {
 
     /**
      * The same attention with the scores multiplied by {@code scale} instead of {@code 1/sqrt(d)}.
+     * Any finite value is accepted, 0 and negative ones included; the mask is applied after
+     * scaling.
      *
-     * @throws IllegalArgumentException if {@code scale} is not finite
+     * @param scale the factor of {@code q·k}, finite
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ScaledDotProductAttention withScale(double scale) {
         return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), driver);
@@ -50,8 +54,11 @@ public final class ScaledDotProductAttention implements Attention {
 
     /**
      * The same attention running on at most {@code threads} threads (1 = the calling thread
-     * only). The default is {@code -Ddev.heed.parallelism}, else the processor count.
+     * only). The default is {@code -Ddev.heed.parallelism}, else the processor count. The
+     * result does not depend on the thread count, bit for bit.
      *
+     * @param threads the most threads one call may use, {@code >= 1}
+     * @return a new attention with this one's other settings; this one is unchanged
      * @throws IllegalArgumentException unless {@code threads >= 1}
      */
     public ScaledDotProductAttention withParallelism(int threads) {
@@ -67,9 +74,9 @@ public final class ScaledDotProductAttention implements Attention {
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException if the ranks are below 2, {@code d} or {@code S} differ, the
-     *                                  batch axes or the mask do not broadcast, or the weights would
-     *                                  exceed 2³¹−1 elements
+     * @throws IllegalArgumentException if an argument is null, the ranks are below 2, {@code d} or
+     *                                  {@code S} differ, the batch axes or the mask do not broadcast,
+     *                                  or the weights would exceed 2³¹−1 elements
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {

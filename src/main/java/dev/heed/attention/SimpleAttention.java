@@ -21,6 +21,26 @@ public final class SimpleAttention implements Attention {
     public SimpleAttention() {
     }
 
+    /**
+     * Attends with unscaled scores {@code q·k}.
+     *
+     * <p>A single query {@code [d]} is treated as {@code [1, d]} and the query axis is dropped from
+     * the result: with key {@code [..., S, d]} and value {@code [..., S, dv]} it gives output
+     * {@code [..., dv]}, weights {@code [..., S]} and log-sum-exp {@code [...]} (0-d for a key of
+     * rank 2). Any other query behaves exactly as {@link ScaledDotProductAttention} with scale 1.
+     * A query that may attend to nothing gets output 0, weights 0 and log-sum-exp {@code -inf}.
+     *
+     * @param query {@code [d]} or {@code [..., L, d]}; not modified
+     * @param key   {@code [..., S, d]}; not modified
+     * @param value {@code [..., S, dv]}; not modified
+     * @param mask  broadcast against the scores {@code [..., L, S]} ({@code [..., 1, S]} for a
+     *              single query); {@link Mask#none()} for all
+     * @return output, weights and log-sum-exp as above; new tensors (for a single query, views of
+     *         new tensors with the query axis squeezed out), none a view of an input
+     * @throws IllegalArgumentException if an argument is null, the key or value has rank below 2,
+     *                                  {@code d} or {@code S} differ, the batch axes or the mask do
+     *                                  not broadcast, or the weights would exceed 2³¹−1 elements
+     */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
         if (query != null && query.rank() == 1) {
