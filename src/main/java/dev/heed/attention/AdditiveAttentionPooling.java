@@ -54,6 +54,8 @@ public final class AdditiveAttentionPooling {
      *
      * @param projection {@code x ↦ W x + b}, from {@code E} to {@code H} features (bias optional)
      * @param v          the score vector {@code [H]}; copied, not modified
+     * @return a new pooling that shares {@code projection} (immutable) and owns its copy of
+     *         {@code v}
      * @throws IllegalArgumentException if either is null or {@code v} is not {@code [H]}
      */
     public static AdditiveAttentionPooling of(Linear projection, Tensor v) {
@@ -72,6 +74,7 @@ public final class AdditiveAttentionPooling {
      * size 1, no bias, {@code v = [1]}.
      *
      * @param w {@code [E]}; copied, not modified
+     * @return a new pooling over size-{@code E} vectors with hidden size 1
      * @throws IllegalArgumentException unless {@code w} is a non-empty vector
      */
     public static AdditiveAttentionPooling singleVector(Tensor w) {
@@ -86,6 +89,10 @@ public final class AdditiveAttentionPooling {
      * Pooling over size-{@code inputDim} vectors with a hidden layer of {@code hiddenDim},
      * initialised from {@code new Random(seed)}: same seed, same pooling.
      *
+     * @param inputDim  the size {@code E} of the pooled vectors, ≥ 1
+     * @param hiddenDim the hidden size {@code H}, ≥ 1
+     * @param seed      the seed of the {@link Random} the parameters are drawn from
+     * @return a new pooling with a bias in its projection
      * @throws IllegalArgumentException unless both sizes are ≥ 1
      */
     public static AdditiveAttentionPooling seeded(int inputDim, int hiddenDim, long seed) {
@@ -95,7 +102,11 @@ public final class AdditiveAttentionPooling {
     /**
      * Like {@link #seeded(int, int, long)} but drawing from {@code random}: W, then b, then v.
      *
-     * @param random modified
+     * @param inputDim  the size {@code E} of the pooled vectors, ≥ 1
+     * @param hiddenDim the hidden size {@code H}, ≥ 1
+     * @param random    modified: advanced by {@code H·E + H + H} draws
+     * @return a new pooling with a bias in its projection
+     * @throws IllegalArgumentException unless both sizes are ≥ 1, or if {@code random} is null
      */
     public static AdditiveAttentionPooling seeded(int inputDim, int hiddenDim, Random random) {
         if (inputDim < 1 || hiddenDim < 1) {
@@ -118,7 +129,16 @@ public final class AdditiveAttentionPooling {
         return scoreVector.forward(projection.forward(x).tanh()).squeeze(-1);
     }
 
-    /** Pooling without padding: every position of every sequence is real. */
+    /**
+     * Pooling without padding: every position of every sequence is real.
+     *
+     * @param x {@code [B, n, E]} or {@code [n, E]}; not modified
+     * @return output = context {@code [B, E]}, weights {@code [B, n]}, logSumExp {@code [B]}
+     *         (without {@code B} when unbatched); new tensors. An empty sequence ({@code n = 0})
+     *         gets context 0 and logSumExp −∞.
+     * @throws IllegalArgumentException if {@code x} is null or not of rank 2 or 3 with last axis
+     *                                  {@code E}
+     */
     public AttentionResult forward(Tensor x) {
         return forward(x, Mask.none());
     }
@@ -128,8 +148,12 @@ public final class AdditiveAttentionPooling {
      * positions, the rest are padding.
      *
      * @param x       {@code [B, n, E]} or {@code [n, E]}; not modified
-     * @param lengths {@code B} entries (one for an unbatched {@code x}), each in {@code [0, n]}
-     * @throws IllegalArgumentException if the count or a value of {@code lengths} is wrong, naming both
+     * @param lengths {@code B} entries (one for an unbatched {@code x}), each in {@code [0, n]};
+     *                a length of 0 gives that sequence context 0, weights 0 and logSumExp −∞
+     * @return output = context {@code [B, E]}, weights {@code [B, n]} (exactly 0 on padding),
+     *         logSumExp {@code [B]} (without {@code B} when unbatched); new tensors
+     * @throws IllegalArgumentException if {@code x} has the wrong shape, or {@code lengths} is
+     *                                  null or its count or a value is wrong, naming both
      */
     public AttentionResult forward(Tensor x, int... lengths) {
         check(x);
@@ -145,7 +169,8 @@ public final class AdditiveAttentionPooling {
      * @param mask which positions may be attended; {@link Mask#none()} for all
      * @return output = context {@code [B, E]}, weights {@code [B, n]}, logSumExp {@code [B]}
      *         (without {@code B} when unbatched); new tensors
-     * @throws IllegalArgumentException if {@code x} has the wrong shape or the mask does not fit
+     * @throws IllegalArgumentException if {@code x} is null or has the wrong shape, or the mask is
+     *                                  null or does not fit
      */
     public AttentionResult forward(Tensor x, Mask mask) {
         check(x);
@@ -200,22 +225,38 @@ public final class AdditiveAttentionPooling {
         }
     }
 
-    /** Size {@code E} of the pooled vectors. */
+    /**
+     * Size {@code E} of the pooled vectors.
+     *
+     * @return the projection's input size
+     */
     public int inputDim() {
         return projection.inFeatures();
     }
 
-    /** Size {@code H} of the hidden layer. */
+    /**
+     * Size {@code H} of the hidden layer.
+     *
+     * @return the projection's output size
+     */
     public int hiddenDim() {
         return projection.outFeatures();
     }
 
-    /** The projection {@code x ↦ W x + b} (immutable, so shared rather than copied). */
+    /**
+     * The projection {@code x ↦ W x + b}.
+     *
+     * @return the layer itself (immutable, so shared rather than copied), {@code E → H}
+     */
     public Linear projection() {
         return projection;
     }
 
-    /** The score vector {@code v} {@code [H]}, a copy. */
+    /**
+     * The score vector {@code v}.
+     *
+     * @return {@code [H]}, a new copy on each call
+     */
     public Tensor scoreVector() {
         return scoreVector.weight().reshape(hiddenDim());
     }

@@ -84,7 +84,11 @@ public final class AlignmentAttention {
         this.concatWeightT = score == Score.CONCAT ? first.weight().transpose(0, 1) : null;
     }
 
-    /** Luong's dot score {@code h_tᵀ h̄_s}; decoder and encoder states must have the same size. */
+    /**
+     * Luong's dot score {@code h_tᵀ h̄_s}; decoder and encoder states must have the same size.
+     *
+     * @return a new attention without parameters
+     */
     public static AlignmentAttention dot() {
         return new AlignmentAttention(Score.DOT, null, null, null);
     }
@@ -93,6 +97,8 @@ public final class AlignmentAttention {
      * Luong's general score {@code h_tᵀ W_a h̄_s}.
      *
      * @param wa {@code [Hd, He]}; copied, not modified
+     * @return a new attention for decoder states of size {@code Hd} and encoder states of size
+     *         {@code He}
      * @throws IllegalArgumentException unless {@code wa} is a non-empty matrix
      */
     public static AlignmentAttention general(Tensor wa) {
@@ -102,6 +108,10 @@ public final class AlignmentAttention {
     /**
      * Luong's general score with {@code W_a [Hd, He]} initialised from {@code new Random(seed)}.
      *
+     * @param decoderDim the decoder state size {@code Hd}, ≥ 1
+     * @param encoderDim the encoder state size {@code He}, ≥ 1
+     * @param seed       the seed of the {@link Random} {@code W_a} is drawn from
+     * @return a new attention; same seed, same parameters
      * @throws IllegalArgumentException unless both sizes are ≥ 1
      */
     public static AlignmentAttention general(int decoderDim, int encoderDim, long seed) {
@@ -114,7 +124,8 @@ public final class AlignmentAttention {
      * @param wa {@code [h_t; h̄_s] ↦ W_a [h_t; h̄_s] + b}, from {@code Hd + He} to {@code H}
      *           features; the split between {@code Hd} and {@code He} is read from the inputs
      * @param va {@code [H]}; copied, not modified
-     * @throws IllegalArgumentException if either is null or the sizes disagree
+     * @return a new attention that shares {@code wa} (immutable) and owns its copy of {@code va}
+     * @throws IllegalArgumentException if either is null or {@code va} is not {@code [H]}
      */
     public static AlignmentAttention concat(Linear wa, Tensor va) {
         if (wa == null) {
@@ -127,6 +138,11 @@ public final class AlignmentAttention {
      * Luong's concat score, initialised from {@code new Random(seed)}: {@code W_a [H, Hd+He]},
      * then {@code v_a [H]}.
      *
+     * @param decoderDim the decoder state size {@code Hd}, ≥ 1
+     * @param encoderDim the encoder state size {@code He}, ≥ 1
+     * @param hiddenDim  the hidden size {@code H}, ≥ 1
+     * @param seed       the seed of the {@link Random} the parameters are drawn from
+     * @return a new attention without biases; same seed, same parameters
      * @throws IllegalArgumentException unless all sizes are ≥ 1
      */
     public static AlignmentAttention concat(int decoderDim, int encoderDim, int hiddenDim, long seed) {
@@ -143,6 +159,8 @@ public final class AlignmentAttention {
      * @param wa decoder projection, {@code Hd → H}
      * @param ua encoder projection, {@code He → H}
      * @param va {@code [H]}; copied, not modified
+     * @return a new attention that shares {@code wa} and {@code ua} (immutable) and owns its copy
+     *         of {@code va}
      * @throws IllegalArgumentException if any is null or the hidden sizes disagree
      */
     public static AlignmentAttention additive(Linear wa, Linear ua, Tensor va) {
@@ -160,6 +178,11 @@ public final class AlignmentAttention {
      * Bahdanau's additive score, initialised from {@code new Random(seed)}: {@code W_a [H, Hd]},
      * {@code U_a [H, He]}, then {@code v_a [H]}.
      *
+     * @param decoderDim the decoder state size {@code Hd}, ≥ 1
+     * @param encoderDim the encoder state size {@code He}, ≥ 1
+     * @param hiddenDim  the hidden size {@code H}, ≥ 1
+     * @param seed       the seed of the {@link Random} the parameters are drawn from
+     * @return a new attention without biases; same seed, same parameters
      * @throws IllegalArgumentException unless all sizes are ≥ 1
      */
     public static AlignmentAttention additive(int decoderDim, int encoderDim, int hiddenDim, long seed) {
@@ -185,7 +208,15 @@ public final class AlignmentAttention {
         return Linear.of(va.reshape(1, hidden));
     }
 
-    /** Attends without a mask. */
+    /**
+     * Attends without a mask: every decoder state sees every encoder state.
+     *
+     * @param decoder {@code [B, T, Hd]}, {@code [B, Hd]}, {@code [T, Hd]} or {@code [Hd]}; not modified
+     * @param encoder {@code [B, S, He]} or {@code [S, He]}; not modified
+     * @return output = context {@code [B, T, He]}, weights {@code [B, T, S]}, logSumExp
+     *         {@code [B, T]} (without the axes the inputs lack); new tensors
+     * @throws IllegalArgumentException as {@link #forward(Tensor, Tensor, Mask)}
+     */
     public AttentionResult forward(Tensor decoder, Tensor encoder) {
         return forward(decoder, encoder, Mask.none());
     }
@@ -194,7 +225,16 @@ public final class AlignmentAttention {
      * Attends with source padding: source sequence {@code b} has {@code sourceLengths[b]} real
      * positions (one entry without a batch axis).
      *
-     * @throws IllegalArgumentException if the count or a value of {@code sourceLengths} is wrong
+     * @param decoder       {@code [B, T, Hd]}, {@code [B, Hd]}, {@code [T, Hd]} or {@code [Hd]}; not
+     *                      modified
+     * @param encoder       {@code [B, S, He]} or {@code [S, He]}; not modified
+     * @param sourceLengths {@code B} entries (one without a batch axis), each in {@code [0, S]}; a
+     *                      length of 0 gives that sequence context 0, weights 0 and logSumExp −∞
+     * @return output = context {@code [B, T, He]}, weights {@code [B, T, S]} (exactly 0 on
+     *         padding), logSumExp {@code [B, T]} (without the axes the inputs lack); new tensors
+     * @throws IllegalArgumentException as {@link #forward(Tensor, Tensor, Mask)}, or if
+     *                                  {@code sourceLengths} is null or its count or a value is
+     *                                  wrong
      */
     public AttentionResult forward(Tensor decoder, Tensor encoder, int... sourceLengths) {
         Inputs in = inputs(decoder, encoder);
@@ -210,8 +250,9 @@ public final class AlignmentAttention {
      * @param mask    broadcast against the scores {@code [B, T, S]} (see the class documentation)
      * @return output = context {@code [B, T, He]}, weights {@code [B, T, S]}, logSumExp
      *         {@code [B, T]} (without the axes the inputs lack); new tensors
-     * @throws IllegalArgumentException if the ranks, batch sizes or feature sizes do not fit, or
-     *                                  the mask does not broadcast, naming the shapes
+     * @throws IllegalArgumentException if an argument is null, the ranks, batch sizes or feature
+     *                                  sizes do not fit, or the mask does not broadcast, naming the
+     *                                  shapes
      */
     public AttentionResult forward(Tensor decoder, Tensor encoder, Mask mask) {
         if (mask == null) {
@@ -236,6 +277,8 @@ public final class AlignmentAttention {
     /**
      * The unmasked scores {@code score(h_t, h̄_s)}.
      *
+     * @param decoder {@code [B, T, Hd]}, {@code [B, Hd]}, {@code [T, Hd]} or {@code [Hd]}; not modified
+     * @param encoder {@code [B, S, He]} or {@code [S, He]}; not modified
      * @return a new tensor shaped like the weights {@link #forward} returns: {@code [B, T, S]},
      *         {@code [B, S]}, {@code [T, S]} or {@code [S]}
      * @throws IllegalArgumentException as {@link #forward(Tensor, Tensor, Mask)}
@@ -377,7 +420,11 @@ public final class AlignmentAttention {
         return in;
     }
 
-    /** Which score function this is. */
+    /**
+     * Which score function this is.
+     *
+     * @return the score given by the factory that made this attention
+     */
     public Score score() {
         return score;
     }

@@ -55,6 +55,7 @@ public final class HierarchicalAttention {
      * @param embedding         token ids to vectors of size {@code E}
      * @param wordAttention     pools the word vectors of a sentence; input size {@code E}
      * @param sentenceAttention pools the sentence vectors of a document; input size {@code E}
+     * @return a new model sharing the three parts (all immutable)
      * @throws IllegalArgumentException if a part is null or the sizes disagree
      */
     public static HierarchicalAttention of(Embedding embedding, AdditiveAttentionPooling wordAttention,
@@ -77,6 +78,11 @@ public final class HierarchicalAttention {
      * attention (each with hidden size {@code hiddenDim}, see
      * {@link AdditiveAttentionPooling#seeded(int, int, Random)}).
      *
+     * @param vocabSize the number of token ids, ≥ 1
+     * @param embedDim  the size {@code E} of word, sentence and document vectors, ≥ 1
+     * @param hiddenDim the hidden size of both attentions, ≥ 1
+     * @param seed      the seed of the {@link Random} all parameters are drawn from
+     * @return a new model; same seed, same model
      * @throws IllegalArgumentException unless all sizes are ≥ 1
      */
     public static HierarchicalAttention seeded(int vocabSize, int embedDim, int hiddenDim, long seed) {
@@ -86,7 +92,15 @@ public final class HierarchicalAttention {
         return new HierarchicalAttention(embedding, words, AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random));
     }
 
-    /** One document without padding: every word of every sentence is real. */
+    /**
+     * One document without padding: every word of every sentence is real.
+     *
+     * @param document {@code [N, W]} token ids, rectangular; not modified
+     * @return document vector {@code [E]}, sentence vectors {@code [N, E]}, sentence weights
+     *         {@code [N]} and word weights {@code [N, W]}; new tensors
+     * @throws IllegalArgumentException if the document is null or ragged, or an id is outside the
+     *                                  vocabulary (naming the sentence and word)
+     */
     public Result forward(int[][] document) {
         checkDocument(document);
         return forward(new int[][][] {document}).unbatch();
@@ -97,9 +111,12 @@ public final class HierarchicalAttention {
      * counts, and those with no word are left out at the sentence level.
      *
      * @param document  {@code [N, W]}, rectangular; not modified
-     * @param wordCounts {@code N} entries, each in {@code [0, W]}
-     * @throws IllegalArgumentException if the document is ragged, a count is out of range, or a
-     *                                  real word's id is outside the vocabulary
+     * @param wordCounts {@code N} entries, each in {@code [0, W]}; not modified
+     * @return document vector {@code [E]}, sentence vectors {@code [N, E]}, sentence weights
+     *         {@code [N]} and word weights {@code [N, W]} (exactly 0 on padding); new tensors
+     * @throws IllegalArgumentException if the document is null or ragged, {@code wordCounts} is
+     *                                  null or not of length {@code N}, a count is out of range, or
+     *                                  a real word's id is outside the vocabulary
      */
     public Result forward(int[][] document, int[] wordCounts) {
         checkDocument(document);
@@ -110,6 +127,11 @@ public final class HierarchicalAttention {
      * A batch of documents without padding.
      *
      * @param documents {@code [B, N, W]}, rectangular; not modified
+     * @return document vectors {@code [B, E]}, sentence vectors {@code [B, N, E]}, sentence
+     *         weights {@code [B, N]} and word weights {@code [B, N, W]}; new tensors
+     * @throws IllegalArgumentException if {@code documents} or one of its rows is null, the batch
+     *                                  is ragged, or an id is outside the vocabulary (naming the
+     *                                  document, sentence and word)
      */
     public Result forward(int[][][] documents) {
         int[] shape = checkDocuments(documents);
@@ -130,9 +152,13 @@ public final class HierarchicalAttention {
      * @param documents      {@code [B, N, W]}, rectangular; not modified
      * @param wordCounts     {@code [B, N]}, each in {@code [0, W]}; not modified
      * @param sentenceCounts {@code [B]}, each in {@code [0, N]}; not modified
+     * @return document vectors {@code [B, E]}, sentence vectors {@code [B, N, E]}, sentence
+     *         weights {@code [B, N]} and word weights {@code [B, N, W]}, all exactly 0 on padding;
+     *         new tensors
      * @throws IllegalArgumentException if the arrays are ragged or disagree in size, a count is
-     *                                  out of range, or a real word's id is outside the vocabulary
-     *                                  (naming the document, sentence and word)
+     *                                  out of range, an array is null, or a real word's id is
+     *                                  outside the vocabulary (naming the document, sentence and
+     *                                  word)
      */
     public Result forward(int[][][] documents, int[][] wordCounts, int[] sentenceCounts) {
         int[] shape = checkDocuments(documents);
@@ -222,17 +248,29 @@ public final class HierarchicalAttention {
         return new int[] {batch, Math.max(sentences, 0), Math.max(words, 0)};
     }
 
-    /** The embedding. */
+    /**
+     * The embedding.
+     *
+     * @return the embedding itself (immutable, so shared rather than copied)
+     */
     public Embedding embedding() {
         return embedding;
     }
 
-    /** The word-level attention. */
+    /**
+     * The word-level attention.
+     *
+     * @return the pooling within sentences, shared (immutable)
+     */
     public AdditiveAttentionPooling wordAttention() {
         return wordAttention;
     }
 
-    /** The sentence-level attention. */
+    /**
+     * The sentence-level attention.
+     *
+     * @return the pooling across sentences, shared (immutable)
+     */
     public AdditiveAttentionPooling sentenceAttention() {
         return sentenceAttention;
     }
@@ -254,7 +292,9 @@ public final class HierarchicalAttention {
         /**
          * Each word's share of its whole document, {@code sentenceWeight · wordWeight}
          * ({@code [B, N, W]}, or {@code [N, W]} for one document): sums to 1 over a document
-         * with a real sentence. A new tensor.
+         * with a real sentence, 0 on padding and over a document with none.
+         *
+         * @return a new tensor shaped like {@link #wordWeights()}
          */
         public Tensor documentWordWeights() {
             return wordWeights.mul(sentenceWeights.unsqueeze(-1));
@@ -267,6 +307,9 @@ public final class HierarchicalAttention {
          * sentences.
          *
          * @param document which document of a batch; 0 for an unbatched result
+         * @param k        the most sentences to return, ≥ 0
+         * @return a new array of at most {@code k} sentence indices, ascending; empty when
+         *         {@code k = 0} or the document has no real sentence
          * @throws IllegalArgumentException if {@code k < 0} or {@code document} is out of range
          */
         public int[] topSentences(int document, int k) {

@@ -116,8 +116,12 @@ public final class MultiHeadAttention {
 
     /**
      * Starts building multi-head attention over embeddings of size {@code embedDim} split into
-     * {@code numHeads} heads.
+     * {@code numHeads} heads. The builder starts with {@code keyDim = valueDim = embedDim},
+     * biases on, seed {@link #DEFAULT_SEED} and the {@link ScaledDotProductAttention} kernel.
      *
+     * @param embedDim the embedding size {@code E}, {@code >= 1}
+     * @param numHeads the number of heads {@code H}, {@code >= 1}, dividing {@code E}
+     * @return a new builder
      * @throws IllegalArgumentException unless both are positive and {@code numHeads} divides
      *                                  {@code embedDim}
      */
@@ -126,20 +130,41 @@ public final class MultiHeadAttention {
     }
 
     /**
-     * Self-attention: {@code forward(x, x, x, mask)}.
+     * Self-attention: {@code forward(x, x, x, mask)}; needs {@code keyDim = valueDim = E}.
      *
-     * @param x {@code [B, L, E]} or {@code [L, E]}; not modified
+     * @param x    {@code [B, L, E]} or {@code [L, E]}; not modified
+     * @param mask broadcast against the per-head scores {@code [B, H, L, L]}; {@link Mask#none()}
+     *             for all, {@link Mask#causal()} for a decoder
+     * @return output {@code [B, L, E]}, weights {@code [B, H, L, L]}, logSumExp {@code [B, H, L]}
+     *         (without the {@code B} axis when unbatched); new tensors
+     * @throws IllegalArgumentException as {@link #forward(Tensor, Tensor, Tensor, Mask)}
      */
     public AttentionResult forward(Tensor x, Mask mask) {
         return forward(x, x, x, mask);
     }
 
-    /** Self-attention without a mask: {@code forward(x, x, x, Mask.none())}. */
+    /**
+     * Self-attention without a mask: {@code forward(x, x, x, Mask.none())}.
+     *
+     * @param x {@code [B, L, E]} or {@code [L, E]}; not modified
+     * @return output {@code [B, L, E]}, weights {@code [B, H, L, L]}, logSumExp {@code [B, H, L]}
+     *         (without the {@code B} axis when unbatched); new tensors
+     * @throws IllegalArgumentException as {@link #forward(Tensor, Tensor, Tensor, Mask)}
+     */
     public AttentionResult forward(Tensor x) {
         return forward(x, x, x, Mask.none());
     }
 
-    /** {@link #forward(Tensor, Tensor, Tensor, Mask)} without a mask. */
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, Mask)} without a mask.
+     *
+     * @param query {@code [B, L, E]}, or {@code [L, E]} unbatched; not modified
+     * @param key   {@code [B, S, keyDim]} or {@code [S, keyDim]}; not modified
+     * @param value {@code [B, S, valueDim]} or {@code [S, valueDim]}; not modified
+     * @return output {@code [B, L, E]}, weights {@code [B, H, L, S]}, logSumExp {@code [B, H, L]}
+     *         (without the {@code B} axis when unbatched); new tensors
+     * @throws IllegalArgumentException as {@link #forward(Tensor, Tensor, Tensor, Mask)}
+     */
     public AttentionResult forward(Tensor query, Tensor key, Tensor value) {
         return forward(query, key, value, Mask.none());
     }
@@ -147,14 +172,23 @@ public final class MultiHeadAttention {
     /**
      * Attends {@code query} to {@code key}/{@code value}.
      *
+     * <p>All three inputs have rank 3, or all rank 2 (unbatched). A query row that may attend to
+     * nothing gets attention output 0 in that head, so its output row is {@code merge(o)·Woᵀ + bo}
+     * with the head's part zero — just {@code bo} when every head is empty — never NaN. The
+     * weights are computed when the kernel computes them: at once for
+     * {@link ScaledDotProductAttention}, on the first call to {@link AttentionResult#weights()}
+     * for {@link ChunkedAttention}.
+     *
      * @param query {@code [B, L, E]}, or {@code [L, E]} unbatched; not modified
      * @param key   {@code [B, S, keyDim]} or {@code [S, keyDim]}; not modified
      * @param value {@code [B, S, valueDim]} or {@code [S, valueDim]}; not modified
-     * @param mask  broadcast against the per-head scores {@code [B, H, L, S]}
+     * @param mask  broadcast against the per-head scores {@code [B, H, L, S]} ({@code [1, H, L, S]}
+     *              when unbatched); {@link Mask#none()} for all
      * @return output {@code [B, L, E]}, weights {@code [B, H, L, S]}, logSumExp
      *         {@code [B, H, L]} (without the {@code B} axis when unbatched); new tensors
-     * @throws IllegalArgumentException if the ranks, feature sizes, batch sizes or key counts do
-     *                                  not fit, naming the shapes
+     * @throws IllegalArgumentException if an argument is null, the ranks, feature sizes, batch
+     *                                  sizes or key counts do not fit, or the mask does not fit
+     *                                  the scores, naming the shapes
      */
     public AttentionResult forward(Tensor query, Tensor key, Tensor value, Mask mask) {
         if (query == null || key == null || value == null) {
@@ -201,6 +235,7 @@ public final class MultiHeadAttention {
      * Splits the last axis into heads: {@code [B, L, E] → [B, H, L, E/H]} (and
      * {@code [L, E] → [H, L, E/H]}). Head {@code h} takes features {@code [h·E/H, (h+1)·E/H)}.
      *
+     * @param x {@code [B, L, E]} or {@code [L, E]}; not modified
      * @return a <b>view</b> of {@code x} when its layout allows (always for a contiguous
      *         {@code x}), else a copy
      * @throws IllegalArgumentException unless {@code x} has rank 2 or 3 and last axis {@code E}
@@ -220,6 +255,7 @@ public final class MultiHeadAttention {
      * The inverse of {@link #splitHeads}: {@code [B, H, L, E/H] → [B, L, E]} (and
      * {@code [H, L, E/H] → [L, E]}), heads laid side by side along the last axis.
      *
+     * @param x {@code [B, H, L, E/H]} or {@code [H, L, E/H]}; any view; not modified
      * @return a new row-major tensor (a copy)
      * @throws IllegalArgumentException unless {@code x} is {@code [B, H, L, E/H]} or {@code [H, L, E/H]}
      */
@@ -235,77 +271,138 @@ public final class MultiHeadAttention {
         return x.permute(0, 2, 1, 3).copy().reshape(x.shape(0), x.shape(2), embedDim);
     }
 
-    /** Embedding size E. */
+    /**
+     * Embedding size {@code E}.
+     *
+     * @return {@code E}, the size of the query input and of the output
+     */
     public int embedDim() {
         return embedDim;
     }
 
-    /** Number of heads H. */
+    /**
+     * Number of heads {@code H}.
+     *
+     * @return {@code H}
+     */
     public int numHeads() {
         return numHeads;
     }
 
-    /** Size of each head, E/H. */
+    /**
+     * Size of each head, {@code E/H}.
+     *
+     * @return {@code E/H}; the default kernel scales the scores by {@code 1/sqrt(E/H)}
+     */
     public int headDim() {
         return headDim;
     }
 
-    /** Feature size of the key input. */
+    /**
+     * Feature size of the key input (PyTorch's {@code kdim}).
+     *
+     * @return {@code keyDim}; {@code E} unless set
+     */
     public int keyDim() {
         return keyDim;
     }
 
-    /** Feature size of the value input. */
+    /**
+     * Feature size of the value input (PyTorch's {@code vdim}).
+     *
+     * @return {@code valueDim}; {@code E} unless set
+     */
     public int valueDim() {
         return valueDim;
     }
 
-    /** Whether the projections have biases. */
+    /**
+     * Whether the projections have biases.
+     *
+     * @return true if all four projections add a bias, false if none does
+     */
     public boolean hasBias() {
         return bias;
     }
 
-    /** The attention kernel the heads run through. */
+    /**
+     * The attention kernel the heads run through.
+     *
+     * @return the kernel given to the builder, or the default {@link ScaledDotProductAttention};
+     *         shared, not copied (Heed's kernels are immutable)
+     */
     public Attention kernel() {
         return kernel;
     }
 
-    /** Query projection weight {@code [E, E]}, a copy. */
+    /**
+     * Query projection weight Wq.
+     *
+     * @return {@code [E, E]} in the layout {@code [out, in]}; a new copy on each call
+     */
     public Tensor queryWeight() {
         return queryProjection.weight();
     }
 
-    /** Key projection weight {@code [E, keyDim]}, a copy. */
+    /**
+     * Key projection weight Wk.
+     *
+     * @return {@code [E, keyDim]} in the layout {@code [out, in]}; a new copy on each call
+     */
     public Tensor keyWeight() {
         return keyProjection.weight();
     }
 
-    /** Value projection weight {@code [E, valueDim]}, a copy. */
+    /**
+     * Value projection weight Wv.
+     *
+     * @return {@code [E, valueDim]} in the layout {@code [out, in]}; a new copy on each call
+     */
     public Tensor valueWeight() {
         return valueProjection.weight();
     }
 
-    /** Output projection weight {@code [E, E]}, a copy. */
+    /**
+     * Output projection weight Wo.
+     *
+     * @return {@code [E, E]} in the layout {@code [out, in]}; a new copy on each call
+     */
     public Tensor outputWeight() {
         return outputProjection.weight();
     }
 
-    /** Query projection bias {@code [E]}, a copy; null without biases. */
+    /**
+     * Query projection bias bq.
+     *
+     * @return {@code [E]}, a new copy on each call; null without biases
+     */
     public Tensor queryBias() {
         return queryProjection.bias();
     }
 
-    /** Key projection bias {@code [E]}, a copy; null without biases. */
+    /**
+     * Key projection bias bk.
+     *
+     * @return {@code [E]}, a new copy on each call; null without biases
+     */
     public Tensor keyBias() {
         return keyProjection.bias();
     }
 
-    /** Value projection bias {@code [E]}, a copy; null without biases. */
+    /**
+     * Value projection bias bv.
+     *
+     * @return {@code [E]}, a new copy on each call; null without biases
+     */
     public Tensor valueBias() {
         return valueProjection.bias();
     }
 
-    /** Output projection bias {@code [E]}, a copy; null without biases. */
+    /**
+     * Output projection bias bo.
+     *
+     * @return {@code [E]}, a new copy on each call; null without biases
+     */
     public Tensor outputBias() {
         return outputProjection.bias();
     }
@@ -371,7 +468,13 @@ public final class MultiHeadAttention {
             this.valueDim = embedDim;
         }
 
-        /** Feature size of the key input (PyTorch's {@code kdim}); default {@code embedDim}. */
+        /**
+         * Feature size of the key input (PyTorch's {@code kdim}); default {@code embedDim}.
+         *
+         * @param keyDim the last axis of the key input, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code keyDim >= 1}
+         */
         public Builder keyDim(int keyDim) {
             if (keyDim <= 0) {
                 throw new IllegalArgumentException("keyDim must be positive, got " + keyDim);
@@ -380,7 +483,13 @@ public final class MultiHeadAttention {
             return this;
         }
 
-        /** Feature size of the value input (PyTorch's {@code vdim}); default {@code embedDim}. */
+        /**
+         * Feature size of the value input (PyTorch's {@code vdim}); default {@code embedDim}.
+         *
+         * @param valueDim the last axis of the value input, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code valueDim >= 1}
+         */
         public Builder valueDim(int valueDim) {
             if (valueDim <= 0) {
                 throw new IllegalArgumentException("valueDim must be positive, got " + valueDim);
@@ -389,7 +498,12 @@ public final class MultiHeadAttention {
             return this;
         }
 
-        /** Whether the four projections have biases; default true, as in PyTorch. */
+        /**
+         * Whether the four projections have biases; default true, as in PyTorch.
+         *
+         * @param bias true for biases (zero unless {@link #biases} gives them), false for none
+         * @return this builder
+         */
         public Builder bias(boolean bias) {
             this.bias = bias;
             return this;
@@ -397,8 +511,16 @@ public final class MultiHeadAttention {
 
         /**
          * The projection weights in PyTorch's layout {@code [out, in]}: Wq {@code [E, E]}, Wk
-         * {@code [E, keyDim]}, Wv {@code [E, valueDim]}, Wo {@code [E, E]}. Copied at
-         * {@link #build()}; shapes are checked there.
+         * {@code [E, keyDim]}, Wv {@code [E, valueDim]}, Wo {@code [E, E]}. Kept by reference until
+         * {@link #build()}, which checks the shapes and copies them; without weights,
+         * {@link #build()} initialises them from the {@link #seed}.
+         *
+         * @param wq query projection {@code [E, E]}; not modified
+         * @param wk key projection {@code [E, keyDim]}; not modified
+         * @param wv value projection {@code [E, valueDim]}; not modified
+         * @param wo output projection {@code [E, E]}; not modified
+         * @return this builder
+         * @throws IllegalArgumentException if any of the four is null
          */
         public Builder weights(Tensor wq, Tensor wk, Tensor wv, Tensor wo) {
             if (wq == null || wk == null || wv == null || wo == null) {
@@ -412,8 +534,16 @@ public final class MultiHeadAttention {
         }
 
         /**
-         * The projection biases, each {@code [E]}; copied at {@link #build()}. Without them (and
-         * with {@code bias(true)}) biases are zero.
+         * The projection biases, each {@code [E]}; kept by reference until {@link #build()}, which
+         * checks the shapes and copies them. Without them (and with {@code bias(true)}) biases are
+         * zero; with them, {@code bias(false)} makes {@link #build()} fail.
+         *
+         * @param bq query projection bias {@code [E]}; not modified
+         * @param bk key projection bias {@code [E]}; not modified
+         * @param bv value projection bias {@code [E]}; not modified
+         * @param bo output projection bias {@code [E]}; not modified
+         * @return this builder
+         * @throws IllegalArgumentException if any of the four is null
          */
         public Builder biases(Tensor bq, Tensor bk, Tensor bv, Tensor bo) {
             if (bq == null || bk == null || bv == null || bo == null) {
@@ -426,7 +556,14 @@ public final class MultiHeadAttention {
             return this;
         }
 
-        /** Seed of the initialisation used when no weights are given; default {@link #DEFAULT_SEED}. */
+        /**
+         * Seed of the initialisation used when no weights are given; default {@link #DEFAULT_SEED}.
+         * Same seed and sizes, same weights, on every JVM.
+         *
+         * @param seed the seed of the {@link Random} the weights are drawn from; ignored when
+         *             {@link #weights} are given
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -434,7 +571,12 @@ public final class MultiHeadAttention {
 
         /**
          * The attention each head runs through; default {@link ScaledDotProductAttention}. Its
-         * default scale {@code 1/sqrt(d)} then means {@code 1/sqrt(E/H)}.
+         * default scale {@code 1/sqrt(d)} then means {@code 1/sqrt(E/H)}. The kernel is called
+         * with per-head tensors {@code [B, H, ·, E/H]} and the caller's mask.
+         *
+         * @param kernel the attention to run, e.g. {@link ChunkedAttention} for O(L) memory
+         * @return this builder
+         * @throws IllegalArgumentException if {@code kernel} is null
          */
         public Builder kernel(Attention kernel) {
             if (kernel == null) {
@@ -445,8 +587,10 @@ public final class MultiHeadAttention {
         }
 
         /**
-         * Builds the module.
+         * Builds the module from the current settings; the builder may be changed and used again
+         * afterwards without affecting it.
          *
+         * @return a new, immutable module
          * @throws IllegalArgumentException if a weight or bias has the wrong shape (naming the
          *                                  expected and given shapes) or biases were given with
          *                                  {@code bias(false)}
