@@ -26,8 +26,11 @@ public final class SinusoidalEncoding {
     /**
      * The encoding of positions {@code 0 … length-1}.
      *
-     * @return a new {@code [length, dModel]} tensor
-     * @throws IllegalArgumentException if either argument is negative
+     * @param length the number of positions, ≥ 0 (0 gives an empty {@code [0, dModel]} table)
+     * @param dModel the number of features, ≥ 0; may be odd
+     * @return a new row-major {@code [length, dModel]} tensor
+     * @throws IllegalArgumentException if either argument is negative, or the table would exceed
+     *                                  2³¹−1 elements
      */
     public static Tensor table(int length, int dModel) {
         return table(0, length, dModel);
@@ -35,10 +38,15 @@ public final class SinusoidalEncoding {
 
     /**
      * The encoding of positions {@code start … start+length-1}, e.g. for the new tokens when
-     * decoding after {@code start} cached ones.
+     * decoding after {@code start} cached ones. Row {@code t} is row {@code start + t} of
+     * {@link #table(int, int) table(start + length, dModel)}.
      *
-     * @return a new {@code [length, dModel]} tensor
-     * @throws IllegalArgumentException if any argument is negative
+     * @param start  the first position, ≥ 0
+     * @param length the number of positions, ≥ 0
+     * @param dModel the number of features, ≥ 0; may be odd
+     * @return a new row-major {@code [length, dModel]} tensor
+     * @throws IllegalArgumentException if any argument is negative, or the table would exceed
+     *                                  2³¹−1 elements
      */
     public static Tensor table(int start, int length, int dModel) {
         if (start < 0 || length < 0 || dModel < 0) {
@@ -65,9 +73,9 @@ public final class SinusoidalEncoding {
      * {@code input + table(L, E)}: adds the encoding of positions {@code 0 … L-1} to an input
      * {@code [..., L, E]} (e.g. {@code [B, L, E]}), broadcasting over the leading axes.
      *
-     * @param input not modified
-     * @return a new tensor of the input's shape
-     * @throws IllegalArgumentException if the input has rank below 2
+     * @param input {@code [..., L, E]}, rank ≥ 2; any view; not modified
+     * @return a new row-major tensor of the input's shape
+     * @throws IllegalArgumentException if the input is null or has rank below 2
      */
     public static Tensor addTo(Tensor input) {
         return addTo(input, 0);
@@ -77,9 +85,11 @@ public final class SinusoidalEncoding {
      * {@code input + table(start, L, E)}: adds the encoding of positions
      * {@code start … start+L-1} to an input {@code [..., L, E]}.
      *
-     * @param input not modified
-     * @return a new tensor of the input's shape
-     * @throws IllegalArgumentException if the input has rank below 2 or {@code start} is negative
+     * @param input {@code [..., L, E]}, rank ≥ 2; any view; not modified
+     * @param start the position of the input's first row, ≥ 0
+     * @return a new row-major tensor of the input's shape
+     * @throws IllegalArgumentException if the input is null or has rank below 2, or {@code start}
+     *                                  is negative
      */
     public static Tensor addTo(Tensor input, int start) {
         if (input == null || input.rank() < 2) {

@@ -36,6 +36,7 @@ public final class Embedding {
      * An embedding with the given table.
      *
      * @param table {@code [vocabSize, embedDim]}, both ≥ 1; copied, not modified
+     * @return a new embedding owning a copy of {@code table}
      * @throws IllegalArgumentException if the table is null or not a non-empty matrix
      */
     public static Embedding of(Tensor table) {
@@ -53,6 +54,10 @@ public final class Embedding {
      * A table of standard normal entries from {@code new Random(seed)}, as
      * {@code torch.nn.Embedding(vocabSize, embedDim)} initialises one.
      *
+     * @param vocabSize the number of token ids, ≥ 1
+     * @param embedDim  the length of each vector, ≥ 1
+     * @param seed      the seed of the {@link Random} the table is drawn from
+     * @return a new embedding; same seed, same table
      * @throws IllegalArgumentException unless both sizes are ≥ 1
      */
     public static Embedding seeded(int vocabSize, int embedDim, long seed) {
@@ -63,7 +68,11 @@ public final class Embedding {
      * Like {@link #seeded(int, int, long)} but drawing from {@code random}, {@code vocabSize·embedDim}
      * Gaussians in row-major order.
      *
-     * @param random modified
+     * @param vocabSize the number of token ids, ≥ 1
+     * @param embedDim  the length of each vector, ≥ 1
+     * @param random    modified: advanced by {@code vocabSize·embedDim} Gaussians
+     * @return a new embedding
+     * @throws IllegalArgumentException unless both sizes are ≥ 1, or if {@code random} is null
      */
     public static Embedding seeded(int vocabSize, int embedDim, Random random) {
         if (vocabSize < 1 || embedDim < 1) {
@@ -85,9 +94,10 @@ public final class Embedding {
      * The vectors of {@code ids}, one row each.
      *
      * @param ids each in {@code [0, vocabSize)}; not modified
-     * @return a new {@code [ids.length, embedDim]} tensor
+     * @return a new {@code [ids.length, embedDim]} tensor ({@code [0, embedDim]} for no ids)
      * @throws IllegalArgumentException if {@code ids} is null or an id is out of range, naming
-     *                                  the id, its position and the vocabulary size
+     *                                  the id, its position and the vocabulary size, or the result
+     *                                  would exceed 2³¹−1 elements
      */
     public Tensor lookup(int... ids) {
         if (ids == null) {
@@ -102,8 +112,10 @@ public final class Embedding {
      * The vectors of a batch of id sequences.
      *
      * @param ids {@code [b][n]}, rectangular, each in {@code [0, vocabSize)}; not modified
-     * @return a new {@code [b, n, embedDim]} tensor
-     * @throws IllegalArgumentException if {@code ids} is null or ragged, or an id is out of range
+     * @return a new {@code [b, n, embedDim]} tensor ({@code [0, 0, embedDim]} for no rows)
+     * @throws IllegalArgumentException if {@code ids} or a row is null, the rows are ragged, an id
+     *                                  is out of range (naming its row and position), or the result
+     *                                  would exceed 2³¹−1 elements
      */
     public Tensor lookup(int[][] ids) {
         if (ids == null) {
@@ -153,17 +165,29 @@ public final class Embedding {
         }
     }
 
-    /** Number of rows (token ids {@code 0..vocabSize-1}). */
+    /**
+     * Number of rows (token ids {@code 0..vocabSize-1}).
+     *
+     * @return the first axis of the table
+     */
     public int vocabSize() {
         return vocabSize;
     }
 
-    /** Length of each vector. */
+    /**
+     * Length of each vector.
+     *
+     * @return the last axis of the table and of every lookup
+     */
     public int embedDim() {
         return embedDim;
     }
 
-    /** The table {@code [vocabSize, embedDim]}, a copy. */
+    /**
+     * The table.
+     *
+     * @return {@code [vocabSize, embedDim]}, a new copy on each call
+     */
     public Tensor table() {
         return table.copy();
     }

@@ -39,6 +39,7 @@ public final class Linear {
      *
      * @param weight {@code [out, in]} with both sizes ≥ 1; copied, not modified
      * @param bias   {@code [out]}, or null for no bias; copied, not modified
+     * @return a new layer owning copies of its parameters
      * @throws IllegalArgumentException if the weight is null or not a non-empty matrix, or the
      *                                  bias does not have shape {@code [out]}, naming the shapes
      */
@@ -58,7 +59,14 @@ public final class Linear {
         return new Linear(weight.copy(), bias == null ? null : bias.copy());
     }
 
-    /** A layer without bias: {@code y = x·Wᵀ}. */
+    /**
+     * A layer without bias: {@code y = x·Wᵀ}.
+     *
+     * @param weight {@code [out, in]} with both sizes ≥ 1; copied, not modified
+     * @return a new layer owning a copy of {@code weight}
+     * @throws IllegalArgumentException if the weight is null or not a non-empty matrix, naming its
+     *                                  shape
+     */
     public static Linear of(Tensor weight) {
         return of(weight, null);
     }
@@ -67,6 +75,11 @@ public final class Linear {
      * A layer initialised like {@code torch.nn.Linear(in, out, bias)} from {@code new Random(seed)}:
      * same seed, same layer.
      *
+     * @param inFeatures  the input size {@code in}, ≥ 1
+     * @param outFeatures the output size {@code out}, ≥ 1
+     * @param bias        whether the layer adds a bias
+     * @param seed        the seed of the {@link Random} the parameters are drawn from
+     * @return a new layer
      * @throws IllegalArgumentException unless both sizes are ≥ 1
      */
     public static Linear seeded(int inFeatures, int outFeatures, boolean bias, long seed) {
@@ -78,7 +91,12 @@ public final class Linear {
      * {@code out·in} weights in row-major order, then the {@code out} biases. Composite modules
      * use this to initialise several layers from one seed.
      *
-     * @param random modified: advanced by {@code out·in} (+ {@code out}) draws
+     * @param inFeatures  the input size {@code in}, ≥ 1
+     * @param outFeatures the output size {@code out}, ≥ 1
+     * @param bias        whether the layer adds a bias
+     * @param random      modified: advanced by {@code out·in} (+ {@code out}) draws
+     * @return a new layer
+     * @throws IllegalArgumentException unless both sizes are ≥ 1, or if {@code random} is null
      */
     public static Linear seeded(int inFeatures, int outFeatures, boolean bias, Random random) {
         if (inFeatures < 1 || outFeatures < 1) {
@@ -127,27 +145,47 @@ public final class Linear {
         return bias == null ? y : y.add(bias);
     }
 
-    /** Input size {@code in}. */
+    /**
+     * Input size {@code in}.
+     *
+     * @return the size of the last axis {@link #forward} takes
+     */
     public int inFeatures() {
         return inFeatures;
     }
 
-    /** Output size {@code out}. */
+    /**
+     * Output size {@code out}.
+     *
+     * @return the size of the last axis {@link #forward} returns
+     */
     public int outFeatures() {
         return outFeatures;
     }
 
-    /** Whether the layer adds a bias. */
+    /**
+     * Whether the layer adds a bias.
+     *
+     * @return true if {@link #bias()} is not null
+     */
     public boolean hasBias() {
         return bias != null;
     }
 
-    /** The weight {@code [out, in]}, a copy. */
+    /**
+     * The weight.
+     *
+     * @return {@code [out, in]}, a new copy on each call
+     */
     public Tensor weight() {
         return weight.copy();
     }
 
-    /** The bias {@code [out]}, a copy; null without bias. */
+    /**
+     * The bias.
+     *
+     * @return {@code [out]}, a new copy on each call; null without bias
+     */
     public Tensor bias() {
         return bias == null ? null : bias.copy();
     }

@@ -18,11 +18,11 @@ public final class Metrics {
      * Shannon entropy in nats of each row, {@code -Σ_j w_j ln w_j}, with {@code 0 · ln 0 = 0}
      * exactly (no epsilon added, so a one-hot row gives exactly 0 and a uniform row over
      * {@code n} keys gives {@code ln n}). A row of all zeros (a query that attended to nothing)
-     * gives 0. NaN propagates to its row.
+     * gives 0, and so does an empty row ({@code S = 0}). NaN propagates to its row.
      *
-     * @param weights {@code [..., S]}, not modified
+     * @param weights {@code [..., S]}, any view; not modified
      * @return a new {@code [...]} tensor
-     * @throws IllegalArgumentException if {@code weights} is 0-d or holds a negative value
+     * @throws IllegalArgumentException if {@code weights} is null or 0-d, or holds a negative value
      */
     public static Tensor entropy(Tensor weights) {
         checkWeights(weights, "entropy");
@@ -33,10 +33,10 @@ public final class Metrics {
      * Concentration of each row: its largest weight, in {@code [1/S, 1]} for a normalised row
      * (1 = all attention on one key). NaN propagates to its row.
      *
-     * @param weights {@code [..., S]} with {@code S >= 1}, not modified
+     * @param weights {@code [..., S]} with {@code S >= 1}, any view; not modified
      * @return a new {@code [...]} tensor
-     * @throws IllegalArgumentException if {@code weights} is 0-d, has an empty last axis, or holds
-     *                                  a negative value
+     * @throws IllegalArgumentException if {@code weights} is null or 0-d, has an empty last axis,
+     *                                  or holds a negative value
      */
     public static Tensor concentration(Tensor weights) {
         checkWeights(weights, "concentration");
@@ -55,9 +55,9 @@ public final class Metrics {
      * reaches at most {@code ln n / ln S}; divide {@link #entropy} by {@code ln n} yourself when
      * that is what you mean. NaN propagates to its row.
      *
-     * @param weights {@code [..., S]}, not modified
+     * @param weights {@code [..., S]}, any view; not modified
      * @return a new {@code [...]} tensor
-     * @throws IllegalArgumentException if {@code weights} is 0-d or holds a negative value
+     * @throws IllegalArgumentException if {@code weights} is null or 0-d, or holds a negative value
      */
     public static Tensor normalizedEntropy(Tensor weights) {
         Tensor h = entropy(weights);
@@ -76,8 +76,9 @@ public final class Metrics {
      * @param weights {@code [..., S]}, not modified
      * @param k       how many weights to sum, in {@code [1, S]}
      * @return a new {@code [...]} tensor
-     * @throws IllegalArgumentException if {@code weights} is 0-d or holds a negative value, or
-     *                                  {@code k} is outside {@code [1, S]}
+     * @throws IllegalArgumentException if {@code weights} is null, 0-d or holds a negative value,
+     *                                  or {@code k} is outside {@code [1, S]} (so always when
+     *                                  {@code S = 0})
      */
     public static Tensor topKMass(Tensor weights, int k) {
         double[] values = checkWeights(weights, "topKMass");
@@ -113,7 +114,8 @@ public final class Metrics {
      *
      * @param weights {@code [..., L, S]}, rank ≥ 2, not modified
      * @return a new {@code [..., L]} tensor
-     * @throws IllegalArgumentException if {@code weights} has rank below 2 or holds a negative value
+     * @throws IllegalArgumentException if {@code weights} is null, has rank below 2 or holds a
+     *                                  negative value
      */
     public static Tensor meanAttentionDistance(Tensor weights) {
         double[] values = checkMatrices(weights, "meanAttentionDistance");
@@ -141,8 +143,8 @@ public final class Metrics {
      * @param weights per-head weights {@code [B, H, L, S]} or {@code [H, L, S]}, as
      *                {@link dev.heed.attention.MultiHeadAttention} returns them; not modified
      * @return a new {@code [H]} tensor
-     * @throws IllegalArgumentException unless {@code weights} has rank 3 or 4, or if it holds a
-     *                                  negative value
+     * @throws IllegalArgumentException unless {@code weights} is non-null of rank 3 or 4, or if it
+     *                                  holds a negative value
      */
     public static Tensor headMeanAttentionDistance(Tensor weights) {
         if (weights == null) {
@@ -178,7 +180,11 @@ public final class Metrics {
     /**
      * Fraction of positions where {@code predicted} equals {@code truth}.
      *
-     * @throws IllegalArgumentException if the arrays differ in length or are empty
+     * @param truth     the true labels; not modified
+     * @param predicted the predicted labels, as many as {@code truth}; not modified
+     * @return the number of equal positions divided by the length, in {@code [0, 1]}
+     * @throws IllegalArgumentException if either array is null, the arrays differ in length, or
+     *                                  they are empty
      */
     public static double accuracy(int[] truth, int[] predicted) {
         if (truth == null || predicted == null) {
@@ -204,7 +210,12 @@ public final class Metrics {
      * Accuracy together with the mean entropy and mean concentration of the attention rows — a
      * one-call summary of a model's predictions and of how sharply it attends.
      *
-     * @param weights {@code [..., S]} attention weights, not modified
+     * @param truth     the true labels; not modified
+     * @param predicted the predicted labels, as many as {@code truth}; not modified
+     * @param weights   {@code [..., S]} attention weights, not modified
+     * @return the accuracy, and the means over all rows of {@link #entropy} and
+     *         {@link #concentration} (NaN if {@code weights} has no rows; a NaN row makes its mean
+     *         NaN)
      * @throws IllegalArgumentException as {@link #accuracy}, {@link #entropy} and
      *                                  {@link #concentration} do
      */
