@@ -1,0 +1,44 @@
+/**
+ * Attention: the kernels, masks, multi-head attention and the applied forms built on them.
+ *
+ * <p>Entry points:
+ * <ul>
+ *   <li>{@link dev.heed.attention.Attention} — the kernel interface,
+ *       {@code apply(query, key, value, mask)} returning an
+ *       {@link dev.heed.attention.AttentionResult} (output, weights, log-sum-exp). Its
+ *       implementations: {@link dev.heed.attention.SimpleAttention} (unscaled, the tutorial's
+ *       first example), {@link dev.heed.attention.ScaledDotProductAttention} (the scores
+ *       materialised) and {@link dev.heed.attention.ChunkedAttention} (tiled online softmax, the
+ *       same numbers in O(L + S) memory).</li>
+ *   <li>{@link dev.heed.attention.Mask} — which keys each query may see, with the polarity in the
+ *       name: {@code none}, {@code causal} (bottom-right aligned), {@code allow}, {@code block},
+ *       {@code bias}, {@code keyPadding}, combined with {@code and}.</li>
+ *   <li>{@link dev.heed.attention.MultiHeadAttention} — PyTorch's {@code nn.MultiheadAttention}
+ *       (projections, heads, output projection), configured by its
+ *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel.</li>
+ *   <li>The applied forms, which compute their own scores and share the masked, stable softmax:
+ *       {@link dev.heed.attention.AdditiveAttentionPooling} (a learned query pools a sequence),
+ *       {@link dev.heed.attention.AlignmentAttention} (Luong's and Bahdanau's encoder–decoder
+ *       scores) and {@link dev.heed.attention.HierarchicalAttention} (words within sentences,
+ *       sentences within documents).</li>
+ * </ul>
+ *
+ * <p>Shapes: query {@code [..., L, d]}, key {@code [..., S, d]}, value {@code [..., S, dv]}, where
+ * the leading axes broadcast against each other as in NumPy; output {@code [..., L, dv]}, weights
+ * {@code [..., L, S]}, log-sum-exp {@code [..., L]}. Masks broadcast against the scores
+ * {@code [..., L, S]}. Multi-head attention takes {@code [B, L, E]} (or {@code [L, E]}) and has
+ * weights per head, {@code [B, H, L, S]}. Inputs may be any view (strided, transposed,
+ * broadcast) and are never modified; results are new tensors.
+ *
+ * <p>Edges, the same in every class: the softmax subtracts the row maximum, so scores of ±1e6 stay
+ * exact; a query that may attend to nothing gets output 0, weights 0 and log-sum-exp
+ * {@code -inf}, never NaN; a NaN or infinity reaches only the rows that attend to it. Bad input
+ * gets an {@link java.lang.IllegalArgumentException} naming the shapes. The kernels, masks and
+ * modules are immutable and thread-safe; the builder is not.
+ *
+ * <p>Further reading, in the {@code docs/} folder of the source distribution: {@code masks.md}
+ * (kinds and polarity, causal alignment, empty rows), {@code performance.md} (speed against
+ * NumPy and the machine's peak) and {@code design-notes.md} (how the kernels tile and
+ * vectorise).
+ */
+package dev.heed.attention;
