@@ -16,6 +16,11 @@ Each value is checked before it is written: attention gradients three ways (torc
 closed-form NumPy backward, and torch.autograd.gradcheck's finite differences), forwards against
 make_fixtures.py's NumPy reference, MultiheadAttention against an explicit torch composition.
 
+Read on the Java side by src/test/java/dev/heed/attention/GradientFixtures.java (attention cases
+as ready inputs), NaiveAttentionGradientsTest (the naive backward equals these to 1e-10) and
+GradientFixturesTest (Heed's forwards reproduce them; finite differences of those forwards
+reproduce the multi-head, layer and loss gradients).
+
 Format
 ------
 The format of make_fixtures.py (case / tensor / ints / scalar / string lines; doubles as Python
@@ -47,7 +52,7 @@ grad_mha.txt    torch.nn.MultiheadAttention(batch_first=True), float64, eval mod
                           self-attention the gradient of the one shared tensor is their sum)
     tensor grad.<name>    the gradient of every parameter, keyed by its state_dict name
 grad_layers.txt string kind:
-    linear     tensor weight [out, in], bias [out] (string bias 'true'), x [..., in],
+    linear     string has_bias; tensor weight [out, in], bias [out] (when has_bias 'true'), x [..., in],
                grad_out, out, dx, dweight, dbias
     embedding  tensor weight [V, D]; ints ids (row-major) and ints ids_shape; grad_out, out,
                dweight (rows of repeated ids accumulate)
@@ -641,7 +646,7 @@ def emit_layers(group):
         check_close(name + '/dw', dw, (gout.reshape(-1, n_out).T @ x.detach().numpy().reshape(-1, n_in)), 1e-13)
         group.case(name)
         group.string('kind', 'linear')
-        group.string('bias', 'true' if bias else 'false')
+        group.string('has_bias', 'true' if bias else 'false')
         group.tensor('weight', w)
         if bias:
             group.tensor('bias', b)
