@@ -134,7 +134,7 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
 
     /** A title above the chart; null for none (the default). Cut to 120 characters. */
     public C title(String title) {
-        this.title = title == null ? null : Figure.clean(title, Figure.MAX_TITLE_CHARS);
+        this.title = title == null ? null : LabelText.clean(title, LabelText.MAX_TITLE_CHARS);
         return self();
     }
 
@@ -184,7 +184,8 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
         return self();
     }
 
-    Figure figure() {
+    /** The chart's geometry for its current settings; computed anew on each call. */
+    Layout layout() {
         double[][] panels = panels();
         Scale scale;
         if (autoRange) {
@@ -193,17 +194,17 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
         } else {
             scale = Scale.fixed(min, max);
         }
-        return new Figure(new Figure.Spec(panels, rows, columns, rowLabels, columnLabels, title, panelTitles(),
+        return new Layout(new Layout.Spec(panels, rows, columns, rowLabels, columnLabels, title, panelTitles(),
                 panelsPerRow(), scale, decimals, ColorMap.viridis()));
     }
 
     /** The chart as a new RGB image (white background); nothing is written anywhere. */
     public BufferedImage toImage() {
-        Figure figure = figure();
-        BufferedImage image = new BufferedImage(figure.width, figure.height, BufferedImage.TYPE_INT_RGB);
+        Layout layout = layout();
+        BufferedImage image = new BufferedImage(layout.width, layout.height, BufferedImage.TYPE_INT_RGB);
         PngCanvas canvas = new PngCanvas(image);
         try {
-            figure.paint(canvas);
+            Painter.paint(layout, canvas);
         } finally {
             canvas.dispose();
         }
@@ -230,9 +231,9 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
      * PNG image with a pixel per cell.
      */
     public String toSvg() {
-        Figure figure = figure();
-        SvgCanvas canvas = new SvgCanvas(figure.width, figure.height);
-        figure.paint(canvas);
+        Layout layout = layout();
+        SvgCanvas canvas = new SvgCanvas(layout.width, layout.height);
+        Painter.paint(layout, canvas);
         return canvas.finish();
     }
 

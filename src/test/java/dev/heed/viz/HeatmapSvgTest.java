@@ -28,7 +28,7 @@ class HeatmapSvgTest {
         Tensor w = Tensor.random(11).uniform(0, 1, 4, 6);
         Heatmap map = Heatmap.of(w);
         Document doc = parseSvg(map.toSvg());
-        Figure f = map.figure();
+        Layout f = map.layout();
 
         List<Element> cells = elements(doc, "rect", "cell");
         assertThat(cells).hasSize(24);
@@ -144,7 +144,7 @@ class HeatmapSvgTest {
                 assertThat(rgb(cells, j, i)).isEqualTo(VIRIDIS.rgb(w.get(i, j)));
             }
         }
-        Figure f = map.figure();
+        Layout f = map.layout();
         assertThat(images.get(0).getAttribute("width")).isEqualTo(Integer.toString(f.gridWidth));
     }
 
@@ -170,13 +170,13 @@ class HeatmapSvgTest {
 
     @Test
     void fourDigitsIsCompact() {
-        assertThat(Figure.fourDigits(1.0)).isEqualTo("1");
-        assertThat(Figure.fourDigits(0.0)).isEqualTo("0");
-        assertThat(Figure.fourDigits(-0.0)).isEqualTo("0");
-        assertThat(Figure.fourDigits(1.0 / 3)).isEqualTo("0.3333");
-        assertThat(Figure.fourDigits(12345.678)).isEqualTo("1.235e+04");
-        assertThat(Figure.fourDigits(1.5e-7)).isEqualTo("1.5e-07");
-        assertThat(Figure.fourDigits(Double.NaN)).isEqualTo("NaN");
-        assertThat(Figure.fourDigits(Double.NEGATIVE_INFINITY)).isEqualTo("-inf");
+        assertThat(LabelText.fourDigits(1.0)).isEqualTo("1");
+        assertThat(LabelText.fourDigits(0.0)).isEqualTo("0");
+        assertThat(LabelText.fourDigits(-0.0)).isEqualTo("0");
+        assertThat(LabelText.fourDigits(1.0 / 3)).isEqualTo("0.3333");
+        assertThat(LabelText.fourDigits(12345.678)).isEqualTo("1.235e+04");
+        assertThat(LabelText.fourDigits(1.5e-7)).isEqualTo("1.5e-07");
+        assertThat(LabelText.fourDigits(Double.NaN)).isEqualTo("NaN");
+        assertThat(LabelText.fourDigits(Double.NEGATIVE_INFINITY)).isEqualTo("-inf");
     }
 }
