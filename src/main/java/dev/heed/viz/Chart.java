@@ -22,11 +22,15 @@ import javax.imageio.ImageIO;
  * Without labels an axis is numbered from 0. Long labels are cut to 24 characters with an
  * ellipsis; control characters are drawn as spaces.
  *
- * <p><b>Colours.</b> Values map to {@linkplain ColorMap#viridis() viridis} over the range
- * {@code [0, 1]} by default (what attention weights span), over the data's own finite minimum
- * and maximum after {@link #autoRange()}, or over a {@link #range fixed range}. Values outside the
- * range, and ±∞, take the end colours; <b>NaN cells are grey</b> ({@link ColorMap#NAN_RGB},
- * {@code #808080}), a colour viridis never uses.
+ * <p><b>Colours.</b> Values map to {@linkplain ColorMap#viridis() viridis}. By default the
+ * colours span the data, as matplotlib's {@code imshow} does: the smallest finite value (across
+ * all panels) takes the first colour and the largest the last, so a head of 128 tokens, whose
+ * weights are all small, uses the whole map. A constant map is drawn in the middle colour, over a
+ * range of width {@code max(1, |value|)} centred on the value; a map with no finite value over
+ * {@code [0, 1]}. {@link #range(double, double) range(0, 1)} fixes the scale instead — to compare
+ * charts, or to show weights as the probabilities they are — and {@link #autoRange()} returns to
+ * the default. Values outside the range, and ±∞, take the end colours; <b>NaN cells are grey</b>
+ * ({@link ColorMap#NAN_RGB}, {@code #808080}), a colour viridis never uses.
  *
  * <p><b>Size.</b> Cells are square up to 48 px; a map's grid aims at about 600 px, so a 512×512
  * map is drawn at one pixel a cell; longer axes are drawn in blocks, each pixel showing the largest
@@ -53,7 +57,7 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
     private String title;
     private double min = 0;
     private double max = 1;
-    private boolean autoRange;
+    private boolean autoRange = true;
     private int decimals = -1;
 
     Chart(int rows, int columns, int[] shape) {
@@ -139,10 +143,16 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
     }
 
     /**
-     * Colours span {@code [min, max]} whatever the data: the first colour at {@code min}, the last
-     * at {@code max}. The default is {@code [0, 1]}.
+     * Fixes the colour scale: the first colour at {@code min}, the last at {@code max}, whatever
+     * the data; values outside take the end colours. The default scales to the data instead (see
+     * {@link #autoRange()}); {@code range(0, 1)} shows attention weights as probabilities, the same
+     * colour for the same weight in every chart. The last of {@code range} and {@code autoRange}
+     * called wins.
      *
-     * @throws IllegalArgumentException unless both are finite and {@code min < max}
+     * @param min the value of the first colour, finite
+     * @param max the value of the last colour, finite and greater than {@code min}
+     * @return this chart
+     * @throws IllegalArgumentException unless both are finite and {@code min < max}, naming both
      */
     public C range(double min, double max) {
         if (!Double.isFinite(min) || !Double.isFinite(max) || !(min < max)) {
@@ -155,8 +165,12 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
     }
 
     /**
-     * Colours span the data's smallest to largest finite value (across all panels), ignoring NaN
-     * and ±∞; {@code [0, 1]} if no value is finite; centred on the value if all are equal.
+     * Scales the colours to the data, the default: they span the smallest to the largest finite
+     * value across all panels, ignoring NaN and ±∞. If all finite values are equal, the range is
+     * centred on that value with width {@code max(1, |value|)}, so they take the middle colour; if
+     * no value is finite, it is {@code [0, 1]}. Undoes an earlier {@link #range(double, double)}.
+     *
+     * @return this chart
      */
     public C autoRange() {
         this.autoRange = true;

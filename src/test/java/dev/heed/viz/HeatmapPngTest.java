@@ -8,12 +8,14 @@ import static dev.heed.viz.VizTesting.decode;
 import static dev.heed.viz.VizTesting.inked;
 import static dev.heed.viz.VizTesting.rgb;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.heed.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -93,9 +95,18 @@ class HeatmapPngTest {
         Heatmap map = Heatmap.of(w);
         BufferedImage image = decode(map.toPng());
         Layout f = map.layout();
+        double min = Arrays.stream(w.toArray()).min().orElseThrow();
+        double max = Arrays.stream(w.toArray()).max().orElseThrow();
         for (int i = 0; i < 7; i++) {
             for (int j = 0; j < 9; j++) {
-                assertThat(cellColours(image, f, i, j)).as("cell (%d, %d)", i, j)
+                assertThat(cellColours(image, f, i, j)).as("cell (%d, %d), scaled to the data", i, j)
+                        .containsExactly(VIRIDIS.rgb((w.get(i, j) - min) / (max - min)));
+            }
+        }
+        BufferedImage fixed = decode(Heatmap.of(w).range(0, 1).toPng());
+        for (int i = 0; i < 7; i++) {
+            for (int j = 0; j < 9; j++) {
+                assertThat(cellColours(fixed, f, i, j)).as("cell (%d, %d) over [0, 1]", i, j)
                         .containsExactly(VIRIDIS.rgb(w.get(i, j)));
             }
         }
@@ -104,7 +115,7 @@ class HeatmapPngTest {
     @Test
     void aTransposedViewIsDrawnTransposed() {
         Tensor w = Tensor.random(3).uniform(0, 1, 4, 6);
-        Heatmap map = Heatmap.of(w.transpose(0, 1));
+        Heatmap map = Heatmap.of(w.transpose(0, 1)).range(0, 1);
         BufferedImage image = decode(map.toPng());
         Layout f = map.layout();
         for (int i = 0; i < 6; i++) {
@@ -190,7 +201,7 @@ class HeatmapPngTest {
     @Test
     void nanIsGreyInfinitiesAndOutOfRangeValuesClampToTheEnds() {
         double[] values = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.5, 2.0, -1.0};
-        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6));
+        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6)).range(0, 1);
         BufferedImage image = decode(map.toPng());
         Layout f = map.layout();
         int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST, VIRIDIS_FIRST};
@@ -210,6 +221,7 @@ class HeatmapPngTest {
         assertThat(cellCentre(image, f, 0, 0, 1)).isEqualTo(VIRIDIS.color(128));
         assertThat(cellCentre(image, f, 0, 0, 2)).isEqualTo(VIRIDIS_LAST);
         assertThat(cellCentre(image, f, 0, 0, 3)).isEqualTo(ColorMap.NAN_RGB);
+        assertThat(Heatmap.of(w).toPng()).as("autoRange() is the default").isEqualTo(auto.toPng());
 
         Heatmap fixed = Heatmap.of(Tensor.of(new double[] {-1, 0, 1}, 1, 3)).range(-1, 1);
         image = decode(fixed.toPng());
@@ -217,8 +229,104 @@ class HeatmapPngTest {
         assertThat(cellCentre(image, f, 0, 0, 0)).isEqualTo(VIRIDIS_FIRST);
         assertThat(cellCentre(image, f, 0, 0, 1)).isEqualTo(VIRIDIS.color(128));
         assertThat(cellCentre(image, f, 0, 0, 2)).isEqualTo(VIRIDIS_LAST);
-        // range() after autoRange() wins, and the other way round
-        assertThat(Heatmap.of(w).autoRange().range(0, 1).layout().width).isPositive();
+    }
+
+    @Test
+    void theLastOfRangeAndAutoRangeWins() {
+        Tensor w = Tensor.of(new double[] {2, 3, 4, Double.NaN}, 1, 4);
+        // range() after autoRange(): [0, 1] fixed, so 2, 3 and 4 all lie above it and take the last colour
+        Heatmap fixedLast = Heatmap.of(w).autoRange().range(0, 1);
+        Layout f = fixedLast.layout();
+        assertThat(new double[] {f.spec.scale().low, f.spec.scale().high}).containsExactly(0, 1);
+        BufferedImage image = decode(fixedLast.toPng());
+        for (int j = 0; j < 3; j++) {
+            assertThat(cellCentre(image, f, 0, 0, j)).as("value %s over [0, 1]", w.get(0, j)).isEqualTo(VIRIDIS_LAST);
+        }
+        assertThat(cellCentre(image, f, 0, 0, 3)).isEqualTo(ColorMap.NAN_RGB);
+        // autoRange() after range(): back to the data's [2, 4], the same picture as the default
+        Heatmap autoLast = Heatmap.of(w).range(0, 1).autoRange();
+        assertThat(new double[] {autoLast.layout().spec.scale().low, autoLast.layout().spec.scale().high})
+                .containsExactly(2, 4);
+        assertThat(autoLast.toPng()).isEqualTo(Heatmap.of(w).toPng());
+        // and a later range() replaces an earlier one
+        Heatmap twice = Heatmap.of(w).range(0, 1).range(2, 6);
+        assertThat(twice.toPng()).isEqualTo(Heatmap.of(w).range(2, 6).toPng()).isNotEqualTo(fixedLast.toPng());
+    }
+
+    @Test
+    void byDefaultASoftmaxHeadOf128TokensSpansTheWholeColourMap() {
+        Tensor weights = Tensor.random(128).normal(128, 128).softmax(-1);
+        double[] values = weights.toArray();
+        int argMax = 0;
+        int argMin = 0;
+        for (int c = 1; c < values.length; c++) {
+            argMax = values[c] > values[argMax] ? c : argMax;
+            argMin = values[c] < values[argMin] ? c : argMin;
+        }
+        double max = values[argMax];
+        double min = values[argMin];
+        assertThat(max).as("no weight of a 128-token head comes near 1").isLessThan(0.5);
+
+        Heatmap map = Heatmap.of(weights);
+        Layout f = map.layout();
+        BufferedImage image = decode(map.toPng());
+        assertThat(cellCentre(image, f, 0, argMax / 128, argMax % 128)).as("the largest weight").isEqualTo(VIRIDIS_LAST);
+        assertThat(cellCentre(image, f, 0, argMin / 128, argMin % 128)).as("the smallest").isEqualTo(VIRIDIS_FIRST);
+        for (int c = 0; c < values.length; c += 37) {
+            assertThat(cellCentre(image, f, 0, c / 128, c % 128)).as("cell %d", c)
+                    .isEqualTo(VIRIDIS.rgb((values[c] - min) / (max - min)));
+        }
+        // the colour bar is labelled in the data's range
+        assertThat(new double[] {f.spec.scale().low, f.spec.scale().high}).containsExactly(min, max);
+        assertThat(f.ticks.length).isGreaterThanOrEqualTo(2);
+        for (double t : f.ticks) {
+            assertThat(t).as("tick").isBetween(min, max);
+        }
+
+        // over a fixed [0, 1] the same largest weight is a colour from the dark half of the map
+        Heatmap fixed = Heatmap.of(weights).range(0, 1);
+        int dark = cellCentre(decode(fixed.toPng()), fixed.layout(), 0, argMax / 128, argMax % 128);
+        assertThat(dark).isEqualTo(VIRIDIS.rgb(max));
+        assertThat(VIRIDIS.rgb(max)).isEqualTo(VIRIDIS.color((int) (max * 256))).isNotEqualTo(VIRIDIS_LAST);
+        assertThat((int) (max * 256)).isLessThan(128);
+    }
+
+    @Test
+    void byDefaultNaNIsGreyInfinitiesTakeTheEndsAndFiniteValuesSpanTheMap() {
+        double[] values = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.25, 0.5, 0.75};
+        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6));
+        BufferedImage image = decode(map.toPng());
+        Layout f = map.layout();
+        int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST};
+        for (int j = 0; j < 6; j++) {
+            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j))).as("value %s", values[j])
+                    .isEqualTo(ColorMap.hex(expected[j]));
+        }
+        // no finite value: [0, 1]
+        Heatmap none = Heatmap.of(Tensor.of(new double[] {Double.NaN, Double.NEGATIVE_INFINITY}, 1, 2));
+        Layout n = none.layout();
+        assertThat(new double[] {n.spec.scale().low, n.spec.scale().high}).containsExactly(0, 1);
+        image = decode(none.toPng());
+        assertThat(cellCentre(image, n, 0, 0, 0)).isEqualTo(ColorMap.NAN_RGB);
+        assertThat(cellCentre(image, n, 0, 0, 1)).isEqualTo(VIRIDIS_FIRST);
+    }
+
+    @ParameterizedTest(name = "every cell {0}")
+    @CsvSource({"0", "0.0078125", "1", "-3", "1e6", "1e-300"})
+    void aConstantMapTakesTheMiddleColourOverARangeAroundIt(double value) {
+        Heatmap map = Heatmap.of(Tensor.full(value, 3, 4));
+        Layout f = map.layout();
+        Scale scale = f.spec.scale();
+        assertThat(scale.low).isLessThan(value);
+        assertThat(scale.high).isGreaterThan(value);
+        assertThat(scale.high - scale.low).isCloseTo(Math.max(1, Math.abs(value)), within(1e-12 * Math.max(1, value)));
+        assertThat(f.ticks.length).as("a labelled colour bar").isGreaterThanOrEqualTo(2);
+        BufferedImage image = decode(map.toPng());
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 4; j++) {
+                assertThat(cellCentre(image, f, 0, i, j)).isEqualTo(VIRIDIS.color(128));
+            }
+        }
     }
 
     @Test
@@ -249,8 +357,8 @@ class HeatmapPngTest {
     @Test
     void annotationsWriteValuesInSmallMapsOnly() {
         Tensor w = Tensor.of(new double[] {0.1, 0.9, 0.5, 0.25}, 2, 2);
-        Heatmap plain = Heatmap.of(w);
-        Heatmap annotated = Heatmap.of(w).annotate(true);
+        Heatmap plain = Heatmap.of(w).range(0, 1);
+        Heatmap annotated = Heatmap.of(w).range(0, 1).annotate(true);
         BufferedImage plainImage = decode(plain.toPng());
         BufferedImage annotatedImage = decode(annotated.toPng());
         Layout f = annotated.layout();
