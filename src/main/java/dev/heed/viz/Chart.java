@@ -80,8 +80,11 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
     /**
      * Labels both axes with the same tokens, for self-attention.
      *
-     * @param tokens one per row and per column; not modified (copied)
-     * @throws IllegalArgumentException if the map is not square or the count differs, naming both
+     * @param tokens one per row and per column, top to bottom and left to right; copied, not
+     *               modified
+     * @return this chart
+     * @throws IllegalArgumentException if the map is not square, {@code tokens} or one of them is
+     *                                  null, or the count differs from the rows, naming both
      */
     public C labels(List<String> tokens) {
         if (rows != columns) {
@@ -99,7 +102,10 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
      * Labels the rows (queries, the {@code L} axis), top to bottom; for cross-attention these are
      * the target or decoder tokens.
      *
-     * @throws IllegalArgumentException if the count is not the number of rows, naming both
+     * @param queryTokens one label per row ({@code L} of them); copied, not modified
+     * @return this chart
+     * @throws IllegalArgumentException if {@code queryTokens} or one of them is null, or the count
+     *                                  is not the number of rows, naming both
      */
     public C rowLabels(List<String> queryTokens) {
         rowLabels = checkedLabels(queryTokens, rows, "row labels", "rows");
@@ -110,7 +116,10 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
      * Labels the columns (keys, the {@code S} axis), left to right; for cross-attention these are
      * the source or encoder tokens.
      *
-     * @throws IllegalArgumentException if the count is not the number of columns, naming both
+     * @param keyTokens one label per column ({@code S} of them); copied, not modified
+     * @return this chart
+     * @throws IllegalArgumentException if {@code keyTokens} or one of them is null, or the count
+     *                                  is not the number of columns, naming both
      */
     public C columnLabels(List<String> keyTokens) {
         columnLabels = checkedLabels(keyTokens, columns, "column labels", "columns");
@@ -136,7 +145,13 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
         return Collections.unmodifiableList(copy);
     }
 
-    /** A title above the chart; null for none (the default). Cut to 120 characters. */
+    /**
+     * A title above the chart, centred. Control characters are drawn as spaces, and a title longer
+     * than 120 characters is cut with an ellipsis.
+     *
+     * @param title the text, or null for no title (the default)
+     * @return this chart
+     */
     public C title(String title) {
         this.title = title == null ? null : LabelText.clean(title, LabelText.MAX_TITLE_CHARS);
         return self();
@@ -177,7 +192,12 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
         return self();
     }
 
-    /** {@link #annotate(int) annotate(2)} when {@code show}, else no values in the cells (the default). */
+    /**
+     * {@link #annotate(int) annotate(2)} when {@code show}, else no values in the cells (the default).
+     *
+     * @param show whether to write the values in the cells
+     * @return this chart
+     */
     public C annotate(boolean show) {
         this.decimals = show ? 2 : -1;
         return self();
@@ -186,8 +206,11 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
     /**
      * Writes each cell's value in the cell with {@code decimals} decimals, in black or white for
      * contrast — where every value fits its cell (a 12 px down to 7 px font), which holds for small
-     * maps; otherwise, and when cells are drawn in blocks, no values are written.
+     * maps; otherwise, and when cells are drawn in blocks, no values are written. NaN and ±∞ are
+     * written as {@code NaN}, {@code inf} and {@code -inf}.
      *
+     * @param decimals digits after the decimal point, 0 to 10
+     * @return this chart
      * @throws IllegalArgumentException unless {@code 0 <= decimals <= 10}
      */
     public C annotate(int decimals) {
@@ -212,7 +235,13 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
                 panelsPerRow(), scale, decimals, ColorMap.viridis()));
     }
 
-    /** The chart as a new RGB image (white background); nothing is written anywhere. */
+    /**
+     * The chart as a new image; nothing is written anywhere. Each call draws afresh with the
+     * current settings.
+     *
+     * @return a new {@link BufferedImage#TYPE_INT_RGB} image on a white background, its size
+     *         chosen by the chart (see {@link Chart} on sizes)
+     */
     public BufferedImage toImage() {
         Layout layout = layout();
         BufferedImage image = new BufferedImage(layout.width, layout.height, BufferedImage.TYPE_INT_RGB);
@@ -225,7 +254,13 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
         return image;
     }
 
-    /** The chart as the bytes of a PNG file, in memory. */
+    /**
+     * The chart as the bytes of a PNG file, in memory: {@link #toImage()} encoded by
+     * {@link ImageIO}. The same chart gives the same bytes.
+     *
+     * @return a new array holding a complete PNG file
+     * @throws IllegalStateException if the JDK has no PNG writer (every standard JDK has one)
+     */
     public byte[] toPng() {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         try {
@@ -243,6 +278,8 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
      * text; in a map of up to 4,096 cells (64×64) each cell is a {@code <rect class="cell">} whose
      * {@code <title>} shows "query → key: weight" on hover, and larger maps embed their cells as one
      * PNG image with a pixel per cell.
+     *
+     * @return a complete SVG document, the same size in pixels as {@link #toImage()}
      */
     public String toSvg() {
         Layout layout = layout();
@@ -255,7 +292,10 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
      * Writes {@link #toPng()} to {@code file}, creating missing parent directories and replacing
      * an existing file.
      *
+     * @param file where to write, typically ending in {@code .png}
      * @return {@code file}
+     * @throws IOException              if a directory or the file cannot be written
+     * @throws IllegalArgumentException if {@code file} is null
      */
     public Path writePng(Path file) throws IOException {
         createParent(file);
@@ -267,7 +307,10 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
      * Writes {@link #toSvg()} to {@code file} in UTF-8, creating missing parent directories and
      * replacing an existing file.
      *
+     * @param file where to write, typically ending in {@code .svg}
      * @return {@code file}
+     * @throws IOException              if a directory or the file cannot be written
+     * @throws IllegalArgumentException if {@code file} is null
      */
     public Path writeSvg(Path file) throws IOException {
         createParent(file);
@@ -276,6 +319,9 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
     }
 
     private static void createParent(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("the file to write must not be null");
+        }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

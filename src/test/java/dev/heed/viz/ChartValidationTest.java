@@ -102,6 +102,15 @@ class ChartValidationTest {
     }
 
     @Test
+    void theFileToWriteMustNotBeNull() {
+        Heatmap map = Heatmap.of(Tensor.zeros(2, 2));
+        assertThatThrownBy(() -> map.writePng(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("null");
+        assertThatThrownBy(() -> HeadGrid.of(Tensor.zeros(2, 2, 2)).writeSvg(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+    }
+
+    @Test
     void titlesAreCleanedAndMayBeRemoved() {
         Heatmap map = Heatmap.of(Tensor.zeros(2, 2)).title("x".repeat(500));
         assertThat(VizTesting.texts(VizTesting.parseSvg(map.toSvg())))
