@@ -203,7 +203,7 @@ public final class Tour {
         Tensor y = Tensor.random(3).normal(6, 8);
         AttentionResult causal = attention.apply(y, y, y, Mask.causal());
         n.show("causal weights (rounded)", rounded(causal.weights(), 3));
-        n.picture("02-causal-mask", Heatmap.of(causal.weights()).labels(sentence).annotate(2)
+        n.picture("02-causal-mask", Heatmap.of(causal.weights()).labels(sentence).range(0, 1).annotate(2)
                         .title("Scaled dot-product attention with a causal mask"),
                 "a lower triangle: nothing above the diagonal, and the first token puts all its weight on itself.");
     }
@@ -313,7 +313,7 @@ public final class Tour {
         for (int b = 0; b < reviews.length; b++) {
             List<String> words = tokens(lexicon, ids[b]);
             n.picture("05-review-" + (b + 1), Heatmap.of(r.weights().slice(0, b, b + 1)).columnLabels(words)
-                            .rowLabels(List.of("weight")).annotate(2).title("Attention pooling over review " + (b + 1)),
+                            .rowLabels(List.of("weight")).range(0, 1).annotate(2).title("Attention pooling over review " + (b + 1)),
                     b == 0 ? "one bright cell on \"wonderful\", a little on \"absolutely\", the padding dark."
                             : "the weight split between \"boring\" and \"dull\", the padding dark.");
         }
@@ -369,11 +369,11 @@ public final class Tour {
             n.say("  %-8s -> %-6s %.3f", target.get(t), source.get(s), general.weights().get(t, s));
         }
         n.picture("06-alignment-luong-general", Heatmap.of(general.weights()).rowLabels(target).columnLabels(source)
-                        .annotate(2).title("Alignment, Luong general score: target (rows) × source (columns)"),
+                        .range(0, 1).annotate(2).title("Alignment, Luong general score: target (rows) × source (columns)"),
                 "a bright diagonal with one crossing (black -> noir, cat -> chat), a little weight spilling onto "
                         + "each source word's neighbours.");
         n.picture("06-alignment-bahdanau", Heatmap.of(additive.weights()).rowLabels(target).columnLabels(source)
-                        .annotate(2).title("Alignment, Bahdanau additive score"),
+                        .range(0, 1).annotate(2).title("Alignment, Bahdanau additive score"),
                 "the same diagonal and crossing, from Bahdanau's additive score.");
     }
 
@@ -409,7 +409,7 @@ public final class Tour {
             n.say("  head %d: \"%s\" looks at \"%s\" (position %d) with weight %.3f", h, tokens.get(last),
                     tokens.get(key), key, weights.get(h, last, key));
         }
-        n.picture("07-causal-heads", HeadGrid.of(weights).labels(tokens)
+        n.picture("07-causal-heads", HeadGrid.of(weights).labels(tokens).range(0, 1)
                         .title("Causal self-attention: heads that look 0, 1, 2 tokens back and at the start"),
                 "four lower triangles, empty above the diagonal: the diagonal, the diagonal one and two places "
                         + "left, and the first column.");
@@ -482,7 +482,7 @@ public final class Tour {
         List<String> tokens = List.of("The", "cat", "sat", "on", "mat");
         Tensor x = SinusoidalEncoding.table(tokens.size(), Handmade.HEADS_EMBED);
         Tensor mean = Handmade.positionalHeads().forward(x, Mask.causal()).weights().mean(0);
-        n.picture("09-self-attention", Heatmap.of(mean).labels(tokens).annotate(2)
+        n.picture("09-self-attention", Heatmap.of(mean).labels(tokens).range(0, 1).annotate(2)
                         .title("Self-attention over \"The cat sat on mat\", mean of the four heads"),
                 "the tutorial's sentence, weights written in the cells: the first column and the diagonals of the "
                         + "heads, averaged.");

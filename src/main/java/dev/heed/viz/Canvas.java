@@ -3,7 +3,7 @@ package dev.heed.viz;
 import java.util.function.IntFunction;
 
 /**
- * What a {@link Figure} draws on: the PNG ({@link PngCanvas}) and the SVG ({@link SvgCanvas}) take
+ * What a {@link Painter} draws on: the PNG ({@link PngCanvas}) and the SVG ({@link SvgCanvas}) take
  * the same calls, so both formats share one layout. Coordinates are pixels, y pointing down.
  */
 interface Canvas {

@@ -37,25 +37,40 @@ public final class ColorMap {
         return (int) Math.round(component * 255);
     }
 
-    /** Viridis, 256 colours, from matplotlib (CC0). */
+    /**
+     * Viridis, 256 colours, from matplotlib (CC0).
+     *
+     * @return the shared instance (immutable)
+     */
     public static ColorMap viridis() {
         return VIRIDIS;
     }
 
-    /** The map's name, such as {@code "viridis"}. */
+    /**
+     * The map's name.
+     *
+     * @return the name, such as {@code "viridis"}
+     */
     public String name() {
         return name;
     }
 
-    /** The number of colours in the table. */
+    /**
+     * The number of colours in the table.
+     *
+     * @return the table's size, 256 for viridis
+     */
     public int size() {
         return table.length;
     }
 
     /**
-     * Colour {@code index} of the table, {@code 0xRRGGBB}.
+     * Colour {@code index} of the table, from the first (index 0, for the bottom of the range) to
+     * the last.
      *
-     * @throws IllegalArgumentException unless {@code 0 <= index < size()}
+     * @param index which colour, {@code 0 <= index < size()}
+     * @return the colour as {@code 0xRRGGBB}
+     * @throws IllegalArgumentException unless {@code 0 <= index < size()}, naming the index and size
      */
     public int color(int index) {
         if (index < 0 || index >= table.length) {
@@ -69,6 +84,9 @@ public final class ColorMap {
      * The colour of {@code fraction}: table entry {@code floor(fraction · size)}, the last one
      * for 1 (as matplotlib's {@code ListedColormap}). Fractions below 0 (and −∞) take the first
      * colour, above 1 (and +∞) the last; NaN gives {@link #NAN_RGB}.
+     *
+     * @param fraction where a value falls in the colour range: 0 at its bottom, 1 at its top
+     * @return the colour as {@code 0xRRGGBB}
      */
     public int rgb(double fraction) {
         if (Double.isNaN(fraction)) {
@@ -81,7 +99,12 @@ public final class ColorMap {
         return table[index];
     }
 
-    /** {@code 0xRRGGBB} as {@code "#rrggbb"}. */
+    /**
+     * A colour as CSS and SVG write it.
+     *
+     * @param rgb a colour {@code 0xRRGGBB}; higher bits (alpha) are ignored
+     * @return {@code "#rrggbb"}, six lower-case hex digits
+     */
     public static String hex(int rgb) {
         return String.format("#%06x", rgb & 0xFFFFFF);
     }

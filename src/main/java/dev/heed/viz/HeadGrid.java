@@ -17,7 +17,11 @@ import java.util.List;
  *
  * <p>Panels are titled "head 0", "head 1", … and laid out {@link #columns(int) four or more to a
  * row} (about √H for many heads). Each panel has its own labels; the image stays around 1,000 px
- * wide whatever the number of keys, as panel grids share a budget of about 720 px per row. See
+ * wide whatever the number of keys, as panel grids share a budget of about 720 px per row.
+ *
+ * <p>All heads share one colour scale: by default it spans the smallest to the largest finite
+ * weight of any head, so the heads can be compared with each other; {@link #range(double, double)
+ * range(0, 1)} shows the weights as probabilities, comparable with other charts too. See
  * {@link Chart} for the colour scale (NaN is grey) and the output formats.
  */
 public final class HeadGrid extends Chart<HeadGrid> {
@@ -39,7 +43,8 @@ public final class HeadGrid extends Chart<HeadGrid> {
      * A grid of the heads of {@code weights}, copied now.
      *
      * @param weights {@code [H, L, S]} (unbatched multi-head weights), or {@code [1, H, L, S]};
-     *                not modified
+     *                any layout; not modified
+     * @return a new grid of {@code H} panels of {@code [L, S]}, with the default settings
      * @throws IllegalArgumentException if {@code weights} is null, of another rank, batched with
      *                                  more than one element (use {@link #of(Tensor, int)}), or empty
      */
@@ -62,8 +67,9 @@ public final class HeadGrid extends Chart<HeadGrid> {
     /**
      * A grid of the heads of batch element {@code batch} of {@code weights}, copied now.
      *
-     * @param weights {@code [B, H, L, S]} (batched multi-head weights); not modified
+     * @param weights {@code [B, H, L, S]} (batched multi-head weights); any layout; not modified
      * @param batch   which element, {@code 0 <= batch < B}
+     * @return a new grid of the {@code H} panels of element {@code batch}, with the default settings
      * @throws IllegalArgumentException if {@code weights} is null, not of rank 4, empty, or
      *                                  {@code batch} is out of range, naming both
      */
@@ -90,14 +96,21 @@ public final class HeadGrid extends Chart<HeadGrid> {
         return new HeadGrid(heads.toArray(), shape, headShape);
     }
 
-    /** The number of heads, H. */
+    /**
+     * The number of heads.
+     *
+     * @return {@code H}, the number of panels
+     */
     public int heads() {
         return heads.length;
     }
 
     /**
      * Puts {@code panelsPerRow} panels side by side (the default is {@code max(min(H, 4), ⌈√H⌉)}).
+     * More than {@code H} is the same as {@code H}: one row.
      *
+     * @param panelsPerRow panels in each row, at least 1
+     * @return this grid
      * @throws IllegalArgumentException unless {@code panelsPerRow >= 1}
      */
     public HeadGrid columns(int panelsPerRow) {

@@ -32,6 +32,8 @@ public final class Heatmap extends Chart<Heatmap> {
      *                For one query's weights {@code [S]} use {@code weights.unsqueeze(0)}; for a
      *                head of {@code [B, H, L, S]} use {@code weights.select(0, b).select(0, h)}
      *                (or {@link HeadGrid} for all heads)
+     * @return a new chart with the default settings: numbered axes, no title, colours scaled to
+     *         the data, no values in the cells
      * @throws IllegalArgumentException if {@code weights} is null, not of rank 2, or empty
      */
     public static Heatmap of(Tensor weights) {

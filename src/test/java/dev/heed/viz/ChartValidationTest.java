@@ -76,7 +76,7 @@ class ChartValidationTest {
         assertThatThrownBy(() -> map.annotate(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
         assertThatThrownBy(() -> map.annotate(11)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(map.annotate(0).annotate(false).figure().annotated()).isFalse();
+        assertThat(map.annotate(0).annotate(false).layout().annotated()).isFalse();
         HeadGrid grid = HeadGrid.of(Tensor.zeros(2, 2, 2));
         assertThatThrownBy(() -> grid.columns(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0");
@@ -102,11 +102,20 @@ class ChartValidationTest {
     }
 
     @Test
+    void theFileToWriteMustNotBeNull() {
+        Heatmap map = Heatmap.of(Tensor.zeros(2, 2));
+        assertThatThrownBy(() -> map.writePng(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("null");
+        assertThatThrownBy(() -> HeadGrid.of(Tensor.zeros(2, 2, 2)).writeSvg(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+    }
+
+    @Test
     void titlesAreCleanedAndMayBeRemoved() {
         Heatmap map = Heatmap.of(Tensor.zeros(2, 2)).title("x".repeat(500));
         assertThat(VizTesting.texts(VizTesting.parseSvg(map.toSvg())))
-                .anyMatch(t -> t.length() == Figure.MAX_TITLE_CHARS && t.endsWith("…"));
-        int titled = map.figure().height;
-        assertThat(map.title(null).figure().height).isLessThan(titled);
+                .anyMatch(t -> t.length() == LabelText.MAX_TITLE_CHARS && t.endsWith("…"));
+        int titled = map.layout().height;
+        assertThat(map.title(null).layout().height).isLessThan(titled);
     }
 }

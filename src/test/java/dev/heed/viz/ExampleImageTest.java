@@ -76,7 +76,7 @@ class ExampleImageTest {
     }
 
     static HeadGrid exampleChart() {
-        return HeadGrid.of(exampleWeights()).labels(TOKENS)
+        return HeadGrid.of(exampleWeights()).labels(TOKENS).range(0, 1)
                 .title("Causal self-attention: heads that look 0, 1, 2 tokens back, and a fading window");
     }
 

@@ -17,7 +17,7 @@ final class HeadlessProbe {
                 .title("headless").annotate(true);
         BufferedImage image = VizTesting.decode(map.toPng());
         String svg = map.toSvg();
-        Figure f = map.figure();
+        Layout f = map.layout();
         int labelInk = VizTesting.inked(image, 0, f.panelY(0) + f.gridTop, f.panelX(0) + f.gridLeft - 4,
                 f.panelY(0) + f.gridTop + f.gridHeight);
         System.out.println("headless=" + GraphicsEnvironment.isHeadless() + " labelInk=" + labelInk + " svg="

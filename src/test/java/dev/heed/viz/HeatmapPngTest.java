@@ -8,12 +8,14 @@ import static dev.heed.viz.VizTesting.decode;
 import static dev.heed.viz.VizTesting.inked;
 import static dev.heed.viz.VizTesting.rgb;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.heed.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,7 +37,7 @@ class HeatmapPngTest {
     }
 
     /** The distinct colours of cell (i, j) of the single panel. */
-    private static Set<Integer> cellColours(BufferedImage image, Figure f, int i, int j) {
+    private static Set<Integer> cellColours(BufferedImage image, Layout f, int i, int j) {
         Set<Integer> colours = new HashSet<>();
         int x0 = f.panelX(0) + f.gridLeft + j * f.cellWidth;
         int y0 = f.panelY(0) + f.gridTop + i * f.cellHeight;
@@ -53,7 +55,7 @@ class HeatmapPngTest {
         Path file = map.writePng(dir.resolve("nested/one-hot.png"));
 
         BufferedImage image = decode(Files.readAllBytes(file));
-        Figure f = map.figure();
+        Layout f = map.layout();
         assertThat(image.getWidth()).isEqualTo(f.width);
         assertThat(image.getHeight()).isEqualTo(f.height);
         for (int i = 0; i < 4; i++) {
@@ -69,8 +71,8 @@ class HeatmapPngTest {
     void theHotCellIsExactlyOneCellAtItsRowAndColumn(int row, int column) {
         Heatmap map = Heatmap.of(oneHot(4, 5, row, column));
         BufferedImage image = decode(map.toPng());
-        Figure f = map.figure();
-        int leftOfBar = f.barX - Figure.BAR_GAP;
+        Layout f = map.layout();
+        int leftOfBar = f.barX - Layout.BAR_GAP;
 
         // found from the pixels alone: the cold cells and the hot one tile the grid
         int[] hot = boundingBox(image, VIRIDIS_LAST, leftOfBar);
@@ -84,7 +86,7 @@ class HeatmapPngTest {
                 .containsExactly(column * f.cellWidth, row * f.cellHeight, f.cellWidth, f.cellHeight,
                         f.cellWidth * f.cellHeight);
         assertThat(cold[4]).isEqualTo(19 * f.cellWidth * f.cellHeight);
-        assertThat(f.cellWidth).isEqualTo(Figure.MAX_CELL);
+        assertThat(f.cellWidth).isEqualTo(Layout.MAX_CELL);
     }
 
     @Test
@@ -92,10 +94,19 @@ class HeatmapPngTest {
         Tensor w = Tensor.random(7).uniform(0, 1, 7, 9);
         Heatmap map = Heatmap.of(w);
         BufferedImage image = decode(map.toPng());
-        Figure f = map.figure();
+        Layout f = map.layout();
+        double min = Arrays.stream(w.toArray()).min().orElseThrow();
+        double max = Arrays.stream(w.toArray()).max().orElseThrow();
         for (int i = 0; i < 7; i++) {
             for (int j = 0; j < 9; j++) {
-                assertThat(cellColours(image, f, i, j)).as("cell (%d, %d)", i, j)
+                assertThat(cellColours(image, f, i, j)).as("cell (%d, %d), scaled to the data", i, j)
+                        .containsExactly(VIRIDIS.rgb((w.get(i, j) - min) / (max - min)));
+            }
+        }
+        BufferedImage fixed = decode(Heatmap.of(w).range(0, 1).toPng());
+        for (int i = 0; i < 7; i++) {
+            for (int j = 0; j < 9; j++) {
+                assertThat(cellColours(fixed, f, i, j)).as("cell (%d, %d) over [0, 1]", i, j)
                         .containsExactly(VIRIDIS.rgb(w.get(i, j)));
             }
         }
@@ -104,9 +115,9 @@ class HeatmapPngTest {
     @Test
     void aTransposedViewIsDrawnTransposed() {
         Tensor w = Tensor.random(3).uniform(0, 1, 4, 6);
-        Heatmap map = Heatmap.of(w.transpose(0, 1));
+        Heatmap map = Heatmap.of(w.transpose(0, 1)).range(0, 1);
         BufferedImage image = decode(map.toPng());
-        Figure f = map.figure();
+        Layout f = map.layout();
         for (int i = 0; i < 6; i++) {
             for (int j = 0; j < 4; j++) {
                 assertThat(cellCentre(image, f, 0, i, j)).isEqualTo(VIRIDIS.rgb(w.get(j, i)));
@@ -118,12 +129,12 @@ class HeatmapPngTest {
     void colourBarRunsMonotonicallyThroughViridisFromTopToBottom() {
         Heatmap map = Heatmap.of(Tensor.random(1).uniform(0, 1, 12, 12));
         BufferedImage image = decode(map.toPng());
-        Figure f = map.figure();
+        Layout f = map.layout();
         List<Integer> table = new ArrayList<>();
         for (int k = 0; k < VIRIDIS.size(); k++) {
             table.add(VIRIDIS.color(k));
         }
-        int x = f.barX + Figure.BAR_WIDTH / 2;
+        int x = f.barX + Layout.BAR_WIDTH / 2;
         int previousIndex = Integer.MAX_VALUE;
         for (int y = f.barY; y < f.barY + f.barHeight; y++) {
             int c = rgb(image, x, y);
@@ -135,9 +146,9 @@ class HeatmapPngTest {
         assertThat(table.indexOf(rgb(image, x, f.barY))).isGreaterThanOrEqualTo(250);
         assertThat(table.indexOf(rgb(image, x, f.barY + f.barHeight - 1))).isLessThanOrEqualTo(5);
         // the bar is framed, and its tick labels are drawn to its right
-        assertThat(rgb(image, x, f.barY - 1)).isEqualTo(Figure.AXIS);
-        int right = f.barX + Figure.BAR_WIDTH + 1;
-        assertThat(inked(image, right + Figure.TICK, f.barY - 8, f.width, f.barY + f.barHeight + 8)).isGreaterThan(100);
+        assertThat(rgb(image, x, f.barY - 1)).isEqualTo(Painter.AXIS);
+        int right = f.barX + Layout.BAR_WIDTH + 1;
+        assertThat(inked(image, right + Layout.TICK, f.barY - 8, f.width, f.barY + f.barHeight + 8)).isGreaterThan(100);
     }
 
     @ParameterizedTest(name = "{0}×{1}")
@@ -146,15 +157,15 @@ class HeatmapPngTest {
         Tensor w = Tensor.random(rows).uniform(0, 1, rows, columns);
         Heatmap map = Heatmap.of(w).title("attention " + rows + " × " + columns);
         BufferedImage image = decode(map.toPng());
-        Figure f = map.figure();
+        Layout f = map.layout();
 
         assertThat(image.getWidth()).isBetween(100, 1000);
         assertThat(image.getHeight()).isBetween(100, 1000);
-        assertThat(f.gridWidth).isBetween(Math.min(columns, Figure.MIN_EXTENT), Figure.SINGLE_MAX_GRID);
-        assertThat(f.gridHeight).isBetween(Math.min(rows, Figure.MIN_EXTENT), Figure.SINGLE_MAX_GRID);
-        assertThat(f.cellWidth).isBetween(1, Figure.MAX_CELL);
-        assertThat(f.cellHeight).isBetween(1, Figure.MAX_CELL);
-        if (rows <= Figure.SINGLE_MAX_GRID && columns <= Figure.SINGLE_MAX_GRID) {
+        assertThat(f.gridWidth).isBetween(Math.min(columns, Layout.MIN_EXTENT), Layout.SINGLE_MAX_GRID);
+        assertThat(f.gridHeight).isBetween(Math.min(rows, Layout.MIN_EXTENT), Layout.SINGLE_MAX_GRID);
+        assertThat(f.cellWidth).isBetween(1, Layout.MAX_CELL);
+        assertThat(f.cellHeight).isBetween(1, Layout.MAX_CELL);
+        if (rows <= Layout.SINGLE_MAX_GRID && columns <= Layout.SINGLE_MAX_GRID) {
             assertThat(f.shownRows).isEqualTo(rows);
             assertThat(f.shownColumns).isEqualTo(columns);
         }
@@ -162,10 +173,10 @@ class HeatmapPngTest {
 
     @Test
     void aSingleCellIsBigAndA512MapIsOnePixelACell() {
-        Figure one = Heatmap.of(Tensor.of(new double[] {0.3}, 1, 1)).figure();
-        assertThat(one.cellWidth).isEqualTo(Figure.MAX_CELL);
-        assertThat(one.cellHeight).isEqualTo(Figure.MAX_CELL);
-        Figure big = Heatmap.of(Tensor.zeros(512, 512)).figure();
+        Layout one = Heatmap.of(Tensor.of(new double[] {0.3}, 1, 1)).layout();
+        assertThat(one.cellWidth).isEqualTo(Layout.MAX_CELL);
+        assertThat(one.cellHeight).isEqualTo(Layout.MAX_CELL);
+        Layout big = Heatmap.of(Tensor.zeros(512, 512)).layout();
         assertThat(big.cellWidth).isEqualTo(1);
         assertThat(big.gridWidth).isEqualTo(512);
         assertThat(big.width).isLessThan(700);
@@ -176,11 +187,11 @@ class HeatmapPngTest {
         Tensor w = Tensor.zeros(2000, 2000);
         w.set(1.0, 1234, 567);
         Heatmap map = Heatmap.of(w);
-        Figure f = map.figure();
+        Layout f = map.layout();
         assertThat(f.rowBlock).isEqualTo(3);
         assertThat(f.shownRows).isEqualTo(667);
         BufferedImage image = decode(map.toPng());
-        int[] hot = boundingBox(image, VIRIDIS_LAST, f.barX - Figure.BAR_GAP);
+        int[] hot = boundingBox(image, VIRIDIS_LAST, f.barX - Layout.BAR_GAP);
         assertThat(hot).as("the one weight of 1 among 4 million zeros").isNotNull();
         assertThat(hot[4]).isEqualTo(f.cellWidth * f.cellHeight);
         assertThat(hot[0] - f.panelX(0) - f.gridLeft).isEqualTo(567 / 3 * f.cellWidth);
@@ -190,9 +201,9 @@ class HeatmapPngTest {
     @Test
     void nanIsGreyInfinitiesAndOutOfRangeValuesClampToTheEnds() {
         double[] values = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.5, 2.0, -1.0};
-        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6));
+        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6)).range(0, 1);
         BufferedImage image = decode(map.toPng());
-        Figure f = map.figure();
+        Layout f = map.layout();
         int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST, VIRIDIS_FIRST};
         for (int j = 0; j < 6; j++) {
             assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j))).as("value %s", values[j])
@@ -205,20 +216,117 @@ class HeatmapPngTest {
         Tensor w = Tensor.of(new double[] {2, 3, 4, Double.NaN}, 1, 4);
         Heatmap auto = Heatmap.of(w).autoRange();
         BufferedImage image = decode(auto.toPng());
-        Figure f = auto.figure();
+        Layout f = auto.layout();
         assertThat(cellCentre(image, f, 0, 0, 0)).isEqualTo(VIRIDIS_FIRST);
         assertThat(cellCentre(image, f, 0, 0, 1)).isEqualTo(VIRIDIS.color(128));
         assertThat(cellCentre(image, f, 0, 0, 2)).isEqualTo(VIRIDIS_LAST);
         assertThat(cellCentre(image, f, 0, 0, 3)).isEqualTo(ColorMap.NAN_RGB);
+        assertThat(Heatmap.of(w).toPng()).as("autoRange() is the default").isEqualTo(auto.toPng());
 
         Heatmap fixed = Heatmap.of(Tensor.of(new double[] {-1, 0, 1}, 1, 3)).range(-1, 1);
         image = decode(fixed.toPng());
-        f = fixed.figure();
+        f = fixed.layout();
         assertThat(cellCentre(image, f, 0, 0, 0)).isEqualTo(VIRIDIS_FIRST);
         assertThat(cellCentre(image, f, 0, 0, 1)).isEqualTo(VIRIDIS.color(128));
         assertThat(cellCentre(image, f, 0, 0, 2)).isEqualTo(VIRIDIS_LAST);
-        // range() after autoRange() wins, and the other way round
-        assertThat(Heatmap.of(w).autoRange().range(0, 1).figure().width).isPositive();
+    }
+
+    @Test
+    void theLastOfRangeAndAutoRangeWins() {
+        Tensor w = Tensor.of(new double[] {2, 3, 4, Double.NaN}, 1, 4);
+        // range() after autoRange(): [0, 1] fixed, so 2, 3 and 4 all lie above it and take the last colour
+        Heatmap fixedLast = Heatmap.of(w).autoRange().range(0, 1);
+        Layout f = fixedLast.layout();
+        assertThat(new double[] {f.spec.scale().low, f.spec.scale().high}).containsExactly(0, 1);
+        BufferedImage image = decode(fixedLast.toPng());
+        for (int j = 0; j < 3; j++) {
+            assertThat(cellCentre(image, f, 0, 0, j)).as("value %s over [0, 1]", w.get(0, j)).isEqualTo(VIRIDIS_LAST);
+        }
+        assertThat(cellCentre(image, f, 0, 0, 3)).isEqualTo(ColorMap.NAN_RGB);
+        // autoRange() after range(): back to the data's [2, 4], the same picture as the default
+        Heatmap autoLast = Heatmap.of(w).range(0, 1).autoRange();
+        assertThat(new double[] {autoLast.layout().spec.scale().low, autoLast.layout().spec.scale().high})
+                .containsExactly(2, 4);
+        assertThat(autoLast.toPng()).isEqualTo(Heatmap.of(w).toPng());
+        // and a later range() replaces an earlier one
+        Heatmap twice = Heatmap.of(w).range(0, 1).range(2, 6);
+        assertThat(twice.toPng()).isEqualTo(Heatmap.of(w).range(2, 6).toPng()).isNotEqualTo(fixedLast.toPng());
+    }
+
+    @Test
+    void byDefaultASoftmaxHeadOf128TokensSpansTheWholeColourMap() {
+        Tensor weights = Tensor.random(128).normal(128, 128).softmax(-1);
+        double[] values = weights.toArray();
+        int argMax = 0;
+        int argMin = 0;
+        for (int c = 1; c < values.length; c++) {
+            argMax = values[c] > values[argMax] ? c : argMax;
+            argMin = values[c] < values[argMin] ? c : argMin;
+        }
+        double max = values[argMax];
+        double min = values[argMin];
+        assertThat(max).as("no weight of a 128-token head comes near 1").isLessThan(0.5);
+
+        Heatmap map = Heatmap.of(weights);
+        Layout f = map.layout();
+        BufferedImage image = decode(map.toPng());
+        assertThat(cellCentre(image, f, 0, argMax / 128, argMax % 128)).as("the largest weight").isEqualTo(VIRIDIS_LAST);
+        assertThat(cellCentre(image, f, 0, argMin / 128, argMin % 128)).as("the smallest").isEqualTo(VIRIDIS_FIRST);
+        for (int c = 0; c < values.length; c += 37) {
+            assertThat(cellCentre(image, f, 0, c / 128, c % 128)).as("cell %d", c)
+                    .isEqualTo(VIRIDIS.rgb((values[c] - min) / (max - min)));
+        }
+        // the colour bar is labelled in the data's range
+        assertThat(new double[] {f.spec.scale().low, f.spec.scale().high}).containsExactly(min, max);
+        assertThat(f.ticks.length).isGreaterThanOrEqualTo(2);
+        for (double t : f.ticks) {
+            assertThat(t).as("tick").isBetween(min, max);
+        }
+
+        // over a fixed [0, 1] the same largest weight is a colour from the dark half of the map
+        Heatmap fixed = Heatmap.of(weights).range(0, 1);
+        int dark = cellCentre(decode(fixed.toPng()), fixed.layout(), 0, argMax / 128, argMax % 128);
+        assertThat(dark).isEqualTo(VIRIDIS.rgb(max));
+        assertThat(VIRIDIS.rgb(max)).isEqualTo(VIRIDIS.color((int) (max * 256))).isNotEqualTo(VIRIDIS_LAST);
+        assertThat((int) (max * 256)).isLessThan(128);
+    }
+
+    @Test
+    void byDefaultNaNIsGreyInfinitiesTakeTheEndsAndFiniteValuesSpanTheMap() {
+        double[] values = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.25, 0.5, 0.75};
+        Heatmap map = Heatmap.of(Tensor.of(values, 1, 6));
+        BufferedImage image = decode(map.toPng());
+        Layout f = map.layout();
+        int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST};
+        for (int j = 0; j < 6; j++) {
+            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j))).as("value %s", values[j])
+                    .isEqualTo(ColorMap.hex(expected[j]));
+        }
+        // no finite value: [0, 1]
+        Heatmap none = Heatmap.of(Tensor.of(new double[] {Double.NaN, Double.NEGATIVE_INFINITY}, 1, 2));
+        Layout n = none.layout();
+        assertThat(new double[] {n.spec.scale().low, n.spec.scale().high}).containsExactly(0, 1);
+        image = decode(none.toPng());
+        assertThat(cellCentre(image, n, 0, 0, 0)).isEqualTo(ColorMap.NAN_RGB);
+        assertThat(cellCentre(image, n, 0, 0, 1)).isEqualTo(VIRIDIS_FIRST);
+    }
+
+    @ParameterizedTest(name = "every cell {0}")
+    @CsvSource({"0", "0.0078125", "1", "-3", "1e6", "1e-300"})
+    void aConstantMapTakesTheMiddleColourOverARangeAroundIt(double value) {
+        Heatmap map = Heatmap.of(Tensor.full(value, 3, 4));
+        Layout f = map.layout();
+        Scale scale = f.spec.scale();
+        assertThat(scale.low).isLessThan(value);
+        assertThat(scale.high).isGreaterThan(value);
+        assertThat(scale.high - scale.low).isCloseTo(Math.max(1, Math.abs(value)), within(1e-12 * Math.max(1, value)));
+        assertThat(f.ticks.length).as("a labelled colour bar").isGreaterThanOrEqualTo(2);
+        BufferedImage image = decode(map.toPng());
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 4; j++) {
+                assertThat(cellCentre(image, f, 0, i, j)).isEqualTo(VIRIDIS.color(128));
+            }
+        }
     }
 
     @Test
@@ -226,34 +334,34 @@ class HeatmapPngTest {
         Tensor w = Tensor.random(5).uniform(0, 1, 6, 6);
         Heatmap labelled = Heatmap.of(w).labels(TOKENS).title("Self-attention");
         BufferedImage image = decode(labelled.toPng());
-        Figure f = labelled.figure();
+        Layout f = labelled.layout();
         int gridX = f.panelX(0) + f.gridLeft;
         int gridY = f.panelY(0) + f.gridTop;
         for (int i = 0; i < 6; i++) {
             int y0 = gridY + i * f.cellHeight;
-            assertThat(inked(image, 0, y0, gridX - 1 - Figure.TICK, y0 + f.cellHeight))
+            assertThat(inked(image, 0, y0, gridX - 1 - Layout.TICK, y0 + f.cellHeight))
                     .as("row label %d: text left of the grid", i).isGreaterThan(15);
         }
         for (int j = 0; j < 6; j++) {
             int x0 = gridX + j * f.cellWidth;
-            int below = gridY + f.gridHeight + 1 + Figure.TICK;
+            int below = gridY + f.gridHeight + 1 + Layout.TICK;
             assertThat(inked(image, x0, below, x0 + f.cellWidth, f.height))
                     .as("column label %d: text below the grid", j).isGreaterThan(15);
         }
         assertThat(inked(image, 0, 0, f.width, gridY - 2)).as("title above the grid").isGreaterThan(100);
 
         BufferedImage untitled = decode(Heatmap.of(w).labels(TOKENS).toPng());
-        assertThat(inked(untitled, 0, 0, untitled.getWidth(), Figure.PAD)).isZero();
+        assertThat(inked(untitled, 0, 0, untitled.getWidth(), Layout.PAD)).isZero();
     }
 
     @Test
     void annotationsWriteValuesInSmallMapsOnly() {
         Tensor w = Tensor.of(new double[] {0.1, 0.9, 0.5, 0.25}, 2, 2);
-        Heatmap plain = Heatmap.of(w);
-        Heatmap annotated = Heatmap.of(w).annotate(true);
+        Heatmap plain = Heatmap.of(w).range(0, 1);
+        Heatmap annotated = Heatmap.of(w).range(0, 1).annotate(true);
         BufferedImage plainImage = decode(plain.toPng());
         BufferedImage annotatedImage = decode(annotated.toPng());
-        Figure f = annotated.figure();
+        Layout f = annotated.layout();
         assertThat(f.annotated()).isTrue();
         for (int i = 0; i < 2; i++) {
             for (int j = 0; j < 2; j++) {
@@ -263,8 +371,8 @@ class HeatmapPngTest {
                         || cellColours(annotatedImage, f, i, j).contains(VIRIDIS.rgb(w.get(i, j)))).isTrue();
             }
         }
-        assertThat(Heatmap.of(Tensor.zeros(60, 60)).annotate(3).figure().annotated()).isFalse();
-        assertThat(Heatmap.of(Tensor.zeros(2000, 3)).annotate(true).figure().annotated()).isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(60, 60)).annotate(3).layout().annotated()).isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(2000, 3)).annotate(true).layout().annotated()).isFalse();
     }
 
     @Test
@@ -273,26 +381,26 @@ class HeatmapPngTest {
         for (int i = 0; i < 200; i++) {
             many.add("tok" + i);
         }
-        Figure few = Heatmap.of(Tensor.zeros(6, 6)).labels(TOKENS).figure();
+        Layout few = Heatmap.of(Tensor.zeros(6, 6)).labels(TOKENS).layout();
         assertThat(few.rowStride()).isEqualTo(1);
         assertThat(few.columnStride()).isEqualTo(1);
-        assertThat(few.rowFontSize()).isEqualTo(Figure.MAX_LABEL_FONT);
+        assertThat(few.rowFontSize()).isEqualTo(Layout.MAX_LABEL_FONT);
 
-        Figure crowded = Heatmap.of(Tensor.zeros(200, 200)).labels(many).figure();
-        assertThat(crowded.rowFontSize()).isEqualTo(Figure.MIN_LABEL_FONT);
+        Layout crowded = Heatmap.of(Tensor.zeros(200, 200)).labels(many).layout();
+        assertThat(crowded.rowFontSize()).isEqualTo(Layout.MIN_LABEL_FONT);
         assertThat(crowded.rowStride()).isGreaterThan(1);
         // thinned labels are at least a line apart
         double pitch = (double) crowded.cellHeight * crowded.rowStride();
-        assertThat(pitch).isGreaterThanOrEqualTo(Figure.MIN_LABEL_FONT * Figure.LINE_SPACING);
+        assertThat(pitch).isGreaterThanOrEqualTo(Layout.MIN_LABEL_FONT * Layout.LINE_SPACING);
     }
 
     @Test
     void longColumnLabelsAreRotatedShortOnesAreNot() {
         List<String> shortTokens = List.of("a", "b", "c", "d", "e", "f");
         List<String> longTokens = List.of("internationalisation", "of", "attention", "mechanisms", "explained", ".");
-        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(shortTokens).figure().columnsRotated()).isFalse();
-        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).figure().columnsRotated()).isTrue();
-        assertThat(Heatmap.of(Tensor.zeros(30, 30)).figure().columnsRotated()).as("index labels stay level").isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(shortTokens).layout().columnsRotated()).isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).layout().columnsRotated()).isTrue();
+        assertThat(Heatmap.of(Tensor.zeros(30, 30)).layout().columnsRotated()).as("index labels stay level").isFalse();
         // rotated labels fit in the image: nothing drawn is cut at the bottom or left edge
         BufferedImage image = decode(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).toPng());
         assertThat(inked(image, 0, image.getHeight() - 2, image.getWidth(), image.getHeight())).isZero();

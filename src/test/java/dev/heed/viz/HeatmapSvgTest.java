@@ -12,6 +12,7 @@ import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,9 @@ class HeatmapSvgTest {
         Tensor w = Tensor.random(11).uniform(0, 1, 4, 6);
         Heatmap map = Heatmap.of(w);
         Document doc = parseSvg(map.toSvg());
-        Figure f = map.figure();
+        Layout f = map.layout();
+        double min = Arrays.stream(w.toArray()).min().orElseThrow();
+        double max = Arrays.stream(w.toArray()).max().orElseThrow();
 
         List<Element> cells = elements(doc, "rect", "cell");
         assertThat(cells).hasSize(24);
@@ -38,7 +41,7 @@ class HeatmapSvgTest {
             for (int j = 0; j < 6; j++) {
                 Element rect = cells.get(i * 6 + j);
                 assertThat(rect.getAttribute("fill")).as("cell (%d, %d)", i, j)
-                        .isEqualTo(ColorMap.hex(VIRIDIS.rgb(w.get(i, j))));
+                        .isEqualTo(ColorMap.hex(VIRIDIS.rgb((w.get(i, j) - min) / (max - min))));
                 assertThat(rect.getAttribute("x")).isEqualTo(Integer.toString(gridX + j * f.cellWidth));
                 assertThat(rect.getAttribute("y")).isEqualTo(Integer.toString(gridY + i * f.cellHeight));
                 assertThat(rect.getAttribute("width")).isEqualTo(Integer.toString(f.cellWidth));
@@ -71,7 +74,7 @@ class HeatmapSvgTest {
     void labelsTitleAndTicksAreEscapedText() {
         String nasty = "<b>&\"'";
         Heatmap map = Heatmap.of(Tensor.of(new double[] {0.5, 0.5, 0.25, 0.75}, 2, 2))
-                .labels(List.of(nasty, "x\u0001y\nz")).title("a < b & c");
+                .labels(List.of(nasty, "x\u0001y\nz")).title("a < b & c").range(0, 1);
         String svg = map.toSvg();
         Document doc = parseSvg(svg);
 
@@ -128,7 +131,7 @@ class HeatmapSvgTest {
     @Test
     void largeMapsEmbedTheirCellsAsOnePngWithAPixelPerCell() {
         Tensor w = Tensor.random(5).uniform(0, 1, 100, 80);
-        Heatmap map = Heatmap.of(w);
+        Heatmap map = Heatmap.of(w).range(0, 1);
         String svg = map.toSvg();
         Document doc = parseSvg(svg);
         assertThat(elements(doc, "rect", "cell")).isEmpty();
@@ -144,7 +147,7 @@ class HeatmapSvgTest {
                 assertThat(rgb(cells, j, i)).isEqualTo(VIRIDIS.rgb(w.get(i, j)));
             }
         }
-        Figure f = map.figure();
+        Layout f = map.layout();
         assertThat(images.get(0).getAttribute("width")).isEqualTo(Integer.toString(f.gridWidth));
     }
 
@@ -170,13 +173,13 @@ class HeatmapSvgTest {
 
     @Test
     void fourDigitsIsCompact() {
-        assertThat(Figure.fourDigits(1.0)).isEqualTo("1");
-        assertThat(Figure.fourDigits(0.0)).isEqualTo("0");
-        assertThat(Figure.fourDigits(-0.0)).isEqualTo("0");
-        assertThat(Figure.fourDigits(1.0 / 3)).isEqualTo("0.3333");
-        assertThat(Figure.fourDigits(12345.678)).isEqualTo("1.235e+04");
-        assertThat(Figure.fourDigits(1.5e-7)).isEqualTo("1.5e-07");
-        assertThat(Figure.fourDigits(Double.NaN)).isEqualTo("NaN");
-        assertThat(Figure.fourDigits(Double.NEGATIVE_INFINITY)).isEqualTo("-inf");
+        assertThat(LabelText.fourDigits(1.0)).isEqualTo("1");
+        assertThat(LabelText.fourDigits(0.0)).isEqualTo("0");
+        assertThat(LabelText.fourDigits(-0.0)).isEqualTo("0");
+        assertThat(LabelText.fourDigits(1.0 / 3)).isEqualTo("0.3333");
+        assertThat(LabelText.fourDigits(12345.678)).isEqualTo("1.235e+04");
+        assertThat(LabelText.fourDigits(1.5e-7)).isEqualTo("1.5e-07");
+        assertThat(LabelText.fourDigits(Double.NaN)).isEqualTo("NaN");
+        assertThat(LabelText.fourDigits(Double.NEGATIVE_INFINITY)).isEqualTo("-inf");
     }
 }

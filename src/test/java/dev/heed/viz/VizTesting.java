@@ -41,7 +41,7 @@ final class VizTesting {
     }
 
     /** The pixel in the middle of cell {@code (i, j)} of panel {@code k}. */
-    static int cellCentre(BufferedImage image, Figure f, int k, int i, int j) {
+    static int cellCentre(BufferedImage image, Layout f, int k, int i, int j) {
         int x = f.panelX(k) + f.gridLeft + j * f.cellWidth + f.cellWidth / 2;
         int y = f.panelY(k) + f.gridTop + i * f.cellHeight + f.cellHeight / 2;
         return rgb(image, x, y);
