@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * recompute them (weights do not depend on the values), and masks copy their tensors when made.
  * So writing into the query, key or value after {@code apply} leaves {@link #weights()} what it
  * would have been before, at the cost of {@code (L + S)·d} doubles held while the weights are not
- * yet computed. {@link Attention#backward} is different: it takes the inputs as arguments again and
+ * yet computed; a supplier given to {@link #withLazyWeights} should likewise read nothing a caller
+ * can still change. {@link Attention#backward} is different: it takes the inputs as arguments again and
  * reads them as they are then, together with this result's output and log-sum-exp (and weights,
  * for {@link ScaledDotProductAttention}); pass it the inputs unchanged.
  */
@@ -47,11 +48,7 @@ public final class AttentionResult {
         this.logSumExp = Objects.requireNonNull(logSumExp, "logSumExp");
     }
 
-    /**
-     * A result whose weights are computed by {@code weights} on the first call to
-     * {@link #weights()}. The supplier should depend on nothing a caller can still change (copy
-     * what it reads), so the weights stay those of the call that made {@code output}.
-     */
+    /** A result whose weights are computed by {@code weights} on the first call to {@link #weights()}. */
     public static AttentionResult withLazyWeights(Tensor output, Supplier<Tensor> weights, Tensor logSumExp) {
         return new AttentionResult(output, weights, logSumExp);
     }

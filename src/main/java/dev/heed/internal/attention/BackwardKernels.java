@@ -39,6 +39,7 @@ public final class BackwardKernels {
     private final KernelSupport s;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
+    /** Backward kernels whose inner loops run on {@code support}. */
     public BackwardKernels(KernelSupport support) {
         this.s = support;
     }

@@ -15,15 +15,21 @@ import java.util.Arrays;
  * ones afterwards in a fixed order. The gradient buffers must start zeroed.
  */
 public final class BackwardProblem {
+    /** The forward problem: inputs, scale and mask. */
     public final AttentionProblem forward;
+    /** {@code dO}, the upstream gradient. */
     public final double[] gradOutput;
+    /** The forward's saved log-sum-exp. */
     public final double[] logSumExp;
     /** {@code D_i = Σ_c dO_ic · O_ic} per query row, {@code rowsum(dP ∘ P)} computed the cheap way; 0 for empty rows. */
     public final double[] delta;
     /** {@link MaskPlan#keyEnd} of every query row, asked once: the tile loops read it many times. */
     public final int[] rowEnd;
+    /** {@code dQ}, written by the kernels. */
     public final double[] gradQuery;
+    /** {@code dK}, written by the kernels. */
     public final double[] gradKey;
+    /** {@code dV}, written by the kernels. */
     public final double[] gradValue;
     /**
      * Whether queries, keys, values and the upstream gradient are all finite. The tiled kernels
@@ -33,6 +39,7 @@ public final class BackwardProblem {
     public final boolean finite;
 
     /**
+     * @param forward    the forward problem; not modified
      * @param output     the forward's output {@code [B, L, dv]}; not modified
      * @param gradOutput {@code [B, L, dv]}; not modified
      * @param logSumExp  the forward's {@code [B, L]}; not modified
@@ -53,7 +60,7 @@ public final class BackwardProblem {
         this.delta = new double[rows];
         this.rowEnd = new int[rows];
         for (int row = 0; row < rows; row++) {
-            rowEnd[row] = forward.mask.keyEnd(row / Math.max(1, forward.queries), row % forward.queries);
+            rowEnd[row] = forward.mask.keyEnd(row / forward.queries, row % forward.queries);
             if (logSumExp[row] == Double.NEGATIVE_INFINITY) {
                 continue; // nothing attended: O = 0, and D = 0 even when dO holds an infinity
             }
