@@ -112,6 +112,9 @@ final class AttentionInputs {
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */
     private static double[] copyBlocks(double[] src, int[] offsets, int length, int[] newOffsets) {
+        if (length == 0) {
+            return new double[0]; // offsets of an empty tensor may point anywhere: nothing to read
+        }
         java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
         for (int b = 0; b < offsets.length; b++) {
             newOffsets[b] = seen.computeIfAbsent(offsets[b], o -> seen.size()) * length;

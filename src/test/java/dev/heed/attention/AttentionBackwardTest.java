@@ -210,6 +210,21 @@ class AttentionBackwardTest {
         AttentionChecks.assertClose("single query, batched keys dKey", expected.key(), expected.keyShape(), g.key());
     }
 
+    @ParameterizedTest(name = "L={0} S={1} d={2} dv={3}")
+    @CsvSource({"3, 0, 4, 5", "0, 3, 4, 5", "0, 0, 2, 2", "3, 4, 0, 2", "3, 4, 2, 0"})
+    void emptyAxes(int L, int S, int d, int dv) {
+        Tensor q = random(120, 2, L, d);
+        Tensor k = random(121, 2, S, d);
+        Tensor v = random(122, 2, S, dv);
+        Tensor dO = gradOutput(123, 2, L, dv);
+        for (Kernel kernel : BackwardChecks.kernels(0.5)) {
+            for (NaiveAttention.Spec mask : List.of(NaiveAttention.Spec.none(), NaiveAttention.Spec.causal())) {
+                AttentionGradients g = checkAgainstNaive("empty", kernel, q, k, v, mask, dO, TOL);
+                AttentionChecks.assertNoNaN("empty dQuery", g.query());
+            }
+        }
+    }
+
     @Test
     void theFullKernelReadsTheForwardsWeightsAndTheChunkedKernelDoesNot() {
         Tensor q = random(90, 1, 4, 3);
