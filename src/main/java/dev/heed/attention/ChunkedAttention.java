@@ -133,8 +133,8 @@ public final class ChunkedAttention implements Attention {
      * {@code P = exp(scale · q kᵀ + mask − lse)}, giving that key tile's {@code dK} and {@code dV};
      * then, for each tile of {@code queryChunk} queries, the key tiles are visited again for its
      * {@code dQ}. Extra memory is O(queryChunk · keyChunk + (queryChunk + keyChunk) · (d + dv)) per
-     * thread besides the gradients themselves; tiles a causal or key-padding mask blocks entirely
-     * are skipped. No sum is split between tasks, so the gradients are bitwise the same whatever
+     * thread, besides the gradients and two numbers per query row; tiles a causal or key-padding
+     * mask blocks entirely are skipped. No sum is split between tasks, so the gradients are bitwise the same whatever
      * the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about 1e-12 (for
      * scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of about
      * {@code M · 2⁻⁵²}).
