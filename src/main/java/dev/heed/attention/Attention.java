@@ -36,6 +36,38 @@ public interface Attention {
     AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask);
 
     /**
+     * The gradients of a scalar loss with respect to {@code query}, {@code key} and {@code value},
+     * given {@code gradOutput}, the loss's gradient with respect to the output of
+     * {@code apply(query, key, value, mask)}.
+     *
+     * <p>With {@code P} the weights, {@code O} the output and {@code dO} the upstream gradient,
+     * per batch element: {@code dV = Pᵀ dO}, {@code dS = P ∘ (dO Vᵀ − rowsum(dO ∘ O))},
+     * {@code dQ = scale · dS K}, {@code dK = scale · dSᵀ Q} (docs/gradients.md derives it). The
+     * mask is a constant: no gradient flows into it — a learned {@link Mask#bias bias} would get
+     * {@code dS}, which this method does not return. A query row that may attend to nothing
+     * contributes nothing and gets a zero gradient, never NaN. An input broadcast in the forward gets
+     * its gradient summed back to its own shape (see {@link AttentionGradients}).
+     *
+     * <p>The backward reads {@code forward}'s output and log-sum-exp (and, for kernels that
+     * materialise them, its weights) together with the inputs passed here: these must be the
+     * tensors, holding the same values, that produced {@code forward} on this same attention (same
+     * scale); only the shapes can be checked.
+     *
+     * @param query      as given to {@code apply}; not modified
+     * @param key        as given to {@code apply}; not modified
+     * @param value      as given to {@code apply}; not modified
+     * @param mask       as given to {@code apply}
+     * @param forward    what {@code apply(query, key, value, mask)} returned; not modified
+     * @param gradOutput ∂loss/∂output, shaped like {@code forward.output()}; not modified
+     * @return new tensors, each shaped like its input
+     * @throws IllegalArgumentException if the inputs do not fit each other as in {@code apply}, if
+     *                                  {@code forward}'s shapes are not those these inputs give, or if
+     *                                  {@code gradOutput}'s shape is not {@code forward.output()}'s
+     */
+    AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
+                                Tensor gradOutput);
+
+    /**
      * {@link #apply(Tensor, Tensor, Tensor, Mask)} with {@link Mask#none()}: every query may attend
      * to every key.
      *

@@ -86,6 +86,44 @@ final class AttentionInputs {
         return append(batchShape, problem.queries);
     }
 
+    /**
+     * The problem with the query and key blocks it reads from the caller's own arrays copied into
+     * arrays of its own (blocks shared by broadcast stay shared); the values stay the caller's.
+     * {@link ChunkedAttention}'s lazy weights read it: weights depend on queries and keys only, so
+     * later writes to the caller's tensors cannot change them.
+     */
+    AttentionProblem withPrivateQueriesAndKeys(Tensor query, Tensor key) {
+        AttentionProblem p = problem;
+        int[] qOff = p.qOffset;
+        double[] q = p.q;
+        if (q == query.data()) { // not packed, so shared with the caller
+            qOff = new int[p.batches];
+            q = copyBlocks(p.q, p.qOffset, p.queries * p.depth, qOff);
+        }
+        int[] kOff = p.kOffset;
+        double[] k = p.k;
+        if (k == key.data()) {
+            kOff = new int[p.batches];
+            k = copyBlocks(p.k, p.kOffset, p.keys * p.depth, kOff);
+        }
+        return new AttentionProblem(p.batches, p.queries, p.keys, p.depth, p.valueDepth, p.scale,
+                q, qOff, k, kOff, p.v, p.vOffset, p.mask);
+    }
+
+    /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */
+    private static double[] copyBlocks(double[] src, int[] offsets, int length, int[] newOffsets) {
+        if (length == 0) {
+            return new double[0]; // offsets of an empty tensor may point anywhere: nothing to read
+        }
+        java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+        for (int b = 0; b < offsets.length; b++) {
+            newOffsets[b] = seen.computeIfAbsent(offsets[b], o -> seen.size()) * length;
+        }
+        double[] out = new double[seen.size() * length];
+        seen.forEach((from, index) -> System.arraycopy(src, from, out, index * length, length));
+        return out;
+    }
+
     /** The tensor itself if its matrices are dense row-major (any batch strides), else a packed copy. */
     private static Tensor packed(Tensor t) {
         int r = t.rank();

@@ -18,6 +18,16 @@ import java.util.function.Supplier;
  * <p>Weights may be computed lazily, on the first call to {@link #weights()}; the call is
  * thread-safe and computes them once. The tensors are owned by the result: callers may read
  * them freely; writing into them changes what later callers see.
+ *
+ * <p><b>A result does not change when the inputs do.</b> Lazy weights never read the caller's
+ * tensors: {@link ChunkedAttention} keeps private copies of the query and key it needs to
+ * recompute them (weights do not depend on the values), and masks copy their tensors when made.
+ * So writing into the query, key or value after {@code apply} leaves {@link #weights()} what it
+ * would have been before, at the cost of {@code (L + S)·d} doubles held while the weights are not
+ * yet computed; a supplier given to {@link #withLazyWeights} should likewise read nothing a caller
+ * can still change. {@link Attention#backward} is different: it takes the inputs as arguments again and
+ * reads them as they are then, together with this result's output and log-sum-exp (and weights,
+ * for {@link ScaledDotProductAttention}); pass it the inputs unchanged.
  */
 public final class AttentionResult {
     private final Tensor output;

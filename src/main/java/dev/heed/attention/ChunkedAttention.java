@@ -20,7 +20,9 @@ import dev.heed.tensor.Tensor;
  * {@link AttentionResult#weights() weights} are not kept: they are recomputed from the inputs on
  * first request — the scores again, normalised by each row's maximum and sum, the two parts of the
  * log-sum-exp — exactly as {@code ScaledDotProductAttention} computes them (bitwise equal), which
- * costs O(L·S) memory at that point only. The inputs must not be modified before then.
+ * costs O(L·S) memory at that point only. For that, {@code apply} keeps copies of the query and
+ * key ({@code (L + S)·d} doubles per distinct batch element; none when it had to pack a strided
+ * input anyway), so writes to the inputs after {@code apply} do not change the weights.
  *
  * <p>Work is split over (batch element, query tile) on fork/join — the common pool, or the
  * caller's pool when called from inside one — on at most {@link #withParallelism} threads;
@@ -140,11 +142,36 @@ public final class ChunkedAttention implements Attention {
         Tensor lse = Tensor.zeros(in.logSumExpShape());
         driver.online(p, queryChunk, keyChunk, out.data(), lse.data());
         int[] weightsShape = in.weightsShape();
+        // The lazy weights read private copies of query and key, so that later writes to the
+        // caller's tensors cannot change them (see AttentionResult); they do not read the values.
+        AttentionProblem own = in.withPrivateQueriesAndKeys(query, key);
         return AttentionResult.withLazyWeights(out, () -> {
             Tensor weights = Tensor.zeros(weightsShape); // refuses more than 2^31-1 elements, naming the shape
-            driver.materialised(p, weights.data(), null, new double[lse.size()]);
+            driver.materialised(own, weights.data(), null, new double[lse.size()]);
             return weights;
         }, lse);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here by FlashAttention-2's backward: the weights are never materialised (the result's
+     * lazy weights are not touched). For each tile of {@code keyChunk} keys, the query tiles are
+     * visited in order and each score tile is recomputed from q, k and the saved log-sum-exp,
+     * {@code P = exp(scale · q kᵀ + mask − lse)}, giving that key tile's {@code dK} and {@code dV};
+     * then, for each tile of {@code queryChunk} queries, the key tiles are visited again for its
+     * {@code dQ}. Extra memory is O(queryChunk · keyChunk + (queryChunk + keyChunk) · (d + dv)) per
+     * thread, besides the gradients and two numbers per query row; tiles a causal or key-padding
+     * mask blocks entirely are skipped. No sum is split between tasks, so the gradients are bitwise the same whatever
+     * the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about 1e-12 (for
+     * scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of about
+     * {@code M · 2⁻⁵²}).
+     */
+    @Override
+    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
+                                       Tensor gradOutput) {
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }
 
     @Override

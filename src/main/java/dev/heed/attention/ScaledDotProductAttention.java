@@ -90,6 +90,23 @@ public final class ScaledDotProductAttention implements Attention {
         return new AttentionResult(out, weights, lse);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here from {@code forward}'s materialised weights, with {@code dS} materialised as well:
+     * O(L·S) memory again, about twice the forward's arithmetic. Split over (batch element, tile of
+     * 64 queries) for {@code dQ}, then (batch element, tile of 64 keys) for {@code dK} and
+     * {@code dV}; bitwise the same whatever the thread count.
+     *
+     * @throws IllegalArgumentException also if {@code forward}'s weights are not {@code [..., L, S]}
+     */
+    @Override
+    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
+                                       Tensor gradOutput) {
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
+    }
+
     @Override
     public String toString() {
         return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)

@@ -2,6 +2,8 @@ package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * The plainest attention: unscaled dot-product scores, a softmax, a weighted sum of values —
  * the first example of the attention tutorial, done stably.
@@ -48,6 +50,30 @@ public final class SimpleAttention implements Attention {
             return new AttentionResult(r.output().squeeze(-2), r.weights().squeeze(-2), r.logSumExp().squeeze(-1));
         }
         return UNSCALED.apply(query, key, value, mask);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>For a single query {@code [d]} the forward's shapes are those {@link #apply} gives it
+     * (output {@code [dv]}, logSumExp {@code []}), and the query's gradient is {@code [d]}.
+     */
+    @Override
+    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
+                                       Tensor gradOutput) {
+        if (query != null && query.rank() == 1 && forward != null && gradOutput != null) {
+            if (forward.output().rank() == 0 || gradOutput.rank() == 0) {
+                throw new IllegalArgumentException("for a single query " + Arrays.toString(query.shape())
+                        + " the output is [..., dv]: got forward.output() " + Arrays.toString(forward.output().shape())
+                        + " and gradOutput " + Arrays.toString(gradOutput.shape()));
+            }
+            AttentionResult batched = new AttentionResult(forward.output().unsqueeze(-2),
+                    forward.weights().unsqueeze(-2), forward.logSumExp().unsqueeze(-1));
+            AttentionGradients g = UNSCALED.backward(query.unsqueeze(0), key, value, mask, batched,
+                    gradOutput.unsqueeze(-2));
+            return new AttentionGradients(g.query().squeeze(-2), g.key(), g.value());
+        }
+        return UNSCALED.backward(query, key, value, mask, forward, gradOutput);
     }
 
     @Override

@@ -132,7 +132,7 @@ public final class TiledKernels {
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
-    private static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st,
+    static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st,
                                        int[] rowEnd) {
         boolean elementwise = p.mask.isElementwise();
         for (int r = 0; r < rows; r++) {
@@ -221,7 +221,7 @@ public final class TiledKernels {
     }
 
     /** {@code dst[dOff + c·rows + r] = src[sOff + r·cols + c]}, in 8×8 blocks to keep both sides in cache. */
-    private static void transposeBlock(double[] src, int sOff, int rows, int cols, double[] dst, int dOff) {
+    static void transposeBlock(double[] src, int sOff, int rows, int cols, double[] dst, int dOff) {
         for (int r0 = 0; r0 < rows; r0 += 8) {
             int r1 = Math.min(rows, r0 + 8);
             for (int c0 = 0; c0 < cols; c0 += 8) {

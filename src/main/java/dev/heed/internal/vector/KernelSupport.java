@@ -61,6 +61,25 @@ public interface KernelSupport {
      */
     void scale(double[] x, int off, int n, double alpha);
 
+    /**
+     * {@code x[off + i] = p[pOff + i] · (x[off + i] − shift)} for {@code i < n}: the softmax
+     * backward {@code dS = P ∘ (dP − D)} along one row, {@code D} the row's
+     * {@code rowsum(dO ∘ O)}. Two exactly rounded operations per element, so every implementation
+     * gives the same bits.
+     *
+     * @param x modified
+     */
+    void subtractMultiply(double[] x, int off, int n, double shift, double[] p, int pOff);
+
+    /**
+     * {@code x[off + i] = p[pOff + i] · (x[off + i] − shift[i])} for {@code i < n}: the softmax
+     * backward along one row of a transposed tile, each column with its own {@code D}. Same bits
+     * in every implementation.
+     *
+     * @param x modified
+     */
+    void subtractMultiply(double[] x, int off, int n, double[] shift, double[] p, int pOff);
+
     /** A short name for logs and benchmarks: "scalar" or "vector-512" etc. */
     String name();
 

@@ -370,6 +370,32 @@ final class PanamaKernelSupport implements KernelSupport {
 
 
     @Override
+    public void subtractMultiply(double[] x, int off, int n, double shift, double[] p, int pOff) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        for (; i < bound; i += LANES) {
+            DoubleVector.fromArray(SPECIES, x, off + i).sub(shift).mul(DoubleVector.fromArray(SPECIES, p, pOff + i))
+                    .intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = p[pOff + i] * (x[off + i] - shift);
+        }
+    }
+
+    @Override
+    public void subtractMultiply(double[] x, int off, int n, double[] shift, double[] p, int pOff) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        for (; i < bound; i += LANES) {
+            DoubleVector.fromArray(SPECIES, x, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i))
+                    .mul(DoubleVector.fromArray(SPECIES, p, pOff + i)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = p[pOff + i] * (x[off + i] - shift[i]);
+        }
+    }
+
+    @Override
     public void scale(double[] x, int off, int n, double alpha) {
         int j = 0;
         int bound = SPECIES.loopBound(n);

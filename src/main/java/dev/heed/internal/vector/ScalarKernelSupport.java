@@ -145,6 +145,20 @@ public final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void subtractMultiply(double[] x, int off, int n, double shift, double[] p, int pOff) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = p[pOff + i] * (x[off + i] - shift);
+        }
+    }
+
+    @Override
+    public void subtractMultiply(double[] x, int off, int n, double[] shift, double[] p, int pOff) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = p[pOff + i] * (x[off + i] - shift[i]);
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

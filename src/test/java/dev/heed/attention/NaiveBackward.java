@@ -1,0 +1,154 @@
+package dev.heed.attention;
+
+import dev.heed.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The backward of softmax attention done the slow, obvious way, as the twin every
+ * {@link Attention#backward} is checked against. Like {@link NaiveAttention} it shares no code
+ * with the library: it reads inputs element by element, loops over every batch index, query and
+ * key, and builds each row's mask from a {@link NaiveAttention.Spec}.
+ *
+ * <p>Per row: the weights {@code p = softmax(scores)} (nothing allowed: no gradient at all), then
+ * {@code dP_j = dO · v_j}, and the score gradient through the full softmax Jacobian
+ * {@code ∂p_j/∂s_l = p_j (δ_jl − p_l)}: {@code dS_l = Σ_j dP_j p_j (δ_jl − p_l)} — O(S²) per
+ * row, no shortcut. Then {@code dq += scale Σ_l dS_l k_l}, {@code dk_l += scale dS_l q},
+ * {@code dv_j += p_j dO}. Each gradient is accumulated straight into the element of the input it
+ * came from, so broadcast inputs get summed gradients without any reduction step.
+ */
+final class NaiveBackward {
+    private NaiveBackward() {}
+
+    /** Row-major gradients with the shapes of the inputs. */
+    record Gradients(double[] query, int[] queryShape, double[] key, int[] keyShape, double[] value, int[] valueShape) {
+    }
+
+    /**
+     * @param scale      the score scale, or NaN for {@code 1/sqrt(d)}
+     * @param gradOutput {@code [batch..., L, dv]}, the broadcast batch shape
+     */
+    static Gradients backward(Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale,
+                              Tensor gradOutput) {
+        int[] qs = query.shape();
+        int[] ks = key.shape();
+        int[] vs = value.shape();
+        int L = qs[qs.length - 2];
+        int d = qs[qs.length - 1];
+        int S = ks[ks.length - 2];
+        int dv = vs[vs.length - 1];
+        if (Double.isNaN(scale)) {
+            scale = 1.0 / Math.sqrt(d);
+        }
+        int[] batch = NaiveAttention.broadcast(NaiveAttention.broadcast(lead(qs), lead(ks)), lead(vs));
+        int batches = 1;
+        for (int n : batch) {
+            batches *= n;
+        }
+        int[] scoresShape = NaiveAttention.append(batch, L, S);
+        double[] gq = new double[size(qs)];
+        double[] gk = new double[size(ks)];
+        double[] gv = new double[size(vs)];
+        int[] bi = new int[batch.length];
+        for (int b = 0; b < batches; b++) {
+            NaiveAttention.unravel(b, batch, bi);
+            for (int i = 0; i < L; i++) {
+                boolean[] allowed = new boolean[S];
+                double[] bias = new double[S];
+                mask.row(scoresShape, bi, i, allowed, bias);
+                double[] s = new double[S];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < S; j++) {
+                    s[j] = Double.NEGATIVE_INFINITY;
+                    if (allowed[j]) {
+                        double dot = 0;
+                        for (int c = 0; c < d; c++) {
+                            dot += element(query, bi, i, c) * element(key, bi, j, c);
+                        }
+                        s[j] = scale * dot + bias[j];
+                    }
+                    max = Math.max(max, s[j]);
+                }
+                if (max == Double.NEGATIVE_INFINITY) {
+                    continue; // nothing to attend to: the output is the constant 0
+                }
+                double[] p = new double[S];
+                double sum = 0;
+                for (int j = 0; j < S; j++) {
+                    p[j] = allowed[j] ? Math.exp(s[j] - max) : 0;
+                    sum += p[j];
+                }
+                for (int j = 0; j < S; j++) {
+                    p[j] /= sum;
+                }
+                double[] dO = new double[dv];
+                int[] gi = NaiveAttention.append(bi, i, 0);
+                for (int c = 0; c < dv; c++) {
+                    gi[gi.length - 1] = c;
+                    dO[c] = gradOutput.get(gi);
+                }
+                double[] dP = new double[S];
+                for (int j = 0; j < S; j++) {
+                    for (int c = 0; c < dv; c++) {
+                        dP[j] += dO[c] * element(value, bi, j, c);
+                    }
+                }
+                double[] dS = new double[S];
+                for (int l = 0; l < S; l++) {
+                    for (int j = 0; j < S; j++) {
+                        double jacobian = p[j] * ((j == l ? 1 : 0) - p[l]);
+                        dS[l] += dP[j] * jacobian;
+                    }
+                }
+                for (int l = 0; l < S; l++) {
+                    for (int c = 0; c < d; c++) {
+                        gq[index(qs, bi, i, c)] += scale * dS[l] * element(key, bi, l, c);
+                        gk[index(ks, bi, l, c)] += scale * dS[l] * element(query, bi, i, c);
+                    }
+                    for (int c = 0; c < dv; c++) {
+                        gv[index(vs, bi, l, c)] += p[l] * dO[c];
+                    }
+                }
+            }
+        }
+        return new Gradients(gq, qs, gk, ks, gv, vs);
+    }
+
+    /** Element (row, col) of {@code t}'s matrix at broadcast batch index {@code bi}. */
+    static double element(Tensor t, int[] bi, int row, int col) {
+        int[] shape = t.shape();
+        int r = shape.length;
+        int[] idx = new int[r];
+        int skip = bi.length - (r - 2);
+        for (int k = 0; k < r - 2; k++) {
+            idx[k] = shape[k] == 1 ? 0 : bi[k + skip];
+        }
+        idx[r - 2] = row;
+        idx[r - 1] = col;
+        return t.get(idx);
+    }
+
+    /** The row-major flat index, in a tensor of {@code shape}, of element (row, col) at broadcast batch index {@code bi}. */
+    static int index(int[] shape, int[] bi, int row, int col) {
+        int r = shape.length;
+        int skip = bi.length - (r - 2);
+        int flat = 0;
+        for (int k = 0; k < r - 2; k++) {
+            flat = flat * shape[k] + (shape[k] == 1 ? 0 : bi[k + skip]);
+        }
+        flat = flat * shape[r - 2] + row;
+        return flat * shape[r - 1] + col;
+    }
+
+    private static int size(int[] shape) {
+        int n = 1;
+        for (int x : shape) {
+            n *= x;
+        }
+        return n;
+    }
+
+    private static int[] lead(int[] shape) {
+        return Arrays.copyOf(shape, shape.length - 2);
+    }
+}
