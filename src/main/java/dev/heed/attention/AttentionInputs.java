@@ -2,6 +2,7 @@ package dev.heed.attention;
 
 import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.internal.attention.MaskPlan;
+import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
@@ -99,7 +100,7 @@ final class AttentionInputs {
 
     private static int[] batchOffsets(Tensor t, int[] batch, int rows, int cols) {
         Tensor b = t.broadcastTo(append(batch, rows, cols));
-        return Mask.batchOffsets(b.shape(), b.strides(), b.offset());
+        return BatchedMatrices.offsets(b.shape(), b.strides(), b.offset());
     }
 
     private static int[] lead(int[] shape) {

@@ -1,8 +1,6 @@
 package dev.heed.tensor;
 
-import dev.heed.internal.Parallel;
-import dev.heed.internal.vector.KernelSupport;
-import dev.heed.internal.vector.VectorizationProvider;
+import dev.heed.internal.linalg.MatrixProducts;
 
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
@@ -784,7 +782,7 @@ public final class Tensor {
         if (c.length > 0) {
             Tensor ab = a.broadcastTo(concat(batch, n, k));
             Tensor bb = b.broadcastTo(concat(batch, k, m));
-            multiplyBatches(ab, bb, c, batch, n, k, m);
+            MatrixProducts.multiply(batch, n, k, m, ab.data, ab.offset, ab.strides, bb.data, bb.offset, bb.strides, c);
         }
         Tensor result = rowMajor(c, outShape);
         // Drop the row axis before the column axis: -2 would not exist after squeezing -1 of a [1, 1] result.
@@ -795,77 +793,6 @@ public final class Tensor {
             result = result.squeeze(-1);
         }
         return result;
-    }
-
-    /** Rows of C per parallel task of {@link #matmul}: 64 rows reuse each panel of B 64 times. */
-    static final int MATMUL_ROW_BLOCK = 64;
-
-    private static void multiplyBatches(Tensor a, Tensor b, double[] c, int[] batch, int n, int k, int m) {
-        KernelSupport kernels = VectorizationProvider.support();
-        int r = batch.length;
-        int batches = Shapes.size(batch);
-        int[] aOff = batchOffsets(a, r);
-        int[] bOff = batchOffsets(b, r);
-        int ars = a.strides[r];
-        int acs = a.strides[r + 1];
-        // The kernel reads A through any strides but needs B's rows at unit stride: pack B once per
-        // distinct matrix (a broadcast B is packed once for all batches).
-        double[] bData = b.data;
-        int ldb = b.strides[r];
-        if (b.strides[r + 1] != 1 && m > 1) {
-            java.util.Map<Integer, Integer> packedAt = new java.util.HashMap<>();
-            for (int t = 0; t < batches; t++) {
-                packedAt.putIfAbsent(bOff[t], packedAt.size() * k * m);
-            }
-            bData = new double[packedAt.size() * k * m];
-            for (java.util.Map.Entry<Integer, Integer> e : packedAt.entrySet()) {
-                pack(b.data, e.getKey(), b.strides[r], b.strides[r + 1], k, m, bData, e.getValue());
-            }
-            for (int t = 0; t < batches; t++) {
-                bOff[t] = packedAt.get(bOff[t]);
-            }
-            ldb = m;
-        }
-        // One B for every batch element and A's rows continuing evenly across batches (e.g. a
-        // contiguous [B, L, E] times a weight): multiply as one tall matrix.
-        boolean tall = true;
-        for (int t = 1; t < batches && tall; t++) {
-            tall = bOff[t] == bOff[0] && aOff[t] == aOff[0] + t * n * ars;
-        }
-        int rows = tall ? batches * n : n;
-        int groups = tall ? 1 : batches;
-        int blocks = (rows + MATMUL_ROW_BLOCK - 1) / MATMUL_ROW_BLOCK;
-        double[] bd = bData;
-        int ld = ldb;
-        Parallel.forEach(groups * blocks, 2.0 * batches * n * m * (double) k, task -> {
-            int g = task / blocks;
-            int i0 = (task % blocks) * MATMUL_ROW_BLOCK;
-            int i1 = Math.min(rows, i0 + MATMUL_ROW_BLOCK);
-            kernels.gemm(i1 - i0, m, k, a.data, aOff[g] + i0 * ars, ars, acs, bd, bOff[g], ld,
-                    c, (g * rows + i0) * m, m, false);
-        });
-    }
-
-    /** Offset of each batch matrix, row-major over the first {@code r} axes. */
-    private static int[] batchOffsets(Tensor t, int r) {
-        int[] iter = Arrays.copyOf(t.shape, r + 1);
-        iter[r] = 1;
-        int[] out = new int[Shapes.size(iter)];
-        RowCursor cur = new RowCursor(iter, new int[][] {Arrays.copyOf(t.strides, r + 1)}, new int[] {t.offset});
-        int i = 0;
-        while (cur.next()) {
-            out[i++] = cur.offset(0);
-        }
-        return out;
-    }
-
-    private static void pack(double[] src, int off, int rowStride, int colStride, int rows, int cols,
-                             double[] dst, int dstOff) {
-        for (int i = 0, o = dstOff; i < rows; i++) {
-            for (int j = 0, p = off + i * rowStride; j < cols; j++, p += colStride) {
-                dst[o++] = src[p];
-            }
-        }
     }
 
     // ------------------------------------------------------------------ reductions
