@@ -1,6 +1,7 @@
 package dev.heed.internal.attention;
 
 import dev.heed.internal.Parallel;
+import dev.heed.internal.Softmax;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.internal.vector.KernelSupport;
 
@@ -175,16 +176,8 @@ public final class TiledKernels {
             if (p.mask.isElementwise()) {
                 p.mask.apply(b, i0 + r, 0, end, weights, w, 1);
             }
-            double mx = s.max(weights, w, end);
-            if (mx == Double.NEGATIVE_INFINITY) {
-                Arrays.fill(weights, w, w + S, 0.0);
-                lse[b * L + i0 + r] = Double.NEGATIVE_INFINITY;
-                continue;
-            }
-            double sum = s.expShiftSum(weights, w, end, mx);
-            s.scale(weights, w, end, 1.0 / sum);
+            lse[b * L + i0 + r] = Softmax.inPlace(s, weights, w, end);
             Arrays.fill(weights, w + end, w + S, 0.0);
-            lse[b * L + i0 + r] = mx + Math.log(sum);
         }
         if (out == null) {
             return;
