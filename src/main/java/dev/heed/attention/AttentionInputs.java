@@ -88,7 +88,7 @@ final class AttentionInputs {
     }
 
     /** The tensor itself if its matrices are dense row-major (any batch strides), else a packed copy. */
-    private static Tensor packed(Tensor t) {
+    static Tensor packed(Tensor t) {
         int r = t.rank();
         int rows = t.shape(r - 2);
         int cols = t.shape(r - 1);
