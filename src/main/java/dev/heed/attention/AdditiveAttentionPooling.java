@@ -41,6 +41,9 @@ import java.util.Random;
  * <p>Immutable and thread-safe.
  */
 public final class AdditiveAttentionPooling {
+    /** The softmax and weighted sum over the scores this class computes. */
+    private static final SoftmaxAttention SCORES = new SoftmaxAttention();
+
     private final Linear projection;
     private final Linear scoreVector;
 
@@ -179,7 +182,7 @@ public final class AdditiveAttentionPooling {
         }
         Tensor x3 = x.rank() == 2 ? x.unsqueeze(0) : x;
         Tensor u = scores(x3).unsqueeze(1);
-        AttentionResult r = PrecomputedScores.attend(u, x3, mask);
+        AttentionResult r = SCORES.apply(u, x3, mask);
         Tensor output = r.output().squeeze(1);
         Tensor weights = r.weights().squeeze(1);
         Tensor lse = r.logSumExp().squeeze(1);

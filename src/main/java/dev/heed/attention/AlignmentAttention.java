@@ -54,6 +54,9 @@ import java.util.Random;
  * <p>Immutable and thread-safe.
  */
 public final class AlignmentAttention {
+    /** The softmax and weighted sum over the scores this class computes. */
+    private static final SoftmaxAttention SCORES = new SoftmaxAttention();
+
     /** The score function. */
     public enum Score {
         /** Luong's dot: {@code h_tᵀ h̄_s}. */
@@ -259,7 +262,7 @@ public final class AlignmentAttention {
             throw new IllegalArgumentException("mask must not be null; use Mask.none()");
         }
         Inputs in = inputs(decoder, encoder);
-        AttentionResult r = PrecomputedScores.attend(scores(in), in.encoder, mask);
+        AttentionResult r = SCORES.apply(scores(in), in.encoder, mask);
         Tensor output = r.output();
         Tensor weights = r.weights();
         Tensor lse = r.logSumExp();

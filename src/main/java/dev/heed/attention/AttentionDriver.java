@@ -3,6 +3,8 @@ package dev.heed.attention;
 import dev.heed.internal.Parallel;
 import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.internal.attention.RowKernels;
+import dev.heed.internal.attention.ScoreKernels;
+import dev.heed.internal.attention.ScoresProblem;
 import dev.heed.internal.attention.TiledKernels;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
@@ -37,7 +39,7 @@ final class AttentionDriver {
     void materialised(AttentionProblem p, double[] weights, double[] out, double[] lse) {
         if (!p.valuesFinite) {
             double[] o = out != null ? out : new double[p.batches * p.queries * p.valueDepth];
-            Parallel.forEach(p.batches, p.flops(), parallelism, b -> RowKernels.materialised(p, b, weights, o, lse));
+            Parallel.forEach(p.batches, p.flops(), parallelism, b -> RowKernels.materialised(tiled.support(), p, b, weights, o, lse));
             return;
         }
         int[] ktOffset = new int[p.batches];
@@ -48,6 +50,18 @@ final class AttentionDriver {
             int b = t / tiles;
             int i0 = (t % tiles) * tile;
             tiled.materialised(p, kt, ktOffset, b, i0, Math.min(p.queries, i0 + tile), weights, out, lse);
+        });
+    }
+
+    /** Weights, output and log-sum-exp of attention over given scores, in tiles of {@link #MATERIALISED_QUERY_TILE} queries. */
+    void fromScores(ScoresProblem p, double[] weights, double[] out, double[] lse) {
+        int tile = MATERIALISED_QUERY_TILE;
+        int tiles = (p.queries + tile - 1) / tile;
+        KernelSupport s = tiled.support();
+        Parallel.forEach(p.batches * tiles, p.flops(), parallelism, t -> {
+            int b = t / tiles;
+            int i0 = (t % tiles) * tile;
+            ScoreKernels.forward(s, p, b, i0, Math.min(p.queries, i0 + tile), weights, out, lse);
         });
     }
 

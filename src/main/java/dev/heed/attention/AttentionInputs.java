@@ -2,6 +2,7 @@ package dev.heed.attention;
 
 import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.internal.attention.MaskPlan;
+import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
@@ -125,7 +126,7 @@ final class AttentionInputs {
     }
 
     /** The tensor itself if its matrices are dense row-major (any batch strides), else a packed copy. */
-    private static Tensor packed(Tensor t) {
+    static Tensor packed(Tensor t) {
         int r = t.rank();
         int rows = t.shape(r - 2);
         int cols = t.shape(r - 1);
@@ -137,7 +138,7 @@ final class AttentionInputs {
 
     private static int[] batchOffsets(Tensor t, int[] batch, int rows, int cols) {
         Tensor b = t.broadcastTo(append(batch, rows, cols));
-        return Mask.batchOffsets(b.shape(), b.strides(), b.offset());
+        return BatchedMatrices.offsets(b.shape(), b.strides(), b.offset());
     }
 
     private static int[] lead(int[] shape) {

@@ -2,6 +2,7 @@ package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -79,9 +80,42 @@ public final class AttentionResult {
         return logSumExp;
     }
 
+    /** A result of at most this many elements (weights counted once computed) prints its values. */
+    private static final int PRINTED_UP_TO = 10_000;
+
+    /**
+     * A description for logs and the REPL. A small result (at most 10,000 elements in all) shows each
+     * tensor's shape and values, as {@link Tensor#toString()} prints them (summarised past 1000
+     * elements); a larger one only the shapes, on one line. Weights computed lazily and not yet asked
+     * for show as "lazy, not computed": printing never computes them.
+     *
+     * @return the description
+     */
     @Override
     public String toString() {
-        return "AttentionResult{output=" + java.util.Arrays.toString(output.shape())
-                + ", logSumExp=" + java.util.Arrays.toString(logSumExp.shape()) + "}";
+        Tensor w = weights; // read once, never through weights(): printing must not start a computation
+        String lazy = "lazy, not computed";
+        long n = (long) output.size() + logSumExp.size() + (w == null ? 0 : w.size());
+        if (n > PRINTED_UP_TO) {
+            return "AttentionResult{output " + Arrays.toString(output.shape()) + ", weights "
+                    + (w == null ? lazy : Arrays.toString(w.shape())) + ", logSumExp "
+                    + Arrays.toString(logSumExp.shape()) + "}";
+        }
+        StringBuilder sb = new StringBuilder("AttentionResult");
+        appendTensor(sb, "output", output);
+        if (w == null) {
+            sb.append("\n  weights: ").append(lazy);
+        } else {
+            appendTensor(sb, "weights", w);
+        }
+        appendTensor(sb, "logSumExp", logSumExp);
+        return sb.toString();
+    }
+
+    private static void appendTensor(StringBuilder sb, String name, Tensor t) {
+        sb.append("\n  ").append(name).append(' ').append(Arrays.toString(t.shape())).append(':');
+        for (String line : t.toString().split("\n", -1)) {
+            sb.append(line.isEmpty() ? "\n" : "\n    ").append(line); // NumPy's blank line between blocks stays blank
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.heed.attention;
 
 import dev.heed.internal.attention.MaskPlan;
+import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -277,7 +278,7 @@ public abstract class Mask {
             int[] st = t.strides();
             int rowStride = st[rank - 2];
             int colStride = st[rank - 1];
-            int[] batchOffset = batchOffsets(scoresShape, st, t.offset());
+            int[] batchOffset = BatchedMatrices.offsets(scoresShape, st, t.offset());
             double[] data = t.data();
             Kind k = kind;
             return new MaskPlan(keys) {
@@ -386,29 +387,5 @@ public abstract class Mask {
             }
             return sb.append(")".repeat(parts.size() - 1)).toString();
         }
-    }
-
-    /** Offset of each batch element (row-major over the batch axes) in a tensor with strides {@code st}. */
-    static int[] batchOffsets(int[] shape, int[] st, int base) {
-        int batchRank = shape.length - 2;
-        int count = 1;
-        for (int k = 0; k < batchRank; k++) {
-            count *= shape[k];
-        }
-        int[] out = new int[count];
-        int[] idx = new int[batchRank];
-        int off = base;
-        for (int b = 0; b < count; b++) {
-            out[b] = off;
-            for (int k = batchRank - 1; k >= 0; k--) {
-                if (++idx[k] < shape[k]) {
-                    off += st[k];
-                    break;
-                }
-                idx[k] = 0;
-                off -= st[k] * (shape[k] - 1);
-            }
-        }
-        return out;
     }
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * padded to a common width, blank lines between 2-d blocks, and {@code ...} in place of the
  * middle of any axis longer than six when the tensor has more than {@value #THRESHOLD} elements.
  * Numbers follow NumPy's "maxprec" mode: at most eight fractional digits, fewer when fewer
- * represent the value, scientific notation when magnitudes span too much.
+ * represent the value, scientific notation when magnitudes span too much. An empty tensor that is
+ * not 1-d also shows its shape, as NumPy's {@code repr} does: {@code [], shape=(0, 4)}.
  */
 final class TensorFormat {
     private TensorFormat() {}
@@ -28,7 +29,7 @@ final class TensorFormat {
             return scalar(t.item());
         }
         if (t.size() == 0) {
-            return "[]";
+            return shape.length == 1 ? "[]" : "[], shape=" + tuple(shape);
         }
         List<Double> shown = new ArrayList<>();
         collect(t, summarise, shown);
@@ -40,6 +41,18 @@ final class TensorFormat {
         StringBuilder sb = new StringBuilder();
         write(t, 0, summarise, f, sb, " ");
         return sb.toString();
+    }
+
+    /**
+     * An empty array's shape as NumPy's {@code repr} shows it ({@code [], shape=(0, 4)}): {@code str} alone prints
+     * {@code []} for every empty array and loses the shape, so Heed follows {@code repr} there.
+     */
+    private static String tuple(int[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int k = 0; k < shape.length; k++) {
+            sb.append(k == 0 ? "" : ", ").append(shape[k]);
+        }
+        return sb.append(')').toString();
     }
 
     private static void collect(Tensor t, boolean summarise, List<Double> out) {

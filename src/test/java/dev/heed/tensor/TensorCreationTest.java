@@ -301,4 +301,22 @@ class TensorCreationTest {
         assertThatThrownBy(() -> Tensor.strided(data, 0, new int[] {2, 3}, new int[] {Integer.MAX_VALUE, 1}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
     }
+
+    @Test
+    void equalsIsIdentityAsTheClassDocumentationSays() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3}, 3);
+        Tensor same = Tensor.of(new double[] {1, 2, 3}, 3);
+        assertThat(a.equals(a)).isTrue();
+        assertThat(a.equals(same)).isFalse();
+        assertThat(a.equals(a.reshape(3))).as("even a view of the same data").isFalse();
+        assertThat(a.hashCode()).isEqualTo(System.identityHashCode(a));
+        // The two comparisons the documentation points to instead.
+        assertThat(a.allClose(same)).isTrue();
+        assertThat(Arrays.equals(a.shape(), same.shape()) && Arrays.equals(a.toArray(), same.toArray())).isTrue();
+        Tensor nan = Tensor.of(new double[] {Double.NaN}, 1);
+        assertThat(Arrays.equals(nan.toArray(), nan.copy().toArray())).as("NaN equals NaN in Arrays.equals").isTrue();
+        assertThat(nan.allClose(nan.copy())).as("NaN is close to nothing").isFalse();
+        assertThat(Arrays.equals(Tensor.of(new double[] {0.0}, 1).toArray(), Tensor.of(new double[] {-0.0}, 1).toArray()))
+                .as("0.0 and -0.0 differ in Arrays.equals").isFalse();
+    }
 }

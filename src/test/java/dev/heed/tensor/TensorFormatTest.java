@@ -123,4 +123,14 @@ class TensorFormatTest {
         t.toString();
         assertThat(d).containsExactly(0.1, 0.2, Double.NaN, -0.0);
     }
+
+    @Test
+    void anEmptyTensorKeepsItsShape() {
+        // NumPy's repr: array([], shape=(0, 4), dtype=float64); a 1-d empty array is array([], dtype=float64).
+        assertThat(Tensor.zeros(0, 4).toString()).isEqualTo("[], shape=(0, 4)");
+        assertThat(Tensor.zeros(3, 0, 2).toString()).isEqualTo("[], shape=(3, 0, 2)");
+        assertThat(Tensor.zeros(0).toString()).isEqualTo("[]");
+        assertThat(Tensor.ones(5, 4).slice(0, 2, 2).toString()).as("an empty view").isEqualTo("[], shape=(0, 4)");
+        assertThat(Tensor.ones(5, 4).slice(1, 1, 1).transpose(0, 1).toString()).isEqualTo("[], shape=(0, 5)");
+    }
 }

@@ -105,6 +105,18 @@ class TensorReductionTest {
         return best;
     }
 
+    static double naiveMin(double[] row) {
+        return -naiveMax(negated(row));
+    }
+
+    static double naiveArgmin(double[] row) {
+        return naiveArgmax(negated(row));
+    }
+
+    private static double[] negated(double[] row) {
+        return Arrays.stream(row).map(x -> -x).toArray();
+    }
+
     /** The definition, for values small enough not to overflow. */
     static double naiveLogSumExp(double[] row) {
         double s = 0;
@@ -143,11 +155,18 @@ class TensorReductionTest {
                 assertExact(t.max(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveMax), "max" + what);
                 assertExact(t.argmax(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveArgmax),
                         "argmax" + what);
+                assertExact(t.min(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveMin), "min" + what);
+                assertExact(t.argmin(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveArgmin),
+                        "argmin" + what);
             } else {
                 final int ax = axis;
                 assertThatThrownBy(() -> t.max(ax)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
                 assertThatThrownBy(() -> t.argmax(ax)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
+                assertThatThrownBy(() -> t.min(ax)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
+                assertThatThrownBy(() -> t.argmin(ax)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
             }
             assertThat(t.sum(axis).isContiguous()).isTrue();
@@ -168,9 +187,21 @@ class TensorReductionTest {
             assertThat(t.mean()).isNaN();
             assertThatThrownBy(t::max).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(Arrays.toString(shape));
+            assertThatThrownBy(t::min).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(Arrays.toString(shape));
+            assertThatThrownBy(t::argmax).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(Arrays.toString(shape));
+            assertThatThrownBy(t::argmin).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(Arrays.toString(shape));
         } else {
             assertThat(t.mean()).isCloseTo(s / v.length, within(1e-14 * g / v.length + 1e-300));
             assertThat(t.max()).isEqualTo(naiveMax(v));
+            // The flat forms index the row-major order of the logical shape, whatever the layout.
+            assertThat(t.min()).isEqualTo(naiveMin(v));
+            assertThat(t.argmax()).isEqualTo((int) naiveArgmax(v));
+            assertThat(t.argmin()).isEqualTo((int) naiveArgmin(v));
+            assertThat(v[t.argmax()]).isEqualTo(t.max());
+            assertThat(v[t.argmin()]).isEqualTo(t.min());
         }
     }
 
@@ -197,6 +228,10 @@ class TensorReductionTest {
                             "max of broadcast along " + axis);
                     assertExact(b.argmax(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveArgmax),
                             "argmax of broadcast along " + axis);
+                    assertExact(b.min(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveMin),
+                            "min of broadcast along " + axis);
+                    assertExact(b.argmin(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveArgmin),
+                            "argmin of broadcast along " + axis);
                 }
             }
             double[] cv = values(c);
@@ -262,6 +297,58 @@ class TensorReductionTest {
         Tensor t = Tensor.of(new double[] {2, 7, 7, 7, 1, 7}, 2, 3).transpose(0, 1); // [[2, 7], [7, 1], [7, 7]]
         assertThat(t.argmax(0).toArray()).containsExactly(1, 0);
         assertThat(t.argmax(1).toArray()).containsExactly(1, 0, 0);
+    }
+
+    @Test
+    void minPropagatesNaNAsNumPyDoes() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        Tensor t = Tensor.of(new double[] {1, nan, 3, 4, 5, 6, nan, -inf, 0}, 3, 3);
+        assertThat(t.min(1).toArray()).containsExactly(nan, 4, nan);
+        assertThat(t.min(0).toArray()).containsExactly(nan, nan, 0);
+        assertThat(t.min()).isNaN();
+        assertThat(t.slice(0, 1, 2).min()).isEqualTo(4);
+        assertThat(Tensor.of(new double[] {inf, inf}, 2).min()).isEqualTo(inf);
+        assertThat(Tensor.of(new double[] {3, -inf, 2}, 3).min()).isEqualTo(-inf);
+        assertThat(Tensor.scalar(-2.5).min()).isEqualTo(-2.5);
+        assertThat(Tensor.scalar(-2.5).argmin()).isZero();
+    }
+
+    @Test
+    void argminTakesTheFirstOfTiesAndTheFirstNaN() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        assertThat(Tensor.of(new double[] {3, 1, 1, 2}, 4).argmin(0).item()).isEqualTo(1);
+        assertThat(Tensor.of(new double[] {inf, inf, inf}, 3).argmin(0).item()).isEqualTo(0);
+        assertThat(Tensor.of(new double[] {5, nan, 1, nan}, 4).argmin(0).item()).isEqualTo(1);
+        assertThat(Tensor.of(new double[] {0.0, -0.0}, 2).argmin(0).item()).isEqualTo(0);
+        Tensor t = Tensor.of(new double[] {2, 1, 1, 1, 9, 1}, 2, 3).transpose(0, 1); // [[2, 1], [1, 9], [1, 1]]
+        assertThat(t.argmin(0).toArray()).containsExactly(1, 0);
+        assertThat(t.argmin(1).toArray()).containsExactly(1, 0, 0);
+    }
+
+    @Test
+    void flatArgmaxAndArgminFollowNumPy() {
+        // np.argmax(a[:, ::2].T) for a = np.arange(24.).reshape(2, 3, 4) is 15: the flat index of the view's
+        // own row-major order, not of the storage.
+        Tensor a = Tensor.arange(24).reshape(2, 3, 4).slice(1, 0, 3, 2).transpose(0, 2);
+        assertThat(a.shape()).containsExactly(4, 2, 2);
+        assertThat(a.argmax()).isEqualTo(15);
+        assertThat(a.argmin()).isZero();
+        assertThat(a.max()).isEqualTo(23);
+        assertThat(a.min()).isZero();
+        // np.argmax / np.argmin of [3, nan, 1, nan] are both 1, the first NaN.
+        Tensor n = Tensor.of(new double[] {3, Double.NaN, 1, Double.NaN}, 2, 2);
+        assertThat(n.argmax()).isEqualTo(1);
+        assertThat(n.argmin()).isEqualTo(1);
+        // Ties: the first in row-major order; a broadcast view counts every repeated element.
+        Tensor b = Tensor.of(new double[] {4, 9, 9, 0}, 4).broadcastTo(3, 4);
+        assertThat(b.argmax()).isEqualTo(1);
+        assertThat(b.argmin()).isEqualTo(3);
+        assertThat(b.transpose(0, 1).argmax()).isEqualTo(3);
+        assertThat(b.transpose(0, 1).argmin()).isEqualTo(9);
+        assertThatThrownBy(() -> Tensor.zeros(0, 4).argmax()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty").hasMessageContaining("[0, 4]");
     }
 
     @Test

@@ -47,7 +47,8 @@ public final class AttentionProblem {
         this.valuesFinite = allFinite(v, vOffset, keys * valueDepth);
     }
 
-    private static boolean allFinite(double[] v, int[] offsets, int length) {
+    /** Whether {@code v[off, off + length)} is finite for every distinct offset. */
+    static boolean allFinite(double[] v, int[] offsets, int length) {
         int last = -1;
         for (int off : offsets) {
             if (off == last) {

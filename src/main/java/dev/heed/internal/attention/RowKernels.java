@@ -1,5 +1,8 @@
 package dev.heed.internal.attention;
 
+import dev.heed.internal.Softmax;
+import dev.heed.internal.vector.KernelSupport;
+
 import java.util.Arrays;
 
 /**
@@ -21,11 +24,13 @@ public final class RowKernels {
     /**
      * Materialises the weights of batch element {@code b}, then multiplies them into the values.
      *
+     * @param s       the inner loops of the softmax
      * @param weights modified: {@code [L, S]} at {@code b·L·S}
      * @param out     modified: {@code [L, dv]} at {@code b·L·dv}
      * @param lse     modified: {@code [L]} at {@code b·L}
      */
-    public static void materialised(AttentionProblem p, int b, double[] weights, double[] out, double[] lse) {
+    public static void materialised(KernelSupport s, AttentionProblem p, int b, double[] weights, double[] out,
+                                    double[] lse) {
         int L = p.queries;
         int S = p.keys;
         int dv = p.valueDepth;
@@ -34,53 +39,35 @@ public final class RowKernels {
         for (int i = 0; i < L; i++) {
             int w = wBase + i * S;
             int end = p.mask.keyEnd(b, i);
-            lse[b * L + i] = weightsRow(p, b, i, end, weights, w);
-            int o = oBase + i * dv;
-            Arrays.fill(out, o, o + dv, 0.0);
-            if (lse[b * L + i] == Double.NEGATIVE_INFINITY) {
-                continue; // nothing to attend to: the row stays exactly zero
-            }
-            for (int j = 0; j < end; j++) {
-                // A blocked key (marked -0.0 by softmaxInPlace) is skipped: 0 · inf would put NaN in
-                // the row. An allowed key whose weight underflowed to +0.0 still meets its value, so
-                // a NaN there comes through as IEEE says.
-                if (Double.doubleToRawLongBits(weights[w + j]) == NEGATIVE_ZERO) {
-                    weights[w + j] = 0.0;
-                } else {
-                    axpy(dv, weights[w + j], p.v, p.vOffset[b] + j * dv, out, o);
-                }
-            }
+            lse[b * L + i] = weightsRow(s, p, b, i, end, weights, w);
+            weightedValues(weights, w, end, lse[b * L + i], p.v, p.vOffset[b], dv, out, oBase + i * dv);
         }
     }
 
-    private static final long NEGATIVE_ZERO = Double.doubleToRawLongBits(-0.0);
-
     /**
-     * Stable softmax of {@code x[off, off+n)} in place; returns {@code log Σ exp}. A row that is
-     * all {@code -inf} (or empty) becomes zeros and returns {@code -inf}; NaN propagates. In a row
-     * with mass, a blocked entry ({@code -inf}) becomes {@code -0.0}: a marker the caller uses to
-     * tell it from a weight that underflowed to {@code +0.0}, and then clears.
+     * One output row {@code out[o, o+dv) = Σ_j weights[w+j] · v[vOff + j·dv, +dv)} over keys
+     * {@code j < end}, from weights written by {@link Softmax#inPlaceMarkingBlocked}: a blocked key
+     * is skipped (its marker cleared to {@code +0.0}), since {@code 0 · inf} would put NaN in the
+     * row, while an allowed key whose weight underflowed to {@code +0.0} still meets its value, so a
+     * NaN there comes through as IEEE says. A row with log-sum-exp {@code -inf} (nothing to attend
+     * to) stays exactly zero.
+     *
+     * @param weights modified: markers cleared
+     * @param out     modified: the row, overwritten
      */
-    static double softmaxInPlace(double[] x, int off, int n) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            m = Math.max(m, x[off + j]);
+    static void weightedValues(double[] weights, int w, int end, double lse, double[] v, int vOff, int dv,
+                               double[] out, int o) {
+        Arrays.fill(out, o, o + dv, 0.0);
+        if (lse == Double.NEGATIVE_INFINITY) {
+            return;
         }
-        if (m == Double.NEGATIVE_INFINITY) {
-            Arrays.fill(x, off, off + n, 0.0);
-            return Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < end; j++) {
+            if (Softmax.isBlocked(weights[w + j])) {
+                weights[w + j] = 0.0;
+            } else {
+                axpy(dv, weights[w + j], v, vOff + j * dv, out, o);
+            }
         }
-        double s = 0;
-        for (int j = 0; j < n; j++) {
-            double e = x[off + j] == Double.NEGATIVE_INFINITY ? -0.0 : Math.exp(x[off + j] - m);
-            x[off + j] = e;
-            s += e;
-        }
-        double inv = 1.0 / s;
-        for (int j = 0; j < n; j++) {
-            x[off + j] *= inv;
-        }
-        return m + Math.log(s);
     }
 
     /**
@@ -168,7 +155,7 @@ public final class RowKernels {
      * The softmax weights of row {@code i} of batch element {@code b} into
      * {@code weights[w, w + S)}, keys from {@code end} on zero; returns the row's log-sum-exp.
      */
-    private static double weightsRow(AttentionProblem p, int b, int i, int end, double[] weights, int w) {
+    private static double weightsRow(KernelSupport s, AttentionProblem p, int b, int i, int end, double[] weights, int w) {
         int d = p.depth;
         int qi = p.qOffset[b] + i * d;
         for (int j = 0; j < end; j++) {
@@ -178,7 +165,7 @@ public final class RowKernels {
         if (p.mask.isElementwise()) {
             p.mask.apply(b, i, 0, end, weights, w, 1);
         }
-        return softmaxInPlace(weights, w, end);
+        return Softmax.inPlaceMarkingBlocked(s, weights, w, end);
     }
 
     private static double dot(int n, double[] x, int xOff, double[] y, int yOff) {

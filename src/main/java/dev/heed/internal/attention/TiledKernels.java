@@ -1,6 +1,8 @@
 package dev.heed.internal.attention;
 
 import dev.heed.internal.Parallel;
+import dev.heed.internal.Softmax;
+import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.internal.vector.KernelSupport;
 
 import java.util.Arrays;
@@ -174,16 +176,8 @@ public final class TiledKernels {
             if (p.mask.isElementwise()) {
                 p.mask.apply(b, i0 + r, 0, end, weights, w, 1);
             }
-            double mx = s.max(weights, w, end);
-            if (mx == Double.NEGATIVE_INFINITY) {
-                Arrays.fill(weights, w, w + S, 0.0);
-                lse[b * L + i0 + r] = Double.NEGATIVE_INFINITY;
-                continue;
-            }
-            double sum = s.expShiftSum(weights, w, end, mx);
-            s.scale(weights, w, end, 1.0 / sum);
+            lse[b * L + i0 + r] = Softmax.inPlace(s, weights, w, end);
             Arrays.fill(weights, w + end, w + S, 0.0);
-            lse[b * L + i0 + r] = mx + Math.log(sum);
         }
         if (out == null) {
             return;
@@ -201,22 +195,14 @@ public final class TiledKernels {
     public static double[] transposeKeys(AttentionProblem p, int[] offsets, int parallelism) {
         int S = p.keys;
         int d = p.depth;
-        int[] sources = new int[p.batches];
-        int distinct = 0;
-        java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+        BatchedMatrices.Distinct distinct = BatchedMatrices.distinct(p.kOffset);
         for (int b = 0; b < p.batches; b++) {
-            Integer at = seen.get(p.kOffset[b]);
-            if (at == null) {
-                at = distinct;
-                seen.put(p.kOffset[b], at);
-                sources[distinct++] = p.kOffset[b];
-            }
-            offsets[b] = at * S * d;
+            offsets[b] = distinct.slot(b) * S * d;
         }
-        double[] kt = new double[distinct * S * d];
-        int blocks = distinct;
+        double[] kt = new double[distinct.count() * S * d];
+        int blocks = distinct.count();
         Parallel.forEach(blocks, 2.0 * blocks * S * d, parallelism,
-                t -> transposeBlock(p.k, sources[t], S, d, kt, t * S * d));
+                t -> transposeBlock(p.k, distinct.offset(t), S, d, kt, t * S * d));
         return kt;
     }
 
