@@ -41,7 +41,8 @@
  *
  * <p>Further reading, in the {@code docs/} folder of the source distribution:
  * {@code tensor-model.md} (views and copies), {@code masks.md} (mask polarity, causal alignment,
- * empty rows), {@code visualisation.md}, {@code file-formats.md}, {@code performance.md} and
- * {@code design-notes.md} (kernels and tile sizes).
+ * empty rows), {@code visualisation.md}, {@code file-formats.md}, {@code gradients.md}, {@code performance.md},
+ * {@code design-notes.md} (kernels and tile sizes) and {@code architecture.md} (the packages and
+ * which way their dependencies point).
  */
 package dev.heed;

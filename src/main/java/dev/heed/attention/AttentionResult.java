@@ -36,7 +36,14 @@ public final class AttentionResult {
     private Supplier<Tensor> weightsSupplier;
     private volatile Tensor weights;
 
-    /** A result whose weights are already computed. */
+    /**
+     * A result whose weights are already computed. The tensors are kept, not copied.
+     *
+     * @param output    the attended values, {@code [..., L, dv]}
+     * @param weights   the attention weights, {@code [..., L, S]}
+     * @param logSumExp the log-sum-exp of each query's allowed scores, {@code [..., L]}
+     * @throws NullPointerException if an argument is null
+     */
     public AttentionResult(Tensor output, Tensor weights, Tensor logSumExp) {
         this.output = Objects.requireNonNull(output, "output");
         this.weights = Objects.requireNonNull(weights, "weights");
@@ -49,17 +56,35 @@ public final class AttentionResult {
         this.logSumExp = Objects.requireNonNull(logSumExp, "logSumExp");
     }
 
-    /** A result whose weights are computed by {@code weights} on the first call to {@link #weights()}. */
+    /**
+     * A result whose weights are computed by {@code weights} on the first call to {@link #weights()},
+     * once, however many threads ask.
+     *
+     * @param output    the attended values, {@code [..., L, dv]}; kept, not copied
+     * @param weights   computes the weights {@code [..., L, S]}; called at most once, then dropped
+     * @param logSumExp the log-sum-exp of each query's allowed scores, {@code [..., L]}; kept
+     * @return the new result
+     * @throws NullPointerException if an argument is null
+     */
     public static AttentionResult withLazyWeights(Tensor output, Supplier<Tensor> weights, Tensor logSumExp) {
         return new AttentionResult(output, weights, logSumExp);
     }
 
-    /** The attended values, {@code [..., L, dv]}. */
+    /**
+     * The attended values.
+     *
+     * @return the output {@code [..., L, dv]}, owned by this result (not a copy)
+     */
     public Tensor output() {
         return output;
     }
 
-    /** The attention weights, {@code [..., L, S]}; computed on first use for lazy results. */
+    /**
+     * The attention weights; computed on first use for lazy results (then kept).
+     *
+     * @return the weights {@code [..., L, S]}, owned by this result (not a copy); each row sums to 1,
+     *         or is all 0 for a query that may attend to nothing
+     */
     public Tensor weights() {
         Tensor w = weights;
         if (w == null) {
@@ -75,7 +100,12 @@ public final class AttentionResult {
         return w;
     }
 
-    /** {@code log Σ_j exp(score_ij)} per query, {@code [..., L]}; {@code -inf} where nothing may be attended. */
+    /**
+     * {@code log Σ_j exp(score_ij)} per query over its allowed keys.
+     *
+     * @return the log-sum-exp {@code [..., L]}, owned by this result; {@code -inf} where nothing may
+     *         be attended
+     */
     public Tensor logSumExp() {
         return logSumExp;
     }

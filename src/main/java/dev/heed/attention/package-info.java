@@ -9,14 +9,18 @@
  *       implementations: {@link dev.heed.attention.SimpleAttention} (unscaled, the tutorial's
  *       first example), {@link dev.heed.attention.ScaledDotProductAttention} (the scores
  *       materialised) and {@link dev.heed.attention.ChunkedAttention} (tiled online softmax, the
- *       same numbers in O(L + S) memory).</li>
+ *       same numbers in O(L + S) memory). Each also has a {@code backward}, giving the gradients
+ *       with respect to query, key and value as an {@link dev.heed.attention.AttentionGradients}.</li>
+ *   <li>{@link dev.heed.attention.SoftmaxAttention} — attention over scores the caller computed:
+ *       {@code softmax(scores + mask) · value}, with every mask kind and the same edges.</li>
  *   <li>{@link dev.heed.attention.Mask} — which keys each query may see, with the polarity in the
  *       name: {@code none}, {@code causal} (bottom-right aligned), {@code allow}, {@code block},
  *       {@code bias}, {@code keyPadding}, combined with {@code and}.</li>
  *   <li>{@link dev.heed.attention.MultiHeadAttention} — PyTorch's {@code nn.MultiheadAttention}
  *       (projections, heads, output projection), configured by its
  *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel.</li>
- *   <li>The applied forms, which compute their own scores and share the masked, stable softmax:
+ *   <li>The applied forms, which compute their own scores and attend through
+ *       {@link dev.heed.attention.SoftmaxAttention}:
  *       {@link dev.heed.attention.AdditiveAttentionPooling} (a learned query pools a sequence),
  *       {@link dev.heed.attention.AlignmentAttention} (Luong's and Bahdanau's encoder–decoder
  *       scores) and {@link dev.heed.attention.HierarchicalAttention} (words within sentences,
@@ -38,7 +42,7 @@
  *
  * <p>Further reading, in the {@code docs/} folder of the source distribution: {@code masks.md}
  * (kinds and polarity, causal alignment, empty rows), {@code performance.md} (speed against
- * NumPy and the machine's peak) and {@code design-notes.md} (how the kernels tile and
- * vectorise).
+ * NumPy and the machine's peak), {@code gradients.md} (the backward's math and memory) and
+ * {@code design-notes.md} (how the kernels tile and vectorise).
  */
 package dev.heed.attention;
