@@ -80,6 +80,30 @@ public interface KernelSupport {
      */
     void subtractMultiply(double[] x, int off, int n, double[] shift, double[] p, int pOff);
 
+    /**
+     * One row of a score tile to its weights and their score gradient, in one pass: for
+     * {@code i < n}, {@code w = exp(scale · x[off + i] − shift)}, {@code x[off + i] = w} and
+     * {@code g[gOff + i] = w · (g[gOff + i] − delta)}. With {@code g} holding {@code dP = dO Vᵀ},
+     * {@code shift} the row's log-sum-exp and {@code delta} its {@code D}, that is the weights
+     * {@code P} and {@code dS = P ∘ (dP − D)} of the softmax backward. The exponential is
+     * {@link #expShiftSum}'s and {@code scale · x} is rounded before the shift, so
+     * {@code scale = 1} gives {@code expShiftSum}'s weights bit for bit; the gradient is
+     * {@link #subtractMultiply}'s two exactly rounded operations.
+     *
+     * @param x modified
+     * @param g modified
+     */
+    void expSubtractMultiply(double[] x, int off, int n, double scale, double shift, double[] g, int gOff,
+                             double delta);
+
+    /**
+     * {@code acc[accOff + i] += x[off + i]} for {@code i < n}: one exactly rounded addition per
+     * element, so every implementation gives the same bits.
+     *
+     * @param acc modified
+     */
+    void addInto(double[] x, int off, int n, double[] acc, int accOff);
+
     /** A short name for logs and benchmarks: "scalar" or "vector-512" etc. */
     String name();
 

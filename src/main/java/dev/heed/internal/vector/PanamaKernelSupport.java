@@ -41,7 +41,7 @@ final class PanamaKernelSupport implements KernelSupport {
     }
 
     /**
-     * Runs the exponential loops a few hundred times on tiny rows before any real work. The
+     * Runs the three exponential loops a few hundred times on tiny rows before any real work. The
      * Vector API's shared internals see both double and long vectors here (the exponential
      * reinterprets one as the other), so their type profiles are bimorphic before C2 compiles
      * anything; otherwise C2 may first speculate on one type, trap, and recompile the loop with a
@@ -56,6 +56,7 @@ final class PanamaKernelSupport implements KernelSupport {
             java.util.Arrays.fill(x, -1.0);
             expShiftAccumulate(x, 0, x.length, shift, sum);
             expShiftSum(x, 0, x.length, 0.0);
+            expSubtractMultiply(x, 0, x.length, 1.0, 0.0, sum, 0, 0.0);
         }
     }
 
@@ -392,6 +393,64 @@ final class PanamaKernelSupport implements KernelSupport {
         }
         for (; i < n; i++) {
             x[off + i] = p[pOff + i] * (x[off + i] - shift[i]);
+        }
+    }
+
+    @Override
+    public void expSubtractMultiply(double[] xs, int off, int n, double scale, double shift, double[] g, int gOff,
+                                    double delta) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        for (; i < bound; i += LANES) {
+            DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + i).mul(scale).sub(shift);
+            // e = exp(x), the same steps as Exp.exp, written out (see the class comment)
+            DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
+            DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
+            DoubleVector whole = t.sub(Exp.SHIFTER);
+            DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
+            r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
+            DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
+            LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            LongVector k2 = k.sub(k1);
+            DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
+                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+            DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
+                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+            DoubleVector e = p.mul(s1).mul(s2);
+            e.intoArray(xs, off + i);
+            DoubleVector.fromArray(SPECIES, g, gOff + i).sub(delta).mul(e).intoArray(g, gOff + i);
+        }
+        for (; i < n; i++) {
+            double e = Exp.exp(xs[off + i] * scale - shift);
+            xs[off + i] = e;
+            g[gOff + i] = e * (g[gOff + i] - delta);
+        }
+    }
+
+    @Override
+    public void addInto(double[] x, int off, int n, double[] acc, int accOff) {
+        int i = 0;
+        int bound = SPECIES.loopBound(n);
+        for (; i < bound; i += LANES) {
+            DoubleVector.fromArray(SPECIES, acc, accOff + i).add(DoubleVector.fromArray(SPECIES, x, off + i))
+                    .intoArray(acc, accOff + i);
+        }
+        for (; i < n; i++) {
+            acc[accOff + i] += x[off + i];
         }
     }
 

@@ -159,6 +159,23 @@ public final class ScalarKernelSupport implements KernelSupport {
     }
 
     @Override
+    public void expSubtractMultiply(double[] x, int off, int n, double scale, double shift, double[] g, int gOff,
+                                    double delta) {
+        for (int i = 0; i < n; i++) {
+            double w = Math.exp(x[off + i] * scale - shift);
+            x[off + i] = w;
+            g[gOff + i] = w * (g[gOff + i] - delta);
+        }
+    }
+
+    @Override
+    public void addInto(double[] x, int off, int n, double[] acc, int accOff) {
+        for (int i = 0; i < n; i++) {
+            acc[accOff + i] += x[off + i];
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

@@ -10,7 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link KernelSupport#subtractMultiply}, the softmax backward's {@code dS = P ∘ (dP − D)}, in
  * every support this JVM runs: bitwise equal to the plain formula (two exactly rounded operations
  * per element), over Lucene's awkward sizes, at offsets, leaving everything outside its range
- * alone, and with IEEE special values passing through as the formula says.
+ * alone, and with IEEE special values passing through as the formula says. Likewise its fused form
+ * {@link KernelSupport#expSubtractMultiply} (bitwise the same as scale, exponential and
+ * subtractMultiply done one after the other on the same support; the Vector API's within an ulp
+ * or two of the scalar one) and {@link KernelSupport#addInto}, with which the chunked backward
+ * sums {@code dQ}.
  */
 class SubtractMultiplyTest {
 
@@ -66,6 +70,87 @@ class SubtractMultiplyTest {
                         .isEqualTo(Double.doubleToRawLongBits(p[i] * (x[i] - 2.0)));
                 assertThat(Double.doubleToRawLongBits(b[i])).as("%s shift array at %d", s.name(), i)
                         .isEqualTo(Double.doubleToRawLongBits(p[i] * (x[i] - shift[i])));
+            }
+        }
+    }
+
+    @Test
+    void expSubtractMultiplyIsTheThreeStepsFused() {
+        for (KernelSupport s : KernelSupportTest.supports()) {
+            for (int n : KernelSupportTest.LUCENE_SIZES) {
+                for (double scale : new double[] {1.0, 0.125, 0.3}) {
+                    double[] x = padded(KernelSupportTest.random(3L * n, n), 2);
+                    double[] g = padded(KernelSupportTest.random(3L * n + 1, n), 5);
+                    x[2] = Double.NEGATIVE_INFINITY; // a blocked key: weight 0, gradient 0
+                    double shift = 0.5 - 0.01 * n;
+                    double delta = -0.375;
+                    double[] xExpected = x.clone();
+                    double[] gExpected = g.clone();
+                    s.scale(xExpected, 2, n, scale);
+                    s.expShiftSum(xExpected, 2, n, shift);
+                    s.subtractMultiply(gExpected, 5, n, delta, xExpected, 2);
+                    s.expSubtractMultiply(x, 2, n, scale, shift, g, 5, delta);
+                    assertThat(x).as("%s weights n=%d scale=%s", s.name(), n, scale).containsExactly(xExpected);
+                    assertThat(g).as("%s gradient n=%d scale=%s", s.name(), n, scale).containsExactly(gExpected);
+                    assertThat(x[2]).isZero();
+                    assertThat(g[5]).isZero();
+                }
+            }
+        }
+    }
+
+    @Test
+    void expSubtractMultiplyOnAnEmptyRowGivesZeros() {
+        // A row that may attend to nothing is shifted by +inf: weights exp(-inf) = 0, gradients 0.
+        for (KernelSupport s : KernelSupportTest.supports()) {
+            for (int n : new int[] {1, 7, 8, 13, 64}) {
+                double[] x = KernelSupportTest.random(n, n);
+                double[] g = KernelSupportTest.random(n + 1, n);
+                s.expSubtractMultiply(x, 0, n, 0.125, Double.POSITIVE_INFINITY, g, 0, 0.0);
+                assertThat(x).as("%s n=%d", s.name(), n).containsOnly(0.0);
+                for (double v : g) {
+                    assertThat(v).isZero();
+                }
+            }
+        }
+    }
+
+    @Test
+    void expSubtractMultiplyOnTheVectorApiAgreesWithTheScalarSupport() {
+        KernelSupport scalar = VectorizationProvider.scalar();
+        for (KernelSupport s : KernelSupportTest.supports()) {
+            for (int n : KernelSupportTest.LUCENE_SIZES) {
+                double[] x = KernelSupportTest.random(5L * n, n);
+                double[] g = KernelSupportTest.random(5L * n + 1, n);
+                double[] x2 = x.clone();
+                double[] g2 = g.clone();
+                scalar.expSubtractMultiply(x, 0, n, 0.7, -0.2, g, 0, 0.1);
+                s.expSubtractMultiply(x2, 0, n, 0.7, -0.2, g2, 0, 0.1);
+                for (int i = 0; i < n; i++) {
+                    // Math.exp against Heed's Exp: each within about an ulp of e^x.
+                    assertThat(x2[i]).as("%s n=%d weight %d", s.name(), n, i)
+                            .isCloseTo(x[i], org.assertj.core.data.Offset.offset(2 * Math.ulp(x[i])));
+                    assertThat(g2[i]).as("%s n=%d gradient %d", s.name(), n, i)
+                            .isCloseTo(g[i], org.assertj.core.data.Offset.offset(4 * Math.ulp(g[i])));
+                }
+            }
+        }
+    }
+
+    @Test
+    void addIntoAddsElementByElement() {
+        for (KernelSupport s : KernelSupportTest.supports()) {
+            for (int n : KernelSupportTest.LUCENE_SIZES) {
+                double[] x = padded(KernelSupportTest.random(7L * n, n), 3);
+                double[] acc = padded(KernelSupportTest.random(7L * n + 1, n), 1);
+                double[] expected = acc.clone();
+                for (int i = 0; i < n; i++) {
+                    expected[1 + i] = acc[1 + i] + x[3 + i];
+                }
+                double[] xBefore = x.clone();
+                s.addInto(x, 3, n, acc, 1);
+                assertThat(acc).as("%s n=%d", s.name(), n).containsExactly(expected);
+                assertThat(x).containsExactly(xBefore);
             }
         }
     }
