@@ -4,6 +4,7 @@ import dev.heed.internal.Parallel;
 import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.internal.attention.BackwardKernels;
 import dev.heed.internal.attention.BackwardProblem;
+import dev.heed.internal.attention.QueryGradientSum;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
@@ -23,6 +24,14 @@ import java.util.Arrays;
 final class AttentionBackward {
     /** Keys per task of the materialised backward's key pass, as many as the query pass takes queries. */
     static final int MATERIALISED_KEY_TILE = AttentionDriver.MATERIALISED_QUERY_TILE;
+
+    /**
+     * Early {@code dQ} shares the chunked backward may hold per thread before a task waits for its
+     * turn ({@link QueryGradientSum}): tasks of one batch element move through the query tiles in
+     * step, a tile or two apart, so this is rarely reached; it bounds the memory (32 KiB per share
+     * at the default 64 × 64 tiles) should one thread stall.
+     */
+    static final int HELD_SHARES_PER_THREAD = 8;
 
     private static final BackwardKernels DEFAULT = new BackwardKernels(VectorizationProvider.support());
 
@@ -78,6 +87,18 @@ final class AttentionBackward {
     static AttentionGradients chunked(AttentionDriver driver, AttentionInputs in, int queryChunk, int keyChunk,
                                       Tensor query, Tensor key, Tensor value, AttentionResult forward,
                                       Tensor gradOutput) {
+        return chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput, -1);
+    }
+
+    /**
+     * {@link #chunked(AttentionDriver, AttentionInputs, int, int, Tensor, Tensor, Tensor, AttentionResult, Tensor)}
+     * holding at most about {@code heldShares} early {@code dQ} shares ({@link QueryGradientSum});
+     * negative for the default, {@value #HELD_SHARES_PER_THREAD} per thread. Tests use 0 to make
+     * every early share wait. The gradients do not depend on it, bit for bit.
+     */
+    static AttentionGradients chunked(AttentionDriver driver, AttentionInputs in, int queryChunk, int keyChunk,
+                                      Tensor query, Tensor key, Tensor value, AttentionResult forward,
+                                      Tensor gradOutput, int heldShares) {
         check(in, query, key, value, forward, gradOutput);
         Gradients out = new Gradients(in);
         BackwardProblem g = out.problem(in.problem, forward, gradOutput);
@@ -92,20 +113,19 @@ final class AttentionBackward {
         int qc = Math.min(queryChunk, Math.max(1, p.queries));
         int kc = Math.min(keyChunk, Math.max(1, p.keys));
         int keyTiles = (p.keys + kc - 1) / kc;
-        // Key pass: 4 of the backward's 7 matrix products; query pass: 3.
-        Parallel.forEach(p.batches * keyTiles, 2 * p.flops(), threads, t -> {
-            int b = t / keyTiles;
-            int j0 = (t % keyTiles) * kc;
-            kernels.chunkedKeys(g, qc, b, j0, Math.min(p.keys, j0 + kc));
+        QueryGradientSum dq = new QueryGradientSum(kernels.support(), g.gradQuery, p.batches, p.queries, p.depth, qc,
+                keyTiles, heldShares < 0 ? HELD_SHARES_PER_THREAD * threads : heldShares);
+        // One task per key tile, in increasing (batch element, key tile) order as QueryGradientSum
+        // requires; under a causal mask key tile 0 sees the most queries, so the longest tasks start first.
+        Parallel.forEach(p.batches * keyTiles, 2.5 * p.flops(), threads, t -> {
+            try {
+                kernels.chunked(g, qc, kc, t / keyTiles, t % keyTiles, dq);
+            } catch (RuntimeException | Error e) {
+                dq.abandon(); // tasks waiting for this one's shares would wait forever
+                throw e;
+            }
         });
-        int queryTiles = (p.queries + qc - 1) / qc;
-        Parallel.forEach(p.batches * queryTiles, 1.5 * p.flops(), threads, t -> {
-            int b = t / queryTiles;
-            // Last query tile first: under a causal mask it sees the most keys, and starting the
-            // longest tasks first leaves short ones to balance the end. Order does not change results.
-            int i0 = (queryTiles - 1 - t % queryTiles) * qc;
-            kernels.chunkedQueries(g, kc, b, i0, Math.min(p.queries, i0 + qc));
-        });
+        kernels.support().scale(g.gradQuery, 0, g.gradQuery.length, p.scale);
         return out.reduce(query, key, value);
     }
 

@@ -157,15 +157,16 @@ public final class ChunkedAttention implements Attention {
      *
      * <p>Here by FlashAttention-2's backward: the weights are never materialised (the result's
      * lazy weights are not touched). For each tile of {@code keyChunk} keys, the query tiles are
-     * visited in order and each score tile is recomputed from q, k and the saved log-sum-exp,
-     * {@code P = exp(scale · q kᵀ + mask − lse)}, giving that key tile's {@code dK} and {@code dV};
-     * then, for each tile of {@code queryChunk} queries, the key tiles are visited again for its
-     * {@code dQ}. Extra memory is O(queryChunk · keyChunk + (queryChunk + keyChunk) · (d + dv)) per
-     * thread, besides the gradients and two numbers per query row; tiles a causal or key-padding
-     * mask blocks entirely are skipped. No sum is split between tasks, so the gradients are bitwise the same whatever
-     * the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about 1e-12 (for
-     * scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of about
-     * {@code M · 2⁻⁵²}).
+     * visited in a fixed order and each score tile is recomputed from q, k and the saved
+     * log-sum-exp, {@code P = exp(scale · q kᵀ + mask − lse)}, giving that key tile's {@code dK}
+     * and {@code dV} and its share of each query's {@code dQ}; the shares of a query tile are added
+     * in key-tile order, whichever thread computed them first. Extra memory is
+     * O(queryChunk · keyChunk + keyChunk · (d + dv) + queryChunk · d) per thread, besides the
+     * gradients, two numbers per query row and a few early {@code dQ} shares held per thread; tiles
+     * a causal or key-padding mask blocks entirely are skipped. The gradients are bitwise the same
+     * whatever the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about
+     * 1e-12 (for scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of
+     * about {@code M · 2⁻⁵²}).
      */
     @Override
     public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,

@@ -1,12 +1,16 @@
 package dev.heed.attention;
 
 import dev.heed.attention.BackwardChecks.NamedMask;
+import dev.heed.internal.vector.KernelSupport;
+import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 
@@ -18,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * ChunkedAttention's backward (FlashAttention-2's, recomputing each tile) against the full
  * kernel's (from the materialised weights) over odd sizes and odd tiles; both bitwise the same for
- * any thread count; the chunked backward's memory linear in the sequence; and the lazy weights of
- * a chunked result immune to later writes into the inputs.
+ * any thread count, also when the chunked kernel's dQ shares arrive out of order and are held or
+ * wait; FlashAttention-2's flop count; the chunked backward's memory linear in the sequence; and
+ * the lazy weights of a chunked result immune to later writes into the inputs.
  */
 class ChunkedBackwardTest {
     private static final int[] CHUNKS = {1, 3, 7, 64};
@@ -70,6 +75,90 @@ class ChunkedBackwardTest {
             }
         } finally {
             pool.shutdown();
+        }
+    }
+
+    @Test
+    void dQIsSummedInOneOrderWhateverIsHeldOrAwaitedAndHoweverManyThreads() throws Exception {
+        // 29 key tiles of 7 keys per batch element and query tiles of 5 rows: far more tasks than
+        // threads, several racing over the same query tiles. Early dQ shares held: none (every one
+        // waits its turn), one, the default, unbounded; on 1, 2 and 3 threads of a pool of four.
+        // Every mask kind. All bitwise the same, and equal to the full kernel's to 1e-12.
+        int L = 150;
+        int S = 201;
+        Tensor q = random(40, 2, L, 9);
+        Tensor k = random(41, 2, S, 9);
+        Tensor v = random(42, 2, S, 6);
+        Tensor dO = gradOutput(43, 2, L, 6);
+        ForkJoinPool pool = new ForkJoinPool(4);
+        try {
+            for (NamedMask m : BackwardChecks.masks(L, S)) {
+                Mask mask = m.mask();
+                ChunkedAttention chunked = new ChunkedAttention(5, 7);
+                AttentionResult forward = chunked.apply(q, k, v, mask);
+                AttentionGradients one = chunked.withParallelism(1).backward(q, k, v, mask, forward, dO);
+                ScaledDotProductAttention full = new ScaledDotProductAttention();
+                BackwardChecks.assertSame(m.name() + " vs full", full.backward(q, k, v, mask, full.apply(q, k, v, mask),
+                        dO), one, TOL);
+                for (int threads : new int[] {1, 2, 3}) {
+                    for (int held : new int[] {0, 1, -1, Integer.MAX_VALUE}) {
+                        AttentionDriver driver = AttentionDriver.of(VectorizationProvider.support(), threads);
+                        AttentionGradients g = pool.submit(() -> AttentionBackward.chunked(driver,
+                                AttentionInputs.of(q, k, v, mask, Double.NaN), 5, 7, q, k, v, forward, dO, held)).get();
+                        BackwardChecks.assertBitwise(m.name() + " on " + threads + " threads holding " + held, one, g);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void fiveMatrixProductsPerTilePairAndOneExponentialPerPair() {
+        // FlashAttention-2's count, 10·L·S·d flops with dv = d, where computing dQ in a second pass
+        // would take 14; under a causal mask only the tiles on and below the diagonal.
+        int d = 8;
+        long[] flops = new long[1];
+        long[] exponentials = new long[1];
+        KernelSupport base = VectorizationProvider.support();
+        KernelSupport counting = (KernelSupport) Proxy.newProxyInstance(KernelSupport.class.getClassLoader(),
+                new Class<?>[] {KernelSupport.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("gemm")) {
+                        flops[0] += 2L * (int) args[0] * (int) args[1] * (int) args[2];
+                    } else if (method.getName().equals("expSubtractMultiply")) {
+                        exponentials[0] += (int) args[2];
+                    }
+                    try {
+                        return method.invoke(base, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Object[][] cases = {
+                // L, S, query chunk, key chunk, mask, tile pairs' (query, key) pairs visited
+                {65, 130, 16, 32, Mask.none(), 65L * 130},
+                {128, 128, 16, 16, Mask.causal(), 36L * 16 * 16},  // 8·9/2 tiles on and below the diagonal
+                {64, 100, 16, 25, Mask.keyPadding(50), 64L * 50}};  // keys 50..99: two key tiles skipped
+        for (Object[] c : cases) {
+            int L = (int) c[0];
+            int S = (int) c[1];
+            Mask mask = (Mask) c[4];
+            Tensor q = random(50, 1, L, d);
+            Tensor k = random(51, 1, S, d);
+            Tensor v = random(52, 1, S, d);
+            Tensor dO = gradOutput(53, 1, L, d);
+            ChunkedAttention chunked = new ChunkedAttention((int) c[2], (int) c[3]);
+            AttentionResult forward = chunked.apply(q, k, v, mask);
+            flops[0] = 0;
+            exponentials[0] = 0;
+            AttentionGradients g = chunked.withSupport(counting).withParallelism(1).backward(q, k, v, mask, forward, dO);
+            long pairs = (long) c[5];
+            assertThat(flops[0]).as("flops, L=%d S=%d %s", L, S, mask).isEqualTo(10L * d * pairs);
+            assertThat(exponentials[0]).as("exponentials, L=%d S=%d %s", L, S, mask).isEqualTo(pairs);
+            ScaledDotProductAttention full = new ScaledDotProductAttention();
+            BackwardChecks.assertSame("L=" + L + " " + mask, full.backward(q, k, v, mask, full.apply(q, k, v, mask), dO),
+                    g, TOL);
         }
     }
 

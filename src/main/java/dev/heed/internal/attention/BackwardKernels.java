@@ -21,19 +21,20 @@ import java.util.Map;
  * <ul>
  *   <li>{@link #materialisedQueries} then {@link #materialisedKeys}: from the forward's
  *       materialised weights, {@code dS} materialised too ({@code L × S}).</li>
- *   <li>{@link #chunkedKeys} and {@link #chunkedQueries}: FlashAttention-2's backward, never more
- *       than one {@code queryChunk × keyChunk} tile: each score tile is recomputed from q, k and the
- *       saved log-sum-exp, {@code P = exp(scale·q kᵀ + mask − lse)}. The key pass owns dK and dV
- *       of one key tile and visits the query tiles in order; the query pass owns dQ of one query
- *       tile and visits the key tiles in order. No sum is split between tasks, so results are
- *       bitwise the same for any thread count — at the price of computing the scores and
- *       {@code dP} twice (14·L·S·d flops against FlashAttention-2's 10, whose dQ is summed with
- *       atomic adds in whatever order the key tiles finish).</li>
+ *   <li>{@link #chunked}: FlashAttention-2's backward, never more than one
+ *       {@code queryChunk × keyChunk} tile: each score tile is recomputed from q, k and the saved
+ *       log-sum-exp, {@code P = exp(scale·q kᵀ + mask − lse)}. A task owns dK and dV of one key
+ *       tile and visits the query tiles in a fixed order; its share of each query tile's dQ goes to
+ *       a {@link QueryGradientSum}, which adds the shares in key-tile order. So results are bitwise
+ *       the same for any thread count with FlashAttention-2's five matrix products (10·L·S·d
+ *       flops), where FlashAttention-2 sums dQ with atomic adds in whatever order the key tiles
+ *       finish.</li>
  *   <li>{@link #exact}: row by row, skipping every pair whose weight is 0, for inputs holding an
  *       infinity or NaN (see {@link BackwardProblem#finite}).</li>
  * </ul>
  * Tiles whose keys lie past every row's {@link MaskPlan#keyEnd} are skipped in all of them. Every
- * call writes only its own rows of the gradients; scratch is per thread.
+ * call writes only its own rows of the gradients (the chunked {@code dQ} only through its
+ * {@link QueryGradientSum}); scratch is per thread.
  */
 public final class BackwardKernels {
     private final KernelSupport s;
@@ -146,120 +147,82 @@ public final class BackwardKernels {
     // ------------------------------------------------------------------ FlashAttention-2, recomputed tiles
 
     /**
-     * {@code dK} and {@code dV} for keys {@code [j0, j1)} of batch element {@code b}. With this key
-     * tile's {@code Kᵀ} and {@code Vᵀ} packed once, for each query tile of {@code queryChunk} rows
-     * in order (skipping tiles none of whose rows may see these keys): {@code S = scale · Q Kᵀ} plus
-     * the mask, {@code P = exp(S − lse)} row by row, {@code dV += Pᵀ dO}, {@code dP = dO Vᵀ},
-     * {@code dS = P ∘ (dP − D)}, {@code dK += dSᵀ Q}; finally {@code dK *= scale}. Tiles are
-     * {@code rows × n}, queries down, keys across.
+     * FlashAttention-2's backward for key tile {@code keyTile} of batch element {@code b}: its
+     * {@code dK} and {@code dV}, and its share of every query's {@code dQ}. With this key tile's
+     * {@code Kᵀ} and {@code Vᵀ} packed once, for each tile of {@code queryChunk} queries, last to
+     * first (skipping tiles none of whose rows may see these keys):
+     * <pre>
+     *   S  = Q Kᵀ,  dP = dO Vᵀ                       (rows × keys)
+     *   P  = exp(scale · S + mask − lse),  dS = P ∘ (dP − D)     one fused pass per row
+     *   dV += Pᵀ dO,  dK += dSᵀ Q                      (the transposes read through strides)
+     *   dQ share = dS K  →  {@link QueryGradientSum#add}
+     * </pre>
+     * finally {@code dK *= scale}. Five matrix products per tile pair, FlashAttention-2's count. The
+     * caller scales {@code dQ} once every share is in.
+     *
+     * <p>Why last to first: the share of key tile {@code j} is added after that of tile
+     * {@code j − 1}. Under a causal mask key tile {@code j} sees query tiles {@code j…} only, so
+     * visiting them from the last, every task of a batch element reaches a given query tile at about
+     * the same time, as without a mask; first to last, task {@code j + k} would run {@code k}
+     * tiles ahead of task {@code j} and its shares would have to be held for longer.
      */
-    public void chunkedKeys(BackwardProblem g, int queryChunk, int b, int j0, int j1) {
+    public void chunked(BackwardProblem g, int queryChunk, int keyChunk, int b, int keyTile, QueryGradientSum dq) {
         AttentionProblem p = g.forward;
         int L = p.queries;
+        int S = p.keys;
         int d = p.depth;
         int dv = p.valueDepth;
-        int n = j1 - j0;
+        int j0 = keyTile * keyChunk;
+        int n = Math.min(keyChunk, S - j0);
         Scratch w = scratch.get();
-        double[] kt = w.packedA = grow(w.packedA, d * n);
-        double[] vt = w.packedB = grow(w.packedB, dv * n);
+        double[] kt = w.keysT = grow(w.keysT, d * n);
+        double[] vt = w.valuesT = grow(w.valuesT, dv * n);
         double[] st = w.scores = grow(w.scores, queryChunk * n);
-        double[] dp = w.gradScores = grow(w.gradScores, queryChunk * n);
+        double[] ds = w.gradScores = grow(w.gradScores, queryChunk * n);
+        double[] share = w.share = grow(w.share, queryChunk * d);
         TiledKernels.transposeBlock(p.k, p.kOffset[b] + j0 * d, n, d, kt, 0);
         TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         boolean elementwise = p.mask.isElementwise();
-        int ko = (b * p.keys + j0) * d;
-        int vo = (b * p.keys + j0) * dv;
-        for (int i0 = 0; i0 < L; i0 += queryChunk) {
+        int kRows = p.kOffset[b] + j0 * d;
+        int ko = (b * S + j0) * d;
+        int vo = (b * S + j0) * dv;
+        for (int t = (L + queryChunk - 1) / queryChunk - 1; t >= 0; t--) {
+            int i0 = t * queryChunk;
             int rows = Math.min(queryChunk, L - i0);
             int row0 = b * L + i0;
             int maxEnd = 0;
-            int minEnd = p.keys;
+            int minEnd = S;
             for (int r = 0; r < rows; r++) {
                 maxEnd = Math.max(maxEnd, g.rowEnd[row0 + r]);
                 minEnd = Math.min(minEnd, g.rowEnd[row0 + r]);
             }
             if (maxEnd <= j0) {
-                continue; // every row of this query tile is blocked from these keys
+                continue; // every row of this query tile is blocked from these keys: no share either
             }
             int qo = p.qOffset[b] + i0 * d;
-            // The same products in the same order as the forward's tiles: bitwise the forward's scores.
+            int oo = row0 * dv;
+            // The same products in the same order as the forward's tiles: bitwise the forward's q·k.
             s.gemm(rows, n, d, p.q, qo, d, 1, kt, 0, n, st, 0, n, false);
-            s.scale(st, 0, rows * n, p.scale);
+            s.gemm(rows, n, dv, g.gradOutput, oo, dv, 1, vt, 0, n, ds, 0, n, false);
+            double scale = p.scale;
             if (elementwise || j0 + n > minEnd) {
+                // A mask adds to scaled scores: scale first, then the exponential's scale is 1 (exact).
+                s.scale(st, 0, rows * n, p.scale);
                 maskRows(p, g.rowEnd, b, i0, rows, j0, n, st);
+                scale = 1.0;
             }
             for (int r = 0; r < rows; r++) {
-                s.expShiftSum(st, r * n, n, shift(g.logSumExp[row0 + r]));
+                s.expSubtractMultiply(st, r * n, n, scale, shift(g.logSumExp[row0 + r]), ds, r * n,
+                        g.delta[row0 + r]);
             }
-            // dV[n × dv] += Pᵀ · dO[i0 : i1], reading Pᵀ through strides.
-            s.gemm(n, dv, rows, st, 0, 1, n, g.gradOutput, row0 * dv, dv, g.gradValue, vo, dv, true);
-            s.gemm(rows, n, dv, g.gradOutput, row0 * dv, dv, 1, vt, 0, n, dp, 0, n, false);
-            for (int r = 0; r < rows; r++) {
-                s.subtractMultiply(dp, r * n, n, g.delta[row0 + r], st, r * n);
-            }
-            // dK[n × d] += dSᵀ · Q[i0 : i1].
-            s.gemm(n, d, rows, dp, 0, 1, n, p.q, qo, d, g.gradKey, ko, d, true);
+            // dV[n × dv] += Pᵀ · dO[i0 : i1] and dK[n × d] += dSᵀ · Q[i0 : i1].
+            s.gemm(n, dv, rows, st, 0, 1, n, g.gradOutput, oo, dv, g.gradValue, vo, dv, true);
+            s.gemm(n, d, rows, ds, 0, 1, n, p.q, qo, d, g.gradKey, ko, d, true);
+            // This key tile's share of dQ[i0 : i1], K read in place.
+            s.gemm(rows, d, n, ds, 0, n, 1, p.k, kRows, d, share, 0, d, false);
+            dq.add(b, t, keyTile, share, rows);
         }
         s.scale(g.gradKey, ko, n * d, p.scale);
-    }
-
-    /**
-     * {@code dQ} for queries {@code [i0, i1)} of batch element {@code b}. With this query tile's
-     * {@code Qᵀ} and {@code dOᵀ} packed once, for each key tile of {@code keyChunk} keys in order up
-     * to the tile's last visible key: {@code Sᵀ = scale · K Qᵀ} plus the mask (keys down, queries
-     * across, as in the forward), {@code Pᵀ = exp(Sᵀ − lse)}, {@code dPᵀ = V dOᵀ},
-     * {@code dSᵀ = Pᵀ ∘ (dPᵀ − D)}, {@code dQ += dS K}; finally {@code dQ *= scale}.
-     */
-    public void chunkedQueries(BackwardProblem g, int keyChunk, int b, int i0, int i1) {
-        AttentionProblem p = g.forward;
-        int L = p.queries;
-        int d = p.depth;
-        int dv = p.valueDepth;
-        int rows = i1 - i0;
-        int row0 = b * L + i0;
-        Scratch w = scratch.get();
-        double[] qt = w.packedA = grow(w.packedA, d * rows);
-        double[] dot = w.packedB = grow(w.packedB, dv * rows);
-        double[] st = w.scores = grow(w.scores, keyChunk * rows);
-        double[] dpt = w.gradScores = grow(w.gradScores, keyChunk * rows);
-        double[] shift = w.shift = grow(w.shift, rows);
-        double[] delta = w.delta = grow(w.delta, rows);
-        double[] sum = w.sum = grow(w.sum, rows);
-        int[] rowEnd = w.rowEnd = w.rowEnd.length >= rows ? w.rowEnd : new int[rows];
-        TiledKernels.transposeBlock(p.q, p.qOffset[b] + i0 * d, rows, d, qt, 0);
-        TiledKernels.transposeBlock(g.gradOutput, row0 * dv, rows, dv, dot, 0);
-        int minEnd = p.keys;
-        int tileEnd = 0;
-        for (int r = 0; r < rows; r++) {
-            shift[r] = shift(g.logSumExp[row0 + r]);
-            delta[r] = g.delta[row0 + r];
-            rowEnd[r] = g.rowEnd[row0 + r];
-            minEnd = Math.min(minEnd, rowEnd[r]);
-            tileEnd = Math.max(tileEnd, rowEnd[r]);
-        }
-        Arrays.fill(sum, 0, rows, 0.0);
-        boolean elementwise = p.mask.isElementwise();
-        int kOff = p.kOffset[b];
-        int vOff = p.vOffset[b];
-        int qo = row0 * d;
-        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
-            int n = Math.min(keyChunk, tileEnd - j0);
-            s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
-            s.scale(st, 0, n * rows, p.scale);
-            if (elementwise || j0 + n > minEnd) {
-                TiledKernels.maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
-            }
-            for (int j = 0; j < n; j++) {
-                s.expShiftAccumulate(st, j * rows, rows, shift, sum); // the sums are not needed
-            }
-            s.gemm(n, rows, dv, p.v, vOff + j0 * dv, dv, 1, dot, 0, rows, dpt, 0, rows, false);
-            for (int j = 0; j < n; j++) {
-                s.subtractMultiply(dpt, j * rows, rows, delta, st, j * rows);
-            }
-            // dQ[rows × d] += dS · K[j0 : j0+n], reading dS = (dSᵀ)ᵀ through strides.
-            s.gemm(rows, d, n, dpt, 0, 1, rows, p.k, kOff + j0 * d, d, g.gradQuery, qo, d, true);
-        }
-        s.scale(g.gradQuery, qo, rows * d, p.scale);
     }
 
     /**
@@ -293,7 +256,7 @@ public final class BackwardKernels {
      * weight propagates. O(S) memory.
      *
      * @param weights the forward's weights {@code [B, L, S]}, or null to recompute each row from q,
-     *                k and the log-sum-exp as {@link #chunkedKeys} does
+     *                k and the log-sum-exp as {@link #chunked} does
      */
     public void exact(BackwardProblem g, double[] weights, int b) {
         AttentionProblem p = g.forward;
@@ -354,17 +317,12 @@ public final class BackwardKernels {
         return a.length >= n ? a : new double[n];
     }
 
-    /** Per-thread working memory of the chunked passes, grown on demand and then reused. */
+    /** Per-thread working memory of {@link #chunked}, grown on demand and then reused. */
     private static final class Scratch {
-        /** Kᵀ of the key pass, or Qᵀ of the query pass. */
-        double[] packedA = new double[0];
-        /** Vᵀ of the key pass, or dOᵀ of the query pass. */
-        double[] packedB = new double[0];
+        double[] keysT = new double[0];
+        double[] valuesT = new double[0];
         double[] scores = new double[0];
         double[] gradScores = new double[0];
-        double[] shift = new double[0];
-        double[] delta = new double[0];
-        double[] sum = new double[0];
-        int[] rowEnd = new int[0];
+        double[] share = new double[0];
     }
 }

@@ -1,0 +1,162 @@
+package dev.heed.internal.attention;
+
+import dev.heed.internal.vector.KernelSupport;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code dQ} of one chunked backward call, summed in a fixed order whichever thread computes what.
+ * Not API.
+ *
+ * <p>Each task of {@link BackwardKernels#chunked} owns one key tile and computes, for every query
+ * tile it may see, that key tile's share {@code dS·K} of the query tile's {@code dQ}. Query tile
+ * {@code t} of batch element {@code b} receives its shares from key tiles {@code 0, 1, 2, …} (the
+ * ones a causal or padding mask skips form a suffix, as they lie past every row's key end); this
+ * class adds them into {@code dQ} in exactly that order: {@code dQ_t = ((s_0 + s_1) + s_2) + …}.
+ * A share that arrives before its predecessors is copied aside and added by whoever delivers the
+ * missing predecessor. So the bits of {@code dQ} depend on the shapes and tile sizes only, never on
+ * the thread count or on timing, and on one thread — where tasks run in key-tile order — nothing is
+ * ever held.
+ *
+ * <p>Memory: at most about {@code limit} held shares of {@code queryChunk × d} doubles, a bound on
+ * how far a thread may run ahead of a slower one. A share that would exceed it waits instead until
+ * its predecessors are in. That cannot deadlock as long as tasks start in increasing order of
+ * (batch element, key tile) — {@link dev.heed.internal.Parallel}'s shared counter does that — and
+ * every started task runs to the end: the lowest-numbered running task has all its predecessors
+ * finished, so it never waits, finishes, and the argument repeats. Without any mask the tasks of one
+ * batch element move through the query tiles in step, so a thread holds a share or two at a time.
+ *
+ * <p>Thread-safe: one lock per tile (striped), held while a share is added or set aside.
+ */
+public final class QueryGradientSum {
+    /** Locks, each guarding the tiles whose index is equal to its own modulo this number. */
+    private static final int STRIPES = 64;
+
+    private final KernelSupport s;
+    private final double[] gradQuery;
+    private final int queries;
+    private final int depth;
+    private final int queryChunk;
+    private final int queryTiles;
+    private final int keyTiles;
+    private final int limit;
+    /** Per (batch element, query tile): the key tile whose share is added next. Guarded by the tile's stripe. */
+    private final int[] next;
+    private final Object[] locks = new Object[STRIPES];
+    /** Shares that arrived early, by {@link #key}; each entry guarded by its tile's stripe. */
+    private final Map<Long, double[]> held = new ConcurrentHashMap<>();
+    private final AtomicInteger heldCount = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    /** Buffers of shares already added, for reuse. */
+    private final ConcurrentLinkedQueue<double[]> free = new ConcurrentLinkedQueue<>();
+    private volatile boolean abandoned;
+
+    /**
+     * @param support    the kernels that add
+     * @param gradQuery  modified: {@code dQ} {@code [batches, queries, depth]}, which must start zeroed
+     * @param queryChunk rows per query tile; the last tile of each batch element may have fewer
+     * @param keyTiles   key tiles per batch element
+     * @param limit      how many early shares may be held at once before a task waits its turn
+     *                   ({@code 0}: every share waits for its predecessors)
+     */
+    public QueryGradientSum(KernelSupport support, double[] gradQuery, int batches, int queries, int depth,
+                            int queryChunk, int keyTiles, int limit) {
+        this.s = support;
+        this.gradQuery = gradQuery;
+        this.queries = queries;
+        this.depth = depth;
+        this.queryChunk = queryChunk;
+        this.queryTiles = (queries + queryChunk - 1) / queryChunk;
+        this.keyTiles = keyTiles;
+        this.limit = limit;
+        this.next = new int[batches * queryTiles];
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new Object();
+        }
+    }
+
+    /**
+     * Adds key tile {@code keyTile}'s share of query tile {@code queryTile} of batch element
+     * {@code b} into {@code dQ}, now or once the shares of key tiles {@code 0 … keyTile − 1} are in.
+     * May wait for them (see the class comment).
+     *
+     * @param share {@code rows × depth}, row-major from index 0; not modified, free for reuse on return
+     * @throws IllegalStateException if it had to wait and another task gave up ({@link #abandon})
+     */
+    public void add(int b, int queryTile, int keyTile, double[] share, int rows) {
+        int tile = b * queryTiles + queryTile;
+        int length = rows * depth;
+        int at = (b * queries + queryTile * queryChunk) * depth;
+        Object lock = locks[tile % STRIPES];
+        synchronized (lock) {
+            if (next[tile] != keyTile) {
+                if (heldCount.get() < limit) {
+                    double[] copy = free.poll();
+                    if (copy == null) {
+                        copy = new double[queryChunk * depth];
+                    }
+                    System.arraycopy(share, 0, copy, 0, length);
+                    held.put(key(tile, keyTile), copy);
+                    heldCount.incrementAndGet();
+                    return;
+                }
+                awaitTurn(lock, tile, keyTile);
+            }
+            s.addInto(share, 0, length, gradQuery, at);
+            int k = keyTile + 1;
+            for (double[] h = held.remove(key(tile, k)); h != null; h = held.remove(key(tile, ++k))) {
+                s.addInto(h, 0, length, gradQuery, at);
+                heldCount.decrementAndGet();
+                free.add(h);
+            }
+            next[tile] = k;
+            if (waiting.get() > 0) {
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Wakes every waiting task with an {@link IllegalStateException}: a task failed, so the
+     * shares some are waiting for will never come.
+     */
+    public void abandon() {
+        abandoned = true;
+        for (Object lock : locks) {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** Waits, holding {@code lock}'s monitor between waits, until the tile's next share is {@code keyTile}'s. */
+    private void awaitTurn(Object lock, int tile, int keyTile) {
+        boolean interrupted = false;
+        waiting.incrementAndGet();
+        try {
+            while (next[tile] != keyTile) {
+                if (abandoned) {
+                    throw new IllegalStateException("another task of this backward failed");
+                }
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    // Not ours to abandon: other tasks wait for this share. Keep the flag for the caller.
+                    interrupted = true;
+                }
+            }
+        } finally {
+            waiting.decrementAndGet();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private long key(int tile, int keyTile) {
+        return (long) tile * keyTiles + keyTile;
+    }
+}
