@@ -12,8 +12,8 @@ Build the benchmark jar first, from the repository root of a fresh clone:
 
 then, with the python3 whose NumPy uses an optimised BLAS (OpenBLAS, MKL, ...):
 
-    python3 benchmarks/numpy_peer.py --quick      # about two minutes: CI smoke, development
-    python3 benchmarks/numpy_peer.py              # the default shapes, about a quarter of an hour
+    python3 benchmarks/numpy_peer.py --quick      # about four minutes: CI smoke, development
+    python3 benchmarks/numpy_peer.py              # the default shapes, about half an hour
     python3 benchmarks/numpy_peer.py --full --json benchmarks/target/performance.json  # 128..8192 tokens
     python3 benchmarks/chart.py benchmarks/target/performance.json   # -> docs/images/performance.svg
 
@@ -34,6 +34,22 @@ What is compared, per (batch*heads, tokens, depth, mask, threads) cell:
                    dgemm rate at this shape, the practical roof.
   Heed    AttentionBenchmark.{chunked,full}{Vector,Scalar}: ChunkedAttention and
           ScaledDotProductAttention, each checked against a direct computation before timing.
+
+The backward, per cell too (--no-backward leaves it out): the gradients of q, k and v for a seeded
+upstream gradient dO, from what the forward saved (the forward itself is not timed, on either side).
+
+  NumPy   'full':  from the materialised weights P: dV = P^T dO, dP = dO V^T, dS = P (dP - D) in
+                   place with D = rowsum(dO * O), dQ = dS K scale, dK = dS^T Q scale.
+          'qN':    query chunks of N rows from the saved log-sum-exp, over the keys the mask allows:
+                   P = exp(q k^T scale - lse), dV += P^T dO, dS = P (dO V^T - D), dQ = dS K scale,
+                   dK += dS^T q scale. "NumPy best" is the faster; both are checked, every
+                   gradient of three batch elements, against a row-by-row computation from scratch.
+  Heed    AttentionBackwardBenchmark.{chunked,full}{Vector,Scalar}: ChunkedAttention's backward
+          (FlashAttention-2's, recomputing the tiles) and ScaledDotProductAttention's (from the
+          weights), each checked before timing. The backward table gives backward / forward time
+          for Heed's chunked vector kernel and for NumPy's best, the forward from the same run's
+          cell of the same shape; its GFLOP/s count 10*d*P, FlashAttention-2's count (2.5x the
+          forward's 4*d*P).
 
 Interleaving: for every cell the NumPy timings are split in two, before and after the JMH run of
 the same cell, so both see the same machine state; --rounds repeats the whole sequence. Times
@@ -82,6 +98,9 @@ PROFILES = {
 }
 MASKS = ("none", "causal", "padding")
 ATTENTION_METHODS = ("chunkedVector", "chunkedScalar", "fullVector", "fullScalar")
+# The worker's request op -> the JMH benchmark class timed with it (same method names), for a log line.
+OPS = {"attention": dict(benchmark="AttentionBenchmark", name="attention"),
+       "backward": dict(benchmark="AttentionBackwardBenchmark", name="backward")}
 MATMUL_METHODS = ("matmulVector", "matmulScalar")
 TOLERANCE = 1e-9
 
@@ -257,6 +276,145 @@ def worker():
         result["samples"]["roof"] = samples
         return result
 
+    def backward_case(req):
+        """The backward of the same attention from what its forward saved, dO a seeded random array.
+
+        'full': from the materialised weights P (computed once, outside the timing, as Heed's
+        ScaledDotProductAttention backward gets them from its forward): dV = P^T dO, dP = dO V^T,
+        dS = P (dP - D) in place, dQ = dS K scale, dK = dS^T Q scale. 'qN': query chunks of N rows
+        from the saved log-sum-exp (FlashAttention's inputs: q, k, v, O, lse), P = exp(s - lse)
+        recomputed per chunk over the keys the mask allows only, dK and dV accumulated.
+        """
+        B, L, d, mask = req["batch_heads"], req["tokens"], req["depth"], req["mask"]
+        rng = np.random.default_rng(20240601)
+        q = rng.standard_normal((B, L, d))
+        k = rng.standard_normal((B, L, d))
+        v = rng.standard_normal((B, L, d))
+        dO = rng.standard_normal((B, L, d))
+        scale = 1.0 / math.sqrt(d)
+        kt = k.transpose(0, 2, 1)
+        vt = v.transpose(0, 2, 1)
+        lengths = key_lengths(mask, B, L)
+        groups = []
+        if mask == "padding":
+            b0 = 0
+            for b in range(1, B + 1):
+                if b == B or lengths[b] != lengths[b0]:
+                    groups.append((b0, b, lengths[b0]))
+                    b0 = b
+        else:
+            groups.append((0, B, L))
+
+        # The forward, outside the timing: output, log-sum-exp and (for 'full') the weights.
+        out = np.empty((B, L, d))
+        lse = np.empty((B, L))
+        diag = np.triu(np.full((256, 256), -np.inf), k=1)
+        for q0 in range(0, L, 256):
+            q1 = min(L, q0 + 256)
+            for b0, b1, length in groups:
+                end = q1 if mask == "causal" else length
+                s = (q[b0:b1, q0:q1] * scale) @ kt[b0:b1, :, :end]
+                if mask == "causal":
+                    s[:, :, q0:q1] += diag[:q1 - q0, :q1 - q0]
+                m = s.max(axis=-1, keepdims=True)
+                s -= m
+                np.exp(s, out=s)
+                total = s.sum(axis=-1, keepdims=True)
+                out[b0:b1, q0:q1] = (s @ v[b0:b1, :end]) / total
+                lse[b0:b1, q0:q1] = (m + np.log(total))[..., 0]
+        weights = None
+        if req["full"]:
+            weights = (q * scale) @ kt
+            if mask == "causal":
+                weights += np.triu(np.full((L, L), -np.inf), k=1)
+            elif mask == "padding":
+                weights += np.where(np.arange(L)[None, None, :] < np.array(lengths)[:, None, None], 0.0, -np.inf)
+            weights -= lse[..., None]
+            np.exp(weights, out=weights)
+
+        def full():
+            D = np.einsum("bld,bld->bl", dO, out)[..., None]
+            dv = weights.transpose(0, 2, 1) @ dO
+            ds = dO @ vt
+            ds -= D
+            ds *= weights
+            dq = ds @ k
+            dq *= scale
+            dk = ds.transpose(0, 2, 1) @ q
+            dk *= scale
+            return dq, dk, dv
+
+        def chunked(chunk):
+            diag = np.triu(np.full((chunk, chunk), -np.inf), k=1)
+
+            def run():
+                qs = q * scale
+                D = np.einsum("bld,bld->bl", dO, out)
+                dq = np.empty((B, L, d))
+                dk = np.zeros((B, L, d))
+                dv = np.zeros((B, L, d))
+                for q0 in range(0, L, chunk):
+                    q1 = min(L, q0 + chunk)
+                    for b0, b1, length in groups:
+                        end = q1 if mask == "causal" else length
+                        p = qs[b0:b1, q0:q1] @ kt[b0:b1, :, :end]
+                        if mask == "causal":
+                            p[:, :, q0:q1] += diag[:q1 - q0, :q1 - q0]
+                        p -= lse[b0:b1, q0:q1, None]
+                        np.exp(p, out=p)
+                        dv[b0:b1, :end] += p.transpose(0, 2, 1) @ dO[b0:b1, q0:q1]
+                        ds = dO[b0:b1, q0:q1] @ vt[b0:b1, :, :end]
+                        ds -= D[b0:b1, q0:q1, None]
+                        ds *= p
+                        np.matmul(ds, k[b0:b1, :end], out=dq[b0:b1, q0:q1])
+                        dk[b0:b1, :end] += ds.transpose(0, 2, 1) @ q[b0:b1, q0:q1]
+                dq *= scale
+                dk *= scale
+                return dq, dk, dv
+            return run
+
+        def check(name, grads):
+            # Every gradient of three batch elements from scratch: the softmax of each row
+            # normalised by its own sum, D = rowsum(P * dP) rather than rowsum(dO * O).
+            dq, dk, dv = grads
+            worst = 0.0
+            for b in sorted({0, B // 2, B - 1}):
+                end = lengths[b] if mask == "padding" else L
+                rdk = np.zeros((end, d))
+                rdv = np.zeros((end, d))
+                for i0 in range(0, L, 512):
+                    i1 = min(L, i0 + 512)
+                    s = (q[b, i0:i1] @ k[b, :end].T) * scale
+                    if mask == "causal":
+                        s = np.where(np.arange(end)[None, :] <= np.arange(i0, i1)[:, None], s, -np.inf)
+                    pr = np.exp(s - s.max(axis=-1, keepdims=True))
+                    pr /= pr.sum(axis=-1, keepdims=True)
+                    dp = dO[b, i0:i1] @ v[b, :end].T
+                    ds = pr * (dp - (pr * dp).sum(axis=-1, keepdims=True))
+                    rdq = (ds @ k[b, :end]) * scale
+                    rdk += (ds.T @ q[b, i0:i1]) * scale
+                    rdv += pr.T @ dO[b, i0:i1]
+                    worst = max(worst, float(np.max(np.abs(dq[b, i0:i1] - rdq))))
+                worst = max(worst, float(np.max(np.abs(dk[b, :end] - rdk))),
+                            float(np.max(np.abs(dv[b, :end] - rdv))),
+                            float(np.max(np.abs(dk[b, end:]), initial=0.0)),
+                            float(np.max(np.abs(dv[b, end:]), initial=0.0)))
+            if not worst <= TOLERANCE:
+                raise AssertionError("NumPy %s backward is wrong: max |error| %g for %s" % (name, worst, req))
+            return worst
+
+        variants = {}
+        if req["full"]:
+            variants["full"] = full
+        for c in req["chunks"]:
+            variants["q%d" % c] = chunked(c)
+        result = {"samples": {}, "max_error": 0.0}
+        for name, fn in variants.items():
+            samples, grads = timed(fn, req["warmup"], req["iterations"], req["seconds"])
+            result["samples"][name] = samples
+            result["max_error"] = max(result["max_error"], check(name, grads))
+        return result
+
     def matmul_case(req):
         n = req["size"]
         rng = np.random.default_rng(7)
@@ -283,6 +441,8 @@ def worker():
                           "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}
             elif req["op"] == "attention":
                 answer = attention_case(req)
+            elif req["op"] == "backward":
+                answer = backward_case(req)
             elif req["op"] == "matmul":
                 answer = matmul_case(req)
             else:
@@ -422,6 +582,40 @@ def attention_table(cells):
     return "\n".join(lines)
 
 
+def backward_flops(mask, batch_heads, tokens, depth):
+    """10*d*P: FlashAttention-2's count for the backward, five products per allowed pair (2.5x the forward)."""
+    return 2.5 * attention_flops(mask, batch_heads, tokens, depth)
+
+
+def forward_of(cell, forward):
+    """The forward cell with the same shape, mask and threads as a backward cell, if this run has one."""
+    return next((f for f in forward if all(f[x] == cell[x] for x in ("batch_heads", "tokens", "depth", "mask",
+                                                                        "threads"))), None)
+
+
+def backward_table(cells, forward):
+    head = ("| B·H × L × d | mask | threads | NumPy best ms | NumPy variant | Heed chunked vector ms "
+            "| Heed chunked scalar ms | Heed full vector ms | Heed full scalar ms | Heed chunked vector GFLOP/s "
+            "| ×NumPy chunked vector | ×NumPy chunked scalar | ×NumPy full vector "
+            "| backward ÷ forward, Heed chunked vector | backward ÷ forward, NumPy best | spread |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for c in cells:
+        h = c["ms"]["heed"]
+        best = c["numpy_best_ms"]
+        cv, cs, fv, fs = (h.get(m) for m in ATTENTION_METHODS)
+        f = forward_of(c, forward)
+        fcv = f["ms"]["heed"].get("chunkedVector") if f else None
+        fbest = f["numpy_best_ms"] if f else None
+        lines.append(("| %d × %d × %d | %s | %d |" + " %s |" * 13) % (
+            c["batch_heads"], c["tokens"], c["depth"], c["mask"], c["threads"], fmt(best), c["numpy_best"],
+            fmt(cv), fmt(cs), fmt(fv), fmt(fs),
+            fmt(gflops(backward_flops(c["mask"], c["batch_heads"], c["tokens"], c["depth"]), cv)),
+            fmt(ratio(best, cv)) + "×" if cv else "–", fmt(ratio(best, cs)) + "×" if cs else "–",
+            fmt(ratio(best, fv)) + "×" if fv else "–", fmt(cv / fcv if cv and fcv else None),
+            fmt(best / fbest if best and fbest else None), fmt(spread(c), 2)))
+    return "\n".join(lines)
+
+
 def spread(cell):
     """The largest max ÷ min over the iterations of the series a row compares: how noisy it is."""
     series = [cell["numpy"].get(cell["numpy_best"], [])] + [cell["heed"].get(m, []) for m in ATTENTION_METHODS]
@@ -496,6 +690,31 @@ def targets(cells, matmuls):
     return "\n".join(out)
 
 
+def backward_targets(cells, forward):
+    """Issue 9's speed targets for the backward, as far as this run's cells cover them."""
+    out = []
+    top = max((c["threads"] for c in cells), default=None)
+    for mask in ("none", "causal"):
+        c = next((c for c in cells if (c["tokens"], c["depth"], c["mask"], c["threads"], c["batch_heads"])
+                  == (1024, 64, mask, top, 8)), None)
+        if not c:
+            continue
+        cv = c["ms"]["heed"].get("chunkedVector")
+        f = forward_of(c, forward)
+        fcv = f["ms"]["heed"].get("chunkedVector") if f else None
+        noisy = max(spread(c) or 1, spread(f) or 1 if f else 1)
+        note = " (noisy: spread %.1f)" % noisy if noisy > 1.5 else ""
+        if cv and fcv:
+            out.append("- [8, 1024, 64] %s, %s: chunked vector backward ÷ forward = %.2f (target ≤ 3): %s%s"
+                       % (mask, plural(top, "thread"), cv / fcv, "met" if cv / fcv <= 3 else "NOT met", note))
+        r = ratio(c["numpy_best_ms"], cv)
+        if r:
+            out.append("- [8, 1024, 64] %s, %s: chunked vector backward %.2f× NumPy best backward (%s; target ≥ 1.5×): "
+                       "%s%s" % (mask, plural(top, "thread"), r, c["numpy_best"], "met" if r >= 1.5 else "NOT met",
+                                 note))
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------------------- machine
 
 def machine_info(args):
@@ -543,9 +762,9 @@ def parse_args(argv):
         description=__doc__)
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true",
-                      help="few shapes, short iterations (about 2 minutes): CI smoke and development")
+                      help="few shapes, short iterations (about 4 minutes): CI smoke and development")
     size.add_argument("--full", action="store_true",
-                      help="the sweep 128..8192 tokens, masks none and causal (the chart; 30-40 minutes)")
+                      help="the sweep 128..8192 tokens, masks none and causal (the chart; about an hour with the backward)")
     p.add_argument("--threads", type=int_list, default=[os.cpu_count() or 1],
                    help="comma-separated thread counts, e.g. 1,2 (default: all %d processors)" % (os.cpu_count() or 1))
     p.add_argument("--json", metavar="OUT.json", help="also write every sample and the machine to this file")
@@ -555,6 +774,8 @@ def parse_args(argv):
     p.add_argument("--batch-heads", type=int, default=8, help="batch × heads (default 8)")
     p.add_argument("--matmul-sizes", help="square matmul sizes, comma-separated; empty for none")
     p.add_argument("--paths", default="vector,scalar", help="Heed kernel paths: vector,scalar (default both)")
+    p.add_argument("--no-backward", action="store_true",
+                   help="time the forward only (by default every cell also times the backward)")
     p.add_argument("--max-full-tokens", type=int, default=4096,
                    help="materialised attention (Heed full, NumPy full) only up to this many tokens "
                         "(default 4096: [8, 8192, 8192] weights are 4.3 GB)")
@@ -576,6 +797,7 @@ def parse_args(argv):
     args.masks = args.masks.split(",") if args.masks else profile["masks"]
     args.matmul_sizes = profile["matmul"] if args.matmul_sizes is None else int_list(args.matmul_sizes)
     args.paths = args.paths.split(",")
+    args.ops = ["attention"] if args.no_backward else ["attention", "backward"]
     args.warmup, args.iterations, args.seconds = profile["warmup"], profile["iterations"], profile["seconds"]
     for m in args.masks:
         if m not in MASKS:
@@ -627,23 +849,24 @@ def main(argv):
                 w = workers[threads]
                 for depth in args.depth:
                     for tokens in args.tokens:
-                        for mask in args.masks:
+                        for mask, op in [(m, o) for m in args.masks for o in args.ops]:
                             full = tokens <= args.max_full_tokens
-                            key = (threads, depth, tokens, mask)
-                            log("[round %d/%d] attention [%d, %d, %d] mask=%s threads=%d"
-                                % (rnd + 1, args.rounds, args.batch_heads, tokens, depth, mask, threads))
-                            req = dict(op="attention", batch_heads=args.batch_heads, tokens=tokens, depth=depth,
+                            key = (op, threads, depth, tokens, mask)
+                            log("[round %d/%d] %s [%d, %d, %d] mask=%s threads=%d"
+                                % (rnd + 1, args.rounds, OPS[op]["name"], args.batch_heads, tokens, depth, mask,
+                                   threads))
+                            req = dict(op=op, batch_heads=args.batch_heads, tokens=tokens, depth=depth,
                                        mask=mask, full=full, chunks=args.chunks, **timing)
                             before = w.ask(iterations=first, **req)
                             ms = [m for m in methods if full or m.startswith("chunked")]
-                            heed = run_jmh(args, method_regex("AttentionBenchmark", ms),
+                            heed = run_jmh(args, method_regex(OPS[op]["benchmark"], ms),
                                            dict(tokens=tokens, depth=depth, mask=mask, batchHeads=args.batch_heads,
                                                 threads=threads), [], log_path)
                             after = w.ask(iterations=rest, **req) if rest else {"samples": {}}
                             missing = set(ms) - set(heed)
                             if missing:
                                 fail("JMH reported no result for %s on %s" % (sorted(missing), key))
-                            cell = cells.setdefault(key, dict(batch_heads=args.batch_heads, tokens=tokens,
+                            cell = cells.setdefault(key, dict(op=op, batch_heads=args.batch_heads, tokens=tokens,
                                                               depth=depth, mask=mask, threads=threads,
                                                               numpy={}, heed={}, numpy_max_error=0.0))
                             for part in (before, after):
@@ -684,15 +907,26 @@ def main(argv):
           "averages among a row's series (NumPy best, the four Heed ones); well above 1.5, noise dominates the row."
           % (args.stat, args.iterations * args.rounds, args.seconds, args.warmup))
     print()
-    if cells:
-        print(attention_table(cells))
+    forward = [c for c in cells if c["op"] == "attention"]
+    backward = [c for c in cells if c["op"] == "backward"]
+    if forward:
+        print(attention_table(forward))
+        print()
+    if backward:
+        print("Backward (gradients of q, k and v from what the forward saved; JMH AttentionBackwardBenchmark):")
+        print()
+        print(backward_table(backward, forward))
         print()
     if matmuls:
         print(matmul_table(matmuls))
         print()
-    t = targets(cells, matmuls)
+    t = targets(forward, matmuls)
     if t:
         print("Issue 3 targets, this run:")
+        print(t)
+    t = backward_targets(backward, forward)
+    if t:
+        print("Issue 9 targets, this run:")
         print(t)
     if args.json:
         with open(args.json, "w") as f:
@@ -700,7 +934,7 @@ def main(argv):
                        "settings": {"warmup": args.warmup, "iterations": args.iterations * args.rounds,
                                     "seconds": args.seconds, "chunks": args.chunks, "paths": args.paths,
                                     "max_full_tokens": args.max_full_tokens},
-                       "attention": cells, "matmul": matmuls}, f, indent=1)
+                       "attention": forward, "backward": backward, "matmul": matmuls}, f, indent=1)
         log("wrote %s" % args.json)
     os.unlink(log_path)
 

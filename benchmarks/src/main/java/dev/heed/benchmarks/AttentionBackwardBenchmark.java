@@ -41,8 +41,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Flop count: the full backward does four matrix products per (batch, head) — {@code dO Vᵀ},
  * {@code dS K}, {@code Pᵀ dO}, {@code dSᵀ Q} — so {@code 8·d·P} flops with {@code P} the allowed
  * (query, key) pairs ({@link AttentionBenchmark#flops} × 2). The chunked backward recomputes the
- * scores and {@code dO Vᵀ} in its query pass, seven products, {@code 14·d·P}; FlashAttention-2's
- * count is {@code 10·d·P} (2.5× the forward), as its dQ is summed with atomic adds in no fixed order.
+ * scores, five products — {@code Q Kᵀ}, {@code dO Vᵀ}, {@code Pᵀ dO}, {@code dSᵀ Q}, {@code dS K} —
+ * so {@code 10·d·P}, FlashAttention-2's count, 2.5× the forward's (its {@code dQ} shares are summed
+ * in a fixed order, see docs/gradients.md). Under a causal mask both also compute the masked half of
+ * the tiles on the diagonal, which {@code P} does not count.
  *
  * <p>Checks, once per trial, before anything is measured; any failure throws:
  * <ol>
