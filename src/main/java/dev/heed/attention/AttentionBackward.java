@@ -27,11 +27,13 @@ final class AttentionBackward {
 
     /**
      * Early {@code dQ} shares the chunked backward may hold per thread before a task waits for its
-     * turn ({@link QueryGradientSum}): tasks of one batch element move through the query tiles in
-     * step, a tile or two apart, so this is rarely reached; it bounds the memory (32 KiB per share
-     * at the default 64 × 64 tiles) should one thread stall.
+     * turn ({@link QueryGradientSum}): the tasks of one batch element move through the query tiles
+     * in step, but a thread the operating system deschedules falls behind the others by as many
+     * tiles as they finish meanwhile. On 2 busy cores (load 7) 8 per thread made tasks wait about
+     * once per 100 tile pairs, 32 about once per 15,000. The memory it bounds, 32 KiB per share at
+     * the default 64 × 64 tiles (1 MiB per thread), is small beside the gradients.
      */
-    static final int HELD_SHARES_PER_THREAD = 8;
+    static final int HELD_SHARES_PER_THREAD = 32;
 
     private static final BackwardKernels DEFAULT = new BackwardKernels(VectorizationProvider.support());
 
