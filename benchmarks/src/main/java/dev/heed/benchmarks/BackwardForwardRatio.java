@@ -24,8 +24,11 @@ import java.util.Locale;
  * <p>Inputs are {@link AttentionBackwardBenchmark}'s ({@code [8, tokens, depth]}, seeds 1–4; masks
  * none, causal, padding). After ten warm-up rounds, each round times one forward ({@code apply})
  * and then one backward from a forward result made before the loop, as the benchmarks do; it
- * prints the minimum and the median of each over the rounds and their ratios. Before timing, the
- * backward is checked against {@link ScaledDotProductAttention}'s to {@value #TOLERANCE}.
+ * prints the minimum and the median of each over the rounds and their ratios, and the mean
+ * process CPU time of each (a mean: the operating system counts it in ticks of about 10 ms), which
+ * does not count time spent waiting for a core — on a machine shared with other work, the steadier
+ * of the two; it does count the JIT and the garbage collector, quiet after the warm-up. Before timing, the backward is checked against
+ * {@link ScaledDotProductAttention}'s to {@value #TOLERANCE}.
  *
  * <p>Exit status: 0, or 1 if the check fails, 2 on bad arguments.
  */
@@ -90,33 +93,49 @@ public final class BackwardForwardRatio {
             System.out.println("FAILED: the chunked backward differs from the full one");
             return false;
         }
-        double[] forwardMs = new double[rounds];
-        double[] backwardMs = new double[rounds];
+        double[][] ms = new double[4][rounds]; // wall forward, wall backward, CPU forward, CPU backward
         for (int r = -WARM_UP; r < rounds; r++) {
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             AttentionResult f = chunked.apply(q, k, v, mask);
             long t1 = System.nanoTime();
+            long c1 = cpuNanos();
             AttentionGradients b = chunked.backward(q, k, v, mask, forward, dO);
             long t2 = System.nanoTime();
+            long c2 = cpuNanos();
             if (f.output().size() == 0 || b.query().size() == 0) {
                 throw new IllegalStateException("empty result"); // keeps both calls' results live
             }
             if (r >= 0) {
-                forwardMs[r] = (t1 - t0) / 1e6;
-                backwardMs[r] = (t2 - t1) / 1e6;
+                ms[0][r] = (t1 - t0) / 1e6;
+                ms[1][r] = (t2 - t1) / 1e6;
+                ms[2][r] = (c1 - c0) / 1e6;
+                ms[3][r] = (c2 - c1) / 1e6;
             }
         }
-        Arrays.sort(forwardMs);
-        Arrays.sort(backwardMs);
-        double fMin = forwardMs[0];
-        double bMin = backwardMs[0];
-        double fMed = median(forwardMs);
-        double bMed = median(backwardMs);
+        for (double[] m : ms) {
+            Arrays.sort(m);
+        }
         System.out.printf(Locale.ROOT, "  %d rounds after %d warm-up, ms per call: forward min %.1f median %.1f,"
-                + " backward min %.1f median %.1f%n", rounds, WARM_UP, fMin, fMed, bMin, bMed);
+                + " backward min %.1f median %.1f%n", rounds, WARM_UP, ms[0][0], median(ms[0]), ms[1][0], median(ms[1]));
         System.out.printf(Locale.ROOT, "  backward ÷ forward: %.2f of the minima, %.2f of the medians "
-                + "(flop ratio 2.5; load average now %.1f)%n", bMin / fMin, bMed / fMed, loadAverage());
+                + "(flop ratio 2.5; load average now %.1f)%n", ms[1][0] / ms[0][0], median(ms[1]) / median(ms[0]),
+                loadAverage());
+        double cpuForward = Arrays.stream(ms[2]).sum() / rounds;
+        double cpuBackward = Arrays.stream(ms[3]).sum() / rounds;
+        if (cpuForward > 0) {
+            System.out.printf(Locale.ROOT, "  process CPU time, mean ms per call (all threads, not counting time waiting "
+                    + "for a core): forward %.1f, backward %.1f, backward ÷ forward %.2f%n", cpuForward, cpuBackward,
+                    cpuBackward / cpuForward);
+        }
         return true;
+    }
+
+    /** CPU time of the whole process so far, or 0 where the JVM cannot tell. */
+    private static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? Math.max(0, ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()) : 0;
     }
 
     private static double median(double[] sorted) {
