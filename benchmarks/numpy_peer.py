@@ -51,8 +51,9 @@ upstream gradient dO, from what the forward saved (the forward itself is not tim
           cell of the same shape; its GFLOP/s count 10*d*P, FlashAttention-2's count (2.5x the
           forward's 4*d*P).
 
-Interleaving: for every cell the NumPy timings are split in two, before and after the JMH run of
-the same cell, so both see the same machine state; --rounds repeats the whole sequence. Times
+Interleaving: for every cell the NumPy timings (forward, then backward) are split in two, before
+and after the one JMH run that times Heed's forward and backward of the same cell back to back,
+so all see about the same machine state; --rounds repeats the whole sequence. Times
 are the median (--stat min: the minimum) of per-iteration averages on both sides: JMH's
 iterations, and NumPy's timed the same way (run the call until the iteration time has passed,
 divide), with the same warm-up and measurement iterations and iteration time.
@@ -494,7 +495,7 @@ def log(message):
 
 
 def run_jmh(args, regex, params, jvm_args, log_path):
-    """Runs the benchmark jar on one cell; {method: [ms per iteration, ...]}."""
+    """Runs the benchmark jar on one cell; {"Class.method": [ms per iteration, ...]}."""
     fd, result_path = tempfile.mkstemp(prefix="heed-jmh-", suffix=".json")
     os.close(fd)
     ms = "%dms" % round(args.seconds * 1000)
@@ -520,7 +521,7 @@ def run_jmh(args, regex, params, jvm_args, log_path):
         os.unlink(result_path)
     samples = {}
     for r in results:
-        method = r["benchmark"].rsplit(".", 1)[1]
+        method = ".".join(r["benchmark"].rsplit(".", 2)[1:])  # Class.method
         if r["primaryMetric"]["scoreUnit"] != "ms/op":
             fail("unexpected unit %s from JMH" % r["primaryMetric"]["scoreUnit"])
         samples[method] = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
@@ -849,38 +850,45 @@ def main(argv):
                 w = workers[threads]
                 for depth in args.depth:
                     for tokens in args.tokens:
-                        for mask, op in [(m, o) for m in args.masks for o in args.ops]:
+                        for mask in args.masks:
                             full = tokens <= args.max_full_tokens
-                            key = (op, threads, depth, tokens, mask)
                             log("[round %d/%d] %s [%d, %d, %d] mask=%s threads=%d"
-                                % (rnd + 1, args.rounds, OPS[op]["name"], args.batch_heads, tokens, depth, mask,
-                                   threads))
-                            req = dict(op=op, batch_heads=args.batch_heads, tokens=tokens, depth=depth,
-                                       mask=mask, full=full, chunks=args.chunks, **timing)
-                            before = w.ask(iterations=first, **req)
+                                % (rnd + 1, args.rounds, " and ".join(OPS[op]["name"] for op in args.ops),
+                                   args.batch_heads, tokens, depth, mask, threads))
+                            reqs = {op: dict(op=op, batch_heads=args.batch_heads, tokens=tokens, depth=depth,
+                                             mask=mask, full=full, chunks=args.chunks, **timing) for op in args.ops}
+                            before = {op: w.ask(iterations=first, **req) for op, req in reqs.items()}
                             ms = [m for m in methods if full or m.startswith("chunked")]
-                            heed = run_jmh(args, method_regex(OPS[op]["benchmark"], ms),
+                            # One JMH run for the forward and the backward, so that Heed's two are
+                            # measured back to back, each with its NumPy peer before and after.
+                            heed = run_jmh(args, "|".join(method_regex(OPS[op]["benchmark"], ms) for op in args.ops),
                                            dict(tokens=tokens, depth=depth, mask=mask, batchHeads=args.batch_heads,
                                                 threads=threads), [], log_path)
-                            after = w.ask(iterations=rest, **req) if rest else {"samples": {}}
-                            missing = set(ms) - set(heed)
-                            if missing:
-                                fail("JMH reported no result for %s on %s" % (sorted(missing), key))
-                            cell = cells.setdefault(key, dict(op=op, batch_heads=args.batch_heads, tokens=tokens,
-                                                              depth=depth, mask=mask, threads=threads,
-                                                              numpy={}, heed={}, numpy_max_error=0.0))
-                            for part in (before, after):
-                                for name, s in part["samples"].items():
-                                    cell["numpy"].setdefault(name, []).extend(s)
-                                cell["numpy_max_error"] = max(cell["numpy_max_error"], part.get("max_error", 0.0))
-                            for name, s in heed.items():
-                                cell["heed"].setdefault(name, []).extend(s)
+                            after = {op: w.ask(iterations=rest, **req) if rest else {"samples": {}}
+                                     for op, req in reqs.items()}
+                            for op in args.ops:
+                                key = (op, threads, depth, tokens, mask)
+                                got = {m.split(".")[1]: x for m, x in heed.items()
+                                       if m.split(".")[0] == OPS[op]["benchmark"]}
+                                missing = set(ms) - set(got)
+                                if missing:
+                                    fail("JMH reported no result for %s on %s" % (sorted(missing), key))
+                                cell = cells.setdefault(key, dict(op=op, batch_heads=args.batch_heads, tokens=tokens,
+                                                                  depth=depth, mask=mask, threads=threads,
+                                                                  numpy={}, heed={}, numpy_max_error=0.0))
+                                for part in (before[op], after[op]):
+                                    for name, x in part["samples"].items():
+                                        cell["numpy"].setdefault(name, []).extend(x)
+                                    cell["numpy_max_error"] = max(cell["numpy_max_error"], part.get("max_error", 0.0))
+                                for name, x in got.items():
+                                    cell["heed"].setdefault(name, []).extend(x)
                 for size in args.matmul_sizes:
                     log("[round %d/%d] matmul %d × %d threads=%d" % (rnd + 1, args.rounds, size, size, threads))
                     mm = [m for m in MATMUL_METHODS if m.endswith(tuple(x.capitalize() for x in args.paths))]
                     before = w.ask(op="matmul", size=size, iterations=first, **timing)
                     heed = run_jmh(args, method_regex("MatmulBenchmark", mm), dict(size=size),
                                    ["-Ddev.heed.parallelism=%d" % threads], log_path)
+                    heed = {m.split(".")[1]: x for m, x in heed.items()}
                     after = w.ask(op="matmul", size=size, iterations=rest, **timing) if rest else {"samples": {}}
                     if set(mm) - set(heed):
                         fail("JMH reported no result for %s on matmul %d" % (sorted(set(mm) - set(heed)), size))
