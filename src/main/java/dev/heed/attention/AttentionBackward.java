@@ -123,7 +123,7 @@ final class AttentionBackward {
             try {
                 kernels.chunked(g, qc, kc, t / keyTiles, t % keyTiles, dq);
             } catch (RuntimeException | Error e) {
-                dq.abandon(); // tasks waiting for this one's shares would wait forever
+                dq.abandon(e); // tasks waiting for this one's shares would wait forever
                 throw e;
             }
         });

@@ -115,6 +115,46 @@ class ChunkedBackwardTest {
     }
 
     @Test
+    void aTaskThatFailsWakesTheTasksWaitingForItsShares() throws Exception {
+        // Every early share waits (0 held), and one task throws midway: the call must end, with
+        // that failure as the cause, instead of leaving the others waiting for its shares.
+        KernelSupport base = VectorizationProvider.support();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        KernelSupport failing = (KernelSupport) Proxy.newProxyInstance(KernelSupport.class.getClassLoader(),
+                new Class<?>[] {KernelSupport.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("gemm") && calls.incrementAndGet() == 300) {
+                        throw new ArithmeticException("injected failure");
+                    }
+                    try {
+                        return method.invoke(base, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Tensor q = random(60, 2, 150, 9);
+        Tensor k = random(61, 2, 201, 9);
+        Tensor v = random(62, 2, 201, 6);
+        Tensor dO = gradOutput(63, 2, 150, 6);
+        AttentionResult forward = new ChunkedAttention(5, 7).apply(q, k, v, Mask.none());
+        ForkJoinPool pool = new ForkJoinPool(4);
+        try {
+            java.util.concurrent.Future<AttentionGradients> call = pool.submit(() -> AttentionBackward.chunked(
+                    AttentionDriver.of(failing, 3), AttentionInputs.of(q, k, v, Mask.none(), Double.NaN), 5, 7, q, k,
+                    v, forward, dO, 0));
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> call.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertThat(thrown).isInstanceOf(java.util.concurrent.ExecutionException.class);
+            Throwable root = thrown;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            assertThat(root).isInstanceOf(ArithmeticException.class).hasMessage("injected failure");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void fiveMatrixProductsPerTilePairAndOneExponentialPerPair() {
         // FlashAttention-2's count, 10·L·S·d flops with dv = d, where computing dQ in a second pass
         // would take 14; under a causal mask only the tiles on and below the diagonal.

@@ -52,7 +52,8 @@ public final class QueryGradientSum {
     private final AtomicInteger waiting = new AtomicInteger();
     /** Buffers of shares already added, for reuse. */
     private final ConcurrentLinkedQueue<double[]> free = new ConcurrentLinkedQueue<>();
-    private volatile boolean abandoned;
+    /** Why a task gave up, once one has ({@link #abandon}); null until then. */
+    private volatile Throwable abandoned;
 
     /**
      * @param support    the kernels that add
@@ -84,7 +85,7 @@ public final class QueryGradientSum {
      * May wait for them (see the class comment).
      *
      * @param share {@code rows × depth}, row-major from index 0; not modified, free for reuse on return
-     * @throws IllegalStateException if it had to wait and another task gave up ({@link #abandon})
+     * @throws IllegalStateException if it had to wait and another task failed ({@link #abandon})
      */
     public void add(int b, int queryTile, int keyTile, double[] share, int rows) {
         int tile = b * queryTiles + queryTile;
@@ -120,11 +121,14 @@ public final class QueryGradientSum {
     }
 
     /**
-     * Wakes every waiting task with an {@link IllegalStateException}: a task failed, so the
-     * shares some are waiting for will never come.
+     * Wakes every waiting task with an {@link IllegalStateException} caused by {@code cause}: a
+     * task failed, so the shares some are waiting for will never come. The cause travels along
+     * because whichever exception reaches the caller first wins, and it may be a waiter's.
+     *
+     * @param cause what the failed task threw
      */
-    public void abandon() {
-        abandoned = true;
+    public void abandon(Throwable cause) {
+        abandoned = cause;
         for (Object lock : locks) {
             synchronized (lock) {
                 lock.notifyAll();
@@ -138,8 +142,9 @@ public final class QueryGradientSum {
         waiting.incrementAndGet();
         try {
             while (next[tile] != keyTile) {
-                if (abandoned) {
-                    throw new IllegalStateException("another task of this backward failed");
+                Throwable cause = abandoned;
+                if (cause != null) {
+                    throw new IllegalStateException("another task of this backward failed: " + cause, cause);
                 }
                 try {
                     lock.wait();

@@ -150,9 +150,11 @@ class QueryGradientSumTest {
             started.await();
             Thread.sleep(50);
             assertThat(waiter.isDone()).as("waits for its predecessors").isFalse();
-            sum.abandon();
+            OutOfMemoryError failure = new OutOfMemoryError("the task that owed key tile 1");
+            sum.abandon(failure);
             assertThatThrownBy(() -> waiter.get(10, TimeUnit.SECONDS))
-                    .hasCauseInstanceOf(IllegalStateException.class);
+                    .hasCauseInstanceOf(IllegalStateException.class)
+                    .hasRootCause(failure);
         } finally {
             pool.shutdownNow();
         }
