@@ -42,8 +42,10 @@ upstream gradient dO, from what the forward saved (the forward itself is not tim
                    place with D = rowsum(dO * O), dQ = dS K scale, dK = dS^T Q scale.
           'qN':    query chunks of N rows from the saved log-sum-exp, over the keys the mask allows:
                    P = exp(q k^T scale - lse), dV += P^T dO, dS = P (dO V^T - D), dQ = dS K scale,
-                   dK += dS^T q scale. "NumPy best" is the faster; both are checked, every
-                   gradient of three batch elements, against a row-by-row computation from scratch.
+                   dK += dS^T q scale. Both loop over the batch with 2-D products (faster than
+                   NumPy's batched matmul with transposed operands, by 15-25% here). "NumPy best"
+                   is the fastest; each is checked, every gradient of three batch elements,
+                   against a computation from scratch.
   Heed    AttentionBackwardBenchmark.{chunked,full}{Vector,Scalar}: ChunkedAttention's backward
           (FlashAttention-2's, recomputing the tiles) and ScaledDotProductAttention's (from the
           weights), each checked before timing. The backward table gives backward / forward time
@@ -284,7 +286,8 @@ def worker():
         ScaledDotProductAttention backward gets them from its forward): dV = P^T dO, dP = dO V^T,
         dS = P (dP - D) in place, dQ = dS K scale, dK = dS^T Q scale. 'qN': query chunks of N rows
         from the saved log-sum-exp (FlashAttention's inputs: q, k, v, O, lse), P = exp(s - lse)
-        recomputed per chunk over the keys the mask allows only, dK and dV accumulated.
+        recomputed per chunk over the keys the mask allows only, dK and dV accumulated. Both go
+        one batch element at a time (see full()).
         """
         B, L, d, mask = req["batch_heads"], req["tokens"], req["depth"], req["mask"]
         rng = np.random.default_rng(20240601)
@@ -334,14 +337,21 @@ def worker():
             np.exp(weights, out=weights)
 
         def full():
+            # One batch element at a time: 2-D products, the transposes passed to BLAS as flags,
+            # ran 15-25% faster here than the same products batched over [B, L, S].
             D = np.einsum("bld,bld->bl", dO, out)[..., None]
-            dv = weights.transpose(0, 2, 1) @ dO
-            ds = dO @ vt
-            ds -= D
-            ds *= weights
-            dq = ds @ k
+            dq = np.empty((B, L, d))
+            dk = np.empty((B, L, d))
+            dv = np.empty((B, L, d))
+            for b in range(B):
+                p = weights[b]
+                np.matmul(p.T, dO[b], out=dv[b])
+                ds = dO[b] @ vt[b]
+                ds -= D[b]
+                ds *= p
+                np.matmul(ds, k[b], out=dq[b])
+                np.matmul(ds.T, q[b], out=dk[b])
             dq *= scale
-            dk = ds.transpose(0, 2, 1) @ q
             dk *= scale
             return dq, dk, dv
 
@@ -354,21 +364,22 @@ def worker():
                 dq = np.empty((B, L, d))
                 dk = np.zeros((B, L, d))
                 dv = np.zeros((B, L, d))
-                for q0 in range(0, L, chunk):
-                    q1 = min(L, q0 + chunk)
-                    for b0, b1, length in groups:
+                for b in range(B):
+                    length = lengths[b] if mask == "padding" else L
+                    for q0 in range(0, L, chunk):
+                        q1 = min(L, q0 + chunk)
                         end = q1 if mask == "causal" else length
-                        p = qs[b0:b1, q0:q1] @ kt[b0:b1, :, :end]
+                        p = qs[b, q0:q1] @ kt[b, :, :end]
                         if mask == "causal":
-                            p[:, :, q0:q1] += diag[:q1 - q0, :q1 - q0]
-                        p -= lse[b0:b1, q0:q1, None]
+                            p[:, q0:q1] += diag[:q1 - q0, :q1 - q0]
+                        p -= lse[b, q0:q1, None]
                         np.exp(p, out=p)
-                        dv[b0:b1, :end] += p.transpose(0, 2, 1) @ dO[b0:b1, q0:q1]
-                        ds = dO[b0:b1, q0:q1] @ vt[b0:b1, :, :end]
-                        ds -= D[b0:b1, q0:q1, None]
+                        dv[b, :end] += p.T @ dO[b, q0:q1]
+                        ds = dO[b, q0:q1] @ vt[b, :, :end]
+                        ds -= D[b, q0:q1, None]
                         ds *= p
-                        np.matmul(ds, k[b0:b1, :end], out=dq[b0:b1, q0:q1])
-                        dk[b0:b1, :end] += ds.transpose(0, 2, 1) @ q[b0:b1, q0:q1]
+                        np.matmul(ds, k[b, :end], out=dq[b, q0:q1])
+                        dk[b, :end] += ds.T @ q[b, q0:q1]
                 dq *= scale
                 dk *= scale
                 return dq, dk, dv
