@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -222,8 +221,8 @@ public final class AdditiveAttentionPooling {
         }
         for (int i = 0; i < count; i++) {
             if (lengths[i] < 0 || lengths[i] > max) {
-                throw new IllegalArgumentException("length " + lengths[i] + " of " + what + " " + i
-                        + " is outside [0, " + max + "]: lengths " + Arrays.toString(lengths));
+                throw new IllegalArgumentException("length " + lengths[i] + " of " + what + " " + i + " is outside [0, "
+                        + max + "]: lengths " + Arrays.toString(lengths));
             }
         }
     }
@@ -266,7 +265,7 @@ public final class AdditiveAttentionPooling {
 
     @Override
     public String toString() {
-        return "AdditiveAttentionPooling{inputDim=" + inputDim() + ", hiddenDim=" + hiddenDim()
-                + ", bias=" + projection.hasBias() + "}";
+        return "AdditiveAttentionPooling{inputDim=" + inputDim() + ", hiddenDim=" + hiddenDim() + ", bias="
+                + projection.hasBias() + "}";
     }
 }

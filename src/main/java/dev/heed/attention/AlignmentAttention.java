@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -171,8 +170,8 @@ public final class AlignmentAttention {
             throw new IllegalArgumentException("W_a and U_a must not be null");
         }
         if (wa.outFeatures() != ua.outFeatures()) {
-            throw new IllegalArgumentException("W_a and U_a must project to the same hidden size, got "
-                    + wa + " and " + ua);
+            throw new IllegalArgumentException(
+                    "W_a and U_a must project to the same hidden size, got " + wa + " and " + ua);
         }
         return new AlignmentAttention(Score.ADDITIVE, wa, ua, scoreVector(va, wa.outFeatures()));
     }
@@ -198,8 +197,8 @@ public final class AlignmentAttention {
 
     private static void checkDims(int decoderDim, int encoderDim, int hiddenDim) {
         if (decoderDim < 1 || encoderDim < 1 || hiddenDim < 1) {
-            throw new IllegalArgumentException("decoderDim, encoderDim and hiddenDim must be >= 1, got "
-                    + decoderDim + ", " + encoderDim + ", " + hiddenDim);
+            throw new IllegalArgumentException("decoderDim, encoderDim and hiddenDim must be >= 1, got " + decoderDim
+                    + ", " + encoderDim + ", " + hiddenDim);
         }
     }
 
@@ -241,8 +240,11 @@ public final class AlignmentAttention {
      */
     public AttentionResult forward(Tensor decoder, Tensor encoder, int... sourceLengths) {
         Inputs in = inputs(decoder, encoder);
-        return forward(decoder, encoder, AdditiveAttentionPooling.paddingMask(sourceLengths, in.encoder.shape(0),
-                in.encoder.shape(1), "source sequence"));
+        return forward(
+                decoder,
+                encoder,
+                AdditiveAttentionPooling.paddingMask(
+                        sourceLengths, in.encoder.shape(0), in.encoder.shape(1), "source sequence"));
     }
 
     /**
@@ -334,8 +336,8 @@ public final class AlignmentAttention {
         double[] vd = v.weight().toArray();
         long size = (long) batch * steps * sources;
         if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("the scores [" + batch + ", " + steps + ", " + sources
-                    + "] would have more than 2^31-1 elements");
+            throw new IllegalArgumentException(
+                    "the scores [" + batch + ", " + steps + ", " + sources + "] would have more than 2^31-1 elements");
         }
         double[] out = new double[(int) size];
         for (int b = 0, o = 0; b < batch; b++) {
@@ -390,7 +392,8 @@ public final class AlignmentAttention {
         switch (score) {
             case DOT:
                 if (hd != he) {
-                    needed = "the dot score needs decoder and encoder states of the same size (" + hd + " vs " + he + ")";
+                    needed = "the dot score needs decoder and encoder states of the same size (" + hd + " vs " + he
+                            + ")";
                 }
                 break;
             case GENERAL:
@@ -438,9 +441,11 @@ public final class AlignmentAttention {
             case DOT:
                 return "AlignmentAttention{score=DOT}";
             case GENERAL:
-                return "AlignmentAttention{score=GENERAL, W_a=[" + first.outFeatures() + ", " + first.inFeatures() + "]}";
+                return "AlignmentAttention{score=GENERAL, W_a=[" + first.outFeatures() + ", " + first.inFeatures()
+                        + "]}";
             case CONCAT:
-                return "AlignmentAttention{score=CONCAT, W_a=[" + first.outFeatures() + ", " + first.inFeatures() + "]}";
+                return "AlignmentAttention{score=CONCAT, W_a=[" + first.outFeatures() + ", " + first.inFeatures()
+                        + "]}";
             default:
                 return "AlignmentAttention{score=ADDITIVE, W_a=[" + first.outFeatures() + ", " + first.inFeatures()
                         + "], U_a=[" + second.outFeatures() + ", " + second.inFeatures() + "]}";

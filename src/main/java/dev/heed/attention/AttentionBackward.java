@@ -8,7 +8,6 @@ import dev.heed.internal.attention.QueryGradientSum;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -43,8 +42,14 @@ final class AttentionBackward {
      * The backward from the forward's materialised weights ({@link ScaledDotProductAttention}):
      * {@code dS} is materialised too, O(L·S) memory.
      */
-    static AttentionGradients materialised(AttentionDriver driver, AttentionInputs in, Tensor query, Tensor key,
-                                           Tensor value, AttentionResult forward, Tensor gradOutput) {
+    static AttentionGradients materialised(
+            AttentionDriver driver,
+            AttentionInputs in,
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            AttentionResult forward,
+            Tensor gradOutput) {
         check(in, query, key, value, forward, gradOutput);
         Tensor weightsTensor = forward.weights();
         if (!Arrays.equals(weightsTensor.shape(), in.weightsShape())) {
@@ -86,9 +91,16 @@ final class AttentionBackward {
      * FlashAttention-2's backward ({@link ChunkedAttention}): score tiles recomputed from q, k and
      * the forward's log-sum-exp, never more than one tile per thread.
      */
-    static AttentionGradients chunked(AttentionDriver driver, AttentionInputs in, int queryChunk, int keyChunk,
-                                      Tensor query, Tensor key, Tensor value, AttentionResult forward,
-                                      Tensor gradOutput) {
+    static AttentionGradients chunked(
+            AttentionDriver driver,
+            AttentionInputs in,
+            int queryChunk,
+            int keyChunk,
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            AttentionResult forward,
+            Tensor gradOutput) {
         return chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput, -1);
     }
 
@@ -98,9 +110,17 @@ final class AttentionBackward {
      * negative for the default, {@value #HELD_SHARES_PER_THREAD} per thread. Tests use 0 to make
      * every early share wait. The gradients do not depend on it, bit for bit.
      */
-    static AttentionGradients chunked(AttentionDriver driver, AttentionInputs in, int queryChunk, int keyChunk,
-                                      Tensor query, Tensor key, Tensor value, AttentionResult forward,
-                                      Tensor gradOutput, int heldShares) {
+    static AttentionGradients chunked(
+            AttentionDriver driver,
+            AttentionInputs in,
+            int queryChunk,
+            int keyChunk,
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            AttentionResult forward,
+            Tensor gradOutput,
+            int heldShares) {
         check(in, query, key, value, forward, gradOutput);
         Gradients out = new Gradients(in);
         BackwardProblem g = out.problem(in.problem, forward, gradOutput);
@@ -115,8 +135,15 @@ final class AttentionBackward {
         int qc = Math.min(queryChunk, Math.max(1, p.queries));
         int kc = Math.min(keyChunk, Math.max(1, p.keys));
         int keyTiles = (p.keys + kc - 1) / kc;
-        QueryGradientSum dq = new QueryGradientSum(kernels.support(), g.gradQuery, p.batches, p.queries, p.depth, qc,
-                keyTiles, heldShares < 0 ? HELD_SHARES_PER_THREAD * threads : heldShares);
+        QueryGradientSum dq = new QueryGradientSum(
+                kernels.support(),
+                g.gradQuery,
+                p.batches,
+                p.queries,
+                p.depth,
+                qc,
+                keyTiles,
+                heldShares < 0 ? HELD_SHARES_PER_THREAD * threads : heldShares);
         // One task per key tile, in increasing (batch element, key tile) order as QueryGradientSum
         // requires; under a causal mask key tile 0 sees the most queries, so the longest tasks start first.
         Parallel.forEach(p.batches * keyTiles, 2.5 * p.flops(), threads, t -> {
@@ -135,8 +162,8 @@ final class AttentionBackward {
         return support == DEFAULT.support() ? DEFAULT : new BackwardKernels(support);
     }
 
-    private static void check(AttentionInputs in, Tensor query, Tensor key, Tensor value, AttentionResult forward,
-                              Tensor gradOutput) {
+    private static void check(
+            AttentionInputs in, Tensor query, Tensor key, Tensor value, AttentionResult forward, Tensor gradOutput) {
         if (forward == null) {
             throw new IllegalArgumentException("forward must not be null: pass what apply returned for these inputs");
         }
@@ -183,8 +210,14 @@ final class AttentionBackward {
         }
 
         BackwardProblem problem(AttentionProblem p, AttentionResult forward, Tensor gradOutput) {
-            return new BackwardProblem(p, dense(forward.output()), dense(gradOutput), dense(forward.logSumExp()),
-                    query.data(), key.data(), value.data());
+            return new BackwardProblem(
+                    p,
+                    dense(forward.output()),
+                    dense(gradOutput),
+                    dense(forward.logSumExp()),
+                    query.data(),
+                    key.data(),
+                    value.data());
         }
 
         AttentionGradients reduce(Tensor q, Tensor k, Tensor v) {

@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Embedding;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -42,8 +41,8 @@ public final class HierarchicalAttention {
     private final AdditiveAttentionPooling wordAttention;
     private final AdditiveAttentionPooling sentenceAttention;
 
-    private HierarchicalAttention(Embedding embedding, AdditiveAttentionPooling words,
-                                  AdditiveAttentionPooling sentences) {
+    private HierarchicalAttention(
+            Embedding embedding, AdditiveAttentionPooling words, AdditiveAttentionPooling sentences) {
         this.embedding = embedding;
         this.wordAttention = words;
         this.sentenceAttention = sentences;
@@ -58,8 +57,8 @@ public final class HierarchicalAttention {
      * @return a new model sharing the three parts (all immutable)
      * @throws IllegalArgumentException if a part is null or the sizes disagree
      */
-    public static HierarchicalAttention of(Embedding embedding, AdditiveAttentionPooling wordAttention,
-                                           AdditiveAttentionPooling sentenceAttention) {
+    public static HierarchicalAttention of(
+            Embedding embedding, AdditiveAttentionPooling wordAttention, AdditiveAttentionPooling sentenceAttention) {
         if (embedding == null || wordAttention == null || sentenceAttention == null) {
             throw new IllegalArgumentException("embedding, wordAttention and sentenceAttention must not be null");
         }
@@ -89,7 +88,8 @@ public final class HierarchicalAttention {
         Random random = new Random(seed);
         Embedding embedding = Embedding.seeded(vocabSize, embedDim, random);
         AdditiveAttentionPooling words = AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random);
-        return new HierarchicalAttention(embedding, words, AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random));
+        return new HierarchicalAttention(
+                embedding, words, AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random));
     }
 
     /**
@@ -120,7 +120,8 @@ public final class HierarchicalAttention {
      */
     public Result forward(int[][] document, int[] wordCounts) {
         checkDocument(document);
-        return forward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {document.length}).unbatch();
+        return forward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {document.length})
+                .unbatch();
     }
 
     /**
@@ -204,7 +205,10 @@ public final class HierarchicalAttention {
         Tensor sentenceVectors = wordLevel.output().reshape(batch, sentences, e);
         Mask realSentences = Mask.allow(Tensor.of(sentenceAllowed, batch, 1, sentences));
         AttentionResult sentenceLevel = sentenceAttention.forward(sentenceVectors, realSentences);
-        return new Result(sentenceLevel.output(), sentenceVectors, sentenceLevel.weights(),
+        return new Result(
+                sentenceLevel.output(),
+                sentenceVectors,
+                sentenceLevel.weights(),
                 wordLevel.weights().reshape(batch, sentences, words));
     }
 
@@ -229,8 +233,9 @@ public final class HierarchicalAttention {
             if (sentences < 0) {
                 sentences = documents[b].length;
             } else if (documents[b].length != sentences) {
-                throw new IllegalArgumentException("documents must be padded to the same number of sentences: document 0 has "
-                        + sentences + ", document " + b + " has " + documents[b].length);
+                throw new IllegalArgumentException(
+                        "documents must be padded to the same number of sentences: document 0 has " + sentences
+                                + ", document " + b + " has " + documents[b].length);
             }
             for (int s = 0; s < sentences; s++) {
                 int[] row = documents[b][s];
@@ -240,8 +245,8 @@ public final class HierarchicalAttention {
                 if (words < 0) {
                     words = row.length;
                 } else if (row.length != words) {
-                    throw new IllegalArgumentException("sentences must be padded to the same number of words: "
-                            + words + " in the first, " + row.length + " in document " + b + " sentence " + s);
+                    throw new IllegalArgumentException("sentences must be padded to the same number of words: " + words
+                            + " in the first, " + row.length + " in document " + b + " sentence " + s);
                 }
             }
         }
@@ -277,7 +282,8 @@ public final class HierarchicalAttention {
 
     @Override
     public String toString() {
-        return "HierarchicalAttention{" + embedding + ", words=" + wordAttention + ", sentences=" + sentenceAttention + "}";
+        return "HierarchicalAttention{" + embedding + ", words=" + wordAttention + ", sentences=" + sentenceAttention
+                + "}";
     }
 
     /**
@@ -315,8 +321,8 @@ public final class HierarchicalAttention {
         public int[] topSentences(int document, int k) {
             Tensor w = sentenceWeights.rank() == 1 ? sentenceWeights.unsqueeze(0) : sentenceWeights;
             if (document < 0 || document >= w.shape(0)) {
-                throw new IllegalArgumentException("document " + document + " is out of range for "
-                        + w.shape(0) + " document(s)");
+                throw new IllegalArgumentException(
+                        "document " + document + " is out of range for " + w.shape(0) + " document(s)");
             }
             if (k < 0) {
                 throw new IllegalArgumentException("k must be >= 0, got " + k);
@@ -338,7 +344,10 @@ public final class HierarchicalAttention {
         }
 
         private Result unbatch() {
-            return new Result(documentVectors.squeeze(0), sentenceVectors.squeeze(0), sentenceWeights.squeeze(0),
+            return new Result(
+                    documentVectors.squeeze(0),
+                    sentenceVectors.squeeze(0),
+                    sentenceWeights.squeeze(0),
                     wordWeights.squeeze(0));
         }
     }

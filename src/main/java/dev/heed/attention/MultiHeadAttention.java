@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -197,8 +196,8 @@ public final class MultiHeadAttention {
         if (mask == null) {
             throw new IllegalArgumentException("mask must not be null; use Mask.none()");
         }
-        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape())
-                + ", value " + Arrays.toString(value.shape());
+        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape()) + ", value "
+                + Arrays.toString(value.shape());
         int rank = query.rank();
         if ((rank != 2 && rank != 3) || key.rank() != rank || value.rank() != rank) {
             throw new IllegalArgumentException("multi-head attention needs query [B, L, E], key [B, S, "
@@ -225,8 +224,8 @@ public final class MultiHeadAttention {
         Tensor output = outputProjection.forward(mergeHeads(heads.output()));
         Tensor lse = heads.logSumExp();
         if (unbatched) {
-            return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
-                    lse.squeeze(0));
+            return AttentionResult.withLazyWeights(
+                    output.squeeze(0), () -> heads.weights().squeeze(0), lse.squeeze(0));
         }
         return AttentionResult.withLazyWeights(output, heads::weights, lse);
     }
@@ -456,8 +455,8 @@ public final class MultiHeadAttention {
 
         private Builder(int embedDim, int numHeads) {
             if (embedDim <= 0 || numHeads <= 0) {
-                throw new IllegalArgumentException("embedDim and numHeads must be positive, got embedDim="
-                        + embedDim + ", numHeads=" + numHeads);
+                throw new IllegalArgumentException(
+                        "embedDim and numHeads must be positive, got embedDim=" + embedDim + ", numHeads=" + numHeads);
             }
             if (embedDim % numHeads != 0) {
                 throw new IllegalArgumentException("numHeads " + numHeads + " does not divide embedDim " + embedDim);

@@ -96,6 +96,7 @@ public final class SoftmaxAttention {
     /** {@return a description with the parallelism and the kernels, for logs} */
     @Override
     public String toString() {
-        return "SoftmaxAttention{parallelism=" + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
+        return "SoftmaxAttention{parallelism=" + driver.parallelism() + ", kernels="
+                + driver.support().name() + "}";
     }
 }

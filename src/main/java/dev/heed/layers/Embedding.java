@@ -1,7 +1,6 @@
 package dev.heed.layers;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -125,8 +124,8 @@ public final class Embedding {
         int n = b == 0 ? 0 : lengthOf(ids[0], 0);
         for (int i = 0; i < b; i++) {
             if (lengthOf(ids[i], i) != n) {
-                throw new IllegalArgumentException("ids must be rectangular: row 0 has " + n + " ids, row " + i
-                        + " has " + ids[i].length);
+                throw new IllegalArgumentException(
+                        "ids must be rectangular: row 0 has " + n + " ids, row " + i + " has " + ids[i].length);
             }
         }
         double[] out = new double[resultSize(b, n)];

@@ -1,7 +1,6 @@
 package dev.heed.layers;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -100,8 +99,8 @@ public final class Linear {
      */
     public static Linear seeded(int inFeatures, int outFeatures, boolean bias, Random random) {
         if (inFeatures < 1 || outFeatures < 1) {
-            throw new IllegalArgumentException("Linear needs inFeatures >= 1 and outFeatures >= 1, got in="
-                    + inFeatures + ", out=" + outFeatures);
+            throw new IllegalArgumentException(
+                    "Linear needs inFeatures >= 1 and outFeatures >= 1, got in=" + inFeatures + ", out=" + outFeatures);
         }
         if (random == null) {
             throw new IllegalArgumentException("random is null");
@@ -138,8 +137,8 @@ public final class Linear {
             throw new IllegalArgumentException("Linear input is null");
         }
         if (x.rank() == 0 || x.shape(-1) != inFeatures) {
-            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures
-                    + ") needs input [..., " + inFeatures + "], got " + Arrays.toString(x.shape()));
+            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures + ") needs input [..., "
+                    + inFeatures + "], got " + Arrays.toString(x.shape()));
         }
         Tensor y = x.matmul(weight.transpose(0, 1));
         return bias == null ? y : y.add(bias);

@@ -1,23 +1,22 @@
 package dev.heed.attention;
 
+import static dev.heed.attention.AttentionChecks.TOL;
+import static dev.heed.attention.AttentionChecks.random;
+import static dev.heed.attention.BackwardChecks.gradOutput;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.heed.attention.BackwardChecks.NamedMask;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
-
-import static dev.heed.attention.AttentionChecks.TOL;
-import static dev.heed.attention.AttentionChecks.random;
-import static dev.heed.attention.BackwardChecks.gradOutput;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * ChunkedAttention's backward (FlashAttention-2's, recomputing each tile) against the full
@@ -45,8 +44,8 @@ class ChunkedBackwardTest {
                 for (int kc : CHUNKS) {
                     ChunkedAttention chunked = new ChunkedAttention(qc, kc);
                     AttentionGradients actual = chunked.backward(q, k, v, mask, chunked.apply(q, k, v, mask), dO);
-                    BackwardChecks.assertSame(m.name() + " L=" + L + " S=" + S + " chunks " + qc + "x" + kc,
-                            expected, actual, TOL);
+                    BackwardChecks.assertSame(
+                            m.name() + " L=" + L + " S=" + S + " chunks " + qc + "x" + kc, expected, actual, TOL);
                 }
             }
         }
@@ -57,18 +56,20 @@ class ChunkedBackwardTest {
         // Large enough (about 5e6 flops per pass) for the loops to split; run inside a pool of
         // four so that forked tasks really run on other threads, even on a one-core machine.
         Tensor q = random(10, 3, 130, 24);
-        Tensor k = random(11, 1, 131, 24);          // broadcast: its gradient is a sum over the batch
+        Tensor k = random(11, 1, 131, 24); // broadcast: its gradient is a sum over the batch
         Tensor v = random(12, 3, 131, 24);
         Tensor dO = gradOutput(13, 3, 130, 24);
         ForkJoinPool pool = new ForkJoinPool(4);
         try {
             for (Mask mask : List.of(Mask.none(), Mask.causal(), Mask.bias(random(14, 130, 131)))) {
-                for (Attention base : List.of(new ScaledDotProductAttention(), new ChunkedAttention(),
-                        new ChunkedAttention(7, 3))) {
-                    AttentionGradients one = pool.submit(() -> backward(parallel(base, 1), q, k, v, mask, dO)).get();
+                for (Attention base :
+                        List.of(new ScaledDotProductAttention(), new ChunkedAttention(), new ChunkedAttention(7, 3))) {
+                    AttentionGradients one = pool.submit(() -> backward(parallel(base, 1), q, k, v, mask, dO))
+                            .get();
                     for (int threads : new int[] {2, 3}) {
-                        AttentionGradients many = pool.submit(() -> backward(parallel(base, threads), q, k, v, mask,
-                                dO)).get();
+                        AttentionGradients many = pool.submit(
+                                        () -> backward(parallel(base, threads), q, k, v, mask, dO))
+                                .get();
                         BackwardChecks.assertBitwise(base + " " + mask + " on " + threads + " threads", one, many);
                     }
                 }
@@ -98,13 +99,23 @@ class ChunkedBackwardTest {
                 AttentionResult forward = chunked.apply(q, k, v, mask);
                 AttentionGradients one = chunked.withParallelism(1).backward(q, k, v, mask, forward, dO);
                 ScaledDotProductAttention full = new ScaledDotProductAttention();
-                BackwardChecks.assertSame(m.name() + " vs full", full.backward(q, k, v, mask, full.apply(q, k, v, mask),
-                        dO), one, TOL);
+                BackwardChecks.assertSame(
+                        m.name() + " vs full", full.backward(q, k, v, mask, full.apply(q, k, v, mask), dO), one, TOL);
                 for (int threads : new int[] {1, 2, 3}) {
                     for (int held : new int[] {0, 1, -1, Integer.MAX_VALUE}) {
                         AttentionDriver driver = AttentionDriver.of(VectorizationProvider.support(), threads);
-                        AttentionGradients g = pool.submit(() -> AttentionBackward.chunked(driver,
-                                AttentionInputs.of(q, k, v, mask, Double.NaN), 5, 7, q, k, v, forward, dO, held)).get();
+                        AttentionGradients g = pool.submit(() -> AttentionBackward.chunked(
+                                        driver,
+                                        AttentionInputs.of(q, k, v, mask, Double.NaN),
+                                        5,
+                                        7,
+                                        q,
+                                        k,
+                                        v,
+                                        forward,
+                                        dO,
+                                        held))
+                                .get();
                         BackwardChecks.assertBitwise(m.name() + " on " + threads + " threads holding " + held, one, g);
                     }
                 }
@@ -120,8 +131,8 @@ class ChunkedBackwardTest {
         // that failure as the cause, instead of leaving the others waiting for its shares.
         KernelSupport base = VectorizationProvider.support();
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-        KernelSupport failing = (KernelSupport) Proxy.newProxyInstance(KernelSupport.class.getClassLoader(),
-                new Class<?>[] {KernelSupport.class}, (proxy, method, args) -> {
+        KernelSupport failing = (KernelSupport) Proxy.newProxyInstance(
+                KernelSupport.class.getClassLoader(), new Class<?>[] {KernelSupport.class}, (proxy, method, args) -> {
                     if (method.getName().equals("gemm") && calls.incrementAndGet() == 300) {
                         throw new ArithmeticException("injected failure");
                     }
@@ -139,8 +150,16 @@ class ChunkedBackwardTest {
         ForkJoinPool pool = new ForkJoinPool(4);
         try {
             java.util.concurrent.Future<AttentionGradients> call = pool.submit(() -> AttentionBackward.chunked(
-                    AttentionDriver.of(failing, 3), AttentionInputs.of(q, k, v, Mask.none(), Double.NaN), 5, 7, q, k,
-                    v, forward, dO, 0));
+                    AttentionDriver.of(failing, 3),
+                    AttentionInputs.of(q, k, v, Mask.none(), Double.NaN),
+                    5,
+                    7,
+                    q,
+                    k,
+                    v,
+                    forward,
+                    dO,
+                    0));
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
                     () -> call.get(60, java.util.concurrent.TimeUnit.SECONDS));
             assertThat(thrown).isInstanceOf(java.util.concurrent.ExecutionException.class);
@@ -162,8 +181,8 @@ class ChunkedBackwardTest {
         long[] flops = new long[1];
         long[] exponentials = new long[1];
         KernelSupport base = VectorizationProvider.support();
-        KernelSupport counting = (KernelSupport) Proxy.newProxyInstance(KernelSupport.class.getClassLoader(),
-                new Class<?>[] {KernelSupport.class}, (proxy, method, args) -> {
+        KernelSupport counting = (KernelSupport) Proxy.newProxyInstance(
+                KernelSupport.class.getClassLoader(), new Class<?>[] {KernelSupport.class}, (proxy, method, args) -> {
                     if (method.getName().equals("gemm")) {
                         flops[0] += 2L * (int) args[0] * (int) args[1] * (int) args[2];
                     } else if (method.getName().equals("expSubtractMultiply")) {
@@ -176,10 +195,11 @@ class ChunkedBackwardTest {
                     }
                 });
         Object[][] cases = {
-                // L, S, query chunk, key chunk, mask, tile pairs' (query, key) pairs visited
-                {65, 130, 16, 32, Mask.none(), 65L * 130},
-                {128, 128, 16, 16, Mask.causal(), 36L * 16 * 16},  // 8·9/2 tiles on and below the diagonal
-                {64, 100, 16, 25, Mask.keyPadding(50), 64L * 50}};  // keys 50..99: two key tiles skipped
+            // L, S, query chunk, key chunk, mask, tile pairs' (query, key) pairs visited
+            {65, 130, 16, 32, Mask.none(), 65L * 130},
+            {128, 128, 16, 16, Mask.causal(), 36L * 16 * 16}, // 8·9/2 tiles on and below the diagonal
+            {64, 100, 16, 25, Mask.keyPadding(50), 64L * 50}
+        }; // keys 50..99: two key tiles skipped
         for (Object[] c : cases) {
             int L = (int) c[0];
             int S = (int) c[1];
@@ -192,18 +212,22 @@ class ChunkedBackwardTest {
             AttentionResult forward = chunked.apply(q, k, v, mask);
             flops[0] = 0;
             exponentials[0] = 0;
-            AttentionGradients g = chunked.withSupport(counting).withParallelism(1).backward(q, k, v, mask, forward, dO);
+            AttentionGradients g =
+                    chunked.withSupport(counting).withParallelism(1).backward(q, k, v, mask, forward, dO);
             long pairs = (long) c[5];
             assertThat(flops[0]).as("flops, L=%d S=%d %s", L, S, mask).isEqualTo(10L * d * pairs);
-            assertThat(exponentials[0]).as("exponentials, L=%d S=%d %s", L, S, mask).isEqualTo(pairs);
+            assertThat(exponentials[0])
+                    .as("exponentials, L=%d S=%d %s", L, S, mask)
+                    .isEqualTo(pairs);
             ScaledDotProductAttention full = new ScaledDotProductAttention();
-            BackwardChecks.assertSame("L=" + L + " " + mask, full.backward(q, k, v, mask, full.apply(q, k, v, mask), dO),
-                    g, TOL);
+            BackwardChecks.assertSame(
+                    "L=" + L + " " + mask, full.backward(q, k, v, mask, full.apply(q, k, v, mask), dO), g, TOL);
         }
     }
 
     private static Attention parallel(Attention a, int threads) {
-        return a instanceof ChunkedAttention ? ((ChunkedAttention) a).withParallelism(threads)
+        return a instanceof ChunkedAttention
+                ? ((ChunkedAttention) a).withParallelism(threads)
                 : ((ScaledDotProductAttention) a).withParallelism(threads);
     }
 
@@ -232,7 +256,9 @@ class ChunkedBackwardTest {
         long inputBytes = 8L * tokens * depth;
         long scoreBytes = 8L * tokens * tokens;
         // Output, log-sum-exp, the lazy weights' copies of q and k, three gradients, D, key ends: ~7 inputs.
-        assertThat(allocated).as("bytes allocated by forward + backward").isLessThan(10 * inputBytes)
+        assertThat(allocated)
+                .as("bytes allocated by forward + backward")
+                .isLessThan(10 * inputBytes)
                 .isLessThan(scoreBytes / 4);
         ScaledDotProductAttention full = new ScaledDotProductAttention();
         BackwardChecks.assertSame("2048 causal tokens", backward(full, q, k, v, Mask.causal(), dO), g, TOL);
@@ -241,12 +267,19 @@ class ChunkedBackwardTest {
     @Test
     void lazyWeightsDoNotChangeWhenTheInputsDo() {
         Object[][] layouts = {
-                {"contiguous", random(30, 2, 9, 4), random(31, 2, 11, 4)},
-                {"transposed", random(30, AttentionChecks.Layout.TRANSPOSED, 2, 9, 4),
-                        random(31, AttentionChecks.Layout.TRANSPOSED, 2, 11, 4)},
-                {"broadcast key", random(30, 2, 9, 4), random(31, 1, 11, 4)},
-                {"offset views", random(30, AttentionChecks.Layout.OFFSET, 2, 9, 4),
-                        random(31, AttentionChecks.Layout.OFFSET, 2, 11, 4)}};
+            {"contiguous", random(30, 2, 9, 4), random(31, 2, 11, 4)},
+            {
+                "transposed",
+                random(30, AttentionChecks.Layout.TRANSPOSED, 2, 9, 4),
+                random(31, AttentionChecks.Layout.TRANSPOSED, 2, 11, 4)
+            },
+            {"broadcast key", random(30, 2, 9, 4), random(31, 1, 11, 4)},
+            {
+                "offset views",
+                random(30, AttentionChecks.Layout.OFFSET, 2, 9, 4),
+                random(31, AttentionChecks.Layout.OFFSET, 2, 11, 4)
+            }
+        };
         for (Object[] c : layouts) {
             Tensor q = (Tensor) c[1];
             Tensor k = (Tensor) c[2];
@@ -260,8 +293,8 @@ class ChunkedBackwardTest {
             java.util.Arrays.fill(k.data(), -3.0);
             java.util.Arrays.fill(v.data(), Double.NaN);
             java.util.Arrays.fill(maskTensor.data(), 0.0);
-            AttentionChecks.assertBitwise(c[0] + ": weights after the inputs changed", expected.weights(),
-                    lazy.weights());
+            AttentionChecks.assertBitwise(
+                    c[0] + ": weights after the inputs changed", expected.weights(), lazy.weights());
         }
     }
 }

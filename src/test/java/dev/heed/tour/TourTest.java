@@ -51,6 +51,7 @@ class TourTest {
 
     @TempDir
     static Path temp;
+
     static Path directory;
     static String text;
     static List<Path> written;
@@ -71,7 +72,9 @@ class TourTest {
         for (String header : HEADERS) {
             int at = text.indexOf(header);
             assertThat(at).as("header %s", header).isGreaterThan(previous);
-            assertThat(text.indexOf(header, at + 1)).as("%s appears once", header).isEqualTo(-1);
+            assertThat(text.indexOf(header, at + 1))
+                    .as("%s appears once", header)
+                    .isEqualTo(-1);
             previous = at;
         }
         assertThat(text).contains("Done in");
@@ -79,7 +82,8 @@ class TourTest {
 
     @Test
     void printsOnlyAscii() {
-        assertThat(text.chars().filter(c -> c > 126 || (c < 32 && c != '\n' && c != '\r'))).isEmpty();
+        assertThat(text.chars().filter(c -> c > 126 || (c < 32 && c != '\n' && c != '\r')))
+                .isEmpty();
     }
 
     @Test
@@ -96,8 +100,11 @@ class TourTest {
         double w0 = 1 / (1 + Math.exp(scores[1] - scores[0]));
         double w1 = 1 - w0;
         String weights = String.format(Locale.ROOT, "weights: [%.8f %.8f]", w0, w1);
-        String output = String.format(Locale.ROOT, "output: [%.8f %.8f]",
-                w0 * values[0][0] + w1 * values[1][0], w0 * values[0][1] + w1 * values[1][1]);
+        String output = String.format(
+                Locale.ROOT,
+                "output: [%.8f %.8f]",
+                w0 * values[0][0] + w1 * values[1][0],
+                w0 * values[0][1] + w1 * values[1][1]);
         assertThat(weights).isEqualTo("weights: [0.45512111 0.54487889]");
         assertThat(section(1)).contains(weights, output);
     }
@@ -113,13 +120,18 @@ class TourTest {
 
     @Test
     void multiHeadStepsEqualForward() {
-        assertThat(section(3)).contains("splitHeads(q)              [1, 2, 4, 4]", "it shares q's data",
-                "mergeHeads(...)            [1, 4, 8]", "Step by step equals mha.forward(x): true");
+        assertThat(section(3))
+                .contains(
+                        "splitHeads(q)              [1, 2, 4, 4]",
+                        "it shares q's data",
+                        "mergeHeads(...)            [1, 4, 8]",
+                        "Step by step equals mha.forward(x): true");
     }
 
     @Test
     void encodingSimilarityDependsOnDistanceOnly() {
-        Matcher m = Pattern.compile("sim\\(3, 5\\) = (\\S+)\\s+sim\\(20, 22\\) = (\\S+)").matcher(section(4));
+        Matcher m = Pattern.compile("sim\\(3, 5\\) = (\\S+)\\s+sim\\(20, 22\\) = (\\S+)")
+                .matcher(section(4));
         assertThat(m.find()).isTrue();
         assertThat(m.group(1)).isEqualTo(m.group(2));
     }
@@ -128,25 +140,30 @@ class TourTest {
     void classificationReadsTheSentimentWordsAndIgnoresPadding() {
         String classification = section(5);
         assertThat(classification).containsPattern("wonderful 0\\.8\\d\\d  <pad> 0\\.000  <pad> 0\\.000");
-        assertThat(classification.indexOf("-> positive")).isPositive()
+        assertThat(classification.indexOf("-> positive"))
+                .isPositive()
                 .isLessThan(classification.indexOf("-> negative"));
     }
 
     @Test
     void everyAlignmentFindsItsSource() {
         String translation = section(6);
-        assertThat(Pattern.compile("8/8 target words find their source").matcher(translation).results().count())
+        assertThat(Pattern.compile("8/8 target words find their source")
+                        .matcher(translation)
+                        .results()
+                        .count())
                 .isEqualTo(3);
         assertThat(translation).containsPattern("black\\s+-> noir").containsPattern("cat\\s+-> chat");
     }
 
     @Test
     void eachHeadLooksWhereItWasBuiltTo() {
-        assertThat(section(7)).contains(
-                "head 0: \"tired\" looks at \"tired\" (position 9)",
-                "head 1: \"tired\" looks at \"was\" (position 8)",
-                "head 2: \"tired\" looks at \"it\" (position 7)",
-                "head 3: \"tired\" looks at \"the\" (position 0)");
+        assertThat(section(7))
+                .contains(
+                        "head 0: \"tired\" looks at \"tired\" (position 9)",
+                        "head 1: \"tired\" looks at \"was\" (position 8)",
+                        "head 2: \"tired\" looks at \"it\" (position 7)",
+                        "head 3: \"tired\" looks at \"the\" (position 0)");
     }
 
     @Test
@@ -180,8 +197,8 @@ class TourTest {
     void summaryPicksTheOnTopicSentences() {
         String summary = section(11);
         assertThat(summary).contains("The padding sentence weighs exactly 0.0");
-        assertThat(summary.substring(summary.indexOf("Summary"))).contains(
-                "  attention weighs inputs.\n", "  each query scores keys.\n", "  softmax makes weights.\n");
+        assertThat(summary.substring(summary.indexOf("Summary")))
+                .contains("  attention weighs inputs.\n", "  each query scores keys.\n", "  softmax makes weights.\n");
         assertThat(summary).doesNotContain("  we had lunch by a river.\n");
     }
 
@@ -215,7 +232,8 @@ class TourTest {
         factory.setNamespaceAware(true);
         factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
         for (String name : PICTURES) {
-            Document svg = factory.newDocumentBuilder().parse(directory.resolve(name + ".svg").toFile());
+            Document svg = factory.newDocumentBuilder()
+                    .parse(directory.resolve(name + ".svg").toFile());
             assertThat(svg.getDocumentElement().getLocalName()).as(name).isEqualTo("svg");
             assertThat(svg.getDocumentElement().getNamespaceURI()).isEqualTo("http://www.w3.org/2000/svg");
         }
@@ -226,7 +244,7 @@ class TourTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             assertThat(Tour.main(new String[] {"--help"}, o, e)).isZero();
             assertThat(Tour.main(new String[] {"a", "b"}, o, e)).isEqualTo(2);
             assertThat(Tour.main(new String[] {"--quiet"}, o, e)).isEqualTo(2);

@@ -43,7 +43,9 @@ class HeadlessTest {
     void rendersWithoutAnyFlagWhenThereIsNoDisplay() throws Exception {
         String output = probe(List.of(), null);
         if (System.getProperty("os.name").startsWith("Linux")) {
-            assertThat(output).as("OpenJDK on Linux is headless without DISPLAY").contains("headless=true");
+            assertThat(output)
+                    .as("OpenJDK on Linux is headless without DISPLAY")
+                    .contains("headless=true");
         }
     }
 

@@ -6,7 +6,6 @@ import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -35,6 +34,7 @@ import java.util.Locale;
 public final class BackwardForwardRatio {
     /** Largest absolute difference allowed between the chunked and the full backward. */
     static final double TOLERANCE = 1e-9;
+
     private static final int BATCH_HEADS = 8;
     private static final int WARM_UP = 10;
 
@@ -52,7 +52,9 @@ public final class BackwardForwardRatio {
             }
             mask = args.length > 0 ? args[0] : "none";
             AttentionBenchmark.mask(mask, BATCH_HEADS, 1);
-            threads = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
+            threads = args.length > 1
+                    ? Integer.parseInt(args[1])
+                    : Runtime.getRuntime().availableProcessors();
             rounds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
             tokens = args.length > 3 ? Integer.parseInt(args[3]) : 1024;
             depth = args.length > 4 ? Integer.parseInt(args[4]) : 64;
@@ -60,9 +62,10 @@ public final class BackwardForwardRatio {
                 throw new IllegalArgumentException("threads, rounds, tokens and depth must be positive");
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("BackwardForwardRatio: " + (e instanceof NumberFormatException
-                    ? "threads, rounds, tokens and depth must be integers, got " + String.join(" ", args)
-                    : e.getMessage()));
+            System.err.println("BackwardForwardRatio: "
+                    + (e instanceof NumberFormatException
+                            ? "threads, rounds, tokens and depth must be integers, got " + String.join(" ", args)
+                            : e.getMessage()));
             System.err.println("usage: java [--add-modules jdk.incubator.vector] -cp benchmarks.jar "
                     + "dev.heed.benchmarks.BackwardForwardRatio [none|causal|padding [threads [rounds [tokens "
                     + "[depth]]]]]");
@@ -84,11 +87,22 @@ public final class BackwardForwardRatio {
         AttentionGradients g = chunked.backward(q, k, v, mask, forward, dO);
         ScaledDotProductAttention full = new ScaledDotProductAttention().withParallelism(threads);
         AttentionGradients expected = full.backward(q, k, v, mask, full.apply(q, k, v, mask), dO);
-        double error = Math.max(difference(expected.query(), g.query()),
+        double error = Math.max(
+                difference(expected.query(), g.query()),
                 Math.max(difference(expected.key(), g.key()), difference(expected.value(), g.value())));
-        System.out.printf(Locale.ROOT, "BackwardForwardRatio: [%d, %d, %d] %s, %s, %d processors, load average %.1f;"
-                        + " chunked vs full backward max |difference| %.3g (tolerance %.0e)%n", BATCH_HEADS, tokens,
-                depth, maskName, chunked, Runtime.getRuntime().availableProcessors(), loadAverage(), error, TOLERANCE);
+        System.out.printf(
+                Locale.ROOT,
+                "BackwardForwardRatio: [%d, %d, %d] %s, %s, %d processors, load average %.1f;"
+                        + " chunked vs full backward max |difference| %.3g (tolerance %.0e)%n",
+                BATCH_HEADS,
+                tokens,
+                depth,
+                maskName,
+                chunked,
+                Runtime.getRuntime().availableProcessors(),
+                loadAverage(),
+                error,
+                TOLERANCE);
         if (!(error <= TOLERANCE)) {
             System.out.println("FAILED: the chunked backward differs from the full one");
             return false;
@@ -116,16 +130,32 @@ public final class BackwardForwardRatio {
         for (double[] m : ms) {
             Arrays.sort(m);
         }
-        System.out.printf(Locale.ROOT, "  %d rounds after %d warm-up, ms per call: forward min %.1f median %.1f,"
-                + " backward min %.1f median %.1f%n", rounds, WARM_UP, ms[0][0], median(ms[0]), ms[1][0], median(ms[1]));
-        System.out.printf(Locale.ROOT, "  backward ÷ forward: %.2f of the minima, %.2f of the medians "
-                + "(flop ratio 2.5; load average now %.1f)%n", ms[1][0] / ms[0][0], median(ms[1]) / median(ms[0]),
+        System.out.printf(
+                Locale.ROOT,
+                "  %d rounds after %d warm-up, ms per call: forward min %.1f median %.1f,"
+                        + " backward min %.1f median %.1f%n",
+                rounds,
+                WARM_UP,
+                ms[0][0],
+                median(ms[0]),
+                ms[1][0],
+                median(ms[1]));
+        System.out.printf(
+                Locale.ROOT,
+                "  backward ÷ forward: %.2f of the minima, %.2f of the medians "
+                        + "(flop ratio 2.5; load average now %.1f)%n",
+                ms[1][0] / ms[0][0],
+                median(ms[1]) / median(ms[0]),
                 loadAverage());
         double cpuForward = Arrays.stream(ms[2]).sum() / rounds;
         double cpuBackward = Arrays.stream(ms[3]).sum() / rounds;
         if (cpuForward > 0) {
-            System.out.printf(Locale.ROOT, "  process CPU time, mean ms per call (all threads, not counting time waiting "
-                    + "for a core): forward %.1f, backward %.1f, backward ÷ forward %.2f%n", cpuForward, cpuBackward,
+            System.out.printf(
+                    Locale.ROOT,
+                    "  process CPU time, mean ms per call (all threads, not counting time waiting "
+                            + "for a core): forward %.1f, backward %.1f, backward ÷ forward %.2f%n",
+                    cpuForward,
+                    cpuBackward,
                     cpuBackward / cpuForward);
         }
         return true;
@@ -133,9 +163,11 @@ public final class BackwardForwardRatio {
 
     /** CPU time of the whole process so far, or 0 where the JVM cannot tell. */
     private static long cpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean
-                ? Math.max(0, ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()) : 0;
+                ? Math.max(0, ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime())
+                : 0;
     }
 
     private static double median(double[] sorted) {

@@ -1,7 +1,6 @@
 package dev.heed.internal.attention;
 
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -45,9 +44,11 @@ public final class QueryGradientSum {
     private final int limit;
     /** Per (batch element, query tile): the key tile whose share is added next. Guarded by the tile's stripe. */
     private final int[] next;
+
     private final Object[] locks = new Object[STRIPES];
     /** Shares that arrived early, by {@link #key}; each entry guarded by its tile's stripe. */
     private final Map<Long, double[]> held = new ConcurrentHashMap<>();
+
     private final AtomicInteger heldCount = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
     /** Buffers of shares already added, for reuse. */
@@ -63,8 +64,15 @@ public final class QueryGradientSum {
      * @param limit      how many early shares may be held at once before a task waits its turn
      *                   ({@code 0}: every share waits for its predecessors)
      */
-    public QueryGradientSum(KernelSupport support, double[] gradQuery, int batches, int queries, int depth,
-                            int queryChunk, int keyTiles, int limit) {
+    public QueryGradientSum(
+            KernelSupport support,
+            double[] gradQuery,
+            int batches,
+            int queries,
+            int depth,
+            int queryChunk,
+            int keyTiles,
+            int limit) {
         this.s = support;
         this.gradQuery = gradQuery;
         this.queries = queries;

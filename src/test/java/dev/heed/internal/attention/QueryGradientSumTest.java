@@ -1,9 +1,10 @@
 package dev.heed.internal.attention;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,9 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link QueryGradientSum}: whatever order the shares arrive in and however many threads deliver
@@ -69,7 +68,7 @@ class QueryGradientSumTest {
     @Test
     void sharesArrivingInAnyOrderOnManyThreadsAddUpInKeyTileOrder() throws Exception {
         int batches = 3;
-        int queries = 45;   // tiles of 8: five full, one of 5 rows
+        int queries = 45; // tiles of 8: five full, one of 5 rows
         int depth = 5;
         int queryChunk = 8;
         int keyTiles = 11;
@@ -79,10 +78,11 @@ class QueryGradientSumTest {
             for (int limit : new int[] {0, 1, 5, Integer.MAX_VALUE}) {
                 for (int threads : new int[] {1, 2, 3, 8}) {
                     double[] dq = new double[expected.length];
-                    QueryGradientSum sum = new QueryGradientSum(SCALAR, dq, batches, queries, depth, queryChunk,
-                            keyTiles, limit);
+                    QueryGradientSum sum =
+                            new QueryGradientSum(SCALAR, dq, batches, queries, depth, queryChunk, keyTiles, limit);
                     runTasks(s, depth, sum, threads, causal, 17L * threads + limit);
-                    assertThat(dq).as("causal=%s limit=%d threads=%d", causal, limit, threads)
+                    assertThat(dq)
+                            .as("causal=%s limit=%d threads=%d", causal, limit, threads)
                             .containsExactly(expected);
                 }
             }
@@ -93,8 +93,9 @@ class QueryGradientSumTest {
      * Tasks (b, j) taken from a shared counter in increasing order, as Parallel does; each delivers
      * its shares for the query tiles in a shuffled order, with random pauses.
      */
-    private static void runTasks(double[][][][] s, int depth, QueryGradientSum sum, int threads, boolean causal,
-                                 long seed) throws Exception {
+    private static void runTasks(
+            double[][][][] s, int depth, QueryGradientSum sum, int threads, boolean causal, long seed)
+            throws Exception {
         int batches = s.length;
         int keyTiles = s[0][0].length;
         AtomicInteger next = new AtomicInteger();

@@ -1,10 +1,9 @@
 package dev.heed.internal.vector;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link KernelSupport#subtractMultiply}, the softmax backward's {@code dS = P ∘ (dP − D)}, in
@@ -66,9 +65,11 @@ class SubtractMultiplyTest {
             s.subtractMultiply(a, 0, a.length, 2.0, p, 0);
             s.subtractMultiply(b, 0, b.length, shift, p, 0);
             for (int i = 0; i < x.length; i++) {
-                assertThat(Double.doubleToRawLongBits(a[i])).as("%s scalar shift at %d", s.name(), i)
+                assertThat(Double.doubleToRawLongBits(a[i]))
+                        .as("%s scalar shift at %d", s.name(), i)
                         .isEqualTo(Double.doubleToRawLongBits(p[i] * (x[i] - 2.0)));
-                assertThat(Double.doubleToRawLongBits(b[i])).as("%s shift array at %d", s.name(), i)
+                assertThat(Double.doubleToRawLongBits(b[i]))
+                        .as("%s shift array at %d", s.name(), i)
                         .isEqualTo(Double.doubleToRawLongBits(p[i] * (x[i] - shift[i])));
             }
         }
@@ -90,8 +91,12 @@ class SubtractMultiplyTest {
                     s.expShiftSum(xExpected, 2, n, shift);
                     s.subtractMultiply(gExpected, 5, n, delta, xExpected, 2);
                     s.expSubtractMultiply(x, 2, n, scale, shift, g, 5, delta);
-                    assertThat(x).as("%s weights n=%d scale=%s", s.name(), n, scale).containsExactly(xExpected);
-                    assertThat(g).as("%s gradient n=%d scale=%s", s.name(), n, scale).containsExactly(gExpected);
+                    assertThat(x)
+                            .as("%s weights n=%d scale=%s", s.name(), n, scale)
+                            .containsExactly(xExpected);
+                    assertThat(g)
+                            .as("%s gradient n=%d scale=%s", s.name(), n, scale)
+                            .containsExactly(gExpected);
                     assertThat(x[2]).isZero();
                     assertThat(g[5]).isZero();
                 }
@@ -128,9 +133,11 @@ class SubtractMultiplyTest {
                 s.expSubtractMultiply(x2, 0, n, 0.7, -0.2, g2, 0, 0.1);
                 for (int i = 0; i < n; i++) {
                     // Math.exp against Heed's Exp: each within about an ulp of e^x.
-                    assertThat(x2[i]).as("%s n=%d weight %d", s.name(), n, i)
+                    assertThat(x2[i])
+                            .as("%s n=%d weight %d", s.name(), n, i)
                             .isCloseTo(x[i], org.assertj.core.data.Offset.offset(2 * Math.ulp(x[i])));
-                    assertThat(g2[i]).as("%s n=%d gradient %d", s.name(), n, i)
+                    assertThat(g2[i])
+                            .as("%s n=%d gradient %d", s.name(), n, i)
                             .isCloseTo(g[i], org.assertj.core.data.Offset.offset(4 * Math.ulp(g[i])));
                 }
             }
