@@ -13,6 +13,8 @@
  *       elementwise clamping.</li>
  *   <li>{@link dev.heed.train.Init} — Xavier/Glorot, Kaiming/He, uniform and normal
  *       initialisation, seeded through {@link java.util.Random}.</li>
+ *   <li>{@link dev.heed.train.AttentionOps} — an attention kernel as one autograd operation whose
+ *       backward is the kernel's own fused backward (FlashAttention-2's for the chunked one).</li>
  *   <li>{@link dev.heed.train.Checkpoints} — a {@link dev.heed.layers.Module}'s parameters to and
  *       from safetensors, under their PyTorch-style names.</li>
  * </ul>
