@@ -3,7 +3,8 @@
  *
  * <p>The exported packages are the API: {@link dev.heed.tensor} (the strided {@code Tensor}),
  * {@link dev.heed.attention} (the attention kernels, masks and the tutorial's applied forms),
- * {@link dev.heed.encoding}, {@link dev.heed.layers}, {@link dev.heed.metrics}, {@link dev.heed.viz}
+ * {@link dev.heed.autograd} (reverse-mode gradients), {@link dev.heed.train} (losses, optimisers,
+ * checkpoints), {@link dev.heed.encoding}, {@link dev.heed.layers}, {@link dev.heed.metrics}, {@link dev.heed.viz}
  * (heatmaps), {@link dev.heed.io} ({@code .npy}, {@code .npz}, safetensors) and {@link dev.heed}
  * ({@link dev.heed.Heed#kernels()}: which kernels this JVM runs). The {@code dev.heed.internal}
  * packages (kernels, parallel loops) and {@code dev.heed.tour} (the jar's main class) are not
@@ -24,10 +25,12 @@ module dev.heed {
 
     exports dev.heed;
     exports dev.heed.attention;
+    exports dev.heed.autograd;
     exports dev.heed.encoding;
     exports dev.heed.io;
     exports dev.heed.layers;
     exports dev.heed.metrics;
     exports dev.heed.tensor;
+    exports dev.heed.train;
     exports dev.heed.viz;
 }
