@@ -124,7 +124,7 @@ public final class Tensor {
         return new Tensor(data, offset, s, strides.clone(), n);
     }
 
-    /**
+    /** A 0-d (scalar) tensor.
      * @param value the element
      * @return a new 0-d tensor holding {@code value}
      */
@@ -132,7 +132,7 @@ public final class Tensor {
         return rowMajor(new double[] {value}, new int[0]);
     }
 
-    /**
+    /** A new row-major tensor of zeros.
      * @param shape the dimensions
      * @return a new tensor of zeros
      * @throws IllegalArgumentException if a dimension is negative or there are more than 2³¹−1 elements
@@ -142,7 +142,7 @@ public final class Tensor {
         return rowMajor(new double[Shapes.checkedSize(s)], s);
     }
 
-    /**
+    /** A new row-major tensor of ones.
      * @param shape the dimensions
      * @return a new tensor of ones
      * @throws IllegalArgumentException as {@link #zeros}
@@ -151,7 +151,7 @@ public final class Tensor {
         return full(1.0, shape);
     }
 
-    /**
+    /** A new row-major tensor with every element equal to {@code value}.
      * @param value every element
      * @param shape the dimensions
      * @return a new tensor with every element {@code value}
@@ -164,7 +164,7 @@ public final class Tensor {
         return rowMajor(d, s);
     }
 
-    /**
+    /** The 1-d tensor {@code [0, 1, …, n-1]}, NumPy's {@code arange(n)}.
      * @param n the length, {@code >= 0}
      * @return the new 1-d tensor {@code [0, 1, …, n-1]}
      * @throws IllegalArgumentException if {@code n} is negative
@@ -206,7 +206,7 @@ public final class Tensor {
         return shape.clone();
     }
 
-    /**
+    /** The extent of one axis.
      * @param axis an axis; negative counts from the end
      * @return the size of that axis
      * @throws IllegalArgumentException if the axis is out of range
@@ -250,7 +250,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ elements
 
-    /**
+    /** One element, by its index on every axis.
      * @param index one index per axis; negative indices count from the end
      * @return the element at {@code index}
      * @throws IllegalArgumentException if the number of indices is not the rank or one is out of range
@@ -270,7 +270,7 @@ public final class Tensor {
         data[offset + Shapes.flatOffset(index, shape, strides)] = value;
     }
 
-    /**
+    /** The only element, as a {@code double}.
      * @return the only element of a tensor with exactly one element (of any rank)
      * @throws IllegalArgumentException if the tensor has another number of elements
      */
@@ -316,7 +316,7 @@ public final class Tensor {
         return reshape(-1);
     }
 
-    /**
+    /** Swaps two axes: a view, no data copied.
      * @param axis0 one axis (negative allowed)
      * @param axis1 the other
      * @return a <b>view</b> with the two axes swapped
@@ -328,7 +328,7 @@ public final class Tensor {
         return new Tensor(data, offset, Shapes.swap(shape, a, b), Shapes.swap(strides, a, b), size);
     }
 
-    /**
+    /** Reorders the axes: a view, no data copied.
      * @param order every axis once (negative allowed): axis {@code k} of the result is this tensor's {@code order[k]}
      * @return a <b>view</b> with the axes reordered
      * @throws IllegalArgumentException if {@code order} does not name every axis exactly once
@@ -350,7 +350,7 @@ public final class Tensor {
         return slice(axis, start, end, 1);
     }
 
-    /**
+    /** Every {@code step}-th index of {@code [start, end)} along one axis: a view.
      * @param axis  the axis to slice
      * @param start first index kept; negative counts from the end of the axis
      * @param end   indices from here on are dropped; negative counts from the end of the axis
@@ -369,7 +369,7 @@ public final class Tensor {
         return new Tensor(data, n == 0 ? offset : offset + range[0] * strides[a], s, st, n);
     }
 
-    /**
+    /** Fixes one axis at one index and removes it: a view of rank one less.
      * @param axis  the axis to index
      * @param index the position along it; negative counts from the end
      * @return a <b>view</b> at {@code index} along {@code axis}, with that axis removed (rank − 1)
@@ -382,7 +382,7 @@ public final class Tensor {
                 size / shape[a]);
     }
 
-    /**
+    /** Inserts an axis of size 1: a view.
      * @param axis where the new axis goes, in {@code [-(rank+1), rank]}; {@code -1} appends one
      * @return a <b>view</b> with a new size-1 axis at position {@code axis}
      * @throws IllegalArgumentException if the position is out of range
@@ -392,7 +392,7 @@ public final class Tensor {
         return new Tensor(data, offset, Shapes.insert(shape, a, 1), Shapes.insert(strides, a, 0), size);
     }
 
-    /**
+    /** Removes one axis of size 1: a view.
      * @param axis an axis of size 1
      * @return a <b>view</b> without that axis
      * @throws IllegalArgumentException if the axis is out of range or not of size 1
@@ -423,7 +423,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ elementwise math
 
-    /**
+    /** Elementwise sum with NumPy broadcasting, as a new tensor.
      * @param other the right operand
      * @return a new tensor {@code this + other}, broadcast
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -432,7 +432,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "add", (x, y) -> x + y);
     }
 
-    /**
+    /** Elementwise difference with NumPy broadcasting, as a new tensor.
      * @param other the right operand
      * @return a new tensor {@code this - other}, broadcast
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -441,7 +441,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "sub", (x, y) -> x - y);
     }
 
-    /**
+    /** Elementwise product with NumPy broadcasting, as a new tensor.
      * @param other the right operand
      * @return a new tensor {@code this * other} elementwise, broadcast
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -450,7 +450,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "mul", (x, y) -> x * y);
     }
 
-    /**
+    /** Elementwise quotient with NumPy broadcasting, as a new tensor.
      * @param other the divisor
      * @return a new tensor {@code this / other} elementwise, broadcast (IEEE division: x/0 is ±∞ or NaN)
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -459,7 +459,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "div", (x, y) -> x / y);
     }
 
-    /**
+    /** Adds a constant to every element, as a new tensor.
      * @param value added to every element
      * @return a new tensor {@code this + value}
      */
@@ -467,7 +467,7 @@ public final class Tensor {
         return map(x -> x + value);
     }
 
-    /**
+    /** Multiplies every element by a constant, as a new tensor.
      * @param factor every element is multiplied by it
      * @return a new tensor {@code this · factor}
      */
@@ -495,7 +495,7 @@ public final class Tensor {
         return map(Math::tanh);
     }
 
-    /**
+    /** Applies a function to every element, as a new tensor.
      * @param f applied to every element, in row-major order
      * @return {@code f(x)} for every element, a new row-major tensor of this shape
      */
@@ -503,7 +503,7 @@ public final class Tensor {
         return Elementwise.map(this, f);
     }
 
-    /**
+    /** Combines two tensors element by element with NumPy broadcasting, as a new tensor.
      * @param other the second operand
      * @param f     applied to every pair of elements of the two tensors broadcast together
      * @return {@code f(x, y)} for every pair, a new row-major tensor of the broadcast shape
@@ -537,7 +537,7 @@ public final class Tensor {
         return Reductions.all(this, Kind.MEAN);
     }
 
-    /**
+    /** The largest element.
      * @return the largest element; NaN if any element is NaN
      * @throws IllegalArgumentException if the tensor is empty
      */
@@ -545,7 +545,7 @@ public final class Tensor {
         return Reductions.all(this, Kind.MAX);
     }
 
-    /**
+    /** The smallest element.
      * @return the smallest element; NaN if any element is NaN
      * @throws IllegalArgumentException if the tensor is empty
      */
@@ -553,7 +553,7 @@ public final class Tensor {
         return Reductions.all(this, Kind.MIN);
     }
 
-    /**
+    /** Where the largest element is.
      * @return the row-major (flat) index of the largest element, the first on ties, the first NaN if any: NumPy's
      *         {@code argmax} without an axis
      * @throws IllegalArgumentException if the tensor is empty
@@ -562,7 +562,7 @@ public final class Tensor {
         return (int) Reductions.all(this, Kind.ARGMAX);
     }
 
-    /**
+    /** Where the smallest element is.
      * @return the row-major (flat) index of the smallest element, the first on ties, the first NaN if any: NumPy's
      *         {@code argmin} without an axis
      * @throws IllegalArgumentException if the tensor is empty
@@ -571,7 +571,7 @@ public final class Tensor {
         return (int) Reductions.all(this, Kind.ARGMIN);
     }
 
-    /**
+    /** Sums over one axis.
      * @param axis the axis to sum over, removed from the result
      * @return a new tensor of sums (0 over an empty axis)
      * @throws IllegalArgumentException if the axis is out of range
@@ -580,7 +580,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.SUM);
     }
 
-    /**
+    /** Averages over one axis.
      * @param axis the axis to average over, removed from the result
      * @return a new tensor of means (NaN over an empty axis)
      * @throws IllegalArgumentException if the axis is out of range
@@ -589,7 +589,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.MEAN);
     }
 
-    /**
+    /** The largest element along one axis.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of maxima; NaN for a row containing NaN
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -598,7 +598,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.MAX);
     }
 
-    /**
+    /** The smallest element along one axis.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of minima; NaN for a row containing NaN
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -607,7 +607,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.MIN);
     }
 
-    /**
+    /** Where the largest element along one axis is.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of the indices of the maxima along {@code axis} (first of ties, first NaN if any)
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -616,7 +616,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.ARGMAX);
     }
 
-    /**
+    /** Where the smallest element along one axis is.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of the indices of the minima along {@code axis} (first of ties, first NaN if any)
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -625,7 +625,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.ARGMIN);
     }
 
-    /**
+    /** {@code log Σ exp} over one axis, computed stably (the maximum is subtracted first).
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of {@code log Σ exp(x)}, computed stably (row maximum factored out); {@code -∞} for a row of
      *         {@code -∞} or an empty axis, NaN for a row holding NaN
