@@ -4,7 +4,6 @@ import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -310,62 +309,38 @@ public final class MultiHeadAttention {
         AttentionResult heads = kernel.apply(q, k, v, mask);
         Tensor merged = mergeHeads(heads.output());
         // Output projection, then the heads, then the input projections.
-        Tensor dMerged = gy.matmul(outputProjection.weight());
+        Tensor dMerged = ParameterGradients.input(gy, outputProjection.weight());
         AttentionGradients dh = kernel.backward(q, k, v, mask, heads, splitHeads(dMerged));
         Tensor dq = mergeHeads(dh.query());
         Tensor dk = mergeHeads(dh.key());
         Tensor dv = mergeHeads(dh.value());
         Map<String, Tensor> p = new LinkedHashMap<>();
-        Tensor dWq = weightGradient(dq, in[0]);
-        Tensor dWk = weightGradient(dk, in[1]);
-        Tensor dWv = weightGradient(dv, in[2]);
+        Tensor dWq = ParameterGradients.weight(dq, in[0]);
+        Tensor dWk = ParameterGradients.weight(dk, in[1]);
+        Tensor dWv = ParameterGradients.weight(dv, in[2]);
         // PyTorch keeps one packed [3E, E] in_proj_weight exactly when kdim = vdim = E (_qkv_same_embed_dim).
         if (keyDim == embedDim && valueDim == embedDim) {
-            p.put("in_proj_weight", stack(dWq, dWk, dWv));
+            p.put("in_proj_weight", ParameterGradients.stack(dWq, dWk, dWv));
         } else {
             p.put("q_proj_weight", dWq);
             p.put("k_proj_weight", dWk);
             p.put("v_proj_weight", dWv);
         }
         if (bias) {
-            p.put("in_proj_bias", stack(biasGradient(dq), biasGradient(dk), biasGradient(dv)));
+            p.put("in_proj_bias", ParameterGradients.stack(ParameterGradients.bias(dq), ParameterGradients.bias(dk),
+                    ParameterGradients.bias(dv)));
         }
-        p.put("out_proj.weight", weightGradient(gy, merged));
+        p.put("out_proj.weight", ParameterGradients.weight(gy, merged));
         if (bias) {
-            p.put("out_proj.bias", biasGradient(gy));
+            p.put("out_proj.bias", ParameterGradients.bias(gy));
         }
-        Tensor dQuery = dq.matmul(queryProjection.weight());
-        Tensor dKey = dk.matmul(keyProjection.weight());
-        Tensor dValue = dv.matmul(valueProjection.weight());
+        Tensor dQuery = ParameterGradients.input(dq, queryProjection.weight());
+        Tensor dKey = ParameterGradients.input(dk, keyProjection.weight());
+        Tensor dValue = ParameterGradients.input(dv, valueProjection.weight());
         if (unbatched) {
             return new Gradients(dQuery.squeeze(0), dKey.squeeze(0), dValue.squeeze(0), p);
         }
         return new Gradients(dQuery, dKey, dValue, p);
-    }
-
-    /** {@code Σ dyᵀ·x} over every batch element and position: the weight gradient of y = x·Wᵀ + b, {@code [out, in]}. */
-    private static Tensor weightGradient(Tensor dy, Tensor x) {
-        int rows = dy.size() / dy.shape(-1);
-        return dy.reshape(rows, dy.shape(-1)).transpose(0, 1).matmul(x.reshape(rows, x.shape(-1)));
-    }
-
-    /** {@code Σ dy} over every batch element and position: the bias gradient of y = x·Wᵀ + b, {@code [out]}. */
-    private static Tensor biasGradient(Tensor dy) {
-        return dy.reshape(dy.size() / dy.shape(-1), dy.shape(-1)).sum(0);
-    }
-
-    /** The tensors one after another along axis 0, in a new row-major tensor. */
-    private static Tensor stack(Tensor... parts) {
-        int[] shape = parts[0].shape();
-        shape[0] *= parts.length;
-        Tensor out = Tensor.zeros(shape);
-        int at = 0;
-        for (Tensor t : parts) {
-            double[] d = t.toArray();
-            System.arraycopy(d, 0, out.data(), at, d.length);
-            at += d.length;
-        }
-        return out;
     }
 
     /**
@@ -606,22 +581,15 @@ public final class MultiHeadAttention {
             Objects.requireNonNull(query, "query");
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
-            Map<String, Tensor> copy = new LinkedHashMap<>();
-            for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-                copy.put(Objects.requireNonNull(e.getKey(), "parameter name"),
-                        Objects.requireNonNull(e.getValue(), e.getKey()));
-            }
-            parameters = Collections.unmodifiableMap(copy);
+            parameters = ParameterGradients.frozen(parameters);
         }
 
         /** {@return the shapes, for logs} */
         @Override
         public String toString() {
-            StringBuilder b = new StringBuilder("MultiHeadAttention.Gradients{query=")
-                    .append(Arrays.toString(query.shape())).append(", key=").append(Arrays.toString(key.shape()))
-                    .append(", value=").append(Arrays.toString(value.shape()));
-            parameters.forEach((n, t) -> b.append(", ").append(n).append('=').append(Arrays.toString(t.shape())));
-            return b.append('}').toString();
+            return "MultiHeadAttention.Gradients{query=" + Arrays.toString(query.shape()) + ", key="
+                    + Arrays.toString(key.shape()) + ", value=" + Arrays.toString(value.shape()) + ", "
+                    + ParameterGradients.shapes(parameters) + "}";
         }
     }
 
