@@ -37,6 +37,10 @@ import java.util.Random;
  * nothing to the context, whatever their vectors hold; a sequence with no real position gets
  * context 0, weights 0 and logSumExp −∞ — never NaN.
  *
+ * <p>{@link #backward(Tensor, Mask, Tensor)} gives the gradients of {@code x} and of the
+ * parameters {@code projection.weight}, {@code projection.bias} and {@code scoreVector} for a
+ * gradient of the context, through {@link SoftmaxAttention#backward}.
+ *
  * <p>Seeded initialisation ({@link #seeded(int, int, long)}) draws, from one {@link Random}, W and
  * b as {@code torch.nn.Linear(E, H)} does (uniform in {@code ±1/√E}) and then v as the weight of
  * {@code torch.nn.Linear(H, 1, bias=False)} (uniform in {@code ±1/√H}).

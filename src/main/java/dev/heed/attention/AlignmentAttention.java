@@ -49,6 +49,10 @@ import java.util.Random;
  * {@code Mask.allow(keep.reshape(B, 1, S))}. Masked positions get weight exactly 0; a target
  * step that may attend to nothing gets context 0, weights 0 and logSumExp −∞, never NaN.
  *
+ * <p>{@link #backward(Tensor, Tensor, Mask, Tensor)} gives the gradients of the decoder and
+ * encoder states and of the parameters ({@code wa}, {@code ua}, {@code va}, as the factories name
+ * them) for a gradient of the context, through {@link SoftmaxAttention#backward}.
+ *
  * <p>Seeded factories draw from one {@link Random} in the order the parameters are listed above,
  * each matrix uniform in {@code ±1/√fanIn} as {@code torch.nn.Linear} initialises one (v_a as a
  * {@code Linear(H, 1)} weight); like the papers they use no biases. Factories taking

@@ -37,6 +37,9 @@ import java.util.Random;
  * {@code int[B][N][W]} (every document padded to the same {@code N} and {@code W}) adds a leading
  * {@code B} to each. All are new tensors.
  *
+ * <p>{@link #backward(int[][][], int[][], int[], Tensor)} gives the gradients of every parameter
+ * (the embedding table and both attentions) for a gradient of the document vectors.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class HierarchicalAttention {

@@ -40,6 +40,9 @@ import java.util.Random;
  * {@link Random}: Wq, Wk, Wv Xavier-uniform (with the fan of the packed {@code [3E, E]} matrix
  * when key and value dims equal E), Wo uniform in {@code ±1/sqrt(E)}, biases zero.
  *
+ * <p>{@link #backward} gives the gradients of the inputs and of every parameter, the latter keyed
+ * by PyTorch's state_dict names ({@link Gradients}).
+ *
  * <p>Self-attention reads {@code mha.forward(x)} or {@code mha.forward(x, Mask.causal())}.
  * The attention kernel is pluggable ({@link Builder#kernel}); the default materialises the
  * scores ({@link ScaledDotProductAttention}); {@link ChunkedAttention} gives the same numbers
