@@ -141,7 +141,7 @@ final class AttentionBackward {
     }
 
     /** The elements in row-major order from index 0: the backing array when it is exactly that, else a copy. */
-    private static double[] dense(Tensor t) {
+    static double[] dense(Tensor t) {
         return t.isContiguous() && t.offset() == 0 ? t.data() : t.toArray();
     }
 

@@ -4,6 +4,9 @@ import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -36,6 +39,9 @@ import java.util.Random;
  * <p>Without given weights, the projections are initialised like PyTorch's from a seeded
  * {@link Random}: Wq, Wk, Wv Xavier-uniform (with the fan of the packed {@code [3E, E]} matrix
  * when key and value dims equal E), Wo uniform in {@code ±1/sqrt(E)}, biases zero.
+ *
+ * <p>{@link #backward} gives the gradients of the inputs and of every parameter, the latter keyed
+ * by PyTorch's state_dict names ({@link Gradients}).
  *
  * <p>Self-attention reads {@code mha.forward(x)} or {@code mha.forward(x, Mask.causal())}.
  * The attention kernel is pluggable ({@link Builder#kernel}); the default materialises the
@@ -191,6 +197,26 @@ public final class MultiHeadAttention {
      *                                  the scores, naming the shapes
      */
     public AttentionResult forward(Tensor query, Tensor key, Tensor value, Mask mask) {
+        Tensor[] in = batched(query, key, value, mask);
+        boolean unbatched = query.rank() == 2;
+        Tensor q = splitHeads(queryProjection.forward(in[0]));
+        Tensor k = splitHeads(keyProjection.forward(in[1]));
+        Tensor v = splitHeads(valueProjection.forward(in[2]));
+        AttentionResult heads = kernel.apply(q, k, v, mask);
+        Tensor output = outputProjection.forward(mergeHeads(heads.output()));
+        Tensor lse = heads.logSumExp();
+        if (unbatched) {
+            return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
+                    lse.squeeze(0));
+        }
+        return AttentionResult.withLazyWeights(output, heads::weights, lse);
+    }
+
+    /**
+     * Checks the arguments of {@link #forward(Tensor, Tensor, Tensor, Mask)} and {@link #backward}
+     * and returns query, key and value with a batch axis ({@code [B, ·, ·]} views).
+     */
+    private Tensor[] batched(Tensor query, Tensor key, Tensor value, Mask mask) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -218,17 +244,106 @@ public final class MultiHeadAttention {
         if (k3.shape(1) != v3.shape(1)) {
             throw new IllegalArgumentException("key and value differ in the number of keys S: " + shapes);
         }
-        Tensor q = splitHeads(queryProjection.forward(q3));
-        Tensor k = splitHeads(keyProjection.forward(k3));
-        Tensor v = splitHeads(valueProjection.forward(v3));
-        AttentionResult heads = kernel.apply(q, k, v, mask);
-        Tensor output = outputProjection.forward(mergeHeads(heads.output()));
-        Tensor lse = heads.logSumExp();
-        if (unbatched) {
-            return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
-                    lse.squeeze(0));
+        return new Tensor[] {q3, k3, v3};
+    }
+
+    /**
+     * The gradients of a scalar loss with respect to the inputs and every parameter, given
+     * {@code gradOutput}, the loss's gradient with respect to the output of
+     * {@code forward(query, key, value, mask)}.
+     *
+     * <p>Working back through the forward (y = x·Wᵀ + b gives {@code dx = dy·W},
+     * {@code dW = Σ dyᵀ·x}, {@code db = Σ dy}, sums over every batch element and position):
+     * the output projection, the merge of the heads, the kernel's own
+     * {@link Attention#backward backward} on the per-head {@code [B, H, ·, E/H]} tensors, the split,
+     * and the three input projections. The attention runs through the module's configured
+     * {@linkplain #kernel() kernel} and that kernel's backward, with its memory: the default
+     * {@link ScaledDotProductAttention} holds the weights {@code [B, H, L, S]} and its score
+     * gradient, {@link ChunkedAttention} O(L + S) per head.
+     *
+     * <p><b>Recomputation.</b> No forward result is passed in: this method runs the forward again
+     * (the three input projections, the attention, the merge — all but the output projection),
+     * keeping what the backward needs. That is about the cost of one forward on top of the
+     * backward itself (about twice a forward), so a training step of {@code forward} then
+     * {@code backward} costs about four forwards; a caller who needs only gradients can skip
+     * {@code forward}. The recomputed forward is bitwise the one {@code forward} computes.
+     *
+     * <p><b>Edges.</b> A query row that may attend to nothing in a head gets no gradient through
+     * that head: its output there is the constant 0, so in a row every head leaves empty, whose
+     * output is just the output bias, the gradient flows to {@code out_proj.bias} only (and the
+     * row's query gradient is 0). Never NaN, unlike PyTorch. A key that no query may attend to gets
+     * zero gradient. The mask gets no gradient.
+     *
+     * <p><b>Self-attention.</b> When one tensor is passed as query, key and value,
+     * {@link Gradients#query()}, {@link Gradients#key()} and {@link Gradients#value()} are still the
+     * three partial gradients, each with respect to one argument: the gradient of the shared tensor
+     * is their sum, which the caller forms (PyTorch accumulates the three into the one leaf).
+     *
+     * @param query      {@code [B, L, E]}, or {@code [L, E]} unbatched, as given to {@code forward};
+     *                   not modified
+     * @param key        {@code [B, S, keyDim]} or {@code [S, keyDim]}; not modified
+     * @param value      {@code [B, S, valueDim]} or {@code [S, valueDim]}; not modified
+     * @param mask       as given to {@code forward}
+     * @param gradOutput ∂loss/∂output, shaped like the output: {@code [B, L, E]} ({@code [L, E]}
+     *                   unbatched); any view; not modified
+     * @return the input gradients, shaped like {@code query}, {@code key} and {@code value}, and
+     *         the parameter gradients keyed by PyTorch's state_dict names; all new tensors
+     * @throws IllegalArgumentException if an argument is null, the inputs or the mask do not fit
+     *                                  as in {@link #forward(Tensor, Tensor, Tensor, Mask)}, or
+     *                                  {@code gradOutput} is not shaped like the output — naming the
+     *                                  shapes
+     */
+    public Gradients backward(Tensor query, Tensor key, Tensor value, Mask mask, Tensor gradOutput) {
+        Tensor[] in = batched(query, key, value, mask);
+        if (gradOutput == null) {
+            throw new IllegalArgumentException("gradOutput must not be null");
         }
-        return AttentionResult.withLazyWeights(output, heads::weights, lse);
+        boolean unbatched = query.rank() == 2;
+        int[] outputShape = query.shape();
+        if (!Arrays.equals(gradOutput.shape(), outputShape)) {
+            throw new IllegalArgumentException("gradOutput must be shaped like the output " + Arrays.toString(outputShape)
+                    + " (the query's shape), got " + Arrays.toString(gradOutput.shape()));
+        }
+        Tensor gy = unbatched ? gradOutput.unsqueeze(0) : gradOutput;
+        // The forward again, keeping the inputs of every step.
+        Tensor q = splitHeads(queryProjection.forward(in[0]));
+        Tensor k = splitHeads(keyProjection.forward(in[1]));
+        Tensor v = splitHeads(valueProjection.forward(in[2]));
+        AttentionResult heads = kernel.apply(q, k, v, mask);
+        Tensor merged = mergeHeads(heads.output());
+        // Output projection, then the heads, then the input projections.
+        Tensor dMerged = ParameterGradients.input(gy, outputProjection.weight());
+        AttentionGradients dh = kernel.backward(q, k, v, mask, heads, splitHeads(dMerged));
+        Tensor dq = mergeHeads(dh.query());
+        Tensor dk = mergeHeads(dh.key());
+        Tensor dv = mergeHeads(dh.value());
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        Tensor dWq = ParameterGradients.weight(dq, in[0]);
+        Tensor dWk = ParameterGradients.weight(dk, in[1]);
+        Tensor dWv = ParameterGradients.weight(dv, in[2]);
+        // PyTorch keeps one packed [3E, E] in_proj_weight exactly when kdim = vdim = E (_qkv_same_embed_dim).
+        if (keyDim == embedDim && valueDim == embedDim) {
+            p.put("in_proj_weight", ParameterGradients.stack(dWq, dWk, dWv));
+        } else {
+            p.put("q_proj_weight", dWq);
+            p.put("k_proj_weight", dWk);
+            p.put("v_proj_weight", dWv);
+        }
+        if (bias) {
+            p.put("in_proj_bias", ParameterGradients.stack(ParameterGradients.bias(dq), ParameterGradients.bias(dk),
+                    ParameterGradients.bias(dv)));
+        }
+        p.put("out_proj.weight", ParameterGradients.weight(gy, merged));
+        if (bias) {
+            p.put("out_proj.bias", ParameterGradients.bias(gy));
+        }
+        Tensor dQuery = ParameterGradients.input(dq, queryProjection.weight());
+        Tensor dKey = ParameterGradients.input(dk, keyProjection.weight());
+        Tensor dValue = ParameterGradients.input(dv, valueProjection.weight());
+        if (unbatched) {
+            return new Gradients(dQuery.squeeze(0), dKey.squeeze(0), dValue.squeeze(0), p);
+        }
+        return new Gradients(dQuery, dKey, dValue, p);
     }
 
     /**
@@ -434,6 +549,51 @@ public final class MultiHeadAttention {
             d[i] = (2 * random.nextDouble() - 1) * bound;
         }
         return Tensor.of(d, rows, cols);
+    }
+
+    /**
+     * What {@link #backward} returns: the gradients with respect to the three inputs and to every
+     * parameter. All tensors are new and owned by this object, none a view of an input or of the
+     * module's weights.
+     *
+     * <p>The parameter map is keyed exactly like {@code torch.nn.MultiheadAttention}'s
+     * {@code state_dict}, in its order, with only the entries that exist: {@code in_proj_weight}
+     * {@code [3E, E]} (rows {@code [0, E)}, {@code [E, 2E)}, {@code [2E, 3E)} for Wq, Wk, Wv) when
+     * {@code keyDim = valueDim = E}, otherwise {@code q_proj_weight} {@code [E, E]},
+     * {@code k_proj_weight} {@code [E, keyDim]} and {@code v_proj_weight} {@code [E, valueDim]};
+     * then, with biases, {@code in_proj_bias} {@code [3E]} (bq, bk, bv); then
+     * {@code out_proj.weight} {@code [E, E]}; then, with biases, {@code out_proj.bias} {@code [E]}.
+     * So a PyTorch user can apply them to a state_dict as they are.
+     *
+     * @param query      ∂loss/∂query, shaped like the query: {@code [B, L, E]} or {@code [L, E]}
+     * @param key        ∂loss/∂key, shaped like the key: {@code [B, S, keyDim]} or {@code [S, keyDim]}
+     * @param value      ∂loss/∂value, shaped like the value: {@code [B, S, valueDim]} or
+     *                   {@code [S, valueDim]}
+     * @param parameters ∂loss/∂parameter by state_dict name; an unmodifiable, insertion-ordered map
+     */
+    public record Gradients(Tensor query, Tensor key, Tensor value, Map<String, Tensor> parameters) {
+        /**
+         * @param query      ∂loss/∂query; kept, not copied
+         * @param key        ∂loss/∂key; kept, not copied
+         * @param value      ∂loss/∂value; kept, not copied
+         * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the
+         *                   tensors are not
+         * @throws NullPointerException if any argument, name or tensor is null
+         */
+        public Gradients {
+            Objects.requireNonNull(query, "query");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            parameters = ParameterGradients.frozen(parameters);
+        }
+
+        /** {@return the shapes, for logs} */
+        @Override
+        public String toString() {
+            return "MultiHeadAttention.Gradients{query=" + Arrays.toString(query.shape()) + ", key="
+                    + Arrays.toString(key.shape()) + ", value=" + Arrays.toString(value.shape()) + ", "
+                    + ParameterGradients.shapes(parameters) + "}";
+        }
     }
 
     /** Configures a {@link MultiHeadAttention}; each setter returns this builder. Not thread-safe. */

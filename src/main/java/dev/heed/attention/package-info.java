@@ -12,19 +12,23 @@
  *       same numbers in O(L + S) memory). Each also has a {@code backward}, giving the gradients
  *       with respect to query, key and value as an {@link dev.heed.attention.AttentionGradients}.</li>
  *   <li>{@link dev.heed.attention.SoftmaxAttention} — attention over scores the caller computed:
- *       {@code softmax(scores + mask) · value}, with every mask kind and the same edges.</li>
+ *       {@code softmax(scores + mask) · value}, with every mask kind and the same edges; its
+ *       {@code backward} gives the gradients of the scores and the value.</li>
  *   <li>{@link dev.heed.attention.Mask} — which keys each query may see, with the polarity in the
  *       name: {@code none}, {@code causal} (bottom-right aligned), {@code allow}, {@code block},
  *       {@code bias}, {@code keyPadding}, combined with {@code and}.</li>
  *   <li>{@link dev.heed.attention.MultiHeadAttention} — PyTorch's {@code nn.MultiheadAttention}
  *       (projections, heads, output projection), configured by its
- *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel.</li>
+ *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel; its
+ *       {@code backward} gives the input gradients and the parameter gradients under PyTorch's
+ *       state_dict names.</li>
  *   <li>The applied forms, which compute their own scores and attend through
  *       {@link dev.heed.attention.SoftmaxAttention}:
  *       {@link dev.heed.attention.AdditiveAttentionPooling} (a learned query pools a sequence),
  *       {@link dev.heed.attention.AlignmentAttention} (Luong's and Bahdanau's encoder–decoder
  *       scores) and {@link dev.heed.attention.HierarchicalAttention} (words within sentences,
- *       sentences within documents).</li>
+ *       sentences within documents). Each has a {@code backward} giving the gradients of its
+ *       inputs and of its parameters, named after the fields or factory arguments that hold them.</li>
  * </ul>
  *
  * <p>Shapes: query {@code [..., L, d]}, key {@code [..., S, d]}, value {@code [..., S, dv]}, where
