@@ -318,6 +318,8 @@ public final class AdditiveAttentionPooling {
      */
     public record Gradients(Tensor x, Map<String, Tensor> parameters) {
         /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
          * @param x          ∂loss/∂x; kept, not copied
          * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the tensors
          *                   are not

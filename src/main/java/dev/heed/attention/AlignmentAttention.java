@@ -314,7 +314,7 @@ public final class AlignmentAttention {
             case CONCAT:
             case ADDITIVE: {
                 Tensor[] sides = tanhSides(in);
-                return tanhScores(sides[0], sides[1]);
+                return TanhScores.forward(sides[0], sides[1], v.weight());
             }
             default:
                 throw new AssertionError(score);
@@ -405,7 +405,7 @@ public final class AlignmentAttention {
         }
         Tensor gy = gradOutput.reshape(batch, steps, he);
         Tensor[] sides = score == Score.CONCAT || score == Score.ADDITIVE ? tanhSides(in) : null;
-        Tensor scores = sides != null ? tanhScores(sides[0], sides[1]) : scores(in);
+        Tensor scores = sides != null ? TanhScores.forward(sides[0], sides[1], v.weight()) : scores(in);
         AttentionResult r = SCORES.apply(scores, enc, mask);
         SoftmaxAttention.Gradients sg = SCORES.backward(scores, enc, mask, r, gy);
         Tensor ds = sg.scores();
@@ -427,12 +427,12 @@ public final class AlignmentAttention {
                 break;
             }
             case CONCAT: {
-                Tensor[] d = tanhScoresBackward(sides[0], sides[1], ds);
+                Tensor[] d = TanhScores.backward(sides[0], sides[1], v.weight(), ds);
                 int hd = dec.shape(2);
                 Tensor w = first.weight();
                 dDec = ParameterGradients.input(d[0], w.slice(1, 0, hd));
                 dEnc = dEnc.add(ParameterGradients.input(d[1], w.slice(1, hd, hd + he)));
-                p.put("wa.weight", columns(ParameterGradients.weight(d[0], dec), ParameterGradients.weight(d[1], enc)));
+                p.put("wa.weight", TanhScores.columns(ParameterGradients.weight(d[0], dec), ParameterGradients.weight(d[1], enc)));
                 if (first.hasBias()) {
                     p.put("wa.bias", ParameterGradients.bias(d[0]));
                 }
@@ -440,7 +440,7 @@ public final class AlignmentAttention {
                 break;
             }
             case ADDITIVE: {
-                Tensor[] d = tanhScoresBackward(sides[0], sides[1], ds);
+                Tensor[] d = TanhScores.backward(sides[0], sides[1], v.weight(), ds);
                 dDec = ParameterGradients.input(d[0], first.weight());
                 dEnc = dEnc.add(ParameterGradients.input(d[1], second.weight()));
                 p.put("wa.weight", ParameterGradients.weight(d[0], dec));
@@ -495,61 +495,6 @@ public final class AlignmentAttention {
     }
 
     /**
-     * The backward of {@link #tanhScores}: for score gradients {@code ds [B, T, S]}, the gradients
-     * {@code da [B, T, H]}, {@code dc [B, S, H]} and {@code dv [H]}. Pairs with {@code ds = 0}
-     * (masked, or on a row with nothing to attend to) add exactly nothing and are skipped.
-     */
-    private Tensor[] tanhScoresBackward(Tensor a, Tensor c, Tensor ds) {
-        int batch = a.shape(0);
-        int steps = a.shape(1);
-        int sources = c.shape(1);
-        int hidden = a.shape(2);
-        double[] ad = a.toArray();
-        double[] cd = c.toArray();
-        double[] vd = v.weight().toArray();
-        double[] g = ds.toArray();
-        double[] da = new double[ad.length];
-        double[] dc = new double[cd.length];
-        double[] dv = new double[hidden];
-        for (int b = 0, o = 0; b < batch; b++) {
-            for (int t = 0; t < steps; t++) {
-                int ai = (b * steps + t) * hidden;
-                for (int s = 0; s < sources; s++, o++) {
-                    double gs = g[o];
-                    if (gs == 0) {
-                        continue;
-                    }
-                    int ci = (b * sources + s) * hidden;
-                    for (int h = 0; h < hidden; h++) {
-                        double th = Math.tanh(ad[ai + h] + cd[ci + h]);
-                        dv[h] += gs * th;
-                        double dz = gs * vd[h] * (1 - th * th);
-                        da[ai + h] += dz;
-                        dc[ci + h] += dz;
-                    }
-                }
-            }
-        }
-        return new Tensor[] {Tensor.of(da, batch, steps, hidden), Tensor.of(dc, batch, sources, hidden),
-            Tensor.of(dv, hidden)};
-    }
-
-    /** {@code [left | right]}: two matrices with the same rows side by side, in a new tensor. */
-    private static Tensor columns(Tensor left, Tensor right) {
-        int rows = left.shape(0);
-        int a = left.shape(1);
-        int b = right.shape(1);
-        double[] l = left.toArray();
-        double[] r = right.toArray();
-        double[] out = new double[rows * (a + b)];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(l, i * a, out, i * (a + b), a);
-            System.arraycopy(r, i * b, out, i * (a + b) + a, b);
-        }
-        return Tensor.of(out, rows, a + b);
-    }
-
-    /**
      * What {@link #backward(Tensor, Tensor, Mask, Tensor)} returns. The tensors are new, owned by
      * this object, none a view of an input or of the module's parameters.
      *
@@ -561,6 +506,8 @@ public final class AlignmentAttention {
      */
     public record Gradients(Tensor decoder, Tensor encoder, Map<String, Tensor> parameters) {
         /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
          * @param decoder    ∂loss/∂decoder; kept, not copied
          * @param encoder    ∂loss/∂encoder; kept, not copied
          * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the
@@ -580,40 +527,6 @@ public final class AlignmentAttention {
             return "AlignmentAttention.Gradients{decoder=" + Arrays.toString(decoder.shape()) + ", encoder="
                     + Arrays.toString(encoder.shape()) + (named.isEmpty() ? "" : ", " + named) + "}";
         }
-    }
-
-    /**
-     * {@code Σ_h v_h tanh(a[b, t, h] + c[b, s, h])} for every {@code (b, t, s)}: the pairwise
-     * additive score, {@code B·T·S·H} tanh evaluations without materialising {@code [B, T, S, H]}.
-     */
-    private Tensor tanhScores(Tensor a, Tensor c) {
-        int batch = a.shape(0);
-        int steps = a.shape(1);
-        int sources = c.shape(1);
-        int hidden = a.shape(2);
-        double[] ad = a.contiguous().toArray();
-        double[] cd = c.contiguous().toArray();
-        double[] vd = v.weight().toArray();
-        long size = (long) batch * steps * sources;
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("the scores [" + batch + ", " + steps + ", " + sources
-                    + "] would have more than 2^31-1 elements");
-        }
-        double[] out = new double[(int) size];
-        for (int b = 0, o = 0; b < batch; b++) {
-            for (int t = 0; t < steps; t++) {
-                int ai = (b * steps + t) * hidden;
-                for (int s = 0; s < sources; s++, o++) {
-                    int ci = (b * sources + s) * hidden;
-                    double sum = 0;
-                    for (int h = 0; h < hidden; h++) {
-                        sum += vd[h] * Math.tanh(ad[ai + h] + cd[ci + h]);
-                    }
-                    out[o] = sum;
-                }
-            }
-        }
-        return Tensor.of(out, batch, steps, sources);
     }
 
     /** Decoder {@code [B, T, Hd]} and encoder {@code [B, S, He]} views, and which axes the caller lacked. */

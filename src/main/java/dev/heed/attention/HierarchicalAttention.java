@@ -300,6 +300,8 @@ public final class HierarchicalAttention {
      */
     public record Gradients(Map<String, Tensor> parameters) {
         /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
          * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the
          *                   tensors are not
          * @throws NullPointerException if the map, a name or a tensor is null

@@ -4,7 +4,6 @@ import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
@@ -75,49 +74,12 @@ public final class MultiHeadAttention {
         this.valueDim = b.valueDim;
         this.bias = b.bias;
         this.kernel = b.kernel;
-        int e = embedDim;
-        Tensor wq;
-        Tensor wk;
-        Tensor wv;
-        Tensor wo;
-        Tensor bq;
-        Tensor bk;
-        Tensor bv;
-        Tensor bo;
-        if (b.wq != null) {
-            wq = checked(b.wq, "Wq", e, e);
-            wk = checked(b.wk, "Wk", e, keyDim);
-            wv = checked(b.wv, "Wv", e, valueDim);
-            wo = checked(b.wo, "Wo", e, e);
-        } else {
-            Random random = new Random(b.seed);
-            boolean packed = keyDim == e && valueDim == e;
-            // PyTorch draws the packed [3E, E] in_proj_weight at once, so its fan_out is 3E.
-            wq = uniform(random, e, e, xavierBound(e, packed ? 3 * e : e));
-            wk = uniform(random, e, keyDim, xavierBound(keyDim, packed ? 3 * e : e));
-            wv = uniform(random, e, valueDim, xavierBound(valueDim, packed ? 3 * e : e));
-            wo = uniform(random, e, e, 1.0 / Math.sqrt(e));
-        }
-        if (b.bq != null) {
-            if (!bias) {
-                throw new IllegalArgumentException("biases were given but bias(false) was set");
-            }
-            bq = checked(b.bq, "bq", e);
-            bk = checked(b.bk, "bk", e);
-            bv = checked(b.bv, "bv", e);
-            bo = checked(b.bo, "bo", e);
-        } else if (bias) {
-            bq = Tensor.zeros(e);
-            bk = Tensor.zeros(e);
-            bv = Tensor.zeros(e);
-            bo = Tensor.zeros(e);
-        } else {
-            bq = bk = bv = bo = null;
-        }
-        queryProjection = Linear.of(wq, bq);
-        keyProjection = Linear.of(wk, bk);
-        valueProjection = Linear.of(wv, bv);
-        outputProjection = Linear.of(wo, bo);
+        Linear[] projections = MultiHeadProjections.of(embedDim, keyDim, valueDim, bias, b.seed,
+                new Tensor[] {b.wq, b.wk, b.wv, b.wo}, b.bq == null ? null : new Tensor[] {b.bq, b.bk, b.bv, b.bo});
+        queryProjection = projections[0];
+        keyProjection = projections[1];
+        valueProjection = projections[2];
+        outputProjection = projections[3];
     }
 
     /**
@@ -317,33 +279,10 @@ public final class MultiHeadAttention {
         Tensor dq = mergeHeads(dh.query());
         Tensor dk = mergeHeads(dh.key());
         Tensor dv = mergeHeads(dh.value());
-        Map<String, Tensor> p = new LinkedHashMap<>();
-        Tensor dWq = ParameterGradients.weight(dq, in[0]);
-        Tensor dWk = ParameterGradients.weight(dk, in[1]);
-        Tensor dWv = ParameterGradients.weight(dv, in[2]);
         // PyTorch keeps one packed [3E, E] in_proj_weight exactly when kdim = vdim = E (_qkv_same_embed_dim).
-        if (keyDim == embedDim && valueDim == embedDim) {
-            p.put("in_proj_weight", ParameterGradients.stack(dWq, dWk, dWv));
-        } else {
-            p.put("q_proj_weight", dWq);
-            p.put("k_proj_weight", dWk);
-            p.put("v_proj_weight", dWv);
-        }
-        if (bias) {
-            p.put("in_proj_bias", ParameterGradients.stack(ParameterGradients.bias(dq), ParameterGradients.bias(dk),
-                    ParameterGradients.bias(dv)));
-        }
-        p.put("out_proj.weight", ParameterGradients.weight(gy, merged));
-        if (bias) {
-            p.put("out_proj.bias", ParameterGradients.bias(gy));
-        }
-        Tensor dQuery = ParameterGradients.input(dq, queryProjection.weight());
-        Tensor dKey = ParameterGradients.input(dk, keyProjection.weight());
-        Tensor dValue = ParameterGradients.input(dv, valueProjection.weight());
-        if (unbatched) {
-            return new Gradients(dQuery.squeeze(0), dKey.squeeze(0), dValue.squeeze(0), p);
-        }
-        return new Gradients(dQuery, dKey, dValue, p);
+        boolean packed = keyDim == embedDim && valueDim == embedDim;
+        return MultiHeadProjections.gradients(new Linear[] {queryProjection, keyProjection, valueProjection}, packed,
+                bias, in, merged, gy, new Tensor[] {dq, dk, dv}, unbatched);
     }
 
     /**
@@ -528,28 +467,6 @@ public final class MultiHeadAttention {
                 + ", valueDim=" + valueDim + ", bias=" + bias + ", kernel=" + kernel + "}";
     }
 
-    private static Tensor checked(Tensor t, String name, int... expected) {
-        if (t == null) {
-            throw new IllegalArgumentException(name + " is null");
-        }
-        if (!Arrays.equals(t.shape(), expected)) {
-            throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected)
-                    + " (PyTorch layout [out, in]), got " + Arrays.toString(t.shape()));
-        }
-        return t; // Linear.of copies it
-    }
-
-    private static double xavierBound(int fanIn, int fanOut) {
-        return Math.sqrt(6.0 / (fanIn + fanOut));
-    }
-
-    private static Tensor uniform(Random random, int rows, int cols, double bound) {
-        double[] d = new double[rows * cols];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (2 * random.nextDouble() - 1) * bound;
-        }
-        return Tensor.of(d, rows, cols);
-    }
 
     /**
      * What {@link #backward} returns: the gradients with respect to the three inputs and to every
@@ -573,6 +490,8 @@ public final class MultiHeadAttention {
      */
     public record Gradients(Tensor query, Tensor key, Tensor value, Map<String, Tensor> parameters) {
         /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
          * @param query      ∂loss/∂query; kept, not copied
          * @param key        ∂loss/∂key; kept, not copied
          * @param value      ∂loss/∂value; kept, not copied

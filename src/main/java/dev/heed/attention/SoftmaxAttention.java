@@ -214,6 +214,8 @@ public final class SoftmaxAttention {
      */
     public record Gradients(Tensor scores, Tensor value) {
         /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
          * @param scores ∂loss/∂scores; kept, not copied
          * @param value  ∂loss/∂value; kept, not copied
          * @throws NullPointerException if either is null
