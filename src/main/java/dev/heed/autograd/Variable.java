@@ -4,11 +4,7 @@ import dev.heed.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A {@link Tensor} that remembers how it was computed, so that gradients can flow back to it:
@@ -56,24 +52,20 @@ import java.util.Set;
 public final class Variable {
     private static final Variable[] NO_INPUTS = {};
 
+    // The graph fields are package-private for Graph, which walks them in backward.
     private final Tensor value;
     private final String op;
-    private final Variable[] inputs;
+    final Variable[] inputs;
     /** The version of each input when this result was recorded; see {@link #assign}. */
-    private final int[] inputVersions;
-    private final Rule rule;
+    final int[] inputVersions;
+    final Rule rule;
     /** Shared by a parameter and the views of it, so an {@code assign} is seen through views. */
-    private final Version version;
+    final Version version;
     private final boolean parameter;
-    private boolean requiresGrad;
-    private boolean retainGrad;
-    private Tensor grad;
-
-    /** A recorded operation's backward: its inputs' gradients (null = none) from its output's. */
-    @FunctionalInterface
-    interface Rule {
-        Tensor[] apply(Tensor gradOutput);
-    }
+    boolean requiresGrad;
+    boolean retainGrad;
+    /** Guarded by this variable's lock; {@link Graph} adds into it. */
+    Tensor grad;
 
     /** A counter of in-place changes, PyTorch's version counter. */
     static final class Version {
@@ -161,28 +153,7 @@ public final class Variable {
                 throw new IllegalArgumentException(name + ": input " + i + " is null");
             }
         }
-        int[][] shapes = new int[in.length][];
-        for (int i = 0; i < in.length; i++) {
-            shapes[i] = in[i].value.shape();
-        }
-        return record(name, value, g -> {
-            List<Tensor> gs = backward.apply(g);
-            if (gs == null || gs.size() != in.length) {
-                throw new IllegalStateException("custom operation '" + name + "': backward returned "
-                        + (gs == null ? "null" : gs.size() + " gradients") + " for " + in.length + " inputs");
-            }
-            Tensor[] out = new Tensor[in.length];
-            for (int i = 0; i < in.length; i++) {
-                Tensor t = gs.get(i);
-                if (t != null && !Arrays.equals(t.shape(), shapes[i])) {
-                    throw new IllegalStateException("custom operation '" + name + "': the gradient of input " + i
-                            + " has shape " + Arrays.toString(t.shape()) + " but the input has shape "
-                            + Arrays.toString(shapes[i]));
-                }
-                out[i] = t;
-            }
-            return out;
-        }, in);
+        return record(name, value, new CustomRule(name, backward, in), in);
     }
 
     // ------------------------------------------------------------------ state
@@ -381,81 +352,7 @@ public final class Variable {
             throw new IllegalStateException("backward: this " + op + " output does not require a gradient: "
                     + "it was not computed from any parameter that requires one");
         }
-        List<Variable> order = topologicalOrder();
-        Map<Variable, Tensor> pending = new IdentityHashMap<>();
-        pending.put(this, gradient);
-        // Consumers come after their inputs in the order, so walking it backwards finishes every
-        // variable's gradient (the sum over all its consumers) before passing it on.
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Variable node = order.get(i);
-            Tensor g = pending.remove(node);
-            if (g == null) {
-                continue;
-            }
-            if (node.inputs.length == 0) {
-                node.accumulate(g);
-                continue;
-            }
-            if (node.retainGrad) {
-                node.accumulate(g);
-            }
-            node.checkVersions();
-            Tensor[] gs = node.rule.apply(g);
-            for (int k = 0; k < node.inputs.length; k++) {
-                Variable in = node.inputs[k];
-                if (in.requiresGrad && gs[k] != null) {
-                    pending.merge(in, gs[k], Tensor::add);
-                }
-            }
-        }
-    }
-
-    /** The variables requiring gradients that this one depends on, inputs before their consumers. */
-    private List<Variable> topologicalOrder() {
-        // Iterative depth-first search: a graph may be thousands of operations deep (an unrolled
-        // recurrence), too deep for the call stack.
-        List<Variable> order = new ArrayList<>();
-        Set<Variable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Variable> stack = new ArrayList<>();
-        int[] next = new int[16];
-        stack.add(this);
-        seen.add(this);
-        while (!stack.isEmpty()) {
-            int top = stack.size() - 1;
-            Variable v = stack.get(top);
-            if (next[top] < v.inputs.length) {
-                Variable in = v.inputs[next[top]++];
-                if (in.requiresGrad && seen.add(in)) {
-                    if (stack.size() == next.length) {
-                        next = Arrays.copyOf(next, next.length * 2);
-                    }
-                    next[stack.size()] = 0;
-                    stack.add(in);
-                }
-            } else {
-                stack.remove(top);
-                order.add(v);
-            }
-        }
-        return order;
-    }
-
-    private synchronized void accumulate(Tensor g) {
-        if (grad == null) {
-            grad = g.copy();
-        } else {
-            Strided.accumulateInto(grad, g);
-        }
-    }
-
-    private void checkVersions() {
-        for (int k = 0; k < inputs.length; k++) {
-            if (inputs[k].version.count != inputVersions[k]) {
-                throw new IllegalStateException("backward: input " + k + " of '" + op + "' (shape "
-                        + Arrays.toString(inputs[k].value.shape()) + ") was assigned in place after the operation "
-                        + "was recorded, so its saved values are stale; run the forward pass again");
-            }
-        }
+        Graph.backward(this, gradient);
     }
 
     // ------------------------------------------------------------------ recording
