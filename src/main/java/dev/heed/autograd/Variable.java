@@ -555,11 +555,7 @@ public final class Variable {
     public Variable softmax(int axis) {
         int a = axis(axis, "softmax");
         Tensor y = value.softmax(a);
-        return record("softmax", y, g -> {
-            // dx = y ∘ (g − Σ_axis g ∘ y)
-            Tensor dot = g.mul(y).sum(a).unsqueeze(a);
-            return new Tensor[] {y.mul(g.sub(dot))};
-        }, this);
+        return record("softmax", y, SoftmaxRules.softmax(y, a), this);
     }
 
     /**
@@ -574,68 +570,8 @@ public final class Variable {
      */
     public Variable logSoftmax(int axis) {
         int a = axis(axis, "logSoftmax");
-        int[] shape = value.shape();
-        Tensor rows = value.transpose(a, -1).contiguous();
-        int n = shape[a];
-        double[] x = rows.data();
-        double[] y = new double[rows.size()];
-        for (int r = 0; n > 0 && r < y.length / n; r++) {
-            logSoftmaxRow(x, rows.offset() + r * n, y, r * n, n);
-        }
-        int[] rowShape = rows.shape();
-        Tensor out = Tensor.of(y, rowShape).transpose(a, -1).contiguous();
-        return record("logSoftmax", out, g -> {
-            // dx = g − softmax · Σ_axis g, the softmax being e^y; zero on rows of -inf.
-            double[] gr = g.transpose(a, -1).contiguous().toArray();
-            double[] dx = new double[gr.length];
-            for (int r = 0; n > 0 && r < dx.length / n; r++) {
-                int o = r * n;
-                if (y[o] == Double.NEGATIVE_INFINITY && allNegativeInfinity(y, o, n)) {
-                    continue;
-                }
-                double s = 0;
-                for (int j = 0; j < n; j++) {
-                    s += gr[o + j];
-                }
-                for (int j = 0; j < n; j++) {
-                    dx[o + j] = gr[o + j] - Math.exp(y[o + j]) * s;
-                }
-            }
-            return new Tensor[] {Tensor.of(dx, rowShape).transpose(a, -1).contiguous()};
-        }, this);
-    }
-
-    private static void logSoftmaxRow(double[] x, int p, double[] y, int o, int n) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            double v = x[p + j];
-            if (v != v) {
-                m = Double.NaN;
-                break;
-            }
-            m = Math.max(m, v);
-        }
-        if (m == Double.NEGATIVE_INFINITY) {
-            Arrays.fill(y, o, o + n, Double.NEGATIVE_INFINITY);
-            return;
-        }
-        double s = 0;
-        for (int j = 0; j < n; j++) {
-            s += Math.exp(x[p + j] - m);
-        }
-        double logS = Math.log(s);
-        for (int j = 0; j < n; j++) {
-            y[o + j] = (x[p + j] - m) - logS;
-        }
-    }
-
-    private static boolean allNegativeInfinity(double[] y, int o, int n) {
-        for (int j = 0; j < n; j++) {
-            if (y[o + j] != Double.NEGATIVE_INFINITY) {
-                return false;
-            }
-        }
-        return true;
+        Tensor rows = SoftmaxRules.logSoftmaxRows(value, a);
+        return record("logSoftmax", SoftmaxRules.swapWithLast(rows, a), SoftmaxRules.logSoftmax(rows, a), this);
     }
 
     // ------------------------------------------------------------------ reductions
@@ -707,26 +643,11 @@ public final class Variable {
      */
     public Variable matmul(Variable other) {
         requireVariable(other, "matmul");
-        if (rank() == 0 || other.rank() == 0) {
-            throw new IllegalArgumentException("matmul needs operands of rank >= 1, got shapes "
-                    + Arrays.toString(value.shape()) + " and " + Arrays.toString(other.value.shape()));
-        }
+        MatmulRules.requireRanks(value, other.value);
         Variable a = rank() == 1 ? unsqueeze(0) : this;
         Variable b = other.rank() == 1 ? other.unsqueeze(1) : other;
-        Tensor out;
-        try {
-            out = a.value.matmul(b.value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("matmul: cannot multiply shapes " + Arrays.toString(value.shape())
-                    + " and " + Arrays.toString(other.value.shape()) + ": " + e.getMessage(), e);
-        }
-        Tensor av = a.value;
-        Tensor bv = b.value;
-        boolean needA = a.requiresGrad;
-        boolean needB = b.requiresGrad;
-        Variable c = record("matmul", out, g -> new Tensor[] {
-            needA ? Strided.sumTo(g.matmul(bv.transpose(-1, -2)), av.shape()) : null,
-            needB ? Strided.sumTo(av.transpose(-1, -2).matmul(g), bv.shape()) : null}, a, b);
+        Tensor out = MatmulRules.product(a.value, b.value, value, other.value);
+        Variable c = record("matmul", out, MatmulRules.rule(a.value, b.value, a.requiresGrad, b.requiresGrad), a, b);
         if (rank() == 1) {
             c = c.squeeze(-2);
         }
