@@ -582,8 +582,7 @@ public final class Variable {
      * @return a new 0-d variable
      */
     public Variable sum() {
-        int[] shape = value.shape();
-        return record("sum", Tensor.scalar(value.sum()), g -> new Tensor[] {g.broadcastTo(shape)}, this);
+        return record("sum", Tensor.scalar(value.sum()), ShapeRules.spread(value.shape()), this);
     }
 
     /**
@@ -595,8 +594,7 @@ public final class Variable {
      */
     public Variable sum(int axis) {
         int a = axis(axis, "sum");
-        int[] shape = value.shape();
-        return record("sum", value.sum(a), g -> new Tensor[] {g.unsqueeze(a).broadcastTo(shape)}, this);
+        return record("sum", value.sum(a), ShapeRules.spread(value.shape(), a), this);
     }
 
     /**
@@ -605,10 +603,8 @@ public final class Variable {
      * @return a new 0-d variable
      */
     public Variable mean() {
-        int[] shape = value.shape();
         int n = value.size();
-        return record("mean", Tensor.scalar(value.sum() / n),
-                g -> new Tensor[] {g.broadcastTo(shape).map(x -> x / n)}, this);
+        return record("mean", Tensor.scalar(value.sum() / n), ShapeRules.average(ShapeRules.spread(value.shape()), n), this);
     }
 
     /**
@@ -620,10 +616,8 @@ public final class Variable {
      */
     public Variable mean(int axis) {
         int a = axis(axis, "mean");
-        int[] shape = value.shape();
-        int n = shape[a];
-        return record("mean", value.mean(a),
-                g -> new Tensor[] {g.unsqueeze(a).broadcastTo(shape).map(x -> x / n)}, this);
+        Rule spread = ShapeRules.spread(value.shape(), a);
+        return record("mean", value.mean(a), ShapeRules.average(spread, value.shape(a)), this);
     }
 
     // ------------------------------------------------------------------ matmul
@@ -693,13 +687,7 @@ public final class Variable {
      * @throws IllegalArgumentException if {@code order} does not name every axis once
      */
     public Variable permute(int... order) {
-        Tensor out = value.permute(order);
-        int r = order.length;
-        int[] inverse = new int[r];
-        for (int k = 0; k < r; k++) {
-            inverse[order[k] < 0 ? order[k] + r : order[k]] = k;
-        }
-        return view("permute", out, g -> new Tensor[] {g.permute(inverse)});
+        return view("permute", value.permute(order), ShapeRules.permute(order));
     }
 
     /**
@@ -750,12 +738,8 @@ public final class Variable {
      * @throws IllegalArgumentException if the axis or index is out of range, naming the shape
      */
     public Variable select(int axis, int index) {
-        int[] shape = value.shape();
-        return view("select", value.select(axis, index), g -> {
-            Tensor dx = Tensor.zeros(shape);
-            Strided.copyInto(dx.select(axis, index), g);
-            return new Tensor[] {dx};
-        });
+        Rule rule = ShapeRules.scatter(value.shape(), dx -> dx.select(axis, index));
+        return view("select", value.select(axis, index), rule);
     }
 
     /**
@@ -785,12 +769,8 @@ public final class Variable {
      * @throws IllegalArgumentException if the range or step is invalid, naming the shape
      */
     public Variable slice(int axis, int start, int end, int step) {
-        int[] shape = value.shape();
-        return view("slice", value.slice(axis, start, end, step), g -> {
-            Tensor dx = Tensor.zeros(shape);
-            Strided.copyInto(dx.slice(axis, start, end, step), g);
-            return new Tensor[] {dx};
-        });
+        Rule rule = ShapeRules.scatter(value.shape(), dx -> dx.slice(axis, start, end, step));
+        return view("slice", value.slice(axis, start, end, step), rule);
     }
 
     /**
@@ -804,48 +784,8 @@ public final class Variable {
      *                                  out of range, naming the id, its position and the shape
      */
     public Variable gatherRows(int... ids) {
-        if (ids == null) {
-            throw new IllegalArgumentException("gatherRows: ids is null");
-        }
-        if (rank() == 0) {
-            throw new IllegalArgumentException("gatherRows needs a value of rank >= 1, got shape []");
-        }
-        int[] shape = value.shape();
-        int rows = shape[0];
-        for (int j = 0; j < ids.length; j++) {
-            if (ids[j] < 0 || ids[j] >= rows) {
-                throw new IllegalArgumentException("gatherRows: id " + ids[j] + " at position " + j
-                        + " is out of range for shape " + Arrays.toString(shape) + " (valid ids are 0.." + (rows - 1) + ")");
-            }
-        }
-        int[] outShape = shape.clone();
-        outShape[0] = ids.length;
-        long total = (long) ids.length * (rows == 0 ? 0 : value.size() / rows);
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("gatherRows: " + ids.length + " rows of shape "
-                    + Arrays.toString(shape) + " would exceed 2^31-1 elements");
-        }
-        int[] picked = ids.clone();
-        int width = rows == 0 ? 0 : value.size() / rows;
-        Tensor src = value.contiguous();
-        double[] out = new double[(int) total];
-        for (int j = 0; j < picked.length; j++) {
-            System.arraycopy(src.data(), src.offset() + picked[j] * width, out, j * width, width);
-        }
-        return record("gatherRows", Tensor.of(out, outShape), g -> {
-            Tensor gc = g.contiguous();
-            double[] gd = gc.data();
-            int go = gc.offset();
-            double[] dx = new double[value.size()];
-            for (int j = 0; j < picked.length; j++) {
-                int d = picked[j] * width;
-                int s = go + j * width;
-                for (int c = 0; c < width; c++) {
-                    dx[d + c] += gd[s + c];
-                }
-            }
-            return new Tensor[] {Tensor.of(dx, shape)};
-        }, this);
+        Tensor rows = IndexingRules.gatherRows(value, ids);
+        return record("gatherRows", rows, IndexingRules.gatherRowsRule(value, ids), this);
     }
 
     /**
@@ -860,42 +800,16 @@ public final class Variable {
      */
     public static Variable concat(List<Variable> parts, int axis) {
         Variable[] in = nonEmpty(parts, "concat");
-        int[] first = in[0].value.shape();
-        if (first.length == 0) {
+        if (in[0].rank() == 0) {
             throw new IllegalArgumentException("concat needs values of rank >= 1, got shape []");
         }
         int a = in[0].axis(axis, "concat");
-        int[] outShape = first.clone();
-        outShape[a] = 0;
-        int[] starts = new int[in.length + 1];
+        Tensor[] values = new Tensor[in.length];
         for (int i = 0; i < in.length; i++) {
-            int[] s = in[i].value.shape();
-            boolean agree = s.length == first.length;
-            for (int k = 0; agree && k < s.length; k++) {
-                agree = k == a || s[k] == first[k];
-            }
-            if (!agree) {
-                throw new IllegalArgumentException("concat along axis " + axis + ": shape " + Arrays.toString(s)
-                        + " of part " + i + " does not agree with shape " + Arrays.toString(first) + " of part 0");
-            }
-            long end = (long) starts[i] + s[a];
-            if (end > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("concat along axis " + axis + ": more than 2^31-1 entries");
-            }
-            starts[i + 1] = (int) end;
+            values[i] = in[i].value;
         }
-        outShape[a] = starts[in.length];
-        Tensor out = Tensor.zeros(outShape);
-        for (int i = 0; i < in.length; i++) {
-            Strided.copyInto(out.slice(a, starts[i], starts[i + 1]), in[i].value);
-        }
-        return record("concat", out, g -> {
-            Tensor[] gs = new Tensor[in.length];
-            for (int i = 0; i < in.length; i++) {
-                gs[i] = g.slice(a, starts[i], starts[i + 1]);
-            }
-            return gs;
-        }, in);
+        int[] starts = IndexingRules.concatStarts(values, axis, a);
+        return record("concat", IndexingRules.concat(values, a, starts), IndexingRules.concatRule(a, starts), in);
     }
 
     /**
