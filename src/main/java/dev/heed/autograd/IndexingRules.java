@@ -4,7 +4,7 @@ import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
 
-/** Copies by index — row gathers and joins along an axis — and their gradients, which go back where each element came from. */
+/** Copies by index (row gathers, joins along an axis) and their gradients, sent back where each element came from. */
 final class IndexingRules {
     private IndexingRules() {}
 
@@ -12,7 +12,7 @@ final class IndexingRules {
      * The rows of {@code table} at {@code ids} along axis 0, a row-major copy
      * {@code [ids.length, shape(1), …]}; the arguments are checked here.
      */
-    static Tensor gatherRows(Tensor table, int[] ids) {
+    static Tensor gatherRowsValue(Tensor table, int[] ids) {
         if (ids == null) {
             throw new IllegalArgumentException("gatherRows: ids is null");
         }
@@ -46,7 +46,7 @@ final class IndexingRules {
      * gatherRows' rule: the gradient of each output row added into the {@code table} row it was
      * picked from, so a row picked several times gets the sum. {@code ids} are copied.
      */
-    static Rule gatherRowsRule(Tensor table, int[] ids) {
+    static Rule gatherRows(Tensor table, int[] ids) {
         int[] picked = ids.clone();
         int[] shape = table.shape();
         int size = table.size();
@@ -71,6 +71,14 @@ final class IndexingRules {
     private static int rowWidth(Tensor table) {
         int rows = table.shape(0);
         return rows == 0 ? 0 : table.size() / rows;
+    }
+
+    /** The axis to concatenate {@code first} and its fellow parts along, {@code axis} adjusted; checks the rank. */
+    static int concatAxis(Tensor first, int axis) {
+        if (first.rank() == 0) {
+            throw new IllegalArgumentException("concat needs values of rank >= 1, got shape []");
+        }
+        return Checks.axis(first, axis, "concat");
     }
 
     /**
@@ -101,7 +109,7 @@ final class IndexingRules {
     }
 
     /** {@code parts} joined along axis {@code a}, a row-major copy; {@code starts} from {@link #concatStarts}. */
-    static Tensor concat(Tensor[] parts, int a, int[] starts) {
+    static Tensor concatValue(Tensor[] parts, int a, int[] starts) {
         int[] outShape = parts[0].shape();
         outShape[a] = starts[parts.length];
         Tensor out = Tensor.zeros(outShape);
@@ -112,7 +120,7 @@ final class IndexingRules {
     }
 
     /** concat's rule: each part's gradient is its slice of the output's gradient (a view). */
-    static Rule concatRule(int a, int[] starts) {
+    static Rule concat(int a, int[] starts) {
         return g -> {
             Tensor[] gs = new Tensor[starts.length - 1];
             for (int i = 0; i < gs.length; i++) {

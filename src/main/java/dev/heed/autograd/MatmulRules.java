@@ -4,7 +4,7 @@ import dev.heed.tensor.Tensor;
 
 import java.util.Arrays;
 
-/** matmul's checks and gradient: each operand's product with the output's gradient, summed over broadcast batch axes. */
+/** matmul's checks and its gradient: each operand's product with the output's gradient, summed over broadcast axes. */
 final class MatmulRules {
     private MatmulRules() {}
 

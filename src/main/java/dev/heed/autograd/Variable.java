@@ -1,5 +1,10 @@
 package dev.heed.autograd;
 
+import static dev.heed.autograd.Checks.axis;
+import static dev.heed.autograd.Checks.nonEmpty;
+import static dev.heed.autograd.Checks.requireTensor;
+import static dev.heed.autograd.Checks.requireVariable;
+
 import dev.heed.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -392,10 +397,8 @@ public final class Variable {
      */
     public Variable add(Variable other) {
         requireVariable(other, "add");
-        int[] as = value.shape();
-        int[] bs = other.value.shape();
-        return record("add", value.add(other.value),
-                g -> new Tensor[] {Strided.sumTo(g, as), Strided.sumTo(g, bs)}, this, other);
+        Rule rule = ElementwiseRules.add(value.shape(), other.value.shape());
+        return record("add", value.add(other.value), rule, this, other);
     }
 
     /**
@@ -407,11 +410,8 @@ public final class Variable {
      */
     public Variable sub(Variable other) {
         requireVariable(other, "sub");
-        int[] as = value.shape();
-        int[] bs = other.value.shape();
-        boolean needB = other.requiresGrad;
-        return record("sub", value.sub(other.value),
-                g -> new Tensor[] {Strided.sumTo(g, as), needB ? Strided.sumTo(g, bs).neg() : null}, this, other);
+        Rule rule = ElementwiseRules.sub(value.shape(), other.value.shape(), other.requiresGrad);
+        return record("sub", value.sub(other.value), rule, this, other);
     }
 
     /**
@@ -423,13 +423,8 @@ public final class Variable {
      */
     public Variable mul(Variable other) {
         requireVariable(other, "mul");
-        Tensor a = value;
-        Tensor b = other.value;
-        boolean needA = requiresGrad;
-        boolean needB = other.requiresGrad;
-        return record("mul", a.mul(b), g -> new Tensor[] {
-            needA ? Strided.sumTo(g.mul(b), a.shape()) : null,
-            needB ? Strided.sumTo(g.mul(a), b.shape()) : null}, this, other);
+        Rule rule = ElementwiseRules.mul(value, other.value, requiresGrad, other.requiresGrad);
+        return record("mul", value.mul(other.value), rule, this, other);
     }
 
     /**
@@ -441,14 +436,8 @@ public final class Variable {
      */
     public Variable div(Variable other) {
         requireVariable(other, "div");
-        Tensor a = value;
-        Tensor b = other.value;
-        boolean needA = requiresGrad;
-        boolean needB = other.requiresGrad;
-        return record("div", a.div(b), g -> new Tensor[] {
-            needA ? Strided.sumTo(g.div(b), a.shape()) : null,
-            // d(a/b)/db = -a/b², written as PyTorch does: -g·a / (b·b)
-            needB ? Strided.sumTo(g.neg().mul(a).div(b.mul(b)), b.shape()) : null}, this, other);
+        Rule rule = ElementwiseRules.div(value, other.value, requiresGrad, other.requiresGrad);
+        return record("div", value.div(other.value), rule, this, other);
     }
 
     /**
@@ -487,7 +476,7 @@ public final class Variable {
      */
     public Variable tanh() {
         Tensor y = value.tanh();
-        return record("tanh", y, g -> new Tensor[] {g.zip(y, (gi, yi) -> gi * (1 - yi * yi))}, this);
+        return record("tanh", y, ElementwiseRules.tanh(y), this);
     }
 
     /**
@@ -517,16 +506,8 @@ public final class Variable {
      * @return a new variable of this shape
      */
     public Variable sigmoid() {
-        Tensor y = value.map(Variable::sigmoid);
-        return record("sigmoid", y, g -> new Tensor[] {g.zip(y, (gi, yi) -> gi * yi * (1 - yi))}, this);
-    }
-
-    private static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1 / (1 + Math.exp(-x));
-        }
-        double e = Math.exp(x); // x < 0: e^x cannot overflow
-        return e / (1 + e);
+        Tensor y = ElementwiseRules.sigmoidValue(value);
+        return record("sigmoid", y, ElementwiseRules.sigmoid(y), this);
     }
 
     /**
@@ -536,9 +517,7 @@ public final class Variable {
      * @return a new variable of this shape
      */
     public Variable relu() {
-        Tensor x = value;
-        Tensor y = x.map(v -> v > 0 || v != v ? v : 0.0);
-        return record("relu", y, g -> new Tensor[] {g.zip(x, (gi, xi) -> xi > 0 ? gi : 0.0)}, this);
+        return record("relu", ElementwiseRules.reluValue(value), ElementwiseRules.relu(value), this);
     }
 
     // ------------------------------------------------------------------ softmax
@@ -553,7 +532,7 @@ public final class Variable {
      * @throws IllegalArgumentException if the axis is out of range, naming the shape
      */
     public Variable softmax(int axis) {
-        int a = axis(axis, "softmax");
+        int a = axis(value, axis, "softmax");
         Tensor y = value.softmax(a);
         return record("softmax", y, SoftmaxRules.softmax(y, a), this);
     }
@@ -569,7 +548,7 @@ public final class Variable {
      * @throws IllegalArgumentException if the axis is out of range, naming the shape
      */
     public Variable logSoftmax(int axis) {
-        int a = axis(axis, "logSoftmax");
+        int a = axis(value, axis, "logSoftmax");
         Tensor rows = SoftmaxRules.logSoftmaxRows(value, a);
         return record("logSoftmax", SoftmaxRules.swapWithLast(rows, a), SoftmaxRules.logSoftmax(rows, a), this);
     }
@@ -593,7 +572,7 @@ public final class Variable {
      * @throws IllegalArgumentException if the axis is out of range, naming the shape
      */
     public Variable sum(int axis) {
-        int a = axis(axis, "sum");
+        int a = axis(value, axis, "sum");
         return record("sum", value.sum(a), ShapeRules.spread(value.shape(), a), this);
     }
 
@@ -604,7 +583,8 @@ public final class Variable {
      */
     public Variable mean() {
         int n = value.size();
-        return record("mean", Tensor.scalar(value.sum() / n), ShapeRules.average(ShapeRules.spread(value.shape()), n), this);
+        Rule rule = ShapeRules.average(ShapeRules.spread(value.shape()), n);
+        return record("mean", Tensor.scalar(value.sum() / n), rule, this);
     }
 
     /**
@@ -615,7 +595,7 @@ public final class Variable {
      * @throws IllegalArgumentException if the axis is out of range, naming the shape
      */
     public Variable mean(int axis) {
-        int a = axis(axis, "mean");
+        int a = axis(value, axis, "mean");
         Rule spread = ShapeRules.spread(value.shape(), a);
         return record("mean", value.mean(a), ShapeRules.average(spread, value.shape(a)), this);
     }
@@ -711,7 +691,7 @@ public final class Variable {
      * @throws IllegalArgumentException if the axis is out of range or its size is not 1
      */
     public Variable squeeze(int axis) {
-        int a = axis(axis, "squeeze");
+        int a = axis(value, axis, "squeeze");
         return view("squeeze", value.squeeze(a), g -> new Tensor[] {g.unsqueeze(a)});
     }
 
@@ -784,8 +764,8 @@ public final class Variable {
      *                                  out of range, naming the id, its position and the shape
      */
     public Variable gatherRows(int... ids) {
-        Tensor rows = IndexingRules.gatherRows(value, ids);
-        return record("gatherRows", rows, IndexingRules.gatherRowsRule(value, ids), this);
+        Tensor rows = IndexingRules.gatherRowsValue(value, ids);
+        return record("gatherRows", rows, IndexingRules.gatherRows(value, ids), this);
     }
 
     /**
@@ -800,16 +780,11 @@ public final class Variable {
      */
     public static Variable concat(List<Variable> parts, int axis) {
         Variable[] in = nonEmpty(parts, "concat");
-        if (in[0].rank() == 0) {
-            throw new IllegalArgumentException("concat needs values of rank >= 1, got shape []");
-        }
-        int a = in[0].axis(axis, "concat");
         Tensor[] values = new Tensor[in.length];
-        for (int i = 0; i < in.length; i++) {
-            values[i] = in[i].value;
-        }
+        Arrays.setAll(values, i -> in[i].value);
+        int a = IndexingRules.concatAxis(values[0], axis);
         int[] starts = IndexingRules.concatStarts(values, axis, a);
-        return record("concat", IndexingRules.concat(values, a, starts), IndexingRules.concatRule(a, starts), in);
+        return record("concat", IndexingRules.concatValue(values, a, starts), IndexingRules.concat(a, starts), in);
     }
 
     /**
@@ -833,43 +808,6 @@ public final class Variable {
             expanded.add(in[i].unsqueeze(axis));
         }
         return concat(expanded, axis);
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private int axis(int axis, String op) {
-        int r = value.rank();
-        int a = axis < 0 ? axis + r : axis;
-        if (a < 0 || a >= r) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for shape "
-                    + Arrays.toString(value.shape()) + " (rank " + r + ")");
-        }
-        return a;
-    }
-
-    private static Variable[] nonEmpty(List<Variable> parts, String op) {
-        if (parts == null || parts.isEmpty()) {
-            throw new IllegalArgumentException(op + " needs at least one variable, got " + (parts == null ? "null" : "none"));
-        }
-        Variable[] in = parts.toArray(new Variable[0]);
-        for (int i = 0; i < in.length; i++) {
-            if (in[i] == null) {
-                throw new IllegalArgumentException(op + ": part " + i + " is null");
-            }
-        }
-        return in;
-    }
-
-    private static void requireTensor(Tensor t, String what) {
-        if (t == null) {
-            throw new IllegalArgumentException(what + " is null");
-        }
-    }
-
-    private static void requireVariable(Variable v, String op) {
-        if (v == null) {
-            throw new IllegalArgumentException(op + ": the other operand is null");
-        }
     }
 
     /**
