@@ -141,23 +141,7 @@ public final class Variable {
      * @throws IllegalArgumentException if an argument or an input is null, or {@code name} is blank
      */
     public static Variable custom(String name, Tensor value, List<Variable> inputs, Backward backward) {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("custom operation name is null or blank");
-        }
-        requireTensor(value, name + " value");
-        if (inputs == null) {
-            throw new IllegalArgumentException(name + ": inputs is null");
-        }
-        if (backward == null) {
-            throw new IllegalArgumentException(name + ": backward is null");
-        }
-        Variable[] in = new Variable[inputs.size()];
-        for (int i = 0; i < in.length; i++) {
-            in[i] = inputs.get(i);
-            if (in[i] == null) {
-                throw new IllegalArgumentException(name + ": input " + i + " is null");
-            }
-        }
+        Variable[] in = CustomRule.checkedInputs(name, value, inputs, backward);
         return record(name, value, new CustomRule(name, backward, in), in);
     }
 
