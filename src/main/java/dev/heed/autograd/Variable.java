@@ -135,23 +135,17 @@ public final class Variable {
 
     // ------------------------------------------------------------------ state
 
-    /** The value.
-     * @return the tensor itself, not a copy; do not modify it (use {@link #assign(Tensor)})
-     */
+    /** {@return the value: the tensor itself, not a copy; do not modify it (use {@link #assign(Tensor)})} */
     public Tensor value() {
         return value;
     }
 
-    /** The shape of the value.
-     * @return a new array
-     */
+    /** {@return the shape of the value, a new array} */
     public int[] shape() {
         return value.shape();
     }
 
-    /** The number of axes of the value.
-     * @return the rank, 0 for a scalar
-     */
+    /** {@return the number of axes of the value: the rank, 0 for a scalar} */
     public int rank() {
         return value.rank();
     }
@@ -194,10 +188,8 @@ public final class Variable {
         return inputs.length == 0;
     }
 
-    /** The name of the operation that produced this variable: {@code "parameter"}, {@code "constant"}, an operation
-     * such as {@code "matmul"}, or a custom operation's name.
-     * @return the name
-     */
+    /** {@return the name of the operation that produced this variable: {@code "parameter"}, {@code "constant"}, an
+     * operation such as {@code "matmul"}, or a custom operation's name} */
     public String op() {
         return op;
     }
@@ -385,32 +377,25 @@ public final class Variable {
         return record("scale", value.scale(factor), g -> new Tensor[] {g.scale(factor)}, this);
     }
 
-    /** {@code -this}.
-     * @return a new variable of this shape
-     */
+    /** {@return {@code -this}, a new variable of this shape} */
     public Variable neg() {
         return record("neg", value.neg(), g -> new Tensor[] {g.neg()}, this);
     }
 
-    /** The hyperbolic tangent, elementwise.
-     * @return a new variable of this shape
-     */
+    /** {@return the hyperbolic tangent, elementwise: a new variable of this shape} */
     public Variable tanh() {
         Tensor y = value.tanh();
         return record("tanh", y, ElementwiseRules.tanh(y), this);
     }
 
-    /** {@code e^x}, elementwise.
-     * @return a new variable of this shape
-     */
+    /** {@return {@code e^x}, elementwise: a new variable of this shape} */
     public Variable exp() {
         Tensor y = value.exp();
         return record("exp", y, g -> new Tensor[] {g.mul(y)}, this);
     }
 
-    /** The natural logarithm, elementwise ({@code log 0 = -∞}, a negative number gives NaN).
-     * @return a new variable of this shape
-     */
+    /** {@return the natural logarithm, elementwise ({@code log 0 = -∞}, a negative number gives NaN): a new variable
+     * of this shape} */
     public Variable log() {
         Tensor x = value;
         return record("log", x.log(), g -> new Tensor[] {g.div(x)}, this);
@@ -462,9 +447,7 @@ public final class Variable {
 
     // ------------------------------------------------------------------ reductions
 
-    /** The sum of all elements (0 for an empty value).
-     * @return a new 0-d variable
-     */
+    /** {@return the sum of all elements (0 for an empty value), a new 0-d variable} */
     public Variable sum() {
         return record("sum", Tensor.scalar(value.sum()), ShapeRules.spread(value.shape()), this);
     }
@@ -479,9 +462,7 @@ public final class Variable {
         return record("sum", value.sum(a), ShapeRules.spread(value.shape(), a), this);
     }
 
-    /** The mean of all elements (NaN for an empty value, as NumPy).
-     * @return a new 0-d variable
-     */
+    /** {@return the mean of all elements (NaN for an empty value, as NumPy), a new 0-d variable} */
     public Variable mean() {
         int n = value.size();
         Rule rule = ShapeRules.average(ShapeRules.spread(value.shape()), n);
