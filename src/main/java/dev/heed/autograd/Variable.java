@@ -173,10 +173,7 @@ public final class Variable {
      * @throws IllegalStateException if this variable is not a {@linkplain #parameter parameter}
      */
     public void setRequiresGrad(boolean requiresGrad) {
-        if (!parameter) {
-            throw new IllegalStateException("only a parameter can be frozen or unfrozen; this is a " + op
-                    + " of shape " + Arrays.toString(value.shape()));
-        }
+        requireParameter("frozen or unfrozen");
         this.requiresGrad = requiresGrad;
     }
 
@@ -238,16 +235,20 @@ public final class Variable {
      */
     public void assign(Tensor newValue) {
         requireTensor(newValue, "assigned value");
-        if (!parameter) {
-            throw new IllegalStateException("only a parameter can be assigned; this is a " + op
-                    + " of shape " + Arrays.toString(value.shape()));
-        }
+        requireParameter("assigned");
         if (!Arrays.equals(newValue.shape(), value.shape())) {
             throw new IllegalArgumentException("cannot assign a value of shape " + Arrays.toString(newValue.shape())
                     + " to a parameter of shape " + Arrays.toString(value.shape()));
         }
         Strided.copyInto(value, newValue);
         version.count++;
+    }
+
+    private void requireParameter(String done) {
+        if (!parameter) {
+            throw new IllegalStateException("only a parameter can be " + done + "; this is a " + op + " of shape "
+                    + Arrays.toString(value.shape()));
+        }
     }
 
     // ------------------------------------------------------------------ backward
