@@ -55,6 +55,14 @@ import java.util.Random;
  * 1 matches the current token against those, so a token in the second half attends to the
  * position right after its first occurrence and copies that token.
  *
+ * <p><b>Which partner forms.</b> Olsson et al.'s induction head reads keys prepared by a
+ * previous-token head in layer 0 (K-composition). Another layer-0 head serves as well: a
+ * duplicate-token head, with which a token of the repeated half attends to its own earlier
+ * occurrence and brings that position's vector along, so that the induction head's query says
+ * where to look, one place further (Q-composition). From the seed the tests and the tour use,
+ * the duplicate-token head forms; the {@link Report}'s {@code previousTokenScores} and
+ * {@code duplicateTokenScores} say which did.
+ *
  * <p><b>The induction score</b> of a head is its mean attention, over held-out sequences and the
  * positions {@code i = N … 2N−2} of the second half (those with a next token to predict), from
  * {@code i} to {@code i − N + 1}: the position after the one {@code i} repeats. A head that does
@@ -75,14 +83,17 @@ import java.util.Random;
 public final class InductionTransformer implements Module {
     /** Tokens are {@code 0 … VOCAB−1}. */
     public static final int VOCAB = 32;
-    /** The fewest and most tokens in a half. */
+    /** The fewest tokens in a half. */
     public static final int MIN_HALF = 5;
+    /** The most tokens in a half. */
     public static final int MAX_HALF = 10;
     /** The longest sequence: both halves at their longest. */
     public static final int MAX_LENGTH = 2 * MAX_HALF;
-    /** Width of the residual stream, heads per layer, layers. */
+    /** Width of the residual stream. */
     public static final int DIM = 32;
+    /** Attention heads per layer, each of {@code DIM / HEADS} features. */
     public static final int HEADS = 2;
+    /** Attention layers. */
     public static final int LAYERS = 2;
 
     /** Training: optimiser steps, sequences per step, AdamW's peak learning rate, the gradient norm cap. */

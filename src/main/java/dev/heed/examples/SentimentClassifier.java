@@ -76,11 +76,13 @@ public final class SentimentClassifier implements Module {
     public static final int PAD = 0;
     /** The id of {@code not}. */
     public static final int NOT = 1;
-    /** The fewest and most words in a review. */
+    /** The fewest words in a review. */
     public static final int MIN_LENGTH = 4;
+    /** The most words in a review, and the padded length of generated reviews. */
     public static final int MAX_LENGTH = 12;
-    /** Label of a negative review; a positive one is 1. */
+    /** The label of a negative review. */
     public static final int NEGATIVE_LABEL = 0;
+    /** The label of a positive review. */
     public static final int POSITIVE_LABEL = 1;
 
     /** Sizes of the word vectors, of {@code h_i}, and of the attention's hidden layer. */
