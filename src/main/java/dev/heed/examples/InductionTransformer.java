@@ -263,7 +263,7 @@ public final class InductionTransformer implements Module {
         return new Output(unembed.forward(x).reshape(batch, length, VOCAB), weights);
     }
 
-    /** {@code [B·L, D] → [B, H, L, D/H]}: head {@code h} takes features {@code [h·D/H, (h+1)·D/H)}, as MultiHeadAttention. */
+    /** {@code [B·L, D] → [B, H, L, D/H]}: head {@code h} takes features {@code [h·D/H, (h+1)·D/H)}, as in MHA. */
     private static Variable heads(Variable x, int batch) {
         return x.reshape(batch, -1, HEADS, DIM / HEADS).transpose(1, 2);
     }
@@ -360,7 +360,7 @@ public final class InductionTransformer implements Module {
         return logits.reshape(s[0] * s[1], VOCAB);
     }
 
-    /** The next token of every position, row by row as {@link #flatLogits}; ignored from each sequence's last token on. */
+    /** The next token of each position, in {@link #flatLogits}' rows; ignored from each sequence's last token on. */
     private static int[] targets(Sequences batch) {
         int length = batch.tokens()[0].length;
         int[] targets = new int[batch.size() * length];

@@ -33,7 +33,7 @@ import java.util.Random;
  * <p><b>The model.</b> For the words {@code w_1 … w_n} of a review:
  * <pre>
  *   e_i = E[w_i]                                   embedding, size 16
- *   h_i = tanh(C [e_{i−1}; e_i; e_{i+1}] + c)       the word with its neighbours (&lt;pad&gt; beyond the ends), size 16
+ *   h_i = tanh(C [e_{i−1}; e_i; e_{i+1}] + c)       the word and its neighbours (&lt;pad&gt; beyond the ends)
  *   u_i = vᵀ tanh(W h_i + b)                       additive attention score
  *   a   = softmax(u) over the real words            padding gets weight exactly 0
  *   logits = H (Σ_i a_i h_i) + d                   two classes: 0 negative, 1 positive
@@ -70,7 +70,7 @@ public final class SentimentClassifier implements Module {
     static final List<String> NEGATIVE = List.of("bad", "boring", "dull", "awful", "terrible", "weak", "poor",
             "bland");
 
-    /** The words of the reviews: {@code <pad>} (id 0), {@code not} (id 1), then fillers, positive and negative words. */
+    /** The words: {@code <pad>} (id 0), {@code not} (id 1), then fillers, positive words and negative words. */
     public static final Vocabulary VOCABULARY = vocabulary();
     /** The id of {@code <pad>}, which fills the slots after a review's last word. */
     public static final int PAD = 0;

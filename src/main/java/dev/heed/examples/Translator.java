@@ -192,7 +192,7 @@ public final class Translator implements Module {
             return new Corpus(source, target, lengths, alignment);
         }
 
-        /** Appends a determiner, a noun and maybe an adjective: after the noun in the source, before it in the target. */
+        /** Appends a determiner, a noun and maybe an adjective: after the noun in the source, before in the target. */
         private static void nounPhrase(Random r, List<String[]> words, int[] source, int[] target, int[] alignment) {
             add(words, pick(r, DETERMINERS), source, target, alignment, 0);
             String[] noun = pick(r, NOUNS);
@@ -204,7 +204,7 @@ public final class Translator implements Module {
             }
         }
 
-        /** Puts {@code pair} at the next source position and its translation {@code shift} places away in the target. */
+        /** Puts {@code pair} at the next source position, its translation {@code shift} places away in the target. */
         private static void add(List<String[]> words, String[] pair, int[] source, int[] target, int[] alignment,
                                 int shift) {
             int s = words.size();
@@ -263,6 +263,62 @@ public final class Translator implements Module {
             }
             return new Corpus(s, t, l, a);
         }
+    }
+
+    /**
+     * The word alignment the language pair's one rule gives: each adjective (which the source puts
+     * right after its noun) and its noun change places, every other word stays.
+     *
+     * @param source source ids of one sentence, no padding; not modified
+     * @return a new array: element {@code t} is the source position that target word {@code t}
+     *         translates
+     * @throws IllegalArgumentException if {@code source} is null or holds an id out of range
+     */
+    public static int[] alignment(int[] source) {
+        if (source == null) {
+            throw new IllegalArgumentException("source is null");
+        }
+        int[] alignment = new int[source.length];
+        for (int s = 0; s < source.length; s++) {
+            alignment[s] = s;
+            if (s > 0 && isAdjective(SOURCE.word(source[s]))) {
+                alignment[s - 1] = s;
+                alignment[s] = s - 1;
+            }
+        }
+        return alignment;
+    }
+
+    /**
+     * The correct translation: each source word's translation, at the place {@link #alignment}
+     * gives it.
+     *
+     * @param source source ids of one sentence, no padding; not modified
+     * @return new target ids, as many as the source's
+     * @throws IllegalArgumentException if {@code source} is null or holds an id out of range
+     */
+    public static int[] translation(int[] source) {
+        int[] alignment = alignment(source);
+        int[] target = new int[source.length];
+        for (int t = 0; t < target.length; t++) {
+            target[t] = TARGET.id(translate(SOURCE.word(source[alignment[t]])));
+        }
+        return target;
+    }
+
+    private static boolean isAdjective(String word) {
+        return Arrays.stream(ADJECTIVES).anyMatch(pair -> pair[0].equals(word));
+    }
+
+    private static String translate(String word) {
+        for (String[][] kind : List.of(DETERMINERS, NOUNS, ADJECTIVES, VERBS, PREPOSITIONS)) {
+            for (String[] pair : kind) {
+                if (pair[0].equals(word)) {
+                    return pair[1];
+                }
+            }
+        }
+        throw new IllegalArgumentException("no translation for '" + word + "'");
     }
 
     /**
