@@ -168,35 +168,37 @@ public final class SentimentClassifier implements Module {
             boolean[][] deciding = new boolean[count][MAX_LENGTH];
             for (int i = 0; i < count; i++) {
                 labels[i] = r.nextInt(2);
-                List<String[]> pieces = new ArrayList<>();
+                List<Piece> pieces = new ArrayList<>();
                 int phrases = 1 + r.nextInt(2);
                 for (int p = 0; p < phrases; p++) {
                     boolean negated = r.nextDouble() < NEGATION_RATE;
                     boolean positiveWord = (labels[i] == POSITIVE_LABEL) != negated;
                     String word = pick(r, positiveWord ? POSITIVE : NEGATIVE);
-                    // Upper case marks a deciding word while the pieces are shuffled.
-                    pieces.add(negated ? new String[] {"NOT", word.toUpperCase()} : new String[] {word.toUpperCase()});
+                    pieces.add(negated ? new Piece(true, "not", word) : new Piece(true, word));
                 }
                 if (r.nextDouble() < DISTRACTOR_RATE) {
-                    pieces.add(new String[] {"not", pick(r, FILLERS)});
+                    pieces.add(new Piece(false, "not", pick(r, FILLERS)));
                 }
-                int used = pieces.stream().mapToInt(piece -> piece.length).sum();
+                int used = pieces.stream().mapToInt(piece -> piece.words().length).sum();
                 int length = Math.max(used, MIN_LENGTH + r.nextInt(MAX_LENGTH - MIN_LENGTH + 1));
                 for (int f = used; f < length; f++) {
-                    pieces.add(new String[] {pick(r, FILLERS)});
+                    pieces.add(new Piece(false, pick(r, FILLERS)));
                 }
                 Collections.shuffle(pieces, r);
                 int t = 0;
-                for (String[] piece : pieces) {
-                    for (String w : piece) {
-                        deciding[i][t] = !w.equals(w.toLowerCase());
-                        ids[i][t++] = VOCABULARY.id(w.toLowerCase());
+                for (Piece piece : pieces) {
+                    for (String w : piece.words()) {
+                        deciding[i][t] = piece.deciding();
+                        ids[i][t++] = VOCABULARY.id(w);
                     }
                 }
                 lengths[i] = length;
             }
             return new Reviews(ids, lengths, labels, deciding);
         }
+
+        /** Words that stay together when a review's pieces are shuffled. */
+        private record Piece(boolean deciding, String... words) {}
 
         private static String pick(Random r, List<String> words) {
             return words.get(r.nextInt(words.size()));

@@ -343,7 +343,8 @@ public final class Translator implements Module {
     /**
      * What the model computes for a batch.
      *
-     * @param weights the alignment weights {@code [B, T, S]}, 0 on source padding
+     * @param weights the alignment weights {@code [B, T, S]}, 0 on source padding (a constant: the
+     *                kernel's, read from its forward result)
      * @param logits  the scores of the next target word {@code [B, T, |TARGET|]}
      */
     public record Output(Variable weights, Variable logits) {}

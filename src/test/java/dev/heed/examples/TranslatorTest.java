@@ -94,6 +94,9 @@ class TranslatorTest {
         for (int i = 0; i < corpus.size(); i++) {
             int n = corpus.lengths()[i];
             assertThat(n).isBetween(3, Translator.MAX_LENGTH);
+            int[] source = Arrays.copyOf(corpus.source()[i], n);
+            assertThat(Translator.alignment(source)).containsExactly(Arrays.copyOf(corpus.alignment()[i], n));
+            assertThat(Translator.translation(source)).containsExactly(Arrays.copyOf(corpus.target()[i], n));
             boolean[] used = new boolean[n];
             for (int t = 0; t < Translator.MAX_LENGTH; t++) {
                 if (t >= n) {
