@@ -316,7 +316,7 @@ public final class Tour {
         n.say("Trained on %,d reviews: %d AdamW steps in %.1f s, final training loss %.4f.", training.size(),
                 report.steps(), report.seconds(), report.trainingLoss());
         n.say("held-out accuracy: %.3f", report.heldOutAccuracy());
-        n.say("mean pooling weight on the deciding words: %.3f (%,d held-out reviews; for \"not X\",", 
+        n.say("mean pooling weight on the deciding words: %.3f (%,d held-out reviews; for \"not X\",",
                 report.decidingWeight(), heldOut.size());
         n.say("\"not\" and X are counted together)");
 
@@ -338,18 +338,23 @@ public final class Tour {
             n.say("review %d: %s", b + 1, wordWeights(words, ids[b], lengths[b], r.weights().select(0, b)));
             n.say("          -> %s", labels[b] == SentimentClassifier.POSITIVE_LABEL ? "positive" : "negative");
         }
-        n.say("The padded slots get exactly 0, and each row sums to 1 over its real words.");
+        double onPadding = 0;
+        for (int b = 0; b < reviews.length; b++) {
+            onPadding += r.weights().select(0, b).slice(0, lengths[b], slots).sum();
+        }
+        n.say("The %d padded slots get weight %s in all, and each row sums to 1 over its real words.",
+                2 * slots - lengths[0] - lengths[1], onPadding);
         for (int b = 0; b < reviews.length; b++) {
             List<String> columns = words.words(ids[b], lengths[b]);
             n.picture("05-review-" + (b + 1), Heatmap.of(r.weights().slice(0, b, b + 1).slice(1, 0, lengths[b]))
                             .columnLabels(columns).rowLabels(List.of("weight")).range(0, 1).annotate(2)
                             .title("Trained attention pooling over review " + (b + 1)),
-                    b == 0 ? "the weight on the sentiment words, \"not bad\" and \"great\"; the filler words dark."
+                    b == 0 ? "most weight on \"great\", some on the \"not\" of \"not bad\"; the filler words dark."
                             : "the weight on \"not good\"; the filler words dark.");
         }
         Tensor scores = trained.pooling().scores(trained.features(ids)).select(0, 0).slice(0, 0, lengths[0]);
         double cap = Math.exp(2) / (Math.exp(2) + lengths[0] - 1);
-        n.say("The trained scores u of review 1 run from %.1f to %.1f. The tutorial's form, u = tanh(w . x),", 
+        n.say("The trained scores u of review 1 run from %.1f to %.1f. The tutorial's form, u = tanh(w . x),",
                 scores.min(), scores.max());
         n.say("caps every score at +-1, so no word can get more than e^2 = 7.4 times another's weight: in");
         n.say("a review of %d words, one word could take at most %.2f of the weight.", lengths[0], cap);

@@ -142,6 +142,7 @@ class TourTest {
         double notGood = number(classification, "not " + weight + "  good") + number(classification, " good " + weight);
         assertThat(notBad + number(classification, " great " + weight)).isGreaterThan(0.8);
         assertThat(notGood).isGreaterThan(0.8);
+        assertThat(classification).contains("The 8 padded slots get weight 0.0 in all");
     }
 
     @Test
