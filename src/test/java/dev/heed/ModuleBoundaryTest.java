@@ -45,7 +45,7 @@ class ModuleBoundaryTest {
             "dev.heed.viz", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.metrics"),
             "dev.heed.io", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.layers"),
             "dev.heed.train", Set.of("dev.heed.tensor", "dev.heed.autograd", "dev.heed.layers", "dev.heed.attention",
-                    "dev.heed.io"));
+                    "dev.heed.io", "dev.heed.encoding"));
 
     /** Kernels work on arrays and tensors: they may use the tensor package, nothing public above it. */
     private static final Set<String> INTERNAL_MAY_USE = Set.of("dev.heed.tensor");
