@@ -45,7 +45,7 @@ class ModuleBoundaryTest {
             Map.entry("dev.heed.viz", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.metrics")),
             Map.entry("dev.heed.io", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.layers")),
             Map.entry("dev.heed.train", Set.of("dev.heed.tensor", "dev.heed.autograd", "dev.heed.layers", "dev.heed.attention",
-                    "dev.heed.io")),
+                    "dev.heed.io", "dev.heed.encoding")),
             Map.entry("dev.heed.examples", Set.of("dev.heed.tensor", "dev.heed.autograd", "dev.heed.layers",
                     "dev.heed.attention", "dev.heed.encoding", "dev.heed.train")));
 

@@ -15,6 +15,8 @@
  *       initialisation, seeded through {@link java.util.Random}.</li>
  *   <li>{@link dev.heed.train.AttentionOps} — an attention kernel as one autograd operation whose
  *       backward is the kernel's own fused backward (FlashAttention-2's for the chunked one).</li>
+ *   <li>{@link dev.heed.train.RotaryOps} — rotary positions as an autograd operation whose backward
+ *       is the inverse rotation.</li>
  *   <li>{@link dev.heed.train.Checkpoints} — a {@link dev.heed.layers.Module}'s parameters to and
  *       from safetensors, under their PyTorch-style names.</li>
  * </ul>
