@@ -58,7 +58,12 @@ class LayerAndLossPyTorchTest {
             Variable xv = Variable.parameter(x);
             trainable.forward(xv).backward(gOut);
             assertMatches(c.name() + " autograd dx", c.tensor("dx"), xv.grad(), TOL, TOL);
-            assertMatches(c.name() + " autograd dweight", c.tensor("dweight"), trainable.weight().grad(), TOL, TOL);
+            assertMatches(
+                    c.name() + " autograd dweight",
+                    c.tensor("dweight"),
+                    trainable.weight().grad(),
+                    TOL,
+                    TOL);
             return;
         }
         if (!kind.equals("embedding")) {
@@ -96,7 +101,8 @@ class LayerAndLossPyTorchTest {
         int[] targets = c.ints("targets");
         Variable logits = Variable.parameter(tensor(c, "logits"));
         Variable loss = c.optionalScalar("ignore_index").isPresent()
-                ? Losses.crossEntropy(logits, targets, c.optionalScalar("ignore_index").get().intValue(), reduction)
+                ? Losses.crossEntropy(
+                        logits, targets, c.optionalScalar("ignore_index").get().intValue(), reduction)
                 : Losses.crossEntropy(logits, targets, Losses.DEFAULT_IGNORE_INDEX, reduction);
         loss.backward();
         assertThat(loss.item()).as("loss").isCloseTo(expectedLoss, within(TOL * (1 + Math.abs(expectedLoss))));
