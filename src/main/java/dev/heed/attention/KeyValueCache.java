@@ -39,7 +39,7 @@ import java.util.Arrays;
  * ({@link IllegalArgumentException} naming both shapes otherwise). All sequences of a batch share
  * one length; sequences of different lengths need their own caches (or padding masks, which this
  * cache does not apply). {@link #clear()} empties the cache and forgets the batch size, keeping the
- * arrays for reuse.
+ * arrays for reuse; {@link #crop(int)} rolls it back to an earlier length (rejected draft tokens).
  *
  * <p>A cache belongs to the module that made it: its keys and values were projected by that
  * module's weights, so another module refuses it. Decoding is self-attention, so the module's
@@ -159,6 +159,23 @@ public final class KeyValueCache {
         length = 0;
         batch = -1;
         unbatched = false;
+    }
+
+    /**
+     * Keeps the first {@code length} cached tokens and forgets the rest, as Hugging Face's
+     * {@code DynamicCache.crop}: the next step continues after token {@code length - 1}. This rolls back
+     * tokens a speculative or beam-search decoder rejected. The batch size and the arrays stay (cropping
+     * to 0 keeps the batch size, unlike {@link #clear()}); nothing is copied.
+     *
+     * @param length the number of tokens to keep, {@code 0 <= length <= length()}
+     * @throws IllegalArgumentException if {@code length} is negative or more than the cache holds
+     */
+    public void crop(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("crop needs 0 <= length <= " + this.length
+                    + " (the tokens cached), got " + length);
+        }
+        this.length = length;
     }
 
     /**

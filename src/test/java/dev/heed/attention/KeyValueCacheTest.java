@@ -286,6 +286,36 @@ class KeyValueCacheTest {
         assertThat(cache.keys().shape()).as("unbatched after clear()").containsExactly(2, 2, 4);
     }
 
+    @Test
+    void cropRollsBackRejectedTokensAndDecodingContinuesFromThere() {
+        MultiHeadAttention mha = module(8, 2, true, new ChunkedAttention(2, 3), 13);
+        Tensor x = Tensor.random(14).normal(2, 15, 8);
+        Tensor rejected = Tensor.random(15).normal(2, 4, 8);
+        AttentionResult full = mha.forward(x, Mask.causal());
+        KeyValueCache cache = mha.newCache();
+        mha.forward(x.slice(1, 0, 9), cache);
+        double[] array = cache.keyView().data();
+        mha.forward(rejected, cache); // a draft of 4 tokens, rejected
+        assertThat(cache.length()).isEqualTo(13);
+        cache.crop(9);
+        assertThat(cache.length()).isEqualTo(9);
+        assertThat(cache.keyView().data()).isSameAs(array);
+        AttentionResult r = mha.forward(x.slice(1, 9, 15), cache);
+        Tensor expected = full.output().slice(1, 9, 15);
+        assertClose("after crop(9)", expected.toArray(), expected.shape(), r.output());
+        Tensor weights = full.weights().slice(2, 9, 15);
+        assertClose("weights after crop(9)", weights.toArray(), weights.shape(), r.weights());
+
+        cache.crop(0);
+        assertThatThrownBy(() -> mha.forward(Tensor.zeros(3, 1, 8), cache))
+                .as("crop(0) keeps the batch size").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch size 2");
+        assertThatThrownBy(() -> cache.crop(1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0 <= length <= 0").hasMessageContaining("got 1");
+        assertThatThrownBy(() -> cache.crop(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got -1");
+    }
+
     /** Decodes {@code x} into an existing, empty cache and checks it against the full forward. */
     private static void decodeAndCheckInto(MultiHeadAttention mha, Tensor x, KeyValueCache cache) {
         AttentionResult full = mha.forward(x, Mask.causal());
