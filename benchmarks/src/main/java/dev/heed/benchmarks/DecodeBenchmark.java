@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>The setup fills the cache with a seeded prompt of {@code cached} tokens through the measured
- * module, {@value #PREFILL_CHUNK} tokens per step (a few seconds at 8,192 tokens on the scalar
+ * module, {@value #PREFILL_CHUNK} tokens per step (tens of seconds at 8,192 tokens on the scalar
  * kernels). Checks, once per trial, before anything is measured; any failure throws:
  * <ol>
  *   <li>the fork runs the kernel path the method's name claims (scalar or vector);</li>
