@@ -75,6 +75,14 @@ class KeyValueCacheTest {
             decodeAndCheck(k + ", chunks 13,1,7", mha, x, 13, 1, 7);
             decodeAndCheck(k + ", all at once", mha, x, 25);
         }
+        // A scale of the caller's and more threads than tasks change nothing either.
+        for (Kernel k : AttentionChecks.kernels(0.37)) {
+            decodeAndCheck(k + " with scale 0.37", module(12, 3, true, k.attention(), 8), x, 1, 3, 7, 1, 13);
+        }
+        decodeAndCheck("ScaledDotProductAttention on 3 threads",
+                module(12, 3, true, new ScaledDotProductAttention().withParallelism(3), 9), x, 2, 5);
+        decodeAndCheck("ChunkedAttention(1,2) on 3 threads",
+                module(12, 3, true, new ChunkedAttention(1, 2).withParallelism(3), 9), x, 2, 5);
     }
 
     @ParameterizedTest(name = "E={0} H={1} L={2} B={3} bias={4}")
