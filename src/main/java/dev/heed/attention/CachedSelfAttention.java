@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -21,8 +20,14 @@ final class CachedSelfAttention {
      * {@code i} sees keys {@code j <= n + i}, which are row {@code n + i}'s keys in one pass over the
      * whole sequence. So each output row is the full forward's row, up to rounding.
      */
-    static AttentionResult forward(MultiHeadAttention module, Tensor x, KeyValueCache cache, Linear queryProjection,
-                                   Linear keyProjection, Linear valueProjection, Linear outputProjection) {
+    static AttentionResult forward(
+            MultiHeadAttention module,
+            Tensor x,
+            KeyValueCache cache,
+            Linear queryProjection,
+            Linear keyProjection,
+            Linear valueProjection,
+            Linear outputProjection) {
         if (x == null) {
             throw new IllegalArgumentException("x must not be null");
         }
@@ -53,8 +58,8 @@ final class CachedSelfAttention {
         Tensor output = outputProjection.forward(module.mergeHeads(heads.output()));
         Tensor lse = heads.logSumExp();
         if (unbatched) {
-            return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
-                    lse.squeeze(0));
+            return AttentionResult.withLazyWeights(
+                    output.squeeze(0), () -> heads.weights().squeeze(0), lse.squeeze(0));
         }
         return AttentionResult.withLazyWeights(output, heads::weights, lse);
     }

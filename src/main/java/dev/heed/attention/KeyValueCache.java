@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -58,6 +57,7 @@ public final class KeyValueCache {
     private final int headDim;
     /** Batch size of the tokens held, or -1 when empty and not yet fixed. */
     private int batch = -1;
+
     private boolean unbatched;
     private int length;
     /** Tokens per sequence the arrays hold; 0 before the first allocation. */
@@ -66,6 +66,7 @@ public final class KeyValueCache {
     private int allocatedBatch = -1;
     /** The least capacity asked for by {@link #reserve}, applied at the next allocation. */
     private int reserved;
+
     private double[] keys = new double[0];
     private double[] values = new double[0];
 
@@ -89,8 +90,8 @@ public final class KeyValueCache {
      */
     public static long bytesFor(int batchSize, int tokens, int embedDim) {
         if (batchSize < 0 || tokens < 0 || embedDim < 0) {
-            throw new IllegalArgumentException("batchSize, tokens and embedDim must be >= 0, got " + batchSize
-                    + ", " + tokens + ", " + embedDim);
+            throw new IllegalArgumentException(
+                    "batchSize, tokens and embedDim must be >= 0, got " + batchSize + ", " + tokens + ", " + embedDim);
         }
         return 2L * Double.BYTES * batchSize * tokens * embedDim;
     }
@@ -172,8 +173,8 @@ public final class KeyValueCache {
      */
     public void crop(int length) {
         if (length < 0 || length > this.length) {
-            throw new IllegalArgumentException("crop needs 0 <= length <= " + this.length
-                    + " (the tokens cached), got " + length);
+            throw new IllegalArgumentException(
+                    "crop needs 0 <= length <= " + this.length + " (the tokens cached), got " + length);
         }
         this.length = length;
     }
@@ -201,8 +202,12 @@ public final class KeyValueCache {
 
     @Override
     public String toString() {
-        String held = batch < 0 ? "empty" : Arrays.toString(unbatched
-                ? new int[] {numHeads, length, headDim} : new int[] {batch, numHeads, length, headDim});
+        String held = batch < 0
+                ? "empty"
+                : Arrays.toString(
+                        unbatched
+                                ? new int[] {numHeads, length, headDim}
+                                : new int[] {batch, numHeads, length, headDim});
         return "KeyValueCache{" + held + ", capacity=" + capacity + ", bytes=" + bytes() + "}";
     }
 
@@ -227,8 +232,9 @@ public final class KeyValueCache {
 
     private Tensor prefix(double[] data) {
         int b = Math.max(batch, 0);
-        return Tensor.strided(data, 0, new int[] {b, numHeads, length, headDim},
-                new int[] {numHeads * capacity * headDim, capacity * headDim, headDim, 1});
+        return Tensor.strided(data, 0, new int[] {b, numHeads, length, headDim}, new int[] {
+            numHeads * capacity * headDim, capacity * headDim, headDim, 1
+        });
     }
 
     /**
@@ -242,8 +248,10 @@ public final class KeyValueCache {
      */
     void checkStep(Tensor x, int b, boolean noBatch, int tokens) {
         if (batch >= 0 && (b != batch || noBatch != unbatched)) {
-            String held = unbatched ? "unbatched tokens, keys [" + numHeads + ", " + length + ", " + headDim + "]"
-                    : "batch size " + batch + ", keys [" + batch + ", " + numHeads + ", " + length + ", " + headDim + "]";
+            String held = unbatched
+                    ? "unbatched tokens, keys [" + numHeads + ", " + length + ", " + headDim + "]"
+                    : "batch size " + batch + ", keys [" + batch + ", " + numHeads + ", " + length + ", " + headDim
+                            + "]";
             throw new IllegalArgumentException("the cache holds " + held + "; x " + Arrays.toString(x.shape())
                     + " does not continue it (clear() the cache to start another batch)");
         }

@@ -3,7 +3,6 @@ package dev.heed.attention;
 import dev.heed.internal.attention.MaskPlan;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -206,8 +205,8 @@ public abstract class Mask {
             }
             for (int n : lengths) {
                 if (n < 0) {
-                    throw new IllegalArgumentException("keyPadding lengths must be >= 0, got "
-                            + Arrays.toString(lengths));
+                    throw new IllegalArgumentException(
+                            "keyPadding lengths must be >= 0, got " + Arrays.toString(lengths));
                 }
             }
             this.lengths = lengths.clone();
@@ -246,7 +245,11 @@ public abstract class Mask {
     }
 
     private static final class TensorMask extends Mask {
-        enum Kind { ALLOW, BLOCK, BIAS }
+        enum Kind {
+            ALLOW,
+            BLOCK,
+            BIAS
+        }
 
         private final Kind kind;
         private final Tensor values;
@@ -256,8 +259,8 @@ public abstract class Mask {
                 throw new IllegalArgumentException(kind.name().toLowerCase() + " mask tensor is null");
             }
             if (values.rank() == 0) {
-                throw new IllegalArgumentException(kind.name().toLowerCase()
-                        + " mask must have at least one axis (S), got a 0-d tensor");
+                throw new IllegalArgumentException(
+                        kind.name().toLowerCase() + " mask must have at least one axis (S), got a 0-d tensor");
             }
             this.kind = kind;
             this.values = values.copy();
@@ -269,9 +272,12 @@ public abstract class Mask {
             try {
                 t = values.broadcastTo(scoresShape);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(kind.name().toLowerCase() + " mask of shape "
-                        + Arrays.toString(values.shape()) + " does not broadcast against the scores [..., L, S] = "
-                        + Arrays.toString(scoresShape), e);
+                throw new IllegalArgumentException(
+                        kind.name().toLowerCase() + " mask of shape "
+                                + Arrays.toString(values.shape())
+                                + " does not broadcast against the scores [..., L, S] = "
+                                + Arrays.toString(scoresShape),
+                        e);
             }
             int rank = scoresShape.length;
             int keys = scoresShape[rank - 1];

@@ -62,8 +62,8 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException unless {@code threads >= 1}
      */
     public ScaledDotProductAttention withParallelism(int threads) {
-        return new ScaledDotProductAttention(scale, AttentionDriver.of(driver.support(),
-                AttentionInputs.checkParallelism(threads)));
+        return new ScaledDotProductAttention(
+                scale, AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
@@ -101,15 +101,15 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException also if {@code forward}'s weights are not {@code [..., L, S]}
      */
     @Override
-    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
-                                       Tensor gradOutput) {
+    public AttentionGradients backward(
+            Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
         AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
         return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
     }
 
     @Override
     public String toString() {
-        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
-                + ", parallelism=" + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
+        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + ", parallelism="
+                + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
     }
 }

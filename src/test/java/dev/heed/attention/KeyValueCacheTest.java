@@ -1,19 +1,18 @@
 package dev.heed.attention;
 
-import dev.heed.attention.AttentionChecks.Kernel;
-import dev.heed.attention.AttentionChecks.Layout;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.heed.attention.AttentionChecks.TOL;
 import static dev.heed.attention.AttentionChecks.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.heed.attention.AttentionChecks.Kernel;
+import dev.heed.attention.AttentionChecks.Layout;
+import dev.heed.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Decoding with {@link KeyValueCache}: fed token by token or in uneven chunks, through every kernel,
@@ -23,12 +22,20 @@ class KeyValueCacheTest {
 
     /** A module with random weights and (optionally) random biases, so that every term counts. */
     static MultiHeadAttention module(int e, int heads, boolean bias, Attention kernel, long seed) {
-        MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, heads).bias(bias).kernel(kernel)
-                .weights(Tensor.random(seed).normal(e, e), Tensor.random(seed + 1).normal(e, e),
-                        Tensor.random(seed + 2).normal(e, e), Tensor.random(seed + 3).normal(e, e));
+        MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, heads)
+                .bias(bias)
+                .kernel(kernel)
+                .weights(
+                        Tensor.random(seed).normal(e, e),
+                        Tensor.random(seed + 1).normal(e, e),
+                        Tensor.random(seed + 2).normal(e, e),
+                        Tensor.random(seed + 3).normal(e, e));
         if (bias) {
-            b.biases(Tensor.random(seed + 4).normal(e), Tensor.random(seed + 5).normal(e),
-                    Tensor.random(seed + 6).normal(e), Tensor.random(seed + 7).normal(e));
+            b.biases(
+                    Tensor.random(seed + 4).normal(e),
+                    Tensor.random(seed + 5).normal(e),
+                    Tensor.random(seed + 6).normal(e),
+                    Tensor.random(seed + 7).normal(e));
         }
         return b.build();
     }
@@ -56,8 +63,12 @@ class KeyValueCacheTest {
             assertClose(where + " weights", expectedWeights.toArray(), expectedWeights.shape(), r.weights());
             assertClose(where + " logSumExp", expectedLse.toArray(), expectedLse.shape(), r.logSumExp());
             if (n + t < length) {
-                assertThat(full.weights().slice(-2, n, n + t).slice(-1, n + t, length).toArray())
-                        .as("%s: the full weights past the cache are causally 0", where).containsOnly(0.0);
+                assertThat(full.weights()
+                                .slice(-2, n, n + t)
+                                .slice(-1, n + t, length)
+                                .toArray())
+                        .as("%s: the full weights past the cache are causally 0", where)
+                        .containsOnly(0.0);
             }
             n += t;
             assertThat(cache.length()).as(where).isEqualTo(n);
@@ -79,20 +90,28 @@ class KeyValueCacheTest {
         for (Kernel k : AttentionChecks.kernels(0.37)) {
             decodeAndCheck(k + " with scale 0.37", module(12, 3, true, k.attention(), 8), x, 1, 3, 7, 1, 13);
         }
-        decodeAndCheck("ScaledDotProductAttention on 3 threads",
-                module(12, 3, true, new ScaledDotProductAttention().withParallelism(3), 9), x, 2, 5);
-        decodeAndCheck("ChunkedAttention(1,2) on 3 threads",
-                module(12, 3, true, new ChunkedAttention(1, 2).withParallelism(3), 9), x, 2, 5);
+        decodeAndCheck(
+                "ScaledDotProductAttention on 3 threads",
+                module(12, 3, true, new ScaledDotProductAttention().withParallelism(3), 9),
+                x,
+                2,
+                5);
+        decodeAndCheck(
+                "ChunkedAttention(1,2) on 3 threads",
+                module(12, 3, true, new ChunkedAttention(1, 2).withParallelism(3), 9),
+                x,
+                2,
+                5);
     }
 
     @ParameterizedTest(name = "E={0} H={1} L={2} B={3} bias={4}")
     @CsvSource({
-            "1, 1, 13, 1, true",
-            "3, 1, 7, 3, false",
-            "6, 2, 65, 2, true",
-            "7, 7, 13, 1, true",
-            "21, 3, 64, 1, false",
-            "10, 5, 257, 1, true",
+        "1, 1, 13, 1, true",
+        "3, 1, 7, 3, false",
+        "6, 2, 65, 2, true",
+        "7, 7, 13, 1, true",
+        "21, 3, 64, 1, false",
+        "10, 5, 257, 1, true",
     })
     void oddSizesOneTokenAtATimeAndInChunks(int e, int heads, int length, int batch, boolean bias) {
         Tensor x = Tensor.random(100L + e * 31L + length).normal(batch, length, e);
@@ -112,10 +131,16 @@ class KeyValueCacheTest {
         Tensor wk = Tensor.random(2).normal(e, e);
         Tensor wv = Tensor.random(3).normal(e, e);
         Tensor wo = Tensor.random(4).normal(e, e);
-        Tensor[] b = {Tensor.random(5).normal(e), Tensor.random(6).normal(e), Tensor.random(7).normal(e),
-                Tensor.random(8).normal(e)};
-        MultiHeadAttention mha = MultiHeadAttention.builder(e, heads).weights(wq, wk, wv, wo)
-                .biases(b[0], b[1], b[2], b[3]).build();
+        Tensor[] b = {
+            Tensor.random(5).normal(e),
+            Tensor.random(6).normal(e),
+            Tensor.random(7).normal(e),
+            Tensor.random(8).normal(e)
+        };
+        MultiHeadAttention mha = MultiHeadAttention.builder(e, heads)
+                .weights(wq, wk, wv, wo)
+                .biases(b[0], b[1], b[2], b[3])
+                .build();
         Tensor x = Tensor.random(9).normal(2, length, e);
         boolean[][][] blocked = new boolean[2][length][length];
         for (int n = 0; n < 2; n++) {
@@ -126,9 +151,20 @@ class KeyValueCacheTest {
             }
         }
         double[][][] xs = MultiHeadAttentionTest.blocks(x);
-        double[][][] expected = MultiHeadAttentionTest.naive(xs, xs, xs, heads, MultiHeadAttentionTest.rows(wq),
-                MultiHeadAttentionTest.rows(wk), MultiHeadAttentionTest.rows(wv), MultiHeadAttentionTest.rows(wo),
-                b[0].toArray(), b[1].toArray(), b[2].toArray(), b[3].toArray(), blocked);
+        double[][][] expected = MultiHeadAttentionTest.naive(
+                xs,
+                xs,
+                xs,
+                heads,
+                MultiHeadAttentionTest.rows(wq),
+                MultiHeadAttentionTest.rows(wk),
+                MultiHeadAttentionTest.rows(wv),
+                MultiHeadAttentionTest.rows(wo),
+                b[0].toArray(),
+                b[1].toArray(),
+                b[2].toArray(),
+                b[3].toArray(),
+                blocked);
         KeyValueCache cache = mha.newCache();
         List<Tensor> outputs = new ArrayList<>();
         for (int[] span : new int[][] {{0, 2}, {2, 3}, {3, 8}, {8, 9}}) {
@@ -179,7 +215,8 @@ class KeyValueCacheTest {
         mha.forward(x.slice(1, 0, 4), cache);
         mha.forward(x.slice(1, 4, 10), cache);
         Tensor keys = mha.splitHeads(x.matmul(mha.keyWeight().transpose(0, 1)).add(mha.keyBias()));
-        Tensor values = mha.splitHeads(x.matmul(mha.valueWeight().transpose(0, 1)).add(mha.valueBias()));
+        Tensor values =
+                mha.splitHeads(x.matmul(mha.valueWeight().transpose(0, 1)).add(mha.valueBias()));
         assertClose("keys", keys.toArray(), new int[] {2, 3, 10, 4}, cache.keys());
         assertClose("values", values.toArray(), new int[] {2, 3, 10, 4}, cache.values());
         // keys() is a copy: writing into it leaves the cache alone.
@@ -227,14 +264,18 @@ class KeyValueCacheTest {
         MultiHeadAttention mha = module(6, 2, true, new ScaledDotProductAttention(), 8);
         Tensor x = Tensor.random(9).normal(3, 40, 6);
         KeyValueCache cache = mha.newCache().reserve(30);
-        assertThat(cache.capacity()).as("allocated at the first step, when B is known").isZero();
+        assertThat(cache.capacity())
+                .as("allocated at the first step, when B is known")
+                .isZero();
         mha.forward(x.slice(1, 0, 1), cache);
         assertThat(cache.capacity()).isEqualTo(30);
         double[] array = cache.keyView().data();
         for (int t = 1; t < 30; t++) {
             mha.forward(x.slice(1, t, t + 1), cache);
         }
-        assertThat(cache.keyView().data()).as("no reallocation within the reservation").isSameAs(array);
+        assertThat(cache.keyView().data())
+                .as("no reallocation within the reservation")
+                .isSameAs(array);
         Tensor before = cache.keys();
         Tensor valuesBefore = cache.values();
         assertThat(cache.reserve(35)).isSameAs(cache);
@@ -247,8 +288,8 @@ class KeyValueCacheTest {
             mha.forward(x.slice(1, t, t + 1), cache);
         }
         assertThat(cache.capacity()).isEqualTo(70);
-        AttentionChecks.assertBitwise("the first 30 tokens survive two moves", before,
-                cache.keys().slice(2, 0, 30));
+        AttentionChecks.assertBitwise(
+                "the first 30 tokens survive two moves", before, cache.keys().slice(2, 0, 30));
     }
 
     @Test
@@ -263,7 +304,8 @@ class KeyValueCacheTest {
         assertThat(cache.capacity()).isEqualTo(64);
         assertThat(cache.bytes()).isEqualTo(KeyValueCache.bytesFor(2, 64, 12)).isEqualTo(2L * 8 * 2 * 64 * 12);
         // The figure counts what the arrays hold: two [B, H, capacity, E/H] arrays of doubles.
-        assertThat(cache.keyView().data().length + cache.valueView().data().length).isEqualTo(2 * 2 * 64 * 12);
+        assertThat(cache.keyView().data().length + cache.valueView().data().length)
+                .isEqualTo(2 * 2 * 64 * 12);
         assertThat(cache.toString()).contains("[2, 3, 5, 4]", "capacity=64", "bytes=24576");
     }
 
@@ -281,7 +323,9 @@ class KeyValueCacheTest {
         assertThat(cache.keys().shape()).containsExactly(0, 2, 0, 4);
         assertThat(cache.toString()).contains("empty");
         decodeAndCheckInto(mha, y, cache);
-        assertThat(cache.keyView().data()).as("same batch size: the arrays are reused").isSameAs(array);
+        assertThat(cache.keyView().data())
+                .as("same batch size: the arrays are reused")
+                .isSameAs(array);
         // The lazy weights of the step before clear() are those of the first sequence.
         Tensor expected = mha.forward(x, Mask.causal()).weights().slice(2, 9, 12);
         assertClose("weights computed after clear()", expected.toArray(), expected.shape(), lazy.weights());
@@ -316,11 +360,15 @@ class KeyValueCacheTest {
 
         cache.crop(0);
         assertThatThrownBy(() -> mha.forward(Tensor.zeros(3, 1, 8), cache))
-                .as("crop(0) keeps the batch size").isInstanceOf(IllegalArgumentException.class)
+                .as("crop(0) keeps the batch size")
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("batch size 2");
-        assertThatThrownBy(() -> cache.crop(1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("0 <= length <= 0").hasMessageContaining("got 1");
-        assertThatThrownBy(() -> cache.crop(-1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> cache.crop(1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0 <= length <= 0")
+                .hasMessageContaining("got 1");
+        assertThatThrownBy(() -> cache.crop(-1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got -1");
     }
 
@@ -385,45 +433,63 @@ class KeyValueCacheTest {
         mha.forward(Tensor.random(2).normal(2, 3, 8), cache);
         Tensor keys = cache.keys();
 
-        assertThatThrownBy(() -> mha.forward((Tensor) null, cache)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> mha.forward((Tensor) null, cache))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("x must not be null");
         assertThatThrownBy(() -> mha.forward(Tensor.zeros(1, 8), (KeyValueCache) null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("newCache()");
-        assertThatThrownBy(() -> mha.forward(Tensor.zeros(2, 1, 7), cache)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[B, T, 8]").hasMessageContaining("[2, 1, 7]");
-        assertThatThrownBy(() -> mha.forward(Tensor.zeros(8), cache)).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("newCache()");
+        assertThatThrownBy(() -> mha.forward(Tensor.zeros(2, 1, 7), cache))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[B, T, 8]")
+                .hasMessageContaining("[2, 1, 7]");
+        assertThatThrownBy(() -> mha.forward(Tensor.zeros(8), cache))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[8]");
         assertThatThrownBy(() -> mha.forward(Tensor.zeros(1, 2, 1, 8), cache))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 2, 1, 8]");
-        assertThatThrownBy(() -> mha.forward(Tensor.zeros(3, 1, 8), cache)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("batch size 2").hasMessageContaining("[2, 2, 3, 4]")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[1, 2, 1, 8]");
+        assertThatThrownBy(() -> mha.forward(Tensor.zeros(3, 1, 8), cache))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch size 2")
+                .hasMessageContaining("[2, 2, 3, 4]")
                 .hasMessageContaining("[3, 1, 8]");
-        assertThatThrownBy(() -> mha.forward(Tensor.zeros(1, 8), cache)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 2, 3, 4]").hasMessageContaining("[1, 8]");
+        assertThatThrownBy(() -> mha.forward(Tensor.zeros(1, 8), cache))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 2, 3, 4]")
+                .hasMessageContaining("[1, 8]");
         MultiHeadAttention other = module(8, 2, true, new ScaledDotProductAttention(), 1);
         assertThatThrownBy(() -> other.forward(Tensor.zeros(2, 1, 8), cache))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another module");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("another module");
         assertThat(cache.length()).as("no failed step changed the cache").isEqualTo(3);
         AttentionChecks.assertBitwise("keys after failed steps", keys, cache.keys());
 
         KeyValueCache unbatched = mha.newCache();
         mha.forward(Tensor.zeros(4, 8), unbatched);
         assertThatThrownBy(() -> mha.forward(Tensor.zeros(1, 1, 8), unbatched))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unbatched tokens, keys [2, 4, 4]")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unbatched tokens, keys [2, 4, 4]")
                 .hasMessageContaining("[1, 1, 8]");
 
         MultiHeadAttention cross = MultiHeadAttention.builder(8, 2).keyDim(5).build();
         KeyValueCache crossCache = cross.newCache();
         assertThatThrownBy(() -> cross.forward(Tensor.zeros(1, 1, 8), crossCache))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyDim 5");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keyDim 5");
 
-        assertThatThrownBy(() -> cache.reserve(-1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> cache.reserve(-1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
-        assertThatThrownBy(() -> cache.reserve(Integer.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> cache.reserve(Integer.MAX_VALUE))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[2, 2, 2147483647, 4]");
-        assertThatThrownBy(() -> KeyValueCache.bytesFor(1, -3, 8)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> KeyValueCache.bytesFor(1, -3, 8))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-3");
-        assertThat(cache.capacity()).as("a refused reservation allocates nothing").isEqualTo(16);
+        assertThat(cache.capacity())
+                .as("a refused reservation allocates nothing")
+                .isEqualTo(16);
     }
 
     @Test
@@ -434,8 +500,10 @@ class KeyValueCacheTest {
         // A broadcast view of 2^28 - 1 tokens backed by 8 doubles: alone it would just fit in arrays of
         // 2^31 - 8 doubles, with the one cached token it does not.
         Tensor huge = Tensor.zeros(1, 1, 8).broadcastTo(1, (1 << 28) - 1, 8);
-        assertThatThrownBy(() -> mha.forward(huge, cache)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("2^31-1").hasMessageContaining("[1, 2, 268435456, 4]");
+        assertThatThrownBy(() -> mha.forward(huge, cache))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2^31-1")
+                .hasMessageContaining("[1, 2, 268435456, 4]");
         assertThat(cache.length()).isEqualTo(1);
         assertThat(cache.capacity()).isEqualTo(16);
     }

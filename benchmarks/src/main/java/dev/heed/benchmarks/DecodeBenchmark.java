@@ -7,7 +7,7 @@ import dev.heed.attention.KeyValueCache;
 import dev.heed.attention.MultiHeadAttention;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.tensor.Tensor;
-
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,8 +21,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Decoding throughput with a {@link KeyValueCache}: one call is one step of
@@ -100,17 +98,22 @@ public class DecodeBenchmark {
     public void setup(BenchmarkParams params) {
         Checks.requireKernelPath(params.getBenchmark());
         if (cached < 0 || embedDim < 1 || heads < 1 || embedDim % heads != 0 || batch < 1 || threads < 1) {
-            throw new IllegalArgumentException("need cached >= 0, heads dividing embedDim, batch and threads >= 1; got "
-                    + describe());
+            throw new IllegalArgumentException(
+                    "need cached >= 0, heads dividing embedDim, batch and threads >= 1; got " + describe());
         }
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         Attention kernel = method.startsWith("full")
                 ? new ScaledDotProductAttention().withParallelism(threads)
                 : new ChunkedAttention().withParallelism(threads);
         int e = embedDim;
-        module = MultiHeadAttention.builder(e, heads).seed(7).kernel(kernel)
-                .biases(Tensor.random(1).normal(e).scale(0.1), Tensor.random(2).normal(e).scale(0.1),
-                        Tensor.random(3).normal(e).scale(0.1), Tensor.random(4).normal(e).scale(0.1))
+        module = MultiHeadAttention.builder(e, heads)
+                .seed(7)
+                .kernel(kernel)
+                .biases(
+                        Tensor.random(1).normal(e).scale(0.1),
+                                Tensor.random(2).normal(e).scale(0.1),
+                        Tensor.random(3).normal(e).scale(0.1),
+                                Tensor.random(4).normal(e).scale(0.1))
                 .build();
         Tensor prompt = Tensor.random(5).normal(batch, cached + 1, e);
         cache = module.newCache().reserve(cached + 1);
@@ -121,8 +124,8 @@ public class DecodeBenchmark {
 
         double[] actual = decode().toArray();
         if (cache.length() != cached) {
-            throw new IllegalStateException(method + ": the cache holds " + cache.length() + " tokens after a step, not "
-                    + cached + " (" + describe() + ")");
+            throw new IllegalStateException(method + ": the cache holds " + cache.length()
+                    + " tokens after a step, not " + cached + " (" + describe() + ")");
         }
         for (int b = 0; b < batch; b += Math.max(1, batch - 1)) {
             double[] expected = reference(prompt, b);
@@ -234,7 +237,7 @@ public class DecodeBenchmark {
     }
 
     private String describe() {
-        return "cached=" + cached + ", embedDim=" + embedDim + ", heads=" + heads + ", batch=" + batch
-                + ", threads=" + threads + ", kernels=" + Checks.kernels();
+        return "cached=" + cached + ", embedDim=" + embedDim + ", heads=" + heads + ", batch=" + batch + ", threads="
+                + threads + ", kernels=" + Checks.kernels();
     }
 }

@@ -28,9 +28,20 @@ public final class AttentionProblem {
     /** Whether every value element is finite: the tiled kernels need it (see {@link TiledKernels}). */
     public final boolean valuesFinite;
 
-    public AttentionProblem(int batches, int queries, int keys, int depth, int valueDepth, double scale,
-                            double[] q, int[] qOffset, double[] k, int[] kOffset, double[] v, int[] vOffset,
-                            MaskPlan mask) {
+    public AttentionProblem(
+            int batches,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            double scale,
+            double[] q,
+            int[] qOffset,
+            double[] k,
+            int[] kOffset,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask) {
         this.batches = batches;
         this.queries = queries;
         this.keys = keys;

@@ -4,7 +4,6 @@ import dev.heed.internal.Parallel;
 import dev.heed.internal.Softmax;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Arrays;
 
 /**
@@ -134,8 +133,7 @@ public final class TiledKernels {
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
-    static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st,
-                                       int[] rowEnd) {
+    static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st, int[] rowEnd) {
         boolean elementwise = p.mask.isElementwise();
         for (int r = 0; r < rows; r++) {
             int end = rowEnd[r] - j0;
@@ -158,8 +156,16 @@ public final class TiledKernels {
      *                compute the weights only
      * @param lse     modified: entries {@code [i0, i1)} at {@code b·L}
      */
-    public void materialised(AttentionProblem p, double[] kt, int[] ktOffset, int b, int i0, int i1,
-                             double[] weights, double[] out, double[] lse) {
+    public void materialised(
+            AttentionProblem p,
+            double[] kt,
+            int[] ktOffset,
+            int b,
+            int i0,
+            int i1,
+            double[] weights,
+            double[] out,
+            double[] lse) {
         int rows = i1 - i0;
         int L = p.queries;
         int S = p.keys;
@@ -201,7 +207,10 @@ public final class TiledKernels {
         }
         double[] kt = new double[distinct.count() * S * d];
         int blocks = distinct.count();
-        Parallel.forEach(blocks, 2.0 * blocks * S * d, parallelism,
+        Parallel.forEach(
+                blocks,
+                2.0 * blocks * S * d,
+                parallelism,
                 t -> transposeBlock(p.k, distinct.offset(t), S, d, kt, t * S * d));
         return kt;
     }
