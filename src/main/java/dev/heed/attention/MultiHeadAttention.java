@@ -179,6 +179,25 @@ public final class MultiHeadAttention {
         return AttentionResult.withLazyWeights(output, heads::weights, lse);
     }
 
+    /** {@return a new, empty {@link KeyValueCache} for {@link #forward(Tensor, KeyValueCache)}; not thread-safe} */
+    public KeyValueCache newCache() {
+        return new KeyValueCache(this);
+    }
+
+    /**
+     * Decoding: causal self-attention of new tokens over the {@code n} cached ones and themselves, appending
+     * them to {@code cache}; in any chunks it is {@code forward(x, Mask.causal())} on the whole sequence.
+     * @param x     the new tokens {@code [B, T, E]} or {@code [T, E]}; not modified
+     * @param cache from this module's {@link #newCache()}; <b>modified</b>: it then holds {@code n + T} tokens
+     * @return output {@code [B, T, E]}, weights {@code [B, H, T, n + T]}, logSumExp {@code [B, H, T]} (no B if unbatched)
+     * @throws IllegalArgumentException if x or cache is null, x is not {@code [B, T, E]}/{@code [T, E]}, keyDim or
+     *                                  valueDim is not E, or the cache is another module's or holds another batch
+     */
+    public AttentionResult forward(Tensor x, KeyValueCache cache) {
+        return CachedSelfAttention.forward(
+                this, x, cache, queryProjection, keyProjection, valueProjection, outputProjection);
+    }
+
     /**
      * Checks the arguments of {@link #forward(Tensor, Tensor, Tensor, Mask)} and {@link #backward}
      * and returns query, key and value with a batch axis ({@code [B, ·, ·]} views).

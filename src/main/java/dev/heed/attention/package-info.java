@@ -21,7 +21,8 @@
  *       (projections, heads, output projection), configured by its
  *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel; its
  *       {@code backward} gives the input gradients and the parameter gradients under PyTorch's
- *       state_dict names.</li>
+ *       state_dict names; {@code forward(x, cache)} decodes a sequence a few tokens at a time over a
+ *       {@link dev.heed.attention.KeyValueCache} of the projected keys and values.</li>
  *   <li>The applied forms, which compute their own scores and attend through
  *       {@link dev.heed.attention.SoftmaxAttention}:
  *       {@link dev.heed.attention.AdditiveAttentionPooling} (a learned query pools a sequence),
@@ -42,7 +43,7 @@
  * exact; a query that may attend to nothing gets output 0, weights 0 and log-sum-exp
  * {@code -inf}, never NaN; a NaN or infinity reaches only the rows that attend to it. Bad input
  * gets an {@link java.lang.IllegalArgumentException} naming the shapes. The kernels, masks and
- * modules are immutable and thread-safe; the builder is not.
+ * modules are immutable and thread-safe; builders and key/value caches are not.
  *
  * <p>Further reading, in the {@code docs/} folder of the source distribution: {@code masks.md}
  * (kinds and polarity, causal alignment, empty rows), {@code performance.md} (speed against
