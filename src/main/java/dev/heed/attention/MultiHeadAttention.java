@@ -421,74 +421,46 @@ public final class MultiHeadAttention {
         return kernel;
     }
 
-    /**
-     * Query projection weight Wq.
-     *
-     * @return {@code [E, E]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the query projection weight Wq: {@code [E, E]} in the layout {@code [out, in]}; a new copy on each
+     * call} */
     public Tensor queryWeight() {
         return queryProjection.weight();
     }
 
-    /**
-     * Key projection weight Wk.
-     *
-     * @return {@code [E, keyDim]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the key projection weight Wk: {@code [E, keyDim]} in the layout {@code [out, in]}; a new copy on
+     * each call} */
     public Tensor keyWeight() {
         return keyProjection.weight();
     }
 
-    /**
-     * Value projection weight Wv.
-     *
-     * @return {@code [E, valueDim]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the value projection weight Wv: {@code [E, valueDim]} in the layout {@code [out, in]}; a new copy on
+     * each call} */
     public Tensor valueWeight() {
         return valueProjection.weight();
     }
 
-    /**
-     * Output projection weight Wo.
-     *
-     * @return {@code [E, E]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the output projection weight Wo: {@code [E, E]} in the layout {@code [out, in]}; a new copy on each
+     * call} */
     public Tensor outputWeight() {
         return outputProjection.weight();
     }
 
-    /**
-     * Query projection bias bq.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the query projection bias bq: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor queryBias() {
         return queryProjection.bias();
     }
 
-    /**
-     * Key projection bias bk.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the key projection bias bk: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor keyBias() {
         return keyProjection.bias();
     }
 
-    /**
-     * Value projection bias bv.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the value projection bias bv: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor valueBias() {
         return valueProjection.bias();
     }
 
-    /**
-     * Output projection bias bo.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the output projection bias bo: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor outputBias() {
         return outputProjection.bias();
     }
