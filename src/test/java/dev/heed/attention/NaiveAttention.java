@@ -54,7 +54,7 @@ final class NaiveAttention {
         if (Double.isNaN(scale)) {
             scale = 1.0 / Math.sqrt(d);
         }
-        int[] batch = broadcast(broadcast(lead(qs), lead(ks)), lead(vs));
+        int[] batch = batchShape(qs, ks, vs);
         int batches = 1;
         for (int n : batch) {
             batches *= n;
@@ -66,9 +66,9 @@ final class NaiveAttention {
         int[] bi = new int[batch.length];
         for (int b = 0; b < batches; b++) {
             unravel(b, batch, bi);
-            double[][] q = rows(query, bi, L, d);
-            double[][] k = rows(key, bi, S, d);
-            double[][] v = rows(value, bi, S, dv);
+            double[][] q = rows(query, batch, bi, L, d);
+            double[][] k = rows(key, batch, bi, S, d);
+            double[][] v = rows(value, batch, bi, S, dv);
             for (int i = 0; i < L; i++) {
                 boolean[] allowed = new boolean[S];
                 double[] bias = new double[S];
@@ -137,13 +137,13 @@ final class NaiveAttention {
     }
 
     /** The [rows, cols] matrix of {@code t} at batch index {@code bi}, broadcasting size-1 axes. */
-    private static double[][] rows(Tensor t, int[] bi, int rows, int cols) {
+    private static double[][] rows(Tensor t, int[] batch, int[] bi, int rows, int cols) {
         int[] shape = t.shape();
         int r = shape.length;
         int[] idx = new int[r];
         int skip = bi.length - (r - 2);
         for (int k = 0; k < r - 2; k++) {
-            idx[k] = shape[k] == 1 ? 0 : bi[k + skip];
+            idx[k] = source(shape[k], batch[k + skip], bi[k + skip]);
         }
         double[][] m = new double[rows][cols];
         for (int i = 0; i < rows; i++) {
@@ -289,6 +289,34 @@ final class NaiveAttention {
     }
 
     // ------------------------------------------------------------------ shape arithmetic, by hand
+
+    /**
+     * The broadcast batch shape of query, key and value {@code [..., rows, cols]}, where a key or
+     * value whose head axis (-3) has a count dividing the query's (grouped-query attention) counts
+     * as having the query's heads.
+     */
+    static int[] batchShape(int[] qs, int[] ks, int[] vs) {
+        return broadcast(broadcast(lead(qs), grouped(lead(ks), qs)), grouped(lead(vs), qs));
+    }
+
+    private static int[] grouped(int[] lead, int[] qs) {
+        int hq = qs.length >= 3 ? qs[qs.length - 3] : 1;
+        int[] out = lead.clone();
+        if (out.length > 0 && out[out.length - 1] != 1 && hq % out[out.length - 1] == 0) {
+            out[out.length - 1] = hq;
+        }
+        return out;
+    }
+
+    /**
+     * Which index of an input's batch axis of {@code size} serves batch index {@code index} of a
+     * broadcast axis of {@code batchSize}: 0 when broadcast (size 1), else index / (batchSize /
+     * size) — the index itself when the sizes are equal, query head h's key head h / group for
+     * grouped-query attention.
+     */
+    static int source(int size, int batchSize, int index) {
+        return size == 1 ? 0 : index / (batchSize / size);
+    }
 
     static int[] broadcast(int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);
