@@ -12,8 +12,9 @@ import dev.heed.tensor.Tensor;
  * {@code keyChunk}; for each query tile the key tiles are visited in order with the online
  * softmax (a running maximum {@code m}, running sum {@code l} and an accumulator rescaled by
  * {@code exp(m_old − m_new)} whenever the maximum grows). Extra memory is
- * O(queryChunk · (keyChunk + dv)) per thread. Key tiles wholly blocked by a causal or
- * key-padding mask are skipped, so causal attention costs about half.
+ * O(queryChunk · (keyChunk + dv)) per thread. Key tiles wholly blocked by a causal,
+ * key-padding or sliding-window mask are skipped, so causal attention costs about half and a
+ * window of {@code W} keys about {@code W/S}.
  *
  * <p>Shapes and semantics are those of {@link Attention}. The result equals
  * {@code ScaledDotProductAttention}'s to about 1e-12 for every chunk size, mask and shape. Its
@@ -161,8 +162,8 @@ public final class ChunkedAttention implements Attention {
      * {@code P = exp(scale · q kᵀ + mask − lse)}, giving that key tile's {@code dK} and {@code dV};
      * then, for each tile of {@code queryChunk} queries, the key tiles are visited again for its
      * {@code dQ}. Extra memory is O(queryChunk · keyChunk + (queryChunk + keyChunk) · (d + dv)) per
-     * thread, besides the gradients and two numbers per query row; tiles a causal or key-padding
-     * mask blocks entirely are skipped. No sum is split between tasks, so the gradients are bitwise the same whatever
+     * thread, besides the gradients and two numbers per query row; tiles a causal, key-padding or
+     * sliding-window mask blocks entirely are skipped. No sum is split between tasks, so the gradients are bitwise the same whatever
      * the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about 1e-12 (for
      * scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of about
      * {@code M · 2⁻⁵²}).

@@ -26,6 +26,8 @@ import java.util.List;
  *   <li>{@link #bias(Tensor)} — added to the scores; {@code -inf} blocks.</li>
  *   <li>{@link #keyPadding(int...)} — element {@code b} of the leading axis sees keys
  *       {@code j < lengths[b]} only.</li>
+ *   <li>{@link #slidingWindow(int, int)} — query {@code i} sees keys {@code p - left <= j <= p + right},
+ *       {@code p = i + (S - L)} (FlashAttention's {@code window_size}).</li>
  * </ul>
  * Tensor masks broadcast against the scores {@code [..., L, S]} by NumPy's rules, so an
  * {@code [L, S]} mask serves every batch element and head and a {@code [B, 1, 1, S]} mask is a
@@ -60,6 +62,29 @@ public abstract class Mask {
      */
     public static Mask causal() {
         return Causal.INSTANCE;
+    }
+
+    /**
+     * A sliding window, aligned bottom-right like {@link #causal()}: query {@code i} sees key
+     * {@code j} iff {@code p - left <= j <= p + right}, where {@code p = i + (S - L)} is the query's
+     * position among the keys (its own position when {@code L == S}). FlashAttention's
+     * {@code window_size=(left, right)}; Mistral's and Gemma's local attention is
+     * {@code slidingWindow(W - 1, 0)} (each token sees itself and the {@code W - 1} before it).
+     *
+     * <p>A side given as {@code -1} is unbounded, as in FlashAttention: {@code slidingWindow(-1, 0)}
+     * is {@link #causal()}, {@code slidingWindow(-1, -1)} blocks nothing. A query whose window holds
+     * no key (with {@code L > S} the first queries sit before key 0) attends to nothing and gets
+     * output 0. The kernels skip every key tile left or right of a query
+     * tile's windows, so a window of {@code W} keys costs about {@code W/S} of unmasked attention.
+     * Combine with {@link #and} for anything else (padding, ALiBi, a bias).
+     *
+     * @param left  keys visible before the query's position, {@code >= 0}, or {@code -1} for all
+     * @param right keys visible after it, {@code >= 0}, or {@code -1} for all
+     * @return a new mask; it fits scores of any shape
+     * @throws IllegalArgumentException if {@code left} or {@code right} is below {@code -1}
+     */
+    public static Mask slidingWindow(int left, int right) {
+        return new SlidingWindow(left, right);
     }
 
     /**
@@ -194,6 +219,59 @@ public abstract class Mask {
         @Override
         public String toString() {
             return "Mask.causal()";
+        }
+    }
+
+    private static final class SlidingWindow extends Mask {
+        private final int left;
+        private final int right;
+
+        SlidingWindow(int left, int right) {
+            if (left < -1 || right < -1) {
+                throw new IllegalArgumentException("slidingWindow sides must be >= 0, or -1 for unbounded, got left="
+                        + left + ", right=" + right);
+            }
+            this.left = left;
+            this.right = right;
+        }
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            int queries = scoresShape[scoresShape.length - 2];
+            int keys = scoresShape[scoresShape.length - 1];
+            long shift = (long) keys - queries;
+            // Long arithmetic: p + right + 1 overflows int for windows near Integer.MAX_VALUE.
+            int l = left;
+            int r = right;
+            return new MaskPlan(keys) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    return r < 0 ? keys : (int) Math.max(0, Math.min(keys, row + shift + r + 1));
+                }
+
+                @Override
+                public int keyStart(int batch, int row) {
+                    return l < 0 ? 0 : (int) Math.max(0, Math.min(keys, row + shift - l));
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return l >= 0; // blocks the keys below keyStart (see MaskPlan)
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
+                    int stop = Math.min(j1, keyStart(batch, row));
+                    for (int j = j0; j < stop; j++) {
+                        scores[offset + (j - j0) * stride] = Double.NEGATIVE_INFINITY;
+                    }
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Mask.slidingWindow(" + left + ", " + right + ")";
         }
     }
 
@@ -357,6 +435,15 @@ public abstract class Mask {
                         end = Math.min(end, p.keyEnd(batch, row));
                     }
                     return end;
+                }
+
+                @Override
+                public int keyStart(int batch, int row) {
+                    int start = 0;
+                    for (MaskPlan p : plans) {
+                        start = Math.max(start, p.keyStart(batch, row));
+                    }
+                    return start;
                 }
 
                 @Override

@@ -163,7 +163,7 @@ final class NaiveAttention {
      * add. Tensor terms keep a private row-major copy, so the reference is immune to later writes.
      */
     static final class Spec {
-        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING }
+        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING, WINDOW }
 
         private record Term(Kind kind, double[] data, int[] shape, int[] lengths) {
             /** The element broadcast (right-aligned, size-1 axes stretched) to scores index (bi, i, j). */
@@ -213,6 +213,11 @@ final class NaiveAttention {
             return tensor(Kind.BIAS, t);
         }
 
+        /** Key j visible from query i iff p - left <= j <= p + right, p = i + S - L; -1 = unbounded side. */
+        static Spec slidingWindow(int left, int right) {
+            return new Spec(List.of(new Term(Kind.WINDOW, null, null, new int[] {left, right})));
+        }
+
         static Spec keyPadding(int... lengths) {
             return new Spec(List.of(new Term(Kind.KEY_PADDING, null, null, lengths.clone())));
         }
@@ -248,6 +253,7 @@ final class NaiveAttention {
                     case BLOCK -> Mask.block(Tensor.of(t.data.clone(), t.shape));
                     case BIAS -> Mask.bias(Tensor.of(t.data.clone(), t.shape));
                     case KEY_PADDING -> Mask.keyPadding(t.lengths);
+                    case WINDOW -> Mask.slidingWindow(t.lengths[0], t.lengths[1]);
                 };
                 m = m.and(part);
             }
@@ -268,6 +274,12 @@ final class NaiveAttention {
                 for (int j = 0; j < S; j++) {
                     switch (t.kind) {
                         case CAUSAL -> allowed[j] &= j <= i + (S - L);
+                        case WINDOW -> {
+                            int p = i + (S - L);
+                            int left = t.lengths[0];
+                            int right = t.lengths[1];
+                            allowed[j] &= (left == -1 || j >= p - left) && (right == -1 || j <= p + right);
+                        }
                         case KEY_PADDING -> {
                             int lead = rank > 2 ? bi[0] : 0;
                             int n = t.lengths.length == 1 ? t.lengths[0] : t.lengths[lead];

@@ -70,18 +70,24 @@ public final class BackwardKernels {
         int rows = i1 - i0;
         int row0 = b * L + i0;
         int tileEnd = 0;
+        int tileStart = S;
         for (int r = 0; r < rows; r++) {
             tileEnd = Math.max(tileEnd, g.rowEnd[row0 + r]);
+            tileStart = Math.min(tileStart, g.rowStart[row0 + r]);
         }
-        int w0 = row0 * S;
-        // dP[rows × tileEnd] = dO[i0 : i1] · Vᵀ[:, 0 : tileEnd], in place of the dS rows (row stride S).
-        s.gemm(rows, tileEnd, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b], S, ds, w0, S, false);
+        // Keys outside [tileStart, tileEnd) have P = 0 for every row (a sliding window, causal):
+        // their dS stays as allocated, 0, and they are never multiplied.
+        tileStart = Math.min(tileStart, tileEnd);
+        int width = tileEnd - tileStart;
+        int w0 = row0 * S + tileStart;
+        // dP[rows × width] = dO[i0 : i1] · Vᵀ[:, tileStart : tileEnd], in place of the dS rows (row stride S).
+        s.gemm(rows, width, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b] + tileStart, S, ds, w0, S, false);
         for (int r = 0; r < rows; r++) {
-            // Keys past a row's end have P = 0, hence dS = 0; past tileEnd dS stays as allocated, 0.
-            s.subtractMultiply(ds, w0 + r * S, tileEnd, g.delta[row0 + r], weights, w0 + r * S);
+            // Keys past a row's end have P = 0, hence dS = 0.
+            s.subtractMultiply(ds, w0 + r * S, width, g.delta[row0 + r], weights, w0 + r * S);
         }
         int qo = row0 * d;
-        s.gemm(rows, d, tileEnd, ds, w0, S, 1, p.k, p.kOffset[b], d, g.gradQuery, qo, d, false);
+        s.gemm(rows, d, width, ds, w0, S, 1, p.k, p.kOffset[b] + tileStart * d, d, g.gradQuery, qo, d, false);
         s.scale(g.gradQuery, qo, rows * d, p.scale);
     }
 
@@ -105,7 +111,12 @@ public final class BackwardKernels {
         while (first < L && g.rowEnd[b * L + first] <= j0) {
             first++;
         }
-        int rows = L - first;
+        // Likewise the last rows, when their windows start past these keys (a sliding window).
+        int last = L;
+        while (last > first && g.rowStart[b * L + last - 1] >= j1) {
+            last--;
+        }
+        int rows = last - first;
         if (rows == 0) {
             return; // no query sees these keys: their gradients stay 0
         }
@@ -174,11 +185,13 @@ public final class BackwardKernels {
             int row0 = b * L + i0;
             int maxEnd = 0;
             int minEnd = p.keys;
+            int minStart = p.keys;
             for (int r = 0; r < rows; r++) {
                 maxEnd = Math.max(maxEnd, g.rowEnd[row0 + r]);
                 minEnd = Math.min(minEnd, g.rowEnd[row0 + r]);
+                minStart = Math.min(minStart, g.rowStart[row0 + r]);
             }
-            if (maxEnd <= j0) {
+            if (maxEnd <= j0 || minStart >= j1) {
                 continue; // every row of this query tile is blocked from these keys
             }
             int qo = p.qOffset[b] + i0 * d;
@@ -230,19 +243,21 @@ public final class BackwardKernels {
         TiledKernels.transposeBlock(g.gradOutput, row0 * dv, rows, dv, dot, 0);
         int minEnd = p.keys;
         int tileEnd = 0;
+        int tileStart = p.keys;
         for (int r = 0; r < rows; r++) {
             shift[r] = shift(g.logSumExp[row0 + r]);
             delta[r] = g.delta[row0 + r];
             rowEnd[r] = g.rowEnd[row0 + r];
             minEnd = Math.min(minEnd, rowEnd[r]);
             tileEnd = Math.max(tileEnd, rowEnd[r]);
+            tileStart = Math.min(tileStart, g.rowStart[row0 + r]);
         }
         Arrays.fill(sum, 0, rows, 0.0);
         boolean elementwise = p.mask.isElementwise();
         int kOff = p.kOffset[b];
         int vOff = p.vOffset[b];
         int qo = row0 * d;
-        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+        for (int j0 = tileStart; j0 < tileEnd; j0 += keyChunk) { // keys left of every row's window: skipped
             int n = Math.min(keyChunk, tileEnd - j0);
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             s.scale(st, 0, n * rows, p.scale);

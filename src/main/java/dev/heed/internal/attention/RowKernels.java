@@ -89,7 +89,7 @@ public final class RowKernels {
         double[] s = new double[keyChunk];
         Arrays.fill(m, Double.NEGATIVE_INFINITY);
         int tileEnd = p.mask.keyEnd(b, i0, i1);
-        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+        for (int j0 = p.mask.keyStart(b, i0, i1); j0 < tileEnd; j0 += keyChunk) {
             int j1 = Math.min(j0 + keyChunk, tileEnd);
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r;
