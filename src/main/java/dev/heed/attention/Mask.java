@@ -26,6 +26,8 @@ import java.util.List;
  *   <li>{@link #bias(Tensor)} — added to the scores; {@code -inf} blocks.</li>
  *   <li>{@link #keyPadding(int...)} — element {@code b} of the leading axis sees keys
  *       {@code j < lengths[b]} only.</li>
+ *   <li>{@link #alibi(double...)} — ALiBi's bias {@code -slopes[h]·|p - j|} per head, with the
+ *       paper's slopes from {@link #alibiSlopes(int)}.</li>
  *   <li>{@link #slidingWindow(int, int)} — query {@code i} sees keys {@code p - left <= j <= p + right},
  *       {@code p = i + (S - L)} (FlashAttention's {@code window_size}).</li>
  * </ul>
@@ -85,6 +87,78 @@ public abstract class Mask {
      */
     public static Mask slidingWindow(int left, int right) {
         return new SlidingWindow(left, right);
+    }
+
+    /**
+     * ALiBi's linear position bias (Press et al., "Train Short, Test Long"): adds
+     * {@code -slopes[h] · |p - j|} to the score of query {@code i} and key {@code j}, where
+     * {@code p = i + (S - L)} is the query's position among the keys (bottom-right aligned, like
+     * {@link #causal()}) and {@code h} is the index on the scores' head axis (-3). This is
+     * FlashAttention's {@code alibi_slopes}; with {@link #causal()} ({@code j <= p}) it is the
+     * paper's {@code -m·(i - j)}, and since a softmax ignores a constant added to a row it also
+     * equals BLOOM's {@code m·j} (Hugging Face's {@code build_alibi_tensor}) under a causal mask.
+     * It blocks nothing by itself: combine it with {@link #causal()} or a window via {@link #and}.
+     *
+     * @param slopes one slope per head, or a single slope for every head; finite (any sign, though
+     *               ALiBi's are positive: {@link #alibiSlopes(int)}); copied
+     * @return a new bias mask
+     * @throws IllegalArgumentException if {@code slopes} is null, empty or holds NaN or an infinity;
+     *                                  when the mask is applied, if there are neither 1 nor as many
+     *                                  slopes as the scores' axis -3 has heads (1 for scores of rank 2)
+     */
+    public static Mask alibi(double... slopes) {
+        return new Alibi(slopes);
+    }
+
+    /**
+     * The ALiBi paper's slopes for {@code numHeads} heads, as its reference code
+     * ({@code get_slopes}) computes them. For a power of two {@code n}, the geometric sequence
+     * {@code 2^(-8(h+1)/n)}, {@code h = 0 … n-1} (8 heads: 1/2, 1/4, … 1/256). Otherwise, with
+     * {@code c} the largest power of two below {@code n}: the {@code c} slopes of {@code c} heads,
+     * then every other slope of {@code 2c} heads ({@code 2^(-4(2k+1)/c)}, {@code k = 0, 1, …}) for
+     * the remaining {@code n - c} heads. Each slope is {@code 2^e} correctly rounded, the same bits
+     * on every JVM (the reference code's {@code start * ratio**i} accumulates rounding: for 16 heads
+     * it gives 0.5000000000000001 for 1/2, and some slopes differ by a dozen ulps).
+     *
+     * @param numHeads the number of heads, {@code >= 1}
+     * @return a new array of {@code numHeads} slopes in {@code (0, 1)}, largest first for powers of two
+     * @throws IllegalArgumentException if {@code numHeads < 1}
+     */
+    public static double[] alibiSlopes(int numHeads) {
+        if (numHeads < 1) {
+            throw new IllegalArgumentException("alibiSlopes needs at least one head, got " + numHeads);
+        }
+        int c = Integer.highestOneBit(numHeads);
+        double[] out = new double[numHeads];
+        for (int h = 0; h < c; h++) {
+            out[h] = powerOfTwo(-8L * (h + 1), c);
+        }
+        for (int k = 0; c + k < numHeads; k++) {
+            out[c + k] = powerOfTwo(-8L * (2 * k + 1), 2L * c);
+        }
+        return out;
+    }
+
+    /**
+     * {@code 2^(num/den)} correctly rounded, for {@code den} a power of two: the fractional part
+     * as a 40-digit root of 2 ({@code den}'s halvings, each a square root) raised to its numerator,
+     * then one rounding. {@code StrictMath.pow(2, -0.5)} is an ulp off, hence not that.
+     */
+    private static double powerOfTwo(long num, long den) {
+        while (den > 1 && num % 2 == 0) {
+            num /= 2;
+            den /= 2;
+        }
+        long whole = Math.floorDiv(num, den);
+        long frac = num - whole * den;
+        java.math.MathContext mc = new java.math.MathContext(40);
+        java.math.BigDecimal root = java.math.BigDecimal.valueOf(2);
+        for (long d = den; d > 1; d /= 2) {
+            root = root.sqrt(mc);
+        }
+        // Double.parseDouble rounds correctly (BigDecimal.doubleValue did not always, before JDK 19).
+        double fraction = Double.parseDouble(root.pow((int) frac, mc).toString());
+        return Math.scalb(fraction, (int) whole);
     }
 
     /**
@@ -272,6 +346,64 @@ public abstract class Mask {
         @Override
         public String toString() {
             return "Mask.slidingWindow(" + left + ", " + right + ")";
+        }
+    }
+
+    private static final class Alibi extends Mask {
+        private final double[] slopes;
+
+        Alibi(double[] slopes) {
+            if (slopes == null || slopes.length == 0) {
+                throw new IllegalArgumentException("alibi needs at least one slope");
+            }
+            for (double m : slopes) {
+                if (!Double.isFinite(m)) {
+                    throw new IllegalArgumentException("alibi slopes must be finite, got " + Arrays.toString(slopes));
+                }
+            }
+            this.slopes = slopes.clone();
+        }
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            int rank = scoresShape.length;
+            int queries = scoresShape[rank - 2];
+            int keys = scoresShape[rank - 1];
+            int heads = rank >= 3 ? scoresShape[rank - 3] : 1;
+            if (slopes.length != 1 && slopes.length != heads) {
+                throw new IllegalArgumentException("alibi has " + slopes.length + " slopes but the scores "
+                        + Arrays.toString(scoresShape) + " have " + heads + " head(s) on axis -3 (give one slope "
+                        + "per head, or one for all)");
+            }
+            double[] m = slopes;
+            long shift = (long) keys - queries;
+            return new MaskPlan(keys) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    return keys;
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return true;
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
+                    // Batch elements are row-major over the batch axes, and the head axis is the last of them.
+                    double slope = m.length == 1 ? m[0] : m[batch % heads];
+                    long p = row + shift;
+                    for (int j = j0; j < j1; j++) {
+                        int at = offset + (j - j0) * stride;
+                        scores[at] += -slope * Math.abs(p - j);
+                    }
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Mask.alibi(" + Arrays.toString(slopes) + ")";
         }
     }
 
@@ -463,7 +595,7 @@ public abstract class Mask {
         }
 
         private static boolean isBias(Mask m) {
-            return m instanceof TensorMask && ((TensorMask) m).kind == TensorMask.Kind.BIAS;
+            return m instanceof Alibi || m instanceof TensorMask && ((TensorMask) m).kind == TensorMask.Kind.BIAS;
         }
 
         @Override

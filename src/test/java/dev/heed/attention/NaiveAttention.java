@@ -163,7 +163,7 @@ final class NaiveAttention {
      * add. Tensor terms keep a private row-major copy, so the reference is immune to later writes.
      */
     static final class Spec {
-        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING, WINDOW }
+        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING, WINDOW, ALIBI }
 
         private record Term(Kind kind, double[] data, int[] shape, int[] lengths) {
             /** The element broadcast (right-aligned, size-1 axes stretched) to scores index (bi, i, j). */
@@ -218,6 +218,11 @@ final class NaiveAttention {
             return new Spec(List.of(new Term(Kind.WINDOW, null, null, new int[] {left, right})));
         }
 
+        /** Bias -slopes[h]·|i + S - L - j|, h the scores' index on axis -3 (0 below rank 3); one slope serves all. */
+        static Spec alibi(double... slopes) {
+            return new Spec(List.of(new Term(Kind.ALIBI, slopes.clone(), null, null)));
+        }
+
         static Spec keyPadding(int... lengths) {
             return new Spec(List.of(new Term(Kind.KEY_PADDING, null, null, lengths.clone())));
         }
@@ -254,6 +259,7 @@ final class NaiveAttention {
                     case BIAS -> Mask.bias(Tensor.of(t.data.clone(), t.shape));
                     case KEY_PADDING -> Mask.keyPadding(t.lengths);
                     case WINDOW -> Mask.slidingWindow(t.lengths[0], t.lengths[1]);
+                    case ALIBI -> Mask.alibi(t.data.clone());
                 };
                 m = m.and(part);
             }
@@ -274,6 +280,11 @@ final class NaiveAttention {
                 for (int j = 0; j < S; j++) {
                     switch (t.kind) {
                         case CAUSAL -> allowed[j] &= j <= i + (S - L);
+                        case ALIBI -> {
+                            int h = rank >= 3 ? bi[rank - 3] : 0;
+                            double slope = t.data.length == 1 ? t.data[0] : t.data[h];
+                            bias[j] += -slope * Math.abs(i + (S - L) - j);
+                        }
                         case WINDOW -> {
                             int p = i + (S - L);
                             int left = t.lengths[0];
