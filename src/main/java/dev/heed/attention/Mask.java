@@ -1,5 +1,6 @@
 package dev.heed.attention;
 
+import dev.heed.internal.Parallel;
 import dev.heed.internal.attention.MaskPlan;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
@@ -28,6 +29,8 @@ import java.util.List;
  *       {@code j < lengths[b]} only.</li>
  *   <li>{@link #alibi(double...)} — ALiBi's bias {@code -slopes[h]·|p - j|} per head, with the
  *       paper's slopes from {@link #alibiSlopes(int)}.</li>
+ *   <li>{@link #where(Predicate)} — any mask as a function {@code (batch, head, query, key) -> boolean},
+ *       true = may attend (FlexAttention's {@code mask_mod} and block mask).</li>
  *   <li>{@link #slidingWindow(int, int)} — query {@code i} sees keys {@code p - left <= j <= p + right},
  *       {@code p = i + (S - L)} (FlashAttention's {@code window_size}).</li>
  * </ul>
@@ -160,6 +163,61 @@ public abstract class Mask {
         double fraction = Double.parseDouble(root.pow((int) frac, mc).toString());
         return Math.scalb(fraction, (int) whole);
     }
+
+    /**
+     * Which keys a query may attend to, as a function: FlexAttention's {@code mask_mod}, for
+     * masks no tensor should hold (documents packed into one sequence, a prefix-LM, dilated or
+     * strided patterns). Implementations must be pure (the same answer for the same arguments, every
+     * time) and thread-safe: {@link Mask#where} calls them from several threads, in no fixed order.
+     */
+    @FunctionalInterface
+    public interface Predicate {
+        /**
+         * Whether a query may attend to a key.
+         *
+         * @param batch the flat row-major index over the scores' axes before the head axis (0 below rank 4)
+         * @param head  the index on the scores' axis -3 (0 below rank 3)
+         * @param query the query row {@code i}, in {@code [0, L)}
+         * @param key   the key {@code j}, in {@code [0, S)}
+         * @return true if query {@code i} may attend to key {@code j}
+         */
+        boolean test(int batch, int head, int query, int key);
+    }
+
+    /**
+     * A mask given as a function: query {@code i} may attend to key {@code j} of head {@code h} in
+     * batch element {@code b} iff {@code predicate.test(b, h, i, j)}. PyTorch FlexAttention's
+     * {@code create_block_mask(mask_mod, B, H, L, S)} in one call: for example packed documents,
+     * {@code Mask.where((b, h, i, j) -> doc[i] == doc[j])}, or a prefix-LM,
+     * {@code (b, h, i, j) -> j < prefix || j <= i}. The head is the index on the scores' axis -3
+     * (0 below rank 3); the batch is the flat row-major index over the axes before it (0 below
+     * rank 4).
+     *
+     * <p>When an attention call applies it, the predicate is evaluated once for every
+     * {@code (batch, head, query, key)} of the scores — {@code B·H·L·S} calls, on the fork/join
+     * common pool — and the result kept as a block mask: each tile of {@value #WHERE_TILE} ×
+     * {@value #WHERE_TILE} is classified as empty, full or partial (FlexAttention's block mask; a
+     * partial tile keeps one bit per pair, 512 bytes). The kernels skip empty tiles and everything
+     * left or right of a query tile's first and last non-empty one; full tiles cost no per-element
+     * work. Memory: one byte per tile and 512 bytes per partial tile, per batch element and head.
+     *
+     * @param predicate pure and thread-safe; true = may attend
+     * @return a new mask; it fits scores of any shape
+     * @throws IllegalArgumentException if {@code predicate} is null; an exception the predicate
+     *                                  throws reaches the attention call's caller
+     */
+    public static Mask where(Predicate predicate) {
+        if (predicate == null) {
+            throw new IllegalArgumentException("where needs a predicate");
+        }
+        return new Where(predicate);
+    }
+
+    /**
+     * The side of the tiles {@link #where} classifies: rows of 64 bits, so a partial tile is 64
+     * {@code long}s, and the kernels' default tiles are this size too.
+     */
+    public static final int WHERE_TILE = 64;
 
     /**
      * Queries may attend where {@code allowed} is nonzero (any nonzero value, NaN included).
@@ -407,6 +465,151 @@ public abstract class Mask {
         }
     }
 
+    private static final class Where extends Mask {
+        private static final byte EMPTY = 0;
+        private static final byte FULL = 1;
+        private static final byte PARTIAL = 2;
+
+        private final Predicate predicate;
+
+        Where(Predicate predicate) {
+            this.predicate = predicate;
+        }
+
+        @Override
+        MaskPlan bind(int[] scoresShape) {
+            int rank = scoresShape.length;
+            int queries = scoresShape[rank - 2];
+            int keys = scoresShape[rank - 1];
+            int heads = rank >= 3 ? scoresShape[rank - 3] : 1;
+            int batches = 1;
+            for (int k = 0; k < rank - 2; k++) {
+                batches *= scoresShape[k];
+            }
+            int t = WHERE_TILE;
+            int rowTiles = (queries + t - 1) / t;
+            int colTiles = (keys + t - 1) / t;
+            byte[] kind = new byte[batches * rowTiles * colTiles];
+            long[][] bits = new long[kind.length][];
+            int[] start = new int[batches * rowTiles];
+            int[] end = new int[batches * rowTiles];
+            boolean[] holes = new boolean[batches * rowTiles];
+            Predicate f = predicate;
+            // One task per (batch element, row of tiles): each writes only its own entries.
+            Parallel.forEach(batches * rowTiles, 4.0 * batches * queries * (double) keys, task -> {
+                int b = task / rowTiles;
+                int i0 = (task % rowTiles) * t;
+                int i1 = Math.min(queries, i0 + t);
+                int first = -1;
+                int last = -1;
+                for (int c = 0; c < colTiles; c++) {
+                    int j0 = c * t;
+                    int j1 = Math.min(keys, j0 + t);
+                    long[] rows = new long[i1 - i0];
+                    int allowed = 0;
+                    for (int i = i0; i < i1; i++) {
+                        long w = 0;
+                        for (int j = j0; j < j1; j++) {
+                            if (f.test(b / heads, b % heads, i, j)) {
+                                w |= 1L << (j - j0);
+                                allowed++;
+                            }
+                        }
+                        rows[i - i0] = w;
+                    }
+                    int at = task * colTiles + c;
+                    if (allowed == 0) {
+                        kind[at] = EMPTY;
+                        continue;
+                    }
+                    if (first < 0) {
+                        first = c;
+                    }
+                    last = c;
+                    if (allowed == (i1 - i0) * (j1 - j0)) {
+                        kind[at] = FULL;
+                    } else {
+                        kind[at] = PARTIAL;
+                        bits[at] = rows;
+                    }
+                }
+                start[task] = first < 0 ? 0 : first * t;
+                end[task] = first < 0 ? 0 : Math.min(keys, (last + 1) * t);
+                // A plan with a key start past 0 must block below it in apply (see MaskPlan).
+                holes[task] = start[task] > 0;
+                for (int c = Math.max(first, 0); c <= last; c++) {
+                    holes[task] |= kind[task * colTiles + c] != FULL;
+                }
+            });
+            boolean elementwise = false;
+            for (boolean h : holes) {
+                elementwise |= h;
+            }
+            boolean anyHoles = elementwise;
+            return new MaskPlan(keys) {
+                @Override
+                public int keyEnd(int batch, int row) {
+                    return end[batch * rowTiles + row / t];
+                }
+
+                @Override
+                public int keyStart(int batch, int row) {
+                    return start[batch * rowTiles + row / t];
+                }
+
+                @Override
+                public boolean isElementwise() {
+                    return anyHoles;
+                }
+
+                @Override
+                public boolean blocksAll(int batch, int r0, int r1, int j0, int j1) {
+                    if (r1 <= r0 || j1 <= j0) {
+                        return false;
+                    }
+                    for (int r = r0 / t; r <= (r1 - 1) / t; r++) {
+                        for (int c = j0 / t; c <= (j1 - 1) / t; c++) {
+                            if (kind[(batch * rowTiles + r) * colTiles + c] != EMPTY) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }
+
+                @Override
+                public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
+                    int base = (batch * rowTiles + row / t) * colTiles;
+                    int r = row % t;
+                    for (int j = j0; j < j1; ) {
+                        int c = j / t;
+                        int stop = Math.min(j1, (c + 1) * t);
+                        byte k = kind[base + c];
+                        if (k == EMPTY) {
+                            for (; j < stop; j++) {
+                                scores[offset + (j - j0) * stride] = Double.NEGATIVE_INFINITY;
+                            }
+                        } else if (k == PARTIAL) {
+                            long w = bits[base + c][r];
+                            for (; j < stop; j++) {
+                                if ((w >>> (j - c * t) & 1L) == 0) {
+                                    scores[offset + (j - j0) * stride] = Double.NEGATIVE_INFINITY;
+                                }
+                            }
+                        } else {
+                            j = stop; // full tile: nothing to do
+                        }
+                    }
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Mask.where(" + predicate + ")";
+        }
+    }
+
     private static final class KeyPadding extends Mask {
         private final int[] lengths;
 
@@ -576,6 +779,16 @@ public abstract class Mask {
                         start = Math.max(start, p.keyStart(batch, row));
                     }
                     return start;
+                }
+
+                @Override
+                public boolean blocksAll(int batch, int r0, int r1, int j0, int j1) {
+                    for (MaskPlan p : plans) {
+                        if (p.blocksAll(batch, r0, r1, j0, j1)) {
+                            return true;
+                        }
+                    }
+                    return false;
                 }
 
                 @Override

@@ -163,9 +163,13 @@ final class NaiveAttention {
      * add. Tensor terms keep a private row-major copy, so the reference is immune to later writes.
      */
     static final class Spec {
-        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING, WINDOW, ALIBI }
+        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING, WINDOW, ALIBI, WHERE }
 
-        private record Term(Kind kind, double[] data, int[] shape, int[] lengths) {
+        private record Term(Kind kind, double[] data, int[] shape, int[] lengths, Mask.Predicate predicate) {
+            Term(Kind kind, double[] data, int[] shape, int[] lengths) {
+                this(kind, data, shape, lengths, null);
+            }
+
             /** The element broadcast (right-aligned, size-1 axes stretched) to scores index (bi, i, j). */
             double at(int[] scoresShape, int[] bi, int i, int j) {
                 int rank = scoresShape.length;
@@ -223,6 +227,11 @@ final class NaiveAttention {
             return new Spec(List.of(new Term(Kind.ALIBI, slopes.clone(), null, null)));
         }
 
+        /** Allowed where predicate(batch, head, i, j): batch flat over the axes before -3 (0 below rank 4), head on -3. */
+        static Spec where(Mask.Predicate predicate) {
+            return new Spec(List.of(new Term(Kind.WHERE, null, null, null, predicate)));
+        }
+
         static Spec keyPadding(int... lengths) {
             return new Spec(List.of(new Term(Kind.KEY_PADDING, null, null, lengths.clone())));
         }
@@ -260,6 +269,7 @@ final class NaiveAttention {
                     case KEY_PADDING -> Mask.keyPadding(t.lengths);
                     case WINDOW -> Mask.slidingWindow(t.lengths[0], t.lengths[1]);
                     case ALIBI -> Mask.alibi(t.data.clone());
+                    case WHERE -> Mask.where(t.predicate);
                 };
                 m = m.and(part);
             }
@@ -280,6 +290,14 @@ final class NaiveAttention {
                 for (int j = 0; j < S; j++) {
                     switch (t.kind) {
                         case CAUSAL -> allowed[j] &= j <= i + (S - L);
+                        case WHERE -> {
+                            int head = rank >= 3 ? bi[rank - 3] : 0;
+                            int batch = 0;
+                            for (int a = 0; a < rank - 3; a++) {
+                                batch = batch * scoresShape[a] + bi[a];
+                            }
+                            allowed[j] &= t.predicate.test(batch, head, i, j);
+                        }
                         case ALIBI -> {
                             int h = rank >= 3 ? bi[rank - 3] : 0;
                             double slope = t.data.length == 1 ? t.data[0] : t.data[h];

@@ -191,7 +191,7 @@ public final class BackwardKernels {
                 minEnd = Math.min(minEnd, g.rowEnd[row0 + r]);
                 minStart = Math.min(minStart, g.rowStart[row0 + r]);
             }
-            if (maxEnd <= j0 || minStart >= j1) {
+            if (maxEnd <= j0 || minStart >= j1 || p.mask.blocksAll(b, i0, i0 + rows, j0, j1)) {
                 continue; // every row of this query tile is blocked from these keys
             }
             int qo = p.qOffset[b] + i0 * d;
@@ -259,6 +259,9 @@ public final class BackwardKernels {
         int qo = row0 * d;
         for (int j0 = tileStart; j0 < tileEnd; j0 += keyChunk) { // keys left of every row's window: skipped
             int n = Math.min(keyChunk, tileEnd - j0);
+            if (p.mask.blocksAll(b, i0, i1, j0, j0 + n)) {
+                continue; // an empty tile of a block mask: dS = 0 there
+            }
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             s.scale(st, 0, n * rows, p.scale);
             if (elementwise || j0 + n > minEnd) {

@@ -86,6 +86,16 @@ public abstract class MaskPlan {
         return r1 > r0 ? start : 0;
     }
 
+    /**
+     * Whether every key in {@code [j0, j1)} is blocked for every row in {@code [r0, r1)} of
+     * {@code batch}, as far as the plan can tell cheaply ({@code false} when unsure): kernels skip
+     * such a tile outright. A block mask from {@code Mask.where} answers it from its tile
+     * classification; the structural bounds are checked by the kernels themselves.
+     */
+    public boolean blocksAll(int batch, int r0, int r1, int j0, int j1) {
+        return false;
+    }
+
     /** The largest {@link #keyEnd} over rows {@code [r0, r1)}: keys past it are blocked for the whole tile. */
     public int keyEnd(int batch, int r0, int r1) {
         int end = 0;

@@ -91,6 +91,9 @@ public final class RowKernels {
         int tileEnd = p.mask.keyEnd(b, i0, i1);
         for (int j0 = p.mask.keyStart(b, i0, i1); j0 < tileEnd; j0 += keyChunk) {
             int j1 = Math.min(j0 + keyChunk, tileEnd);
+            if (p.mask.blocksAll(b, i0, i1, j0, j1)) {
+                continue; // an empty tile of a block mask
+            }
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r;
                 int end = Math.min(j1, p.mask.keyEnd(b, i));

@@ -86,6 +86,9 @@ public final class TiledKernels {
         // Keys left of every row's start (a sliding window) are never scored either.
         for (int j0 = p.mask.keyStart(b, i0, i1); j0 < tileEnd; j0 += keyChunk) {
             int n = Math.min(keyChunk, tileEnd - j0);
+            if (p.mask.blocksAll(b, i0, i1, j0, j0 + n)) {
+                continue; // an empty tile of a block mask: it would add exactly nothing
+            }
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             s.scale(st, 0, n * rows, p.scale);
