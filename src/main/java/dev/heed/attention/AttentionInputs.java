@@ -30,6 +30,14 @@ final class AttentionInputs {
      * @param scale the score scale, or NaN for the default {@code 1/sqrt(d)}
      */
     static AttentionInputs of(Tensor query, Tensor key, Tensor value, Mask mask, double scale) {
+        return of(query, key, value, mask, scale, 0.0);
+    }
+
+    /**
+     * @param scale   the score scale, or NaN for the default {@code 1/sqrt(d)}
+     * @param softCap the soft cap of the scores, or 0 for none
+     */
+    static AttentionInputs of(Tensor query, Tensor key, Tensor value, Mask mask, double scale, double softCap) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -79,7 +87,7 @@ final class AttentionInputs {
         int[] qOff = batchOffsets(q, batch, L, d, 1);
         int[] kOff = batchOffsets(k, batch, S, d, keyGroup);
         int[] vOff = batchOffsets(v, batch, S, dv, valueGroup);
-        AttentionProblem p = new AttentionProblem(qOff.length, L, S, d, dv, scale,
+        AttentionProblem p = new AttentionProblem(qOff.length, L, S, d, dv, scale, softCap,
                 q.data(), qOff, k.data(), kOff, v.data(), vOff, plan);
         return new AttentionInputs(p, batch, keyGroup, valueGroup);
     }
@@ -143,7 +151,7 @@ final class AttentionInputs {
             kOff = new int[p.batches];
             k = copyBlocks(p.k, p.kOffset, p.keys * p.depth, kOff);
         }
-        return new AttentionProblem(p.batches, p.queries, p.keys, p.depth, p.valueDepth, p.scale,
+        return new AttentionProblem(p.batches, p.queries, p.keys, p.depth, p.valueDepth, p.scale, p.softCap,
                 q, qOff, k, kOff, p.v, p.vOffset, p.mask);
     }
 
@@ -219,6 +227,13 @@ final class AttentionInputs {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + threads);
         }
         return threads;
+    }
+
+    static double checkSoftCap(double cap) {
+        if (!(cap > 0) || cap == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("softCap must be finite and > 0, got " + cap);
+        }
+        return cap;
     }
 
     static double checkScale(double scale) {

@@ -39,6 +39,8 @@ public final class ChunkedAttention implements Attention {
     private final int queryChunk;
     private final int keyChunk;
     private final double scale;
+    /** The soft cap of the scores, 0 for none. */
+    private final double softCap;
     private final AttentionDriver driver;
 
     /**
@@ -59,10 +61,10 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless both chunks are positive
      */
     public ChunkedAttention(int queryChunk, int keyChunk) {
-        this(queryChunk, keyChunk, Double.NaN, AttentionDriver.of(null, 0));
+        this(queryChunk, keyChunk, Double.NaN, 0.0, AttentionDriver.of(null, 0));
     }
 
-    private ChunkedAttention(int queryChunk, int keyChunk, double scale, AttentionDriver driver) {
+    private ChunkedAttention(int queryChunk, int keyChunk, double scale, double softCap, AttentionDriver driver) {
         if (queryChunk <= 0 || keyChunk <= 0) {
             throw new IllegalArgumentException("chunk sizes must be positive, got queryChunk=" + queryChunk
                     + ", keyChunk=" + keyChunk);
@@ -70,6 +72,7 @@ public final class ChunkedAttention implements Attention {
         this.queryChunk = queryChunk;
         this.keyChunk = keyChunk;
         this.scale = scale;
+        this.softCap = softCap;
         this.driver = driver;
     }
 
@@ -83,7 +86,21 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ChunkedAttention withScale(double scale) {
-        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), driver);
+        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver);
+    }
+
+    /**
+     * The same attention with soft-capped scores, Gemma 2's attention logit soft-capping:
+     * {@code s = cap · tanh(scale · q·k / cap)}, then the mask and its biases — exactly as
+     * {@link ScaledDotProductAttention#withSoftCap}, tile by tile; the backward multiplies each
+     * recomputed score's gradient by the cap's derivative {@code 1 − tanh²}.
+     *
+     * @param cap the cap, finite and {@code > 0} (Gemma 2 uses 50)
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException if {@code cap} is not finite and positive
+     */
+    public ChunkedAttention withSoftCap(double cap) {
+        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver);
     }
 
     /**
@@ -96,13 +113,13 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless {@code threads >= 1}
      */
     public ChunkedAttention withParallelism(int threads) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionDriver.of(driver.support(),
+        return new ChunkedAttention(queryChunk, keyChunk, scale, softCap, AttentionDriver.of(driver.support(),
                 AttentionInputs.checkParallelism(threads)));
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ChunkedAttention withSupport(KernelSupport support) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionDriver.of(support, driver.parallelism()));
+        return new ChunkedAttention(queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()));
     }
 
     /**
@@ -137,7 +154,7 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         AttentionProblem p = in.problem;
         Tensor out = Tensor.zeros(in.outputShape());
         Tensor lse = Tensor.zeros(in.logSumExpShape());
@@ -171,14 +188,15 @@ public final class ChunkedAttention implements Attention {
     @Override
     public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
                                        Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }
 
     @Override
     public String toString() {
         return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
-                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + ", parallelism=" + driver.parallelism()
+                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + (softCap == 0 ? "" : ", softCap=" + softCap)
+                + ", parallelism=" + driver.parallelism()
                 + ", kernels=" + driver.support().name() + "}";
     }
 }

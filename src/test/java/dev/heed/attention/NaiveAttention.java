@@ -41,6 +41,14 @@ final class NaiveAttention {
      * @param scale the score scale, or NaN for {@code 1/sqrt(d)}
      */
     static Result attend(Tensor query, Tensor key, Tensor value, Spec mask, double scale) {
+        return attend(query, key, value, mask, scale, 0.0);
+    }
+
+    /**
+     * @param scale   the score scale, or NaN for {@code 1/sqrt(d)}
+     * @param softCap 0 for none, else the score is {@code softCap · tanh(scale · q·k / softCap)} before the bias
+     */
+    static Result attend(Tensor query, Tensor key, Tensor value, Spec mask, double scale, double softCap) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
@@ -83,7 +91,8 @@ final class NaiveAttention {
                     for (int c = 0; c < d; c++) {
                         dot += q[i][c] * k[j][c];
                     }
-                    score[j] = scale * dot + bias[j];
+                    double x = scale * dot;
+                    score[j] = (softCap == 0 ? x : softCap * Math.tanh(x / softCap)) + bias[j];
                 }
                 int row = b * L + i;
                 softmaxRow(score, v, dv, weights, row * S, out, row * dv, lse, row);

@@ -30,6 +30,15 @@ final class NaiveBackward {
      */
     static Gradients backward(Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale,
                               Tensor gradOutput) {
+        return backward(query, key, value, mask, scale, 0.0, gradOutput);
+    }
+
+    /**
+     * With a soft cap ({@code softCap > 0}) the score is {@code c = softCap · tanh(scale · q·k / softCap)}
+     * and the chain rule adds the factor {@code dc/d(scale·q·k) = 1 − tanh²} to each score's gradient.
+     */
+    static Gradients backward(Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale,
+                              double softCap, Tensor gradOutput) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
@@ -57,6 +66,7 @@ final class NaiveBackward {
                 double[] bias = new double[S];
                 mask.row(scoresShape, bi, i, allowed, bias);
                 double[] s = new double[S];
+                double[] capSlope = new double[S];
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < S; j++) {
                     s[j] = Double.NEGATIVE_INFINITY;
@@ -65,7 +75,10 @@ final class NaiveBackward {
                         for (int c = 0; c < d; c++) {
                             dot += element(query, batch, bi, i, c) * element(key, batch, bi, j, c);
                         }
-                        s[j] = scale * dot + bias[j];
+                        double x = scale * dot;
+                        double t = softCap == 0 ? 0 : Math.tanh(x / softCap);
+                        capSlope[j] = softCap == 0 ? 1 : 1 - t * t;
+                        s[j] = (softCap == 0 ? x : softCap * t) + bias[j];
                     }
                     max = Math.max(max, s[j]);
                 }
@@ -99,6 +112,7 @@ final class NaiveBackward {
                         double jacobian = p[j] * ((j == l ? 1 : 0) - p[l]);
                         dS[l] += dP[j] * jacobian;
                     }
+                    dS[l] *= capSlope[l];
                 }
                 for (int l = 0; l < S; l++) {
                     for (int c = 0; c < d; c++) {

@@ -103,7 +103,7 @@ public final class RowKernels {
                 }
                 int qi = p.qOffset[b] + i * d;
                 for (int j = 0; j < n; j++) {
-                    s[j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d);
+                    s[j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d));
                 }
                 if (p.mask.isElementwise()) {
                     p.mask.apply(b, i, j0, end, s, 0, 1);
@@ -162,7 +162,7 @@ public final class RowKernels {
         int d = p.depth;
         int qi = p.qOffset[b] + i * d;
         for (int j = 0; j < end; j++) {
-            weights[w + j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+            weights[w + j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + j * d));
         }
         Arrays.fill(weights, w + end, w + p.keys, 0.0);
         if (p.mask.isElementwise()) {

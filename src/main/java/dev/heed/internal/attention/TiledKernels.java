@@ -91,7 +91,7 @@ public final class TiledKernels {
             }
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
-            s.scale(st, 0, n * rows, p.scale);
+            p.toScores(s, st, 0, n * rows);
             if (elementwise || j0 + n > minEnd) {
                 maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
             }
@@ -180,7 +180,7 @@ public final class TiledKernels {
         for (int r = 0; r < rows; r++) {
             int w = w0 + r * S;
             int end = Math.max(tileStart, p.mask.keyEnd(b, i0 + r));
-            s.scale(weights, w + tileStart, end - tileStart, p.scale);
+            p.toScores(s, weights, w + tileStart, end - tileStart);
             if (p.mask.isElementwise()) {
                 p.mask.apply(b, i0 + r, tileStart, end, weights, w + tileStart, 1);
             }
