@@ -66,8 +66,8 @@ public final class Heed {
          */
         @Override
         public String toString() {
-            return name() + " (" + doubleLanes() + (doubleLanes() == 1 ? " double" : " doubles")
-                    + " per vector), " + parallelism + (parallelism == 1 ? " thread" : " threads");
+            return name() + " (" + doubleLanes() + (doubleLanes() == 1 ? " double" : " doubles") + " per vector), "
+                    + parallelism + (parallelism == 1 ? " thread" : " threads");
         }
     }
 }

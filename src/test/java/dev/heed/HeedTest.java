@@ -38,7 +38,8 @@ class HeedTest {
         String max = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-XX:MaxVectorSize="))
                 .map(a -> a.substring("-XX:MaxVectorSize=".length()))
-                .reduce((a, b) -> b).orElse(null);
+                .reduce((a, b) -> b)
+                .orElse(null);
         if (max != null) {
             assertThat(Heed.kernels().vectorBits()).isLessThanOrEqualTo(8 * Integer.parseInt(max));
         }
@@ -46,7 +47,8 @@ class HeedTest {
 
     @Test
     void toStringNamesPathLanesAndThreads() {
-        assertThat(new Heed.KernelInfo(true, 256, 2).toString()).isEqualTo("vector-256 (4 doubles per vector), 2 threads");
+        assertThat(new Heed.KernelInfo(true, 256, 2).toString())
+                .isEqualTo("vector-256 (4 doubles per vector), 2 threads");
         assertThat(new Heed.KernelInfo(false, 64, 1).toString()).isEqualTo("scalar (1 double per vector), 1 thread");
         assertThat(ForkJoinPool.getCommonPoolParallelism()).isPositive();
     }

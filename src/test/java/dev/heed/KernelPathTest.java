@@ -23,7 +23,9 @@ class KernelPathTest {
         Heed.KernelInfo kernels = Heed.kernels();
         switch (expected) {
             case "scalar" -> {
-                assertThat(kernels.vectorApi()).as("vectorApi() in a run expecting the scalar kernels").isFalse();
+                assertThat(kernels.vectorApi())
+                        .as("vectorApi() in a run expecting the scalar kernels")
+                        .isFalse();
                 assertThat(kernels.name()).isEqualTo("scalar");
             }
             case "vector" -> {

@@ -44,10 +44,24 @@ class ModuleBoundaryTest {
             Map.entry("dev.heed.attention", Set.of("dev.heed.tensor", "dev.heed.layers")),
             Map.entry("dev.heed.viz", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.metrics")),
             Map.entry("dev.heed.io", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.layers")),
-            Map.entry("dev.heed.train", Set.of("dev.heed.tensor", "dev.heed.autograd", "dev.heed.layers", "dev.heed.attention",
-                    "dev.heed.io", "dev.heed.encoding")),
-            Map.entry("dev.heed.examples", Set.of("dev.heed.tensor", "dev.heed.autograd", "dev.heed.layers",
-                    "dev.heed.attention", "dev.heed.encoding", "dev.heed.train")));
+            Map.entry(
+                    "dev.heed.train",
+                    Set.of(
+                            "dev.heed.tensor",
+                            "dev.heed.autograd",
+                            "dev.heed.layers",
+                            "dev.heed.attention",
+                            "dev.heed.io",
+                            "dev.heed.encoding")),
+            Map.entry(
+                    "dev.heed.examples",
+                    Set.of(
+                            "dev.heed.tensor",
+                            "dev.heed.autograd",
+                            "dev.heed.layers",
+                            "dev.heed.attention",
+                            "dev.heed.encoding",
+                            "dev.heed.train")));
 
     /** Kernels work on arrays and tensors: they may use the tensor package, nothing public above it. */
     private static final Set<String> INTERNAL_MAY_USE = Set.of("dev.heed.tensor");
@@ -61,9 +75,12 @@ class ModuleBoundaryTest {
     /** Packages that hold main sources, from the directory tree. */
     private static Set<String> mainPackages() throws IOException {
         try (Stream<Path> files = Files.walk(SOURCES)) {
-            return files.filter(f -> f.toString().endsWith(".java") && f.getParent() != null
+            return files.filter(f -> f.toString().endsWith(".java")
+                            && f.getParent() != null
                             && !f.getParent().equals(SOURCES))
-                    .map(f -> SOURCES.relativize(f.getParent()).toString().replace(f.getFileSystem().getSeparator(), "."))
+                    .map(f -> SOURCES.relativize(f.getParent())
+                            .toString()
+                            .replace(f.getFileSystem().getSeparator(), "."))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
     }
@@ -104,10 +121,12 @@ class ModuleBoundaryTest {
         inModule();
         ModuleDescriptor.Requires vector = Heed.class.getModule().getDescriptor().requires().stream()
                 .filter(r -> r.name().equals("jdk.incubator.vector"))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
         assertThat(vector.modifiers()).containsExactly(ModuleDescriptor.Requires.Modifier.STATIC);
         // With --add-modules jdk.incubator.vector the static edge becomes a read edge at run time.
-        ModuleLayer.boot().findModule("jdk.incubator.vector")
+        ModuleLayer.boot()
+                .findModule("jdk.incubator.vector")
                 .ifPresent(m -> assertThat(Heed.class.getModule().canRead(m)).isTrue());
     }
 
@@ -115,7 +134,8 @@ class ModuleBoundaryTest {
     void everyPackageIsPlacedInTheArchitecture() throws IOException {
         for (String pkg : mainPackages()) {
             if (!isInternal(pkg) && !pkg.equals("dev.heed.tour")) {
-                assertThat(MAY_USE).as("package %s: add it to docs/architecture.md and MAY_USE", pkg)
+                assertThat(MAY_USE)
+                        .as("package %s: add it to docs/architecture.md and MAY_USE", pkg)
                         .containsKey(pkg);
             }
         }
@@ -126,10 +146,13 @@ class ModuleBoundaryTest {
         Map<String, List<String>> violations = new TreeMap<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(SOURCES)) {
-            files = walk.filter(f -> f.toString().endsWith(".java") && !f.endsWith("module-info.java")).toList();
+            files = walk.filter(f -> f.toString().endsWith(".java") && !f.endsWith("module-info.java"))
+                    .toList();
         }
         for (Path file : files) {
-            String pkg = SOURCES.relativize(file.getParent()).toString().replace(file.getFileSystem().getSeparator(), ".");
+            String pkg = SOURCES.relativize(file.getParent())
+                    .toString()
+                    .replace(file.getFileSystem().getSeparator(), ".");
             String code = withoutCommentsAndStrings(Files.readString(file, StandardCharsets.UTF_8));
             Matcher m = REFERENCE.matcher(code);
             Set<String> used = new TreeSet<>();
@@ -138,15 +161,20 @@ class ModuleBoundaryTest {
             }
             for (String target : used) {
                 if (!allowed(pkg, target)) {
-                    violations.computeIfAbsent(SOURCES.relativize(file).toString(), k -> new ArrayList<>()).add(target);
+                    violations
+                            .computeIfAbsent(SOURCES.relativize(file).toString(), k -> new ArrayList<>())
+                            .add(target);
                 }
             }
             if (!isInternal(pkg)) {
-                assertThat(code).as("%s: only dev.heed.internal may use the incubator module", file)
+                assertThat(code)
+                        .as("%s: only dev.heed.internal may use the incubator module", file)
                         .doesNotContain("jdk.incubator.vector");
             }
         }
-        assertThat(violations).as("files that use a package they may not (see docs/architecture.md)").isEmpty();
+        assertThat(violations)
+                .as("files that use a package they may not (see docs/architecture.md)")
+                .isEmpty();
     }
 
     private static boolean allowed(String from, String to) {

@@ -1,11 +1,8 @@
 package dev.heed;
 
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
+import dev.heed.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -17,8 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Compiles and runs the README's quickstart exactly as written, so it cannot rot. */
 class ReadmeQuickstartTest {
@@ -44,17 +43,20 @@ class ReadmeQuickstartTest {
         Path file = dir.resolve("Quickstart.java");
         Files.writeString(file, source);
 
-        Path classes = Paths.get(Tensor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Paths.get(
+                Tensor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int status = javac.run(null, null, diagnostics, "-classpath", classes.toString(),
-                "-d", dir.toString(), file.toString());
-        assertThat(status).as("javac output:\n%s\nsource:\n%s", diagnostics, source).isZero();
+        int status = javac.run(
+                null, null, diagnostics, "-classpath", classes.toString(), "-d", dir.toString(), file.toString());
+        assertThat(status)
+                .as("javac output:\n%s\nsource:\n%s", diagnostics, source)
+                .isZero();
 
         PrintStream original = System.out;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
-                ReadmeQuickstartTest.class.getClassLoader())) {
+        try (URLClassLoader loader =
+                new URLClassLoader(new URL[] {dir.toUri().toURL()}, ReadmeQuickstartTest.class.getClassLoader())) {
             Method main = loader.loadClass("Quickstart").getMethod("main", String[].class);
             System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
             main.invoke(null, (Object) new String[0]);

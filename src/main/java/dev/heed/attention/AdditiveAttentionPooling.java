@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -282,8 +281,7 @@ public final class AdditiveAttentionPooling {
     }
 
     /** One forward of {@code x3 [B, n, E]}, with what its backward reads. */
-    record Pass(Tensor x3, Tensor hidden, Tensor scores, AttentionResult result) {
-    }
+    record Pass(Tensor x3, Tensor hidden, Tensor scores, AttentionResult result) {}
 
     /** The forward: {@code hidden = tanh(W x + b)} {@code [B, n, H]}, scores {@code [B, 1, n]}, the attention. */
     Pass pass(Tensor x3, Mask mask) {
@@ -368,8 +366,8 @@ public final class AdditiveAttentionPooling {
         }
         for (int i = 0; i < count; i++) {
             if (lengths[i] < 0 || lengths[i] > max) {
-                throw new IllegalArgumentException("length " + lengths[i] + " of " + what + " " + i
-                        + " is outside [0, " + max + "]: lengths " + Arrays.toString(lengths));
+                throw new IllegalArgumentException("length " + lengths[i] + " of " + what + " " + i + " is outside [0, "
+                        + max + "]: lengths " + Arrays.toString(lengths));
             }
         }
     }
@@ -412,7 +410,7 @@ public final class AdditiveAttentionPooling {
 
     @Override
     public String toString() {
-        return "AdditiveAttentionPooling{inputDim=" + inputDim() + ", hiddenDim=" + hiddenDim()
-                + ", bias=" + projection.hasBias() + "}";
+        return "AdditiveAttentionPooling{inputDim=" + inputDim() + ", hiddenDim=" + hiddenDim() + ", bias="
+                + projection.hasBias() + "}";
     }
 }

@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -178,8 +177,8 @@ public final class AlignmentAttention {
             throw new IllegalArgumentException("W_a and U_a must not be null");
         }
         if (wa.outFeatures() != ua.outFeatures()) {
-            throw new IllegalArgumentException("W_a and U_a must project to the same hidden size, got "
-                    + wa + " and " + ua);
+            throw new IllegalArgumentException(
+                    "W_a and U_a must project to the same hidden size, got " + wa + " and " + ua);
         }
         return new AlignmentAttention(Score.ADDITIVE, wa, ua, scoreVector(va, wa.outFeatures()));
     }
@@ -205,8 +204,8 @@ public final class AlignmentAttention {
 
     private static void checkDims(int decoderDim, int encoderDim, int hiddenDim) {
         if (decoderDim < 1 || encoderDim < 1 || hiddenDim < 1) {
-            throw new IllegalArgumentException("decoderDim, encoderDim and hiddenDim must be >= 1, got "
-                    + decoderDim + ", " + encoderDim + ", " + hiddenDim);
+            throw new IllegalArgumentException("decoderDim, encoderDim and hiddenDim must be >= 1, got " + decoderDim
+                    + ", " + encoderDim + ", " + hiddenDim);
         }
     }
 
@@ -248,8 +247,11 @@ public final class AlignmentAttention {
      */
     public AttentionResult forward(Tensor decoder, Tensor encoder, int... sourceLengths) {
         Inputs in = inputs(decoder, encoder);
-        return forward(decoder, encoder, AdditiveAttentionPooling.paddingMask(sourceLengths, in.encoder.shape(0),
-                in.encoder.shape(1), "source sequence"));
+        return forward(
+                decoder,
+                encoder,
+                AdditiveAttentionPooling.paddingMask(
+                        sourceLengths, in.encoder.shape(0), in.encoder.shape(1), "source sequence"));
     }
 
     /**
@@ -396,7 +398,8 @@ public final class AlignmentAttention {
         int batch = enc.shape(0);
         int steps = dec.shape(1);
         int he = enc.shape(2);
-        int[] context = in.unbatched ? (in.singleStep ? new int[] {he} : new int[] {steps, he})
+        int[] context = in.unbatched
+                ? (in.singleStep ? new int[] {he} : new int[] {steps, he})
                 : (in.singleStep ? new int[] {batch, he} : new int[] {batch, steps, he});
         if (!Arrays.equals(gradOutput.shape(), context)) {
             throw new IllegalArgumentException("gradOutput must be shaped like the context " + Arrays.toString(context)
@@ -432,7 +435,9 @@ public final class AlignmentAttention {
                 Tensor w = first.weight();
                 dDec = ParameterGradients.input(d[0], w.slice(1, 0, hd));
                 dEnc = dEnc.add(ParameterGradients.input(d[1], w.slice(1, hd, hd + he)));
-                p.put("wa.weight", TanhScores.columns(ParameterGradients.weight(d[0], dec), ParameterGradients.weight(d[1], enc)));
+                p.put(
+                        "wa.weight",
+                        TanhScores.columns(ParameterGradients.weight(d[0], dec), ParameterGradients.weight(d[1], enc)));
                 if (first.hasBias()) {
                     p.put("wa.bias", ParameterGradients.bias(d[0]));
                 }
@@ -490,8 +495,12 @@ public final class AlignmentAttention {
      */
     public Gradients backward(Tensor decoder, Tensor encoder, int[] sourceLengths, Tensor gradOutput) {
         Inputs in = inputs(decoder, encoder);
-        return backward(decoder, encoder, AdditiveAttentionPooling.paddingMask(sourceLengths, in.encoder.shape(0),
-                in.encoder.shape(1), "source sequence"), gradOutput);
+        return backward(
+                decoder,
+                encoder,
+                AdditiveAttentionPooling.paddingMask(
+                        sourceLengths, in.encoder.shape(0), in.encoder.shape(1), "source sequence"),
+                gradOutput);
     }
 
     /**
@@ -565,7 +574,8 @@ public final class AlignmentAttention {
         switch (score) {
             case DOT:
                 if (hd != he) {
-                    needed = "the dot score needs decoder and encoder states of the same size (" + hd + " vs " + he + ")";
+                    needed = "the dot score needs decoder and encoder states of the same size (" + hd + " vs " + he
+                            + ")";
                 }
                 break;
             case GENERAL:
@@ -613,9 +623,11 @@ public final class AlignmentAttention {
             case DOT:
                 return "AlignmentAttention{score=DOT}";
             case GENERAL:
-                return "AlignmentAttention{score=GENERAL, W_a=[" + first.outFeatures() + ", " + first.inFeatures() + "]}";
+                return "AlignmentAttention{score=GENERAL, W_a=[" + first.outFeatures() + ", " + first.inFeatures()
+                        + "]}";
             case CONCAT:
-                return "AlignmentAttention{score=CONCAT, W_a=[" + first.outFeatures() + ", " + first.inFeatures() + "]}";
+                return "AlignmentAttention{score=CONCAT, W_a=[" + first.outFeatures() + ", " + first.inFeatures()
+                        + "]}";
             default:
                 return "AlignmentAttention{score=ADDITIVE, W_a=[" + first.outFeatures() + ", " + first.inFeatures()
                         + "], U_a=[" + second.outFeatures() + ", " + second.inFeatures() + "]}";

@@ -72,8 +72,8 @@ public interface Attention {
      *                                  {@code forward}'s shapes are not those these inputs give, or if
      *                                  {@code gradOutput}'s shape is not {@code forward.output()}'s
      */
-    AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
-                                Tensor gradOutput);
+    AttentionGradients backward(
+            Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput);
 
     /**
      * {@link #apply(Tensor, Tensor, Tensor, Mask)} with {@link Mask#none()}: every query may attend

@@ -7,7 +7,6 @@ import dev.heed.internal.attention.BackwardProblem;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -32,8 +31,14 @@ final class AttentionBackward {
      * The backward from the forward's materialised weights ({@link ScaledDotProductAttention}):
      * {@code dS} is materialised too, O(L·S) memory.
      */
-    static AttentionGradients materialised(AttentionDriver driver, AttentionInputs in, Tensor query, Tensor key,
-                                           Tensor value, AttentionResult forward, Tensor gradOutput) {
+    static AttentionGradients materialised(
+            AttentionDriver driver,
+            AttentionInputs in,
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            AttentionResult forward,
+            Tensor gradOutput) {
         check(in, query, key, value, forward, gradOutput);
         Tensor weightsTensor = forward.weights();
         if (!Arrays.equals(weightsTensor.shape(), in.weightsShape())) {
@@ -75,9 +80,16 @@ final class AttentionBackward {
      * FlashAttention-2's backward ({@link ChunkedAttention}): score tiles recomputed from q, k and
      * the forward's log-sum-exp, never more than one tile per thread.
      */
-    static AttentionGradients chunked(AttentionDriver driver, AttentionInputs in, int queryChunk, int keyChunk,
-                                      Tensor query, Tensor key, Tensor value, AttentionResult forward,
-                                      Tensor gradOutput) {
+    static AttentionGradients chunked(
+            AttentionDriver driver,
+            AttentionInputs in,
+            int queryChunk,
+            int keyChunk,
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            AttentionResult forward,
+            Tensor gradOutput) {
         check(in, query, key, value, forward, gradOutput);
         Gradients out = new Gradients(in);
         BackwardProblem g = out.problem(in.problem, forward, gradOutput);
@@ -113,8 +125,8 @@ final class AttentionBackward {
         return support == DEFAULT.support() ? DEFAULT : new BackwardKernels(support);
     }
 
-    private static void check(AttentionInputs in, Tensor query, Tensor key, Tensor value, AttentionResult forward,
-                              Tensor gradOutput) {
+    private static void check(
+            AttentionInputs in, Tensor query, Tensor key, Tensor value, AttentionResult forward, Tensor gradOutput) {
         if (forward == null) {
             throw new IllegalArgumentException("forward must not be null: pass what apply returned for these inputs");
         }
@@ -165,12 +177,20 @@ final class AttentionBackward {
         }
 
         BackwardProblem problem(AttentionProblem p, AttentionResult forward, Tensor gradOutput) {
-            return new BackwardProblem(p, dense(forward.output()), dense(gradOutput), dense(forward.logSumExp()),
-                    query.data(), key.data(), value.data());
+            return new BackwardProblem(
+                    p,
+                    dense(forward.output()),
+                    dense(gradOutput),
+                    dense(forward.logSumExp()),
+                    query.data(),
+                    key.data(),
+                    value.data());
         }
 
         AttentionGradients reduce(Tensor q, Tensor k, Tensor v) {
-            return new AttentionGradients(sumTo(query, q.shape()), sumTo(sumGroups(key, keyGroup), k.shape()),
+            return new AttentionGradients(
+                    sumTo(query, q.shape()),
+                    sumTo(sumGroups(key, keyGroup), k.shape()),
                     sumTo(sumGroups(value, valueGroup), v.shape()));
         }
     }

@@ -39,7 +39,11 @@ final class AttentionDriver {
     void materialised(AttentionProblem p, double[] weights, double[] out, double[] lse) {
         if (!p.valuesFinite) {
             double[] o = out != null ? out : new double[p.batches * p.queries * p.valueDepth];
-            Parallel.forEach(p.batches, p.flops(), parallelism, b -> RowKernels.materialised(tiled.support(), p, b, weights, o, lse));
+            Parallel.forEach(
+                    p.batches,
+                    p.flops(),
+                    parallelism,
+                    b -> RowKernels.materialised(tiled.support(), p, b, weights, o, lse));
             return;
         }
         int[] ktOffset = new int[p.batches];

@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -64,7 +63,7 @@ public final class AttentionGradients {
 
     @Override
     public String toString() {
-        return "AttentionGradients{query=" + Arrays.toString(query.shape()) + ", key="
-                + Arrays.toString(key.shape()) + ", value=" + Arrays.toString(value.shape()) + "}";
+        return "AttentionGradients{query=" + Arrays.toString(query.shape()) + ", key=" + Arrays.toString(key.shape())
+                + ", value=" + Arrays.toString(value.shape()) + "}";
     }
 }

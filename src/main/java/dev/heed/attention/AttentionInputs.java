@@ -4,7 +4,6 @@ import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.internal.attention.MaskPlan;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -47,8 +46,8 @@ final class AttentionInputs {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
-        String shapes = "query " + Arrays.toString(qs) + ", key " + Arrays.toString(ks)
-                + ", value " + Arrays.toString(vs);
+        String shapes =
+                "query " + Arrays.toString(qs) + ", key " + Arrays.toString(ks) + ", value " + Arrays.toString(vs);
         if (qs.length < 2 || ks.length < 2 || vs.length < 2) {
             throw new IllegalArgumentException("attention needs query [..., L, d], key [..., S, d] and "
                     + "value [..., S, dv] of rank >= 2; got " + shapes);
@@ -58,12 +57,12 @@ final class AttentionInputs {
         int S = ks[ks.length - 2];
         int dv = vs[vs.length - 1];
         if (ks[ks.length - 1] != d) {
-            throw new IllegalArgumentException("query and key differ in their last axis d ("
-                    + d + " vs " + ks[ks.length - 1] + "): " + shapes);
+            throw new IllegalArgumentException(
+                    "query and key differ in their last axis d (" + d + " vs " + ks[ks.length - 1] + "): " + shapes);
         }
         if (vs[vs.length - 2] != S) {
-            throw new IllegalArgumentException("key and value differ in the number of keys S ("
-                    + S + " vs " + vs[vs.length - 2] + "): " + shapes);
+            throw new IllegalArgumentException(
+                    "key and value differ in the number of keys S (" + S + " vs " + vs[vs.length - 2] + "): " + shapes);
         }
         // Grouped-query attention: a key or value whose head axis (-3) divides the query's serves
         // a group of query heads. It takes part in the broadcast as if it had the query's heads;
@@ -87,8 +86,8 @@ final class AttentionInputs {
         int[] qOff = batchOffsets(q, batch, L, d, 1);
         int[] kOff = batchOffsets(k, batch, S, d, keyGroup);
         int[] vOff = batchOffsets(v, batch, S, dv, valueGroup);
-        AttentionProblem p = new AttentionProblem(qOff.length, L, S, d, dv, scale, softCap,
-                q.data(), qOff, k.data(), kOff, v.data(), vOff, plan);
+        AttentionProblem p = new AttentionProblem(
+                qOff.length, L, S, d, dv, scale, softCap, q.data(), qOff, k.data(), kOff, v.data(), vOff, plan);
         return new AttentionInputs(p, batch, keyGroup, valueGroup);
     }
 
@@ -151,8 +150,21 @@ final class AttentionInputs {
             kOff = new int[p.batches];
             k = copyBlocks(p.k, p.kOffset, p.keys * p.depth, kOff);
         }
-        return new AttentionProblem(p.batches, p.queries, p.keys, p.depth, p.valueDepth, p.scale, p.softCap,
-                q, qOff, k, kOff, p.v, p.vOffset, p.mask);
+        return new AttentionProblem(
+                p.batches,
+                p.queries,
+                p.keys,
+                p.depth,
+                p.valueDepth,
+                p.scale,
+                p.softCap,
+                q,
+                qOff,
+                k,
+                kOff,
+                p.v,
+                p.vOffset,
+                p.mask);
     }
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */

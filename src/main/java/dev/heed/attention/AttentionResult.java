@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -143,7 +142,11 @@ public final class AttentionResult {
     }
 
     private static void appendTensor(StringBuilder sb, String name, Tensor t) {
-        sb.append("\n  ").append(name).append(' ').append(Arrays.toString(t.shape())).append(':');
+        sb.append("\n  ")
+                .append(name)
+                .append(' ')
+                .append(Arrays.toString(t.shape()))
+                .append(':');
         for (String line : t.toString().split("\n", -1)) {
             sb.append(line.isEmpty() ? "\n" : "\n    ").append(line); // NumPy's blank line between blocks stays blank
         }

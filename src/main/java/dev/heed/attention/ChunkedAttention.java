@@ -41,6 +41,7 @@ public final class ChunkedAttention implements Attention {
     private final double scale;
     /** The soft cap of the scores, 0 for none. */
     private final double softCap;
+
     private final AttentionDriver driver;
 
     /**
@@ -66,8 +67,8 @@ public final class ChunkedAttention implements Attention {
 
     private ChunkedAttention(int queryChunk, int keyChunk, double scale, double softCap, AttentionDriver driver) {
         if (queryChunk <= 0 || keyChunk <= 0) {
-            throw new IllegalArgumentException("chunk sizes must be positive, got queryChunk=" + queryChunk
-                    + ", keyChunk=" + keyChunk);
+            throw new IllegalArgumentException(
+                    "chunk sizes must be positive, got queryChunk=" + queryChunk + ", keyChunk=" + keyChunk);
         }
         this.queryChunk = queryChunk;
         this.keyChunk = keyChunk;
@@ -113,13 +114,18 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless {@code threads >= 1}
      */
     public ChunkedAttention withParallelism(int threads) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, softCap, AttentionDriver.of(driver.support(),
-                AttentionInputs.checkParallelism(threads)));
+        return new ChunkedAttention(
+                queryChunk,
+                keyChunk,
+                scale,
+                softCap,
+                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ChunkedAttention withSupport(KernelSupport support) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()));
+        return new ChunkedAttention(
+                queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()));
     }
 
     /**
@@ -163,11 +169,14 @@ public final class ChunkedAttention implements Attention {
         // The lazy weights read private copies of query and key, so that later writes to the
         // caller's tensors cannot change them (see AttentionResult); they do not read the values.
         AttentionProblem own = in.withPrivateQueriesAndKeys(query, key);
-        return AttentionResult.withLazyWeights(out, () -> {
-            Tensor weights = Tensor.zeros(weightsShape); // refuses more than 2^31-1 elements, naming the shape
-            driver.materialised(own, weights.data(), null, new double[lse.size()]);
-            return weights;
-        }, lse);
+        return AttentionResult.withLazyWeights(
+                out,
+                () -> {
+                    Tensor weights = Tensor.zeros(weightsShape); // refuses more than 2^31-1 elements, naming the shape
+                    driver.materialised(own, weights.data(), null, new double[lse.size()]);
+                    return weights;
+                },
+                lse);
     }
 
     /**
@@ -186,8 +195,8 @@ public final class ChunkedAttention implements Attention {
      * {@code M · 2⁻⁵²}).
      */
     @Override
-    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
-                                       Tensor gradOutput) {
+    public AttentionGradients backward(
+            Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
         AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }

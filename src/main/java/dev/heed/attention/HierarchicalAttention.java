@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Embedding;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,8 +46,8 @@ public final class HierarchicalAttention {
     private final AdditiveAttentionPooling wordAttention;
     private final AdditiveAttentionPooling sentenceAttention;
 
-    private HierarchicalAttention(Embedding embedding, AdditiveAttentionPooling words,
-                                  AdditiveAttentionPooling sentences) {
+    private HierarchicalAttention(
+            Embedding embedding, AdditiveAttentionPooling words, AdditiveAttentionPooling sentences) {
         this.embedding = embedding;
         this.wordAttention = words;
         this.sentenceAttention = sentences;
@@ -63,8 +62,8 @@ public final class HierarchicalAttention {
      * @return a new model sharing the three parts (all immutable)
      * @throws IllegalArgumentException if a part is null or the sizes disagree
      */
-    public static HierarchicalAttention of(Embedding embedding, AdditiveAttentionPooling wordAttention,
-                                           AdditiveAttentionPooling sentenceAttention) {
+    public static HierarchicalAttention of(
+            Embedding embedding, AdditiveAttentionPooling wordAttention, AdditiveAttentionPooling sentenceAttention) {
         if (embedding == null || wordAttention == null || sentenceAttention == null) {
             throw new IllegalArgumentException("embedding, wordAttention and sentenceAttention must not be null");
         }
@@ -94,7 +93,8 @@ public final class HierarchicalAttention {
         Random random = new Random(seed);
         Embedding embedding = Embedding.seeded(vocabSize, embedDim, random);
         AdditiveAttentionPooling words = AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random);
-        return new HierarchicalAttention(embedding, words, AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random));
+        return new HierarchicalAttention(
+                embedding, words, AdditiveAttentionPooling.seeded(embedDim, hiddenDim, random));
     }
 
     /**
@@ -125,7 +125,8 @@ public final class HierarchicalAttention {
      */
     public Result forward(int[][] document, int[] wordCounts) {
         checkDocument(document);
-        return forward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {document.length}).unbatch();
+        return forward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {document.length})
+                .unbatch();
     }
 
     /**
@@ -165,7 +166,10 @@ public final class HierarchicalAttention {
         AttentionResult wordLevel = wordAttention.forward(embedding.lookup(f.ids), f.lengths);
         Tensor sentenceVectors = wordLevel.output().reshape(f.batch, f.sentences, e);
         AttentionResult sentenceLevel = sentenceAttention.forward(sentenceVectors, f.realSentences());
-        return new Result(sentenceLevel.output(), sentenceVectors, sentenceLevel.weights(),
+        return new Result(
+                sentenceLevel.output(),
+                sentenceVectors,
+                sentenceLevel.weights(),
                 wordLevel.weights().reshape(f.batch, f.sentences, f.words));
     }
 
@@ -198,8 +202,8 @@ public final class HierarchicalAttention {
      * @throws IllegalArgumentException as {@link #forward(int[][][], int[][], int[])}, or if
      *                                  {@code gradDocumentVectors} is null or not {@code [B, E]}
      */
-    public Gradients backward(int[][][] documents, int[][] wordCounts, int[] sentenceCounts,
-                              Tensor gradDocumentVectors) {
+    public Gradients backward(
+            int[][][] documents, int[][] wordCounts, int[] sentenceCounts, Tensor gradDocumentVectors) {
         Flat f = flatten(documents, wordCounts, sentenceCounts);
         int e = embedding.embedDim();
         checkGradient(gradDocumentVectors, new int[] {f.batch, e});
@@ -211,10 +215,10 @@ public final class HierarchicalAttention {
         Tensor sentenceVectors = wordLevel.result().output().squeeze(1).reshape(f.batch, f.sentences, e);
         Mask sentenceMask = f.realSentences();
         AdditiveAttentionPooling.Pass sentenceLevel = sentenceAttention.pass(sentenceVectors, sentenceMask);
-        AdditiveAttentionPooling.Gradients sg = sentenceAttention.gradients(sentenceLevel, sentenceMask,
-                gradDocumentVectors.unsqueeze(1));
-        AdditiveAttentionPooling.Gradients wg = wordAttention.gradients(wordLevel, wordMask,
-                sg.x().reshape(rows, 1, e));
+        AdditiveAttentionPooling.Gradients sg =
+                sentenceAttention.gradients(sentenceLevel, sentenceMask, gradDocumentVectors.unsqueeze(1));
+        AdditiveAttentionPooling.Gradients wg =
+                wordAttention.gradients(wordLevel, wordMask, sg.x().reshape(rows, 1, e));
         // The embedding: each real word's gradient into its id's row, in document order.
         double[] dWords = wg.x().toArray();
         double[] table = new double[embedding.vocabSize() * e];
@@ -261,7 +265,10 @@ public final class HierarchicalAttention {
     public Gradients backward(int[][] document, int[] wordCounts, Tensor gradDocumentVector) {
         checkDocument(document);
         checkGradient(gradDocumentVector, new int[] {embedding.embedDim()});
-        return backward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {document.length},
+        return backward(
+                new int[][][] {document},
+                new int[][] {wordCounts},
+                new int[] {document.length},
                 gradDocumentVector.unsqueeze(0));
     }
 
@@ -402,8 +409,9 @@ public final class HierarchicalAttention {
             if (sentences < 0) {
                 sentences = documents[b].length;
             } else if (documents[b].length != sentences) {
-                throw new IllegalArgumentException("documents must be padded to the same number of sentences: document 0 has "
-                        + sentences + ", document " + b + " has " + documents[b].length);
+                throw new IllegalArgumentException(
+                        "documents must be padded to the same number of sentences: document 0 has " + sentences
+                                + ", document " + b + " has " + documents[b].length);
             }
             for (int s = 0; s < sentences; s++) {
                 int[] row = documents[b][s];
@@ -413,8 +421,8 @@ public final class HierarchicalAttention {
                 if (words < 0) {
                     words = row.length;
                 } else if (row.length != words) {
-                    throw new IllegalArgumentException("sentences must be padded to the same number of words: "
-                            + words + " in the first, " + row.length + " in document " + b + " sentence " + s);
+                    throw new IllegalArgumentException("sentences must be padded to the same number of words: " + words
+                            + " in the first, " + row.length + " in document " + b + " sentence " + s);
                 }
             }
         }
@@ -450,7 +458,8 @@ public final class HierarchicalAttention {
 
     @Override
     public String toString() {
-        return "HierarchicalAttention{" + embedding + ", words=" + wordAttention + ", sentences=" + sentenceAttention + "}";
+        return "HierarchicalAttention{" + embedding + ", words=" + wordAttention + ", sentences=" + sentenceAttention
+                + "}";
     }
 
     /**
@@ -488,8 +497,8 @@ public final class HierarchicalAttention {
         public int[] topSentences(int document, int k) {
             Tensor w = sentenceWeights.rank() == 1 ? sentenceWeights.unsqueeze(0) : sentenceWeights;
             if (document < 0 || document >= w.shape(0)) {
-                throw new IllegalArgumentException("document " + document + " is out of range for "
-                        + w.shape(0) + " document(s)");
+                throw new IllegalArgumentException(
+                        "document " + document + " is out of range for " + w.shape(0) + " document(s)");
             }
             if (k < 0) {
                 throw new IllegalArgumentException("k must be >= 0, got " + k);
@@ -511,7 +520,10 @@ public final class HierarchicalAttention {
         }
 
         private Result unbatch() {
-            return new Result(documentVectors.squeeze(0), sentenceVectors.squeeze(0), sentenceWeights.squeeze(0),
+            return new Result(
+                    documentVectors.squeeze(0),
+                    sentenceVectors.squeeze(0),
+                    sentenceWeights.squeeze(0),
                     wordWeights.squeeze(0));
         }
     }

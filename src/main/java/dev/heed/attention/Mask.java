@@ -4,7 +4,6 @@ import dev.heed.internal.Parallel;
 import dev.heed.internal.attention.MaskPlan;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -360,8 +359,8 @@ public abstract class Mask {
 
         SlidingWindow(int left, int right) {
             if (left < -1 || right < -1) {
-                throw new IllegalArgumentException("slidingWindow sides must be >= 0, or -1 for unbounded, got left="
-                        + left + ", right=" + right);
+                throw new IllegalArgumentException(
+                        "slidingWindow sides must be >= 0, or -1 for unbounded, got left=" + left + ", right=" + right);
             }
             this.left = left;
             this.right = right;
@@ -619,8 +618,8 @@ public abstract class Mask {
             }
             for (int n : lengths) {
                 if (n < 0) {
-                    throw new IllegalArgumentException("keyPadding lengths must be >= 0, got "
-                            + Arrays.toString(lengths));
+                    throw new IllegalArgumentException(
+                            "keyPadding lengths must be >= 0, got " + Arrays.toString(lengths));
                 }
             }
             this.lengths = lengths.clone();
@@ -659,7 +658,11 @@ public abstract class Mask {
     }
 
     private static final class TensorMask extends Mask {
-        enum Kind { ALLOW, BLOCK, BIAS }
+        enum Kind {
+            ALLOW,
+            BLOCK,
+            BIAS
+        }
 
         private final Kind kind;
         private final Tensor values;
@@ -669,8 +672,8 @@ public abstract class Mask {
                 throw new IllegalArgumentException(kind.name().toLowerCase() + " mask tensor is null");
             }
             if (values.rank() == 0) {
-                throw new IllegalArgumentException(kind.name().toLowerCase()
-                        + " mask must have at least one axis (S), got a 0-d tensor");
+                throw new IllegalArgumentException(
+                        kind.name().toLowerCase() + " mask must have at least one axis (S), got a 0-d tensor");
             }
             this.kind = kind;
             this.values = values.copy();
@@ -682,9 +685,12 @@ public abstract class Mask {
             try {
                 t = values.broadcastTo(scoresShape);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(kind.name().toLowerCase() + " mask of shape "
-                        + Arrays.toString(values.shape()) + " does not broadcast against the scores [..., L, S] = "
-                        + Arrays.toString(scoresShape), e);
+                throw new IllegalArgumentException(
+                        kind.name().toLowerCase() + " mask of shape "
+                                + Arrays.toString(values.shape())
+                                + " does not broadcast against the scores [..., L, S] = "
+                                + Arrays.toString(scoresShape),
+                        e);
             }
             int rank = scoresShape.length;
             int keys = scoresShape[rank - 1];

@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -74,8 +73,14 @@ public final class MultiHeadAttention {
         this.valueDim = b.valueDim;
         this.bias = b.bias;
         this.kernel = b.kernel;
-        Linear[] projections = MultiHeadProjections.of(embedDim, keyDim, valueDim, bias, b.seed,
-                new Tensor[] {b.wq, b.wk, b.wv, b.wo}, b.bq == null ? null : new Tensor[] {b.bq, b.bk, b.bv, b.bo});
+        Linear[] projections = MultiHeadProjections.of(
+                embedDim,
+                keyDim,
+                valueDim,
+                bias,
+                b.seed,
+                new Tensor[] {b.wq, b.wk, b.wv, b.wo},
+                b.bq == null ? null : new Tensor[] {b.bq, b.bk, b.bv, b.bo});
         queryProjection = projections[0];
         keyProjection = projections[1];
         valueProjection = projections[2];
@@ -168,8 +173,8 @@ public final class MultiHeadAttention {
         Tensor output = outputProjection.forward(mergeHeads(heads.output()));
         Tensor lse = heads.logSumExp();
         if (unbatched) {
-            return AttentionResult.withLazyWeights(output.squeeze(0), () -> heads.weights().squeeze(0),
-                    lse.squeeze(0));
+            return AttentionResult.withLazyWeights(
+                    output.squeeze(0), () -> heads.weights().squeeze(0), lse.squeeze(0));
         }
         return AttentionResult.withLazyWeights(output, heads::weights, lse);
     }
@@ -185,8 +190,8 @@ public final class MultiHeadAttention {
         if (mask == null) {
             throw new IllegalArgumentException("mask must not be null; use Mask.none()");
         }
-        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape())
-                + ", value " + Arrays.toString(value.shape());
+        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape()) + ", value "
+                + Arrays.toString(value.shape());
         int rank = query.rank();
         if ((rank != 2 && rank != 3) || key.rank() != rank || value.rank() != rank) {
             throw new IllegalArgumentException("multi-head attention needs query [B, L, E], key [B, S, "
@@ -263,8 +268,9 @@ public final class MultiHeadAttention {
         boolean unbatched = query.rank() == 2;
         int[] outputShape = query.shape();
         if (!Arrays.equals(gradOutput.shape(), outputShape)) {
-            throw new IllegalArgumentException("gradOutput must be shaped like the output " + Arrays.toString(outputShape)
-                    + " (the query's shape), got " + Arrays.toString(gradOutput.shape()));
+            throw new IllegalArgumentException(
+                    "gradOutput must be shaped like the output " + Arrays.toString(outputShape)
+                            + " (the query's shape), got " + Arrays.toString(gradOutput.shape()));
         }
         Tensor gy = unbatched ? gradOutput.unsqueeze(0) : gradOutput;
         // The forward again, keeping the inputs of every step.
@@ -281,8 +287,15 @@ public final class MultiHeadAttention {
         Tensor dv = mergeHeads(dh.value());
         // PyTorch keeps one packed [3E, E] in_proj_weight exactly when kdim = vdim = E (_qkv_same_embed_dim).
         boolean packed = keyDim == embedDim && valueDim == embedDim;
-        return MultiHeadProjections.gradients(new Linear[] {queryProjection, keyProjection, valueProjection}, packed,
-                bias, in, merged, gy, new Tensor[] {dq, dk, dv}, unbatched);
+        return MultiHeadProjections.gradients(
+                new Linear[] {queryProjection, keyProjection, valueProjection},
+                packed,
+                bias,
+                in,
+                merged,
+                gy,
+                new Tensor[] {dq, dk, dv},
+                unbatched);
     }
 
     /**
@@ -467,7 +480,6 @@ public final class MultiHeadAttention {
                 + ", valueDim=" + valueDim + ", bias=" + bias + ", kernel=" + kernel + "}";
     }
 
-
     /**
      * What {@link #backward} returns: the gradients with respect to the three inputs and to every
      * parameter. All tensors are new and owned by this object, none a view of an input or of the
@@ -535,8 +547,8 @@ public final class MultiHeadAttention {
 
         private Builder(int embedDim, int numHeads) {
             if (embedDim <= 0 || numHeads <= 0) {
-                throw new IllegalArgumentException("embedDim and numHeads must be positive, got embedDim="
-                        + embedDim + ", numHeads=" + numHeads);
+                throw new IllegalArgumentException(
+                        "embedDim and numHeads must be positive, got embedDim=" + embedDim + ", numHeads=" + numHeads);
             }
             if (embedDim % numHeads != 0) {
                 throw new IllegalArgumentException("numHeads " + numHeads + " does not divide embedDim " + embedDim);

@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,9 +70,15 @@ final class MultiHeadProjections {
      * @param dProjected       the gradients at the query, key and value projections' outputs
      * @param unbatched        whether to drop the batch axis from the input gradients
      */
-    static MultiHeadAttention.Gradients gradients(Linear[] inputProjections, boolean packed, boolean bias,
-                                                  Tensor[] in, Tensor merged, Tensor gy, Tensor[] dProjected,
-                                                  boolean unbatched) {
+    static MultiHeadAttention.Gradients gradients(
+            Linear[] inputProjections,
+            boolean packed,
+            boolean bias,
+            Tensor[] in,
+            Tensor merged,
+            Tensor gy,
+            Tensor[] dProjected,
+            boolean unbatched) {
         Map<String, Tensor> p = new LinkedHashMap<>();
         Tensor[] dW = new Tensor[3];
         for (int i = 0; i < 3; i++) {
@@ -87,8 +92,12 @@ final class MultiHeadProjections {
             p.put("v_proj_weight", dW[2]);
         }
         if (bias) {
-            p.put("in_proj_bias", ParameterGradients.stack(ParameterGradients.bias(dProjected[0]),
-                    ParameterGradients.bias(dProjected[1]), ParameterGradients.bias(dProjected[2])));
+            p.put(
+                    "in_proj_bias",
+                    ParameterGradients.stack(
+                            ParameterGradients.bias(dProjected[0]),
+                            ParameterGradients.bias(dProjected[1]),
+                            ParameterGradients.bias(dProjected[2])));
         }
         p.put("out_proj.weight", ParameterGradients.weight(gy, merged));
         if (bias) {

@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -58,7 +57,8 @@ final class ParameterGradients {
     static Map<String, Tensor> frozen(Map<String, Tensor> parameters) {
         Map<String, Tensor> copy = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-            copy.put(Objects.requireNonNull(e.getKey(), "parameter name"),
+            copy.put(
+                    Objects.requireNonNull(e.getKey(), "parameter name"),
                     Objects.requireNonNull(e.getValue(), e.getKey()));
         }
         return Collections.unmodifiableMap(copy);
@@ -67,8 +67,8 @@ final class ParameterGradients {
     /** {@code name=[shape]} for every parameter, comma-separated, for {@code toString}. */
     static String shapes(Map<String, Tensor> parameters) {
         StringBuilder b = new StringBuilder();
-        parameters.forEach((n, t) -> b.append(b.length() == 0 ? "" : ", ").append(n).append('=')
-                .append(Arrays.toString(t.shape())));
+        parameters.forEach((n, t) ->
+                b.append(b.length() == 0 ? "" : ", ").append(n).append('=').append(Arrays.toString(t.shape())));
         return b.toString();
     }
 

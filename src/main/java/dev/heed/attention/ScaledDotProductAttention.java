@@ -29,6 +29,7 @@ public final class ScaledDotProductAttention implements Attention {
     private final double scale;
     /** The soft cap of the scores, 0 for none. */
     private final double softCap;
+
     private final AttentionDriver driver;
 
     /** Attention with the default scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism. */
@@ -82,8 +83,8 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException unless {@code threads >= 1}
      */
     public ScaledDotProductAttention withParallelism(int threads) {
-        return new ScaledDotProductAttention(scale, softCap, AttentionDriver.of(driver.support(),
-                AttentionInputs.checkParallelism(threads)));
+        return new ScaledDotProductAttention(
+                scale, softCap, AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
@@ -121,8 +122,8 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException also if {@code forward}'s weights are not {@code [..., L, S]}
      */
     @Override
-    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
-                                       Tensor gradOutput) {
+    public AttentionGradients backward(
+            Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
         AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
     }
@@ -130,6 +131,7 @@ public final class ScaledDotProductAttention implements Attention {
     @Override
     public String toString() {
         return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
-                + (softCap == 0 ? "" : ", softCap=" + softCap) + ", parallelism=" + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
+                + (softCap == 0 ? "" : ", softCap=" + softCap) + ", parallelism=" + driver.parallelism() + ", kernels="
+                + driver.support().name() + "}";
     }
 }

@@ -4,7 +4,6 @@ import dev.heed.internal.attention.MaskPlan;
 import dev.heed.internal.attention.ScoresProblem;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -56,8 +55,8 @@ final class ScoreInputs {
         // The values are the B of a matrix product, which needs unit column stride.
         Tensor vb = AttentionInputs.packed(value).broadcastTo(AttentionInputs.append(batch, S, dv));
         int[] vOff = BatchedMatrices.offsets(vb.shape(), vb.strides(), vb.offset());
-        ScoresProblem p = new ScoresProblem(sOff.length, L, S, dv, sb.data(), sOff, st[st.length - 2],
-                st[st.length - 1], vb.data(), vOff, plan);
+        ScoresProblem p = new ScoresProblem(
+                sOff.length, L, S, dv, sb.data(), sOff, st[st.length - 2], st[st.length - 1], vb.data(), vOff, plan);
         return new ScoreInputs(p, batch);
     }
 

@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -20,8 +19,7 @@ public final class SimpleAttention implements Attention {
     private static final ScaledDotProductAttention UNSCALED = new ScaledDotProductAttention().withScale(1.0);
 
     /** Unscaled dot-product attention. */
-    public SimpleAttention() {
-    }
+    public SimpleAttention() {}
 
     /**
      * Attends with unscaled scores {@code q·k}.
@@ -47,7 +45,10 @@ public final class SimpleAttention implements Attention {
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
         if (query != null && query.rank() == 1) {
             AttentionResult r = UNSCALED.apply(query.unsqueeze(0), key, value, mask);
-            return new AttentionResult(r.output().squeeze(-2), r.weights().squeeze(-2), r.logSumExp().squeeze(-1));
+            return new AttentionResult(
+                    r.output().squeeze(-2),
+                    r.weights().squeeze(-2),
+                    r.logSumExp().squeeze(-1));
         }
         return UNSCALED.apply(query, key, value, mask);
     }
@@ -59,18 +60,21 @@ public final class SimpleAttention implements Attention {
      * (output {@code [dv]}, logSumExp {@code []}), and the query's gradient is {@code [d]}.
      */
     @Override
-    public AttentionGradients backward(Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward,
-                                       Tensor gradOutput) {
+    public AttentionGradients backward(
+            Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
         if (query != null && query.rank() == 1 && forward != null && gradOutput != null) {
             if (forward.output().rank() == 0 || gradOutput.rank() == 0) {
                 throw new IllegalArgumentException("for a single query " + Arrays.toString(query.shape())
-                        + " the output is [..., dv]: got forward.output() " + Arrays.toString(forward.output().shape())
+                        + " the output is [..., dv]: got forward.output() "
+                        + Arrays.toString(forward.output().shape())
                         + " and gradOutput " + Arrays.toString(gradOutput.shape()));
             }
-            AttentionResult batched = new AttentionResult(forward.output().unsqueeze(-2),
-                    forward.weights().unsqueeze(-2), forward.logSumExp().unsqueeze(-1));
-            AttentionGradients g = UNSCALED.backward(query.unsqueeze(0), key, value, mask, batched,
-                    gradOutput.unsqueeze(-2));
+            AttentionResult batched = new AttentionResult(
+                    forward.output().unsqueeze(-2),
+                    forward.weights().unsqueeze(-2),
+                    forward.logSumExp().unsqueeze(-1));
+            AttentionGradients g =
+                    UNSCALED.backward(query.unsqueeze(0), key, value, mask, batched, gradOutput.unsqueeze(-2));
             return new AttentionGradients(g.query().squeeze(-2), g.key(), g.value());
         }
         return UNSCALED.backward(query, key, value, mask, forward, gradOutput);

@@ -5,7 +5,6 @@ import dev.heed.internal.attention.ScoreBackward;
 import dev.heed.internal.attention.ScoresProblem;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -159,7 +158,8 @@ public final class SoftmaxAttention {
         int[] output = forward.output().shape();
         int[] lse = forward.logSumExp().shape();
         int[] weights = forward.weights().shape();
-        if (!Arrays.equals(output, in.outputShape()) || !Arrays.equals(lse, in.logSumExpShape())
+        if (!Arrays.equals(output, in.outputShape())
+                || !Arrays.equals(lse, in.logSumExpShape())
                 || !Arrays.equals(weights, in.weightsShape())) {
             throw new IllegalArgumentException("forward does not belong to these inputs: its output has shape "
                     + Arrays.toString(output) + ", weights " + Arrays.toString(weights) + " and logSumExp "
@@ -175,9 +175,14 @@ public final class SoftmaxAttention {
         ScoresProblem p = in.problem;
         Tensor gradScores = Tensor.zeros(in.weightsShape());
         Tensor gradValue = Tensor.zeros(AttentionInputs.append(in.batchShape, p.keys, p.valueDepth));
-        ScoreBackward g = new ScoreBackward(p, AttentionBackward.dense(forward.weights()),
-                AttentionBackward.dense(forward.output()), AttentionBackward.dense(gradOutput),
-                AttentionBackward.dense(forward.logSumExp()), gradScores.data(), gradValue.data());
+        ScoreBackward g = new ScoreBackward(
+                p,
+                AttentionBackward.dense(forward.weights()),
+                AttentionBackward.dense(forward.output()),
+                AttentionBackward.dense(gradOutput),
+                AttentionBackward.dense(forward.logSumExp()),
+                gradScores.data(),
+                gradValue.data());
         KernelSupport s = driver.support();
         int threads = driver.parallelism();
         if (g.finite) {
@@ -200,8 +205,8 @@ public final class SoftmaxAttention {
         } else {
             Parallel.forEach(p.batches, 2 * p.flops(), threads, g::exact);
         }
-        return new Gradients(AttentionBackward.sumTo(gradScores, scores.shape()),
-                AttentionBackward.sumTo(gradValue, value.shape()));
+        return new Gradients(
+                AttentionBackward.sumTo(gradScores, scores.shape()), AttentionBackward.sumTo(gradValue, value.shape()));
     }
 
     /**
@@ -236,6 +241,7 @@ public final class SoftmaxAttention {
     /** {@return a description with the parallelism and the kernels, for logs} */
     @Override
     public String toString() {
-        return "SoftmaxAttention{parallelism=" + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
+        return "SoftmaxAttention{parallelism=" + driver.parallelism() + ", kernels="
+                + driver.support().name() + "}";
     }
 }

@@ -25,8 +25,8 @@ final class TanhScores {
         double[] vd = v.toArray();
         long size = (long) batch * steps * sources;
         if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("the scores [" + batch + ", " + steps + ", " + sources
-                    + "] would have more than 2^31-1 elements");
+            throw new IllegalArgumentException(
+                    "the scores [" + batch + ", " + steps + ", " + sources + "] would have more than 2^31-1 elements");
         }
         double[] out = new double[(int) size];
         for (int b = 0, o = 0; b < batch; b++) {
@@ -81,8 +81,9 @@ final class TanhScores {
                 }
             }
         }
-        return new Tensor[] {Tensor.of(da, batch, steps, hidden), Tensor.of(dc, batch, sources, hidden),
-            Tensor.of(dv, hidden)};
+        return new Tensor[] {
+            Tensor.of(da, batch, steps, hidden), Tensor.of(dc, batch, sources, hidden), Tensor.of(dv, hidden)
+        };
     }
 
     /** {@code [left | right]}: two matrices with the same rows side by side, in a new tensor. */

@@ -1,7 +1,6 @@
 package dev.heed.autograd;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -23,7 +22,8 @@ final class Checks {
     /** {@code parts} as an array, refusing a null or empty list and null parts. */
     static Variable[] nonEmpty(List<Variable> parts, String op) {
         if (parts == null || parts.isEmpty()) {
-            throw new IllegalArgumentException(op + " needs at least one variable, got " + (parts == null ? "null" : "none"));
+            throw new IllegalArgumentException(
+                    op + " needs at least one variable, got " + (parts == null ? "null" : "none"));
         }
         Variable[] in = parts.toArray(new Variable[0]);
         for (int i = 0; i < in.length; i++) {

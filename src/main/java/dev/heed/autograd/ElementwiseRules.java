@@ -13,14 +13,15 @@ final class ElementwiseRules {
 
     /** sub's rule, for operands of shapes {@code as} and {@code bs}; the negation only when {@code needB}. */
     static Rule sub(int[] as, int[] bs, boolean needB) {
-        return g -> new Tensor[] {Strided.sumTo(g, as), needB ? Strided.sumTo(g, bs).neg() : null};
+        return g ->
+                new Tensor[] {Strided.sumTo(g, as), needB ? Strided.sumTo(g, bs).neg() : null};
     }
 
     /** mul's rule for {@code a * b}: each operand's gradient only when it is needed. */
     static Rule mul(Tensor a, Tensor b, boolean needA, boolean needB) {
         return g -> new Tensor[] {
-            needA ? Strided.sumTo(g.mul(b), a.shape()) : null,
-            needB ? Strided.sumTo(g.mul(a), b.shape()) : null};
+            needA ? Strided.sumTo(g.mul(b), a.shape()) : null, needB ? Strided.sumTo(g.mul(a), b.shape()) : null
+        };
     }
 
     /** div's rule for {@code a / b}: each operand's gradient only when it is needed. */
@@ -28,7 +29,8 @@ final class ElementwiseRules {
         return g -> new Tensor[] {
             needA ? Strided.sumTo(g.div(b), a.shape()) : null,
             // d(a/b)/db = -a/b², written as PyTorch does: -g·a / (b·b)
-            needB ? Strided.sumTo(g.neg().mul(a).div(b.mul(b)), b.shape()) : null};
+            needB ? Strided.sumTo(g.neg().mul(a).div(b.mul(b)), b.shape()) : null
+        };
     }
 
     /** tanh's rule, from its output {@code y}: {@code g · (1 − y²)}. */

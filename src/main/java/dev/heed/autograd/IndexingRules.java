@@ -1,7 +1,6 @@
 package dev.heed.autograd;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /** Copies by index (row gathers, joins along an axis) and their gradients, sent back where each element came from. */
@@ -23,14 +22,15 @@ final class IndexingRules {
         int rows = shape[0];
         for (int j = 0; j < ids.length; j++) {
             if (ids[j] < 0 || ids[j] >= rows) {
-                throw new IllegalArgumentException("gatherRows: id " + ids[j] + " at position " + j
-                        + " is out of range for shape " + Arrays.toString(shape) + " (valid ids are 0.." + (rows - 1) + ")");
+                throw new IllegalArgumentException(
+                        "gatherRows: id " + ids[j] + " at position " + j + " is out of range for shape "
+                                + Arrays.toString(shape) + " (valid ids are 0.." + (rows - 1) + ")");
             }
         }
         int width = rowWidth(table);
         if ((long) ids.length * width > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("gatherRows: " + ids.length + " rows of shape "
-                    + Arrays.toString(shape) + " would exceed 2^31-1 elements");
+            throw new IllegalArgumentException("gatherRows: " + ids.length + " rows of shape " + Arrays.toString(shape)
+                    + " would exceed 2^31-1 elements");
         }
         int[] outShape = shape.clone();
         outShape[0] = ids.length;

@@ -1,7 +1,6 @@
 package dev.heed.autograd;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /** matmul's checks and its gradient: each operand's product with the output's gradient, summed over broadcast axes. */
@@ -24,8 +23,10 @@ final class MatmulRules {
         try {
             return a.matmul(b);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("matmul: cannot multiply shapes " + Arrays.toString(left.shape())
-                    + " and " + Arrays.toString(right.shape()) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "matmul: cannot multiply shapes " + Arrays.toString(left.shape()) + " and "
+                            + Arrays.toString(right.shape()) + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -37,6 +38,7 @@ final class MatmulRules {
     static Rule rule(Tensor a, Tensor b, boolean needA, boolean needB) {
         return g -> new Tensor[] {
             needA ? Strided.sumTo(g.matmul(b.transpose(-1, -2)), a.shape()) : null,
-            needB ? Strided.sumTo(a.transpose(-1, -2).matmul(g), b.shape()) : null};
+            needB ? Strided.sumTo(a.transpose(-1, -2).matmul(g), b.shape()) : null
+        };
     }
 }

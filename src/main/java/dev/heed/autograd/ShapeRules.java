@@ -1,7 +1,6 @@
 package dev.heed.autograd;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.function.UnaryOperator;
 
 /** The gradients of permutations, picks and reductions: each maps the output's gradient back onto the input's shape. */

@@ -1,7 +1,6 @@
 package dev.heed.autograd;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /** Softmax and log-softmax along an axis: log-softmax's stable row kernel and both gradients. */

@@ -6,7 +6,6 @@ import static dev.heed.autograd.Checks.requireTensor;
 import static dev.heed.autograd.Checks.requireVariable;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -59,9 +58,11 @@ public final class Variable {
     final Variable[] inputs;
     /** The version of each input when this result was recorded; see {@link #assign}. */
     final int[] inputVersions;
+
     final Rule rule;
     /** Shared by a parameter and the views of it, so an {@code assign} is seen through views. */
     final Version version;
+
     private final boolean parameter;
     boolean requiresGrad;
     boolean retainGrad;
@@ -73,8 +74,15 @@ public final class Variable {
         int count;
     }
 
-    private Variable(Tensor value, String op, Variable[] inputs, int[] inputVersions, Rule rule,
-                     Version version, boolean parameter, boolean requiresGrad) {
+    private Variable(
+            Tensor value,
+            String op,
+            Variable[] inputs,
+            int[] inputVersions,
+            Rule rule,
+            Version version,
+            boolean parameter,
+            boolean requiresGrad) {
         this.value = value;
         this.op = op;
         this.inputs = inputs;
@@ -665,6 +673,7 @@ public final class Variable {
      */
     @Override
     public String toString() {
-        return "Variable{op=" + op + ", shape=" + Arrays.toString(value.shape()) + ", requiresGrad=" + requiresGrad + "}";
+        return "Variable{op=" + op + ", shape=" + Arrays.toString(value.shape()) + ", requiresGrad=" + requiresGrad
+                + "}";
     }
 }

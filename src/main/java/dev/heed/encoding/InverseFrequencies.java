@@ -30,6 +30,7 @@ final class InverseFrequencies {
     private static final MathContext MC = new MathContext(DIGITS, RoundingMode.HALF_EVEN);
     /** Series stop once a term drops below this (absolute; every sum here is below 1 in size). */
     private static final BigDecimal NEGLIGIBLE = BigDecimal.ONE.movePointLeft(DIGITS + 10);
+
     private static final BigDecimal TWO = BigDecimal.valueOf(2);
     /** ln 2 = 2 atanh(1/3). */
     private static final BigDecimal LN2 = twiceAtanh(BigDecimal.ONE.divide(BigDecimal.valueOf(3), MC));
@@ -99,7 +100,8 @@ final class InverseFrequencies {
         }
         // 2^k is an exact decimal either way (2^-k = 5^k / 10^k), so the only rounding to a double
         // is the last one, in doubleValue().
-        BigDecimal scale = k >= 0 ? TWO.pow(k) : new BigDecimal(BigInteger.valueOf(5).pow(-k), -k);
+        BigDecimal scale =
+                k >= 0 ? TWO.pow(k) : new BigDecimal(BigInteger.valueOf(5).pow(-k), -k);
         return sum.multiply(scale, MC).doubleValue();
     }
 

@@ -2,7 +2,6 @@ package dev.heed.encoding;
 
 import dev.heed.internal.Parallel;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -178,8 +177,9 @@ public final class RotaryEncoding {
      */
     public Tensor angles(int startPosition, int length) {
         if (startPosition < 0 || length < 0) {
-            throw new IllegalArgumentException("rotary angles need startPosition >= 0 and length >= 0, got startPosition="
-                    + startPosition + ", length=" + length);
+            throw new IllegalArgumentException(
+                    "rotary angles need startPosition >= 0 and length >= 0, got startPosition=" + startPosition
+                            + ", length=" + length);
         }
         Tensor angles = Tensor.zeros(length, dim / 2); // refuses tables past 2^31-1 elements
         double[] out = angles.data();
@@ -247,8 +247,8 @@ public final class RotaryEncoding {
 
     private Tensor rotate(Tensor x, int startPosition, boolean inverse, String method) {
         if (x == null || x.rank() < 2 || x.shape(-1) < dim) {
-            throw new IllegalArgumentException(this + "." + method + " needs x [..., L, d] with d >= " + dim
-                    + ", got " + (x == null ? "null" : Arrays.toString(x.shape())));
+            throw new IllegalArgumentException(this + "." + method + " needs x [..., L, d] with d >= " + dim + ", got "
+                    + (x == null ? "null" : Arrays.toString(x.shape())));
         }
         if (startPosition < 0) {
             throw new IllegalArgumentException(this + "." + method + ": startPosition must be >= 0, got "
@@ -299,8 +299,8 @@ public final class RotaryEncoding {
         int half = dim / 2;
         long angles = (long) length * half;
         if (angles > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(this + ": " + length + " positions need a table of " + angles
-                    + " angles, more than 2^31-1");
+            throw new IllegalArgumentException(
+                    this + ": " + length + " positions need a table of " + angles + " angles, more than 2^31-1");
         }
         double[] cos = new double[(int) angles];
         double[] sin = new double[(int) angles];
@@ -328,7 +328,9 @@ public final class RotaryEncoding {
      */
     @Override
     public boolean equals(Object o) {
-        return o instanceof RotaryEncoding other && dim == other.dim && interleaved == other.interleaved
+        return o instanceof RotaryEncoding other
+                && dim == other.dim
+                && interleaved == other.interleaved
                 && Double.compare(base, other.base) == 0;
     }
 

@@ -1,7 +1,6 @@
 package dev.heed.encoding;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -50,8 +49,8 @@ public final class SinusoidalEncoding {
      */
     public static Tensor table(int start, int length, int dModel) {
         if (start < 0 || length < 0 || dModel < 0) {
-            throw new IllegalArgumentException("start, length and dModel must be >= 0, got start=" + start
-                    + ", length=" + length + ", dModel=" + dModel);
+            throw new IllegalArgumentException("start, length and dModel must be >= 0, got start=" + start + ", length="
+                    + length + ", dModel=" + dModel);
         }
         double[] inverseFrequency = new double[dModel];
         for (int i = 0; i < dModel; i++) {

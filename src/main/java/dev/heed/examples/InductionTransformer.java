@@ -16,7 +16,6 @@ import dev.heed.train.AttentionOps;
 import dev.heed.train.GradientClipping;
 import dev.heed.train.Losses;
 import dev.heed.train.Reduction;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,6 +97,7 @@ public final class InductionTransformer implements Module {
 
     /** Training: optimiser steps, sequences per step, AdamW's peak learning rate, the gradient norm cap. */
     static final int STEPS = 1000;
+
     static final int BATCH_SIZE = 32;
     static final double LEARNING_RATE = 0.02;
     static final double MAX_GRAD_NORM = 1.0;
@@ -127,7 +127,12 @@ public final class InductionTransformer implements Module {
 
         @Override
         public Map<String, Variable> parameters() {
-            return Module.builder().add("q_proj", q).add("k_proj", k).add("v_proj", v).add("out_proj", out).build();
+            return Module.builder()
+                    .add("q_proj", q)
+                    .add("k_proj", k)
+                    .add("v_proj", v)
+                    .add("out_proj", out)
+                    .build();
         }
     }
 
@@ -254,8 +259,12 @@ public final class InductionTransformer implements Module {
         Variable x = tokens.forward(ids).add(positions.forward(slots)).reshape(batch * length, DIM);
         List<Tensor> weights = new ArrayList<>();
         for (Layer layer : layers) {
-            AttentionOps.Attended a = AttentionOps.attention(KERNEL, heads(layer.q.forward(x), batch),
-                    heads(layer.k.forward(x), batch), heads(layer.v.forward(x), batch), Mask.causal());
+            AttentionOps.Attended a = AttentionOps.attention(
+                    KERNEL,
+                    heads(layer.q.forward(x), batch),
+                    heads(layer.k.forward(x), batch),
+                    heads(layer.v.forward(x), batch),
+                    Mask.causal());
             Variable merged = a.output().transpose(1, 2).reshape(batch * length, DIM);
             x = x.add(layer.out.forward(merged));
             weights.add(a.forward().weights());
@@ -292,9 +301,18 @@ public final class InductionTransformer implements Module {
      * @param bestHead          that head's index within its layer
      * @param seconds           how long training took (the one field that varies between runs)
      */
-    public record Report(int steps, double trainingLoss, double firstHalfLoss, double firstHalfFloor,
-                         double repeatedHalfLoss, double[][] inductionScores, double[][] previousTokenScores,
-                         double[][] duplicateTokenScores, int bestLayer, int bestHead, double seconds) {
+    public record Report(
+            int steps,
+            double trainingLoss,
+            double firstHalfLoss,
+            double firstHalfFloor,
+            double repeatedHalfLoss,
+            double[][] inductionScores,
+            double[][] previousTokenScores,
+            double[][] duplicateTokenScores,
+            int bestLayer,
+            int bestHead,
+            double seconds) {
         /**
          * The best head's induction score.
          *
@@ -330,7 +348,8 @@ public final class InductionTransformer implements Module {
             // Cosine decay to 0: the induction head forms early at the full rate, the loss settles as it falls.
             adam.setLearningRate(LEARNING_RATE * 0.5 * (1 + Math.cos(Math.PI * step / STEPS)));
             Sequences batch = Sequences.generate(data, BATCH_SIZE);
-            Variable loss = Losses.crossEntropy(flatLogits(forward(batch.tokens()).logits()), targets(batch));
+            Variable loss =
+                    Losses.crossEntropy(flatLogits(forward(batch.tokens()).logits()), targets(batch));
             adam.zeroGrad();
             loss.backward();
             GradientClipping.clipNorm(parameters().values(), MAX_GRAD_NORM);
@@ -349,9 +368,18 @@ public final class InductionTransformer implements Module {
                 }
             }
         }
-        return new Report(STEPS, recent / Math.min(LOSS_WINDOW, STEPS), e.firstHalfLoss(), e.firstHalfFloor(),
-                e.repeatedHalfLoss(), e.inductionScores(), e.previousTokenScores(), e.duplicateTokenScores(),
-                bestLayer, bestHead, seconds);
+        return new Report(
+                STEPS,
+                recent / Math.min(LOSS_WINDOW, STEPS),
+                e.firstHalfLoss(),
+                e.firstHalfFloor(),
+                e.repeatedHalfLoss(),
+                e.inductionScores(),
+                e.previousTokenScores(),
+                e.duplicateTokenScores(),
+                bestLayer,
+                bestHead,
+                seconds);
     }
 
     /** The logits as rows {@code [B·L, VOCAB]}, one per position. */
@@ -366,8 +394,8 @@ public final class InductionTransformer implements Module {
         int[] targets = new int[batch.size() * length];
         for (int b = 0; b < batch.size(); b++) {
             for (int i = 0; i < length; i++) {
-                targets[b * length + i] = i + 1 < 2 * batch.halves()[b] ? batch.tokens()[b][i + 1]
-                        : Losses.DEFAULT_IGNORE_INDEX;
+                targets[b * length + i] =
+                        i + 1 < 2 * batch.halves()[b] ? batch.tokens()[b][i + 1] : Losses.DEFAULT_IGNORE_INDEX;
             }
         }
         return targets;
@@ -386,9 +414,13 @@ public final class InductionTransformer implements Module {
      * @param duplicateTokenScores {@code [LAYERS][HEADS]} the heads' mean attention from a
      *                         repeated token to its earlier occurrence
      */
-    public record Evaluation(double firstHalfLoss, double firstHalfFloor, double repeatedHalfLoss,
-                             double[][] inductionScores, double[][] previousTokenScores,
-                             double[][] duplicateTokenScores) {}
+    public record Evaluation(
+            double firstHalfLoss,
+            double firstHalfFloor,
+            double repeatedHalfLoss,
+            double[][] inductionScores,
+            double[][] previousTokenScores,
+            double[][] duplicateTokenScores) {}
 
     /**
      * Evaluates the current parameters on {@code sequences}.
@@ -403,8 +435,9 @@ public final class InductionTransformer implements Module {
         }
         Output out = forward(sequences.tokens());
         int length = sequences.tokens()[0].length;
-        Tensor losses = Losses.crossEntropy(flatLogits(out.logits()), targets(sequences),
-                Losses.DEFAULT_IGNORE_INDEX, Reduction.NONE).value();
+        Tensor losses = Losses.crossEntropy(
+                        flatLogits(out.logits()), targets(sequences), Losses.DEFAULT_IGNORE_INDEX, Reduction.NONE)
+                .value();
         double first = 0;
         double floor = 0;
         double repeated = 0;
@@ -420,11 +453,11 @@ public final class InductionTransformer implements Module {
             int n = sequences.halves()[b];
             for (int i = 0; i < 2 * n - 1; i++) {
                 double loss = losses.get(b * length + i);
-                if (i + 1 < n) {                    // predicting token i + 1 of the first half
+                if (i + 1 < n) { // predicting token i + 1 of the first half
                     first += loss;
-                    floor += Math.log(VOCAB - (i + 1));  // token i + 1 is uniform over the unseen ones
+                    floor += Math.log(VOCAB - (i + 1)); // token i + 1 is uniform over the unseen ones
                     firstCount++;
-                } else if (i + 1 > n) {             // predicting a repeated token after the first
+                } else if (i + 1 > n) { // predicting a repeated token after the first
                     repeated += loss;
                     repeatedCount++;
                 }
@@ -443,8 +476,12 @@ public final class InductionTransformer implements Module {
                 inductionCount += i >= n && i <= 2 * n - 2 ? 1 : 0;
             }
         }
-        return new Evaluation(first / firstCount, floor / firstCount, repeated / repeatedCount,
-                divide(induction, inductionCount), divide(previousToken, previousCount),
+        return new Evaluation(
+                first / firstCount,
+                floor / firstCount,
+                repeated / repeatedCount,
+                divide(induction, inductionCount),
+                divide(previousToken, previousCount),
                 divide(duplicateToken, duplicateCount));
     }
 
@@ -467,8 +504,14 @@ public final class InductionTransformer implements Module {
     public Snapshot snapshot() {
         List<MultiHeadAttention> mhas = new ArrayList<>();
         for (Layer layer : layers) {
-            mhas.add(MultiHeadAttention.builder(DIM, HEADS).bias(false).weights(layer.q.weight().value(),
-                    layer.k.weight().value(), layer.v.weight().value(), layer.out.weight().value()).build());
+            mhas.add(MultiHeadAttention.builder(DIM, HEADS)
+                    .bias(false)
+                    .weights(
+                            layer.q.weight().value(),
+                            layer.k.weight().value(),
+                            layer.v.weight().value(),
+                            layer.out.weight().value())
+                    .build());
         }
         return new Snapshot(tokens.snapshot(), positions.snapshot(), List.copyOf(mhas), unembed.snapshot());
     }
@@ -481,8 +524,7 @@ public final class InductionTransformer implements Module {
      * @param layers    the attention layers, each a {@link MultiHeadAttention} without biases
      * @param unembed   {@code x ↦ U x + u}, the next-token logits
      */
-    public record Snapshot(Embedding tokens, Embedding positions, List<MultiHeadAttention> layers,
-                           Linear unembed) {
+    public record Snapshot(Embedding tokens, Embedding positions, List<MultiHeadAttention> layers, Linear unembed) {
         /**
          * Runs one sequence through the layers.
          *
@@ -521,8 +563,8 @@ public final class InductionTransformer implements Module {
 
         private Tensor input(int[] sequence) {
             if (sequence == null || sequence.length == 0 || sequence.length > MAX_LENGTH) {
-                throw new IllegalArgumentException("need 1 to " + MAX_LENGTH + " tokens, got "
-                        + (sequence == null ? "null" : sequence.length));
+                throw new IllegalArgumentException(
+                        "need 1 to " + MAX_LENGTH + " tokens, got " + (sequence == null ? "null" : sequence.length));
             }
             int[] slots = new int[sequence.length];
             Arrays.setAll(slots, i -> i);

@@ -12,7 +12,6 @@ import dev.heed.tensor.Tensor;
 import dev.heed.train.AdamW;
 import dev.heed.train.GradientClipping;
 import dev.heed.train.Losses;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -60,15 +59,36 @@ import java.util.Random;
  */
 public final class SentimentClassifier implements Module {
     /** Filler words: they carry no sentiment. */
-    static final List<String> FILLERS = List.of("the", "movie", "film", "plot", "acting", "story", "music",
-            "ending", "cast", "director", "was", "is", "a", "and", "but", "it", "this", "very", "quite", "really",
-            "with", "at", "times", "overall");
+    static final List<String> FILLERS = List.of(
+            "the",
+            "movie",
+            "film",
+            "plot",
+            "acting",
+            "story",
+            "music",
+            "ending",
+            "cast",
+            "director",
+            "was",
+            "is",
+            "a",
+            "and",
+            "but",
+            "it",
+            "this",
+            "very",
+            "quite",
+            "really",
+            "with",
+            "at",
+            "times",
+            "overall");
     /** Words that make a review positive, unless {@code "not"} comes just before. */
-    static final List<String> POSITIVE = List.of("good", "great", "wonderful", "excellent", "brilliant", "superb",
-            "charming", "moving");
+    static final List<String> POSITIVE =
+            List.of("good", "great", "wonderful", "excellent", "brilliant", "superb", "charming", "moving");
     /** Words that make a review negative, unless {@code "not"} comes just before. */
-    static final List<String> NEGATIVE = List.of("bad", "boring", "dull", "awful", "terrible", "weak", "poor",
-            "bland");
+    static final List<String> NEGATIVE = List.of("bad", "boring", "dull", "awful", "terrible", "weak", "poor", "bland");
 
     /** The words: {@code <pad>} (id 0), {@code not} (id 1), then fillers, positive words and negative words. */
     public static final Vocabulary VOCABULARY = vocabulary();
@@ -87,15 +107,18 @@ public final class SentimentClassifier implements Module {
 
     /** Sizes of the word vectors, of {@code h_i}, and of the attention's hidden layer. */
     static final int EMBED_DIM = 16;
+
     static final int HIDDEN_DIM = 16;
     static final int ATTENTION_DIM = 16;
 
     /** How often a sentiment word is negated, and how often a review holds a "not" before a filler. */
     static final double NEGATION_RATE = 0.35;
+
     static final double DISTRACTOR_RATE = 0.3;
 
     /** Training: passes over the data, reviews per step, AdamW's learning rate, the gradient norm cap. */
     static final int EPOCHS = 10;
+
     static final int BATCH_SIZE = 32;
     static final double LEARNING_RATE = 0.02;
     static final double MAX_GRAD_NORM = 1.0;
@@ -179,7 +202,8 @@ public final class SentimentClassifier implements Module {
                 if (r.nextDouble() < DISTRACTOR_RATE) {
                     pieces.add(new Piece(false, "not", pick(r, FILLERS)));
                 }
-                int used = pieces.stream().mapToInt(piece -> piece.words().length).sum();
+                int used =
+                        pieces.stream().mapToInt(piece -> piece.words().length).sum();
                 int length = Math.max(used, MIN_LENGTH + r.nextInt(MAX_LENGTH - MIN_LENGTH + 1));
                 for (int f = used; f < length; f++) {
                     pieces.add(new Piece(false, pick(r, FILLERS)));
@@ -263,12 +287,14 @@ public final class SentimentClassifier implements Module {
      */
     public Output forward(int[][] ids, int[] lengths) {
         checkBatch(ids, lengths);
-        Variable window = Variable.concat(List.of(embedding.forward(shift(ids, 1)), embedding.forward(ids),
-                embedding.forward(shift(ids, -1))), -1);                             // [B, n, 3E]
-        Variable h = context.forward(window).tanh();                                 // [B, n, H]
-        Variable u = score.forward(attention.forward(h).tanh()).squeeze(-1);         // [B, n]
-        Variable weights = u.add(Variable.constant(paddingBias(lengths, ids[0].length))).softmax(-1);
-        Variable pooled = weights.unsqueeze(1).matmul(h).squeeze(1);                 // [B, H]
+        Variable window = Variable.concat(
+                List.of(embedding.forward(shift(ids, 1)), embedding.forward(ids), embedding.forward(shift(ids, -1))),
+                -1); // [B, n, 3E]
+        Variable h = context.forward(window).tanh(); // [B, n, H]
+        Variable u = score.forward(attention.forward(h).tanh()).squeeze(-1); // [B, n]
+        Variable weights =
+                u.add(Variable.constant(paddingBias(lengths, ids[0].length))).softmax(-1);
+        Variable pooled = weights.unsqueeze(1).matmul(h).squeeze(1); // [B, H]
         return new Output(weights, head.forward(pooled));
     }
 
@@ -282,12 +308,12 @@ public final class SentimentClassifier implements Module {
         for (int b = 0; b < ids.length; b++) {
             int n = ids[0].length;
             if (ids[b] == null || ids[b].length != n) {
-                throw new IllegalArgumentException("ids must be rectangular: review 0 has " + n + " slots, review "
-                        + b + " has " + (ids[b] == null ? "null" : ids[b].length));
+                throw new IllegalArgumentException("ids must be rectangular: review 0 has " + n + " slots, review " + b
+                        + " has " + (ids[b] == null ? "null" : ids[b].length));
             }
             if (lengths[b] < 1 || lengths[b] > n) {
-                throw new IllegalArgumentException("length " + lengths[b] + " of review " + b + " is not in [1, "
-                        + n + "]");
+                throw new IllegalArgumentException(
+                        "length " + lengths[b] + " of review " + b + " is not in [1, " + n + "]");
             }
         }
     }
@@ -332,8 +358,8 @@ public final class SentimentClassifier implements Module {
      *                        {@code "not"} and {@code X} together
      * @param seconds         how long training took (the one field that varies between runs)
      */
-    public record Report(int steps, double trainingLoss, double heldOutAccuracy, double decidingWeight,
-                         double seconds) {}
+    public record Report(
+            int steps, double trainingLoss, double heldOutAccuracy, double decidingWeight, double seconds) {}
 
     /**
      * Trains the model: {@value #EPOCHS} epochs over {@code training} in shuffled batches of
@@ -362,7 +388,8 @@ public final class SentimentClassifier implements Module {
             int batches = 0;
             for (int from = 0; from < order.length; from += BATCH_SIZE) {
                 Reviews batch = training.batch(order, from, Math.min(order.length, from + BATCH_SIZE));
-                Variable loss = Losses.crossEntropy(forward(batch.ids(), batch.lengths()).logits(), batch.labels());
+                Variable loss = Losses.crossEntropy(
+                        forward(batch.ids(), batch.lengths()).logits(), batch.labels());
                 adam.zeroGrad();
                 loss.backward();
                 GradientClipping.clipNorm(parameters().values(), MAX_GRAD_NORM);
@@ -429,8 +456,11 @@ public final class SentimentClassifier implements Module {
      */
     public Snapshot snapshot() {
         Tensor v = score.weight().value();
-        return new Snapshot(embedding.snapshot(), context.snapshot(),
-                AdditiveAttentionPooling.of(attention.snapshot(), v.reshape(v.shape(1))), head.snapshot());
+        return new Snapshot(
+                embedding.snapshot(),
+                context.snapshot(),
+                AdditiveAttentionPooling.of(attention.snapshot(), v.reshape(v.shape(1))),
+                head.snapshot());
     }
 
     /**
@@ -503,7 +533,12 @@ public final class SentimentClassifier implements Module {
 
     @Override
     public Map<String, Variable> parameters() {
-        return Module.builder().add("embedding", embedding).add("context", context).add("attention", attention)
-                .add("score", score).add("head", head).build();
+        return Module.builder()
+                .add("embedding", embedding)
+                .add("context", context)
+                .add("attention", attention)
+                .add("score", score)
+                .add("head", head)
+                .build();
     }
 }

@@ -16,7 +16,6 @@ import dev.heed.train.AdamW;
 import dev.heed.train.AttentionOps;
 import dev.heed.train.GradientClipping;
 import dev.heed.train.Losses;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,15 +68,44 @@ import java.util.Random;
 public final class Translator implements Module {
     /** Word pairs by part of speech: source, then its translation. */
     static final String[][] DETERMINERS = {{"le", "the"}, {"un", "a"}, {"ce", "this"}, {"mon", "my"}};
-    static final String[][] NOUNS = {{"chat", "cat"}, {"chien", "dog"}, {"oiseau", "bird"}, {"enfant", "child"},
-        {"homme", "man"}, {"femme", "woman"}, {"livre", "book"}, {"tapis", "mat"}, {"jardin", "garden"},
-        {"maison", "house"}, {"pomme", "apple"}, {"arbre", "tree"}};
-    static final String[][] ADJECTIVES = {{"noir", "black"}, {"blanc", "white"}, {"petit", "small"},
-        {"grand", "big"}, {"rouge", "red"}, {"vert", "green"}, {"vieux", "old"}, {"jeune", "young"}};
-    static final String[][] VERBS = {{"voit", "sees"}, {"mange", "eats"}, {"aime", "likes"}, {"trouve", "finds"},
-        {"prend", "takes"}, {"suit", "follows"}, {"dort", "sleeps"}, {"attend", "waits"}};
-    static final String[][] PREPOSITIONS = {{"sur", "on"}, {"sous", "under"}, {"dans", "in"}, {"avec", "with"},
-        {"vers", "towards"}};
+
+    static final String[][] NOUNS = {
+        {"chat", "cat"},
+        {"chien", "dog"},
+        {"oiseau", "bird"},
+        {"enfant", "child"},
+        {"homme", "man"},
+        {"femme", "woman"},
+        {"livre", "book"},
+        {"tapis", "mat"},
+        {"jardin", "garden"},
+        {"maison", "house"},
+        {"pomme", "apple"},
+        {"arbre", "tree"}
+    };
+    static final String[][] ADJECTIVES = {
+        {"noir", "black"},
+        {"blanc", "white"},
+        {"petit", "small"},
+        {"grand", "big"},
+        {"rouge", "red"},
+        {"vert", "green"},
+        {"vieux", "old"},
+        {"jeune", "young"}
+    };
+    static final String[][] VERBS = {
+        {"voit", "sees"},
+        {"mange", "eats"},
+        {"aime", "likes"},
+        {"trouve", "finds"},
+        {"prend", "takes"},
+        {"suit", "follows"},
+        {"dort", "sleeps"},
+        {"attend", "waits"}
+    };
+    static final String[][] PREPOSITIONS = {
+        {"sur", "on"}, {"sous", "under"}, {"dans", "in"}, {"avec", "with"}, {"vers", "towards"}
+    };
 
     /** The source words: {@code <pad>} (id 0), then determiners, nouns, adjectives, verbs, prepositions. */
     public static final Vocabulary SOURCE = vocabulary(0, "<pad>");
@@ -94,11 +122,13 @@ public final class Translator implements Module {
     static final int DIM = 32;
     /** How often a noun has an adjective, a sentence an object, and a prepositional phrase. */
     static final double ADJECTIVE_RATE = 0.5;
+
     static final double OBJECT_RATE = 0.6;
     static final double PREPOSITION_RATE = 0.5;
 
     /** Training: passes over the data, sentences per step, AdamW's learning rate, the gradient norm cap. */
     static final int EPOCHS = 10;
+
     static final int BATCH_SIZE = 32;
     static final double LEARNING_RATE = 0.01;
     static final double MAX_GRAD_NORM = 1.0;
@@ -107,6 +137,7 @@ public final class Translator implements Module {
     private final TrainableEmbedding targetWords;
     /** {@code h̄ ↦ W_a h̄}: weight {@code [Hd, He]} is Luong's {@code W_a}. */
     private final TrainableLinear attention;
+
     private final TrainableLinear output;
     private final Random shuffle;
 
@@ -197,7 +228,7 @@ public final class Translator implements Module {
             add(words, pick(r, DETERMINERS), source, target, alignment, 0);
             String[] noun = pick(r, NOUNS);
             if (r.nextDouble() < ADJECTIVE_RATE) {
-                add(words, noun, source, target, alignment, +1);   // the noun's translation comes one later
+                add(words, noun, source, target, alignment, +1); // the noun's translation comes one later
                 add(words, pick(r, ADJECTIVES), source, target, alignment, -1);
             } else {
                 add(words, noun, source, target, alignment, 0);
@@ -205,8 +236,8 @@ public final class Translator implements Module {
         }
 
         /** Puts {@code pair} at the next source position, its translation {@code shift} places away in the target. */
-        private static void add(List<String[]> words, String[] pair, int[] source, int[] target, int[] alignment,
-                                int shift) {
+        private static void add(
+                List<String[]> words, String[] pair, int[] source, int[] target, int[] alignment, int shift) {
             int s = words.size();
             words.add(pair);
             source[s] = SOURCE.id(pair[0]);
@@ -361,8 +392,8 @@ public final class Translator implements Module {
      *                                  {@link #MAX_LENGTH}, or a length is out of range
      */
     public Output forward(int[][] source, int[][] previous, int[] lengths) {
-        Variable encoder = states(sourceWords, source);                              // [B, S, D]
-        Variable decoder = states(targetWords, previous);                            // [B, T, D]
+        Variable encoder = states(sourceWords, source); // [B, S, D]
+        Variable decoder = states(targetWords, previous); // [B, T, D]
         if (previous.length != source.length || lengths == null || lengths.length != source.length) {
             throw new IllegalArgumentException("need one previous-word row and one length per sentence, got "
                     + source.length + " sentences, " + previous.length + " rows, "
@@ -370,12 +401,16 @@ public final class Translator implements Module {
         }
         for (int b = 0; b < lengths.length; b++) {
             if (lengths[b] < 1 || lengths[b] > source[0].length) {
-                throw new IllegalArgumentException("length " + lengths[b] + " of sentence " + b + " is not in [1, "
-                        + source[0].length + "]");
+                throw new IllegalArgumentException(
+                        "length " + lengths[b] + " of sentence " + b + " is not in [1, " + source[0].length + "]");
             }
         }
-        AttentionOps.Attended attended = AttentionOps.attention(new SimpleAttention(), decoder,
-                attention.forward(encoder), encoder, Mask.keyPadding(lengths));    // context [B, T, D]
+        AttentionOps.Attended attended = AttentionOps.attention(
+                new SimpleAttention(),
+                decoder,
+                attention.forward(encoder),
+                encoder,
+                Mask.keyPadding(lengths)); // context [B, T, D]
         return new Output(Variable.constant(attended.forward().weights()), output.forward(attended.output()));
     }
 
@@ -401,8 +436,13 @@ public final class Translator implements Module {
      *                          true previous word
      * @param seconds           how long training took (the one field that varies between runs)
      */
-    public record Report(int steps, double trainingLoss, double alignmentAccuracy, double alignedWeight,
-                         double wordAccuracy, double seconds) {}
+    public record Report(
+            int steps,
+            double trainingLoss,
+            double alignmentAccuracy,
+            double alignedWeight,
+            double wordAccuracy,
+            double seconds) {}
 
     /**
      * Trains the model: {@value #EPOCHS} epochs over {@code training} in shuffled batches of
@@ -449,7 +489,8 @@ public final class Translator implements Module {
 
     /** Mean cross-entropy of the target words of a batch, padding ignored. */
     private Variable loss(Corpus batch) {
-        Variable logits = forward(batch.source(), previousWords(batch.target()), batch.lengths()).logits();
+        Variable logits = forward(batch.source(), previousWords(batch.target()), batch.lengths())
+                .logits();
         int b = batch.size();
         int t = batch.target()[0].length;
         int[] targets = new int[b * t];
@@ -517,8 +558,11 @@ public final class Translator implements Module {
      * @return a new snapshot holding copies of the parameters
      */
     public Snapshot snapshot() {
-        return new Snapshot(sourceWords.snapshot(), targetWords.snapshot(),
-                AlignmentAttention.general(attention.weight().value()), output.snapshot());
+        return new Snapshot(
+                sourceWords.snapshot(),
+                targetWords.snapshot(),
+                AlignmentAttention.general(attention.weight().value()),
+                output.snapshot());
     }
 
     /**
@@ -529,8 +573,7 @@ public final class Translator implements Module {
      * @param attention   Luong's general score with the trained {@code W_a}
      * @param output      {@code c_t ↦ O c_t + o}, the next word's logits
      */
-    public record Snapshot(Embedding sourceWords, Embedding targetWords, AlignmentAttention attention,
-                           Linear output) {
+    public record Snapshot(Embedding sourceWords, Embedding targetWords, AlignmentAttention attention, Linear output) {
         /**
          * The encoder states {@code h̄_s = X[x_s] + PE(s)}.
          *
@@ -581,7 +624,8 @@ public final class Translator implements Module {
             for (int t = 0; t < target.length; t++) {
                 // The decoder state of step t depends on the words before t only.
                 Tensor decoder = decoderStates(Arrays.copyOf(target, t + 1)).slice(0, t, t + 1);
-                Tensor logits = output.forward(attention.forward(decoder, encoder).output());
+                Tensor logits =
+                        output.forward(attention.forward(decoder, encoder).output());
                 target[t] = (int) logits.select(0, 0).argmax(-1).item();
             }
             return target;
@@ -590,7 +634,11 @@ public final class Translator implements Module {
 
     @Override
     public Map<String, Variable> parameters() {
-        return Module.builder().add("source_words", sourceWords).add("target_words", targetWords)
-                .add("attention", attention).add("output", output).build();
+        return Module.builder()
+                .add("source_words", sourceWords)
+                .add("target_words", targetWords)
+                .add("attention", attention)
+                .add("output", output)
+                .build();
     }
 }

@@ -88,8 +88,8 @@ public final class Vocabulary {
      */
     public String word(int id) {
         if (id < 0 || id >= words.size()) {
-            throw new IllegalArgumentException("id " + id + " is out of range for a vocabulary of " + words.size()
-                    + " words");
+            throw new IllegalArgumentException(
+                    "id " + id + " is out of range for a vocabulary of " + words.size() + " words");
         }
         return words.get(id);
     }
@@ -105,7 +105,9 @@ public final class Vocabulary {
         if (text == null) {
             throw new IllegalArgumentException("text is null");
         }
-        return text.isEmpty() ? new int[0] : Arrays.stream(text.split(" ")).mapToInt(this::id).toArray();
+        return text.isEmpty()
+                ? new int[0]
+                : Arrays.stream(text.split(" ")).mapToInt(this::id).toArray();
     }
 
     /**
@@ -118,8 +120,8 @@ public final class Vocabulary {
      */
     public List<String> words(int[] ids, int length) {
         if (ids == null || length < 0 || length > ids.length) {
-            throw new IllegalArgumentException("cannot read " + length + " words from "
-                    + (ids == null ? "null" : ids.length + " ids"));
+            throw new IllegalArgumentException(
+                    "cannot read " + length + " words from " + (ids == null ? "null" : ids.length + " ids"));
         }
         String[] out = new String[length];
         for (int i = 0; i < length; i++) {

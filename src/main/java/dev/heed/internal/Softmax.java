@@ -1,7 +1,6 @@
 package dev.heed.internal;
 
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Arrays;
 
 /**

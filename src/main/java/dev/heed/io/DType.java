@@ -126,7 +126,7 @@ enum DType {
             return Double.longBitsToDouble(sign | 0x7ff0_0000_0000_0000L | (long) mantissa << 42);
         }
         double magnitude = exponent == 0
-                ? mantissa * 0x1p-24                                   // subnormal or zero
+                ? mantissa * 0x1p-24 // subnormal or zero
                 : Math.scalb((double) (0x400 | mantissa), exponent - 25); // (1 + m/1024) · 2^(e-15)
         return sign != 0 ? -magnitude : magnitude;
     }

@@ -1,7 +1,6 @@
 package dev.heed.io;
 
 import dev.heed.tensor.Tensor;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +62,7 @@ public final class Npy {
     private static final int ALIGN = 64;
     /** NumPy leaves room for the first axis to grow by this many digits when it pads a header. */
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
+
     private static final int WRITE_CHUNK = 1 << 13;
 
     private Npy() {}
@@ -144,8 +144,8 @@ public final class Npy {
                 }
                 long compressed = entry.getCompressedSize();
                 if (compressed > fileSize) {
-                    throw new IOException(where + ": compressed size " + compressed
-                            + " exceeds the archive's " + fileSize + " bytes");
+                    throw new IOException(where + ": compressed size " + compressed + " exceeds the archive's "
+                            + fileSize + " bytes");
                 }
                 CheckedInputStream in = new CheckedInputStream(Zip.stream(zip, entry, path), new CRC32());
                 try (in) {
@@ -235,8 +235,11 @@ public final class Npy {
         if (lengthField.length < lengthBytes) {
             throw new IOException(where + ": truncated in the header length field");
         }
-        long headerLength = ByteBuffer.wrap(major == 1 ? new byte[] {lengthField[0], lengthField[1], 0, 0} : lengthField)
-                .order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffff_ffffL;
+        long headerLength =
+                ByteBuffer.wrap(major == 1 ? new byte[] {lengthField[0], lengthField[1], 0, 0} : lengthField)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .getInt()
+                        & 0xffff_ffffL;
         long headerStart = MAGIC.length + 2 + lengthBytes;
         if (length >= 0 && headerLength > length - headerStart) {
             throw new IOException(where + ": header length " + headerLength + " runs past the end of the file ("
@@ -248,16 +251,18 @@ public final class Npy {
         }
         byte[] headerBytes = in.readNBytes((int) headerLength);
         if (headerBytes.length < headerLength) {
-            throw new IOException(where + ": truncated header: " + headerBytes.length + " of " + headerLength
-                    + " bytes present");
+            throw new IOException(
+                    where + ": truncated header: " + headerBytes.length + " of " + headerLength + " bytes present");
         }
         String text;
         if (major == 3) {
             try {
-                text = StandardCharsets.UTF_8.newDecoder()
+                text = StandardCharsets.UTF_8
+                        .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(headerBytes)).toString();
+                        .decode(ByteBuffer.wrap(headerBytes))
+                        .toString();
             } catch (CharacterCodingException e) {
                 throw new IOException(where + ": the version 3.0 header is not valid UTF-8", e);
             }
@@ -301,7 +306,10 @@ public final class Npy {
         String dict = NpyHeader.float64(shape);
         // As NumPy's _write_array_header: room for the first axis to grow by a few digits, a
         // final '\n', and 1 to 64 spaces so that the data starts at a multiple of 64 bytes.
-        int growth = shape.length == 0 ? 0 : Math.max(0, GROWTH_AXIS_MAX_DIGITS - Integer.toString(shape[0]).length());
+        int growth = shape.length == 0
+                ? 0
+                : Math.max(
+                        0, GROWTH_AXIS_MAX_DIGITS - Integer.toString(shape[0]).length());
         long unpadded = dict.length() + growth + 1L;
         int version = 1;
         long headerLength = padTo(MAGIC.length + 2 + 2, unpadded);

@@ -57,23 +57,50 @@ final class NpyHeader {
         char first = descr.isEmpty() ? 0 : descr.charAt(0);
         boolean hasOrder = first == '<' || first == '>' || first == '|' || first == '=';
         String code = hasOrder ? descr.substring(1) : descr;
-        ByteOrder order = first == '<' ? ByteOrder.LITTLE_ENDIAN
-                : first == '>' ? ByteOrder.BIG_ENDIAN
-                : ByteOrder.nativeOrder(); // '=', '|' and no prefix mean the reading machine's order, as in NumPy
+        ByteOrder order = first == '<'
+                ? ByteOrder.LITTLE_ENDIAN
+                : first == '>'
+                        ? ByteOrder.BIG_ENDIAN
+                        : ByteOrder
+                                .nativeOrder(); // '=', '|' and no prefix mean the reading machine's order, as in NumPy
         DType type;
         switch (code) {
-            case "f8": type = DType.FLOAT64; break;
-            case "f4": type = DType.FLOAT32; break;
-            case "f2": type = DType.FLOAT16; break;
-            case "i8": type = DType.INT64; break;
-            case "i4": type = DType.INT32; break;
-            case "i2": type = DType.INT16; break;
-            case "i1": type = DType.INT8; break;
-            case "u8": type = DType.UINT64; break;
-            case "u4": type = DType.UINT32; break;
-            case "u2": type = DType.UINT16; break;
-            case "u1": type = DType.UINT8; break;
-            case "b1": type = DType.BOOL; break;
+            case "f8":
+                type = DType.FLOAT64;
+                break;
+            case "f4":
+                type = DType.FLOAT32;
+                break;
+            case "f2":
+                type = DType.FLOAT16;
+                break;
+            case "i8":
+                type = DType.INT64;
+                break;
+            case "i4":
+                type = DType.INT32;
+                break;
+            case "i2":
+                type = DType.INT16;
+                break;
+            case "i1":
+                type = DType.INT8;
+                break;
+            case "u8":
+                type = DType.UINT64;
+                break;
+            case "u4":
+                type = DType.UINT32;
+                break;
+            case "u2":
+                type = DType.UINT16;
+                break;
+            case "u1":
+                type = DType.UINT8;
+                break;
+            case "b1":
+                type = DType.BOOL;
+                break;
             default:
                 throw new IOException(where + ": " + unsupported(descr, code));
         }
@@ -304,8 +331,8 @@ final class NpyHeader {
         }
 
         private IOException fail(String message, int at) {
-            return new IOException(where + ": malformed .npy header: " + message + " at character " + at
-                    + ": " + snippet(at));
+            return new IOException(
+                    where + ": malformed .npy header: " + message + " at character " + at + ": " + snippet(at));
         }
 
         private String snippet(int at) {

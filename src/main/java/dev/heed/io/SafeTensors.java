@@ -1,7 +1,6 @@
 package dev.heed.io;
 
 import dev.heed.tensor.Tensor;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -65,10 +64,23 @@ public final class SafeTensors {
     private static final int LENGTH_BYTES = 8;
     private static final int ALIGN = 8;
     private static final String[] DTYPE_NAMES = {
-        "F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"};
+        "F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"
+    };
     private static final DType[] DTYPES = {
-        DType.FLOAT64, DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16, DType.INT64, DType.INT32, DType.INT16,
-        DType.INT8, DType.UINT64, DType.UINT32, DType.UINT16, DType.UINT8, DType.BOOL};
+        DType.FLOAT64,
+        DType.FLOAT32,
+        DType.FLOAT16,
+        DType.BFLOAT16,
+        DType.INT64,
+        DType.INT32,
+        DType.INT16,
+        DType.INT8,
+        DType.UINT64,
+        DType.UINT32,
+        DType.UINT16,
+        DType.UINT8,
+        DType.BOOL
+    };
 
     private SafeTensors() {}
 
@@ -91,8 +103,13 @@ public final class SafeTensors {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry e : header.entries) {
                 channel.position(header.dataStart + e.begin);
-                double[] data = Elements.read(Channels.newInputStream(channel), e.type, ByteOrder.LITTLE_ENDIAN,
-                        e.count, e.end - e.begin, path + " tensor " + Json.quote(e.name));
+                double[] data = Elements.read(
+                        Channels.newInputStream(channel),
+                        e.type,
+                        ByteOrder.LITTLE_ENDIAN,
+                        e.count,
+                        e.end - e.begin,
+                        path + " tensor " + Json.quote(e.name));
                 tensors.put(e.name, Tensor.of(data, e.shape));
             }
             return tensors;
@@ -140,8 +157,7 @@ public final class SafeTensors {
      *                                  null, a tensor is named {@code "__metadata__"}, or a string
      *                                  is not valid Unicode (an unpaired surrogate)
      */
-    public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata)
-            throws IOException {
+    public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         Npy.requireNonNull(path, "path");
         Npy.requireNonNull(tensors, "tensors");
         Npy.requireNonNull(metadata, "metadata");
@@ -174,7 +190,11 @@ public final class SafeTensors {
             for (int k = 0; k < shape.length; k++) {
                 json.append(k == 0 ? "" : ",").append(shape[k]);
             }
-            json.append("],\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+            json.append("],\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(end)
+                    .append("]}");
             offset = end;
         }
         json.append('}');
@@ -195,15 +215,16 @@ public final class SafeTensors {
     }
 
     private static byte[] utf8(CharSequence text) {
-        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+        CharsetEncoder encoder = StandardCharsets.UTF_8
+                .newEncoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
             ByteBuffer b = encoder.encode(java.nio.CharBuffer.wrap(text));
             return Arrays.copyOf(b.array(), b.limit());
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("a tensor name or metadata string is not valid Unicode "
-                    + "(it holds an unpaired surrogate)", e);
+            throw new IllegalArgumentException(
+                    "a tensor name or metadata string is not valid Unicode " + "(it holds an unpaired surrogate)", e);
         }
     }
 
@@ -233,17 +254,19 @@ public final class SafeTensors {
                     + " runs past the end of the file (" + size + " bytes)");
         }
         if (n > MAX_HEADER_BYTES) {
-            throw new IOException(where + ": header length " + n + " exceeds the " + MAX_HEADER_BYTES
-                    + " bytes Heed accepts");
+            throw new IOException(
+                    where + ": header length " + n + " exceeds the " + MAX_HEADER_BYTES + " bytes Heed accepts");
         }
         ByteBuffer bytes = ByteBuffer.allocate((int) n);
         readFully(channel, bytes, LENGTH_BYTES, where);
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes.flip()).toString();
+                    .decode(bytes.flip())
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new IOException(where + ": the header is not valid UTF-8", e);
         }
@@ -301,8 +324,8 @@ public final class SafeTensors {
         Object shapeValue = fields.get("shape");
         Object offsets = fields.get("data_offsets");
         if (dtype == null || shapeValue == null || offsets == null) {
-            throw new IOException(what + " lacks " + (dtype == null ? "dtype" : shapeValue == null ? "shape"
-                    : "data_offsets"));
+            throw new IOException(
+                    what + " lacks " + (dtype == null ? "dtype" : shapeValue == null ? "shape" : "data_offsets"));
         }
         if (!(dtype instanceof String)) {
             throw new IOException(what + ": dtype must be a string, got " + kind(dtype));
@@ -355,7 +378,8 @@ public final class SafeTensors {
         for (int i = 0; i < out.length; i++) {
             Object v = list.get(i);
             if (!(v instanceof Long)) {
-                boolean tooLarge = v instanceof Json.Number && ((Json.Number) v).text().matches("-?[0-9]+");
+                boolean tooLarge =
+                        v instanceof Json.Number && ((Json.Number) v).text().matches("-?[0-9]+");
                 throw new IOException(what + ": " + field + " must hold integers" + (tooLarge ? " below 2^63" : "")
                         + ", got " + kind(v));
             }
@@ -375,8 +399,8 @@ public final class SafeTensors {
         Entry previous = null;
         for (Entry e : sorted) {
             if (e.begin < cursor) {
-                throw new IOException(where + ": the data of tensor " + e.describe() + " overlaps tensor "
-                        + previous.describe());
+                throw new IOException(
+                        where + ": the data of tensor " + e.describe() + " overlaps tensor " + previous.describe());
             }
             if (e.begin > cursor) {
                 throw new IOException(where + ": bytes [" + cursor + ", " + e.begin + ") of the data belong to no "
@@ -387,8 +411,8 @@ public final class SafeTensors {
         }
         if (cursor != dataLength) {
             throw new IOException(where + ": the data section has " + dataLength + " bytes but the tensors cover "
-                    + cursor + " (trailing bytes after " + (previous == null ? "the header" : "tensor "
-                    + previous.describe()) + ")");
+                    + cursor + " (trailing bytes after "
+                    + (previous == null ? "the header" : "tensor " + previous.describe()) + ")");
         }
     }
 

@@ -2,7 +2,6 @@ package dev.heed.io;
 
 import dev.heed.attention.MultiHeadAttention;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -102,8 +101,8 @@ public final class StateDicts {
      *                                  {@code bias_v}), which Heed does not support; or if
      *                                  {@code numHeads} does not divide {@code E}
      */
-    public static MultiHeadAttention.Builder multiHeadAttentionBuilder(Map<String, Tensor> stateDict, int numHeads,
-            String prefix) {
+    public static MultiHeadAttention.Builder multiHeadAttentionBuilder(
+            Map<String, Tensor> stateDict, int numHeads, String prefix) {
         Npy.requireNonNull(stateDict, "stateDict");
         Npy.requireNonNull(prefix, "prefix");
         Params p = new Params(stateDict, prefix);
@@ -116,8 +115,8 @@ public final class StateDicts {
         Tensor wo = p.require(OUT_PROJ_WEIGHT, "[E, E]");
         int[] woShape = wo.shape();
         if (woShape.length != 2 || woShape[0] != woShape[1] || woShape[0] == 0) {
-            throw new IllegalArgumentException(p.key(OUT_PROJ_WEIGHT) + " must have shape [E, E] with E > 0, got "
-                    + Arrays.toString(woShape));
+            throw new IllegalArgumentException(
+                    p.key(OUT_PROJ_WEIGHT) + " must have shape [E, E] with E > 0, got " + Arrays.toString(woShape));
         }
         int e = woShape[0];
         if (numHeads <= 0 || e % numHeads != 0) {
@@ -199,7 +198,8 @@ public final class StateDicts {
         Map<String, Tensor> out = new LinkedHashMap<>();
         int e = attention.embedDim();
         if (attention.keyDim() == e && attention.valueDim() == e) {
-            out.put(prefix + IN_PROJ_WEIGHT,
+            out.put(
+                    prefix + IN_PROJ_WEIGHT,
                     stack(3 * e, e, attention.queryWeight(), attention.keyWeight(), attention.valueWeight()));
         } else {
             out.put(prefix + Q_PROJ_WEIGHT, attention.queryWeight());
@@ -207,7 +207,8 @@ public final class StateDicts {
             out.put(prefix + V_PROJ_WEIGHT, attention.valueWeight());
         }
         if (attention.hasBias()) {
-            out.put(prefix + IN_PROJ_BIAS,
+            out.put(
+                    prefix + IN_PROJ_BIAS,
                     stack(3 * e, -1, attention.queryBias(), attention.keyBias(), attention.valueBias()));
         }
         out.put(prefix + OUT_PROJ_WEIGHT, attention.outputWeight());
@@ -250,8 +251,8 @@ public final class StateDicts {
         Tensor require(String name, String expected) {
             Tensor t = map.get(prefix + name);
             if (t == null) {
-                throw new IllegalArgumentException("missing " + key(name) + " (shape " + expected + "); "
-                        + keysUnderPrefix());
+                throw new IllegalArgumentException(
+                        "missing " + key(name) + " (shape " + expected + "); " + keysUnderPrefix());
             }
             return t;
         }

@@ -1,7 +1,6 @@
 package dev.heed.layers;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -125,8 +124,8 @@ public final class Embedding {
         int n = b == 0 ? 0 : lengthOf(ids[0], 0);
         for (int i = 0; i < b; i++) {
             if (lengthOf(ids[i], i) != n) {
-                throw new IllegalArgumentException("ids must be rectangular: row 0 has " + n + " ids, row " + i
-                        + " has " + ids[i].length);
+                throw new IllegalArgumentException(
+                        "ids must be rectangular: row 0 has " + n + " ids, row " + i + " has " + ids[i].length);
             }
         }
         double[] out = new double[resultSize(b, n)];
@@ -150,7 +149,8 @@ public final class Embedding {
      */
     public Tensor backward(int[] ids, Tensor gradOutput) {
         if (ids == null || gradOutput == null) {
-            throw new IllegalArgumentException("Embedding.backward: " + (ids == null ? "ids" : "gradOutput") + " is null");
+            throw new IllegalArgumentException(
+                    "Embedding.backward: " + (ids == null ? "ids" : "gradOutput") + " is null");
         }
         checkGradient(gradOutput, ids.length);
         double[] out = new double[vocabSize * embedDim];
@@ -171,19 +171,20 @@ public final class Embedding {
      */
     public Tensor backward(int[][] ids, Tensor gradOutput) {
         if (ids == null || gradOutput == null) {
-            throw new IllegalArgumentException("Embedding.backward: " + (ids == null ? "ids" : "gradOutput") + " is null");
+            throw new IllegalArgumentException(
+                    "Embedding.backward: " + (ids == null ? "ids" : "gradOutput") + " is null");
         }
         int b = ids.length;
         int n = b == 0 ? 0 : lengthOf(ids[0], 0);
         for (int i = 0; i < b; i++) {
             if (lengthOf(ids[i], i) != n) {
-                throw new IllegalArgumentException("ids must be rectangular: row 0 has " + n + " ids, row " + i
-                        + " has " + ids[i].length);
+                throw new IllegalArgumentException(
+                        "ids must be rectangular: row 0 has " + n + " ids, row " + i + " has " + ids[i].length);
             }
         }
         if (!Arrays.equals(gradOutput.shape(), new int[] {b, n, embedDim})) {
-            throw new IllegalArgumentException("Embedding.backward: gradOutput must have shape " + Arrays.toString(
-                    new int[] {b, n, embedDim}) + " for ids [" + b + "][" + n + "], got "
+            throw new IllegalArgumentException("Embedding.backward: gradOutput must have shape "
+                    + Arrays.toString(new int[] {b, n, embedDim}) + " for ids [" + b + "][" + n + "], got "
                     + Arrays.toString(gradOutput.shape()));
         }
         Tensor g = gradOutput.contiguous();

@@ -1,7 +1,6 @@
 package dev.heed.layers;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -100,8 +99,8 @@ public final class Linear {
      */
     public static Linear seeded(int inFeatures, int outFeatures, boolean bias, Random random) {
         if (inFeatures < 1 || outFeatures < 1) {
-            throw new IllegalArgumentException("Linear needs inFeatures >= 1 and outFeatures >= 1, got in="
-                    + inFeatures + ", out=" + outFeatures);
+            throw new IllegalArgumentException(
+                    "Linear needs inFeatures >= 1 and outFeatures >= 1, got in=" + inFeatures + ", out=" + outFeatures);
         }
         if (random == null) {
             throw new IllegalArgumentException("random is null");
@@ -138,8 +137,8 @@ public final class Linear {
             throw new IllegalArgumentException("Linear input is null");
         }
         if (x.rank() == 0 || x.shape(-1) != inFeatures) {
-            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures
-                    + ") needs input [..., " + inFeatures + "], got " + Arrays.toString(x.shape()));
+            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures + ") needs input [..., "
+                    + inFeatures + "], got " + Arrays.toString(x.shape()));
         }
         Tensor y = x.matmul(weight.transpose(0, 1));
         return bias == null ? y : y.add(bias);
@@ -159,14 +158,16 @@ public final class Linear {
      */
     public Gradients backward(Tensor input, Tensor gradOutput) {
         if (input == null || gradOutput == null) {
-            throw new IllegalArgumentException("Linear.backward: " + (input == null ? "input" : "gradOutput") + " is null");
+            throw new IllegalArgumentException(
+                    "Linear.backward: " + (input == null ? "input" : "gradOutput") + " is null");
         }
         int[] expected = input.shape();
         if (expected.length > 0) {
             expected[expected.length - 1] = outFeatures;
         }
         if (input.rank() == 0 || input.shape(-1) != inFeatures || !Arrays.equals(gradOutput.shape(), expected)) {
-            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures + ").backward needs input [..., "
+            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures
+                    + ").backward needs input [..., "
                     + inFeatures + "] and gradOutput [..., " + outFeatures + "] with the same leading axes, got input "
                     + Arrays.toString(input.shape()) + " and gradOutput " + Arrays.toString(gradOutput.shape()));
         }
@@ -185,8 +186,7 @@ public final class Linear {
      * @param weight {@code ∂loss/∂W}, {@code [out, in]}
      * @param bias   {@code ∂loss/∂b}, {@code [out]}; null for a layer without bias
      */
-    public record Gradients(Tensor input, Tensor weight, Tensor bias) {
-    }
+    public record Gradients(Tensor input, Tensor weight, Tensor bias) {}
 
     /**
      * A trainable copy of this layer for {@link dev.heed.autograd autograd}: its weight and bias

@@ -1,7 +1,6 @@
 package dev.heed.layers;
 
 import dev.heed.autograd.Variable;
-
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -140,8 +139,9 @@ public interface Module {
 
         private void checkName(String name) {
             if (name == null || name.isEmpty() || name.contains(".")) {
-                throw new IllegalArgumentException("a parameter or module name must be non-empty and contain no '.', got "
-                        + (name == null ? "null" : "'" + name + "'"));
+                throw new IllegalArgumentException(
+                        "a parameter or module name must be non-empty and contain no '.', got "
+                                + (name == null ? "null" : "'" + name + "'"));
             }
             if (!names.add(name)) {
                 throw new IllegalArgumentException("the name '" + name + "' is registered twice");

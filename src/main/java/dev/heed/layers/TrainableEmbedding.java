@@ -2,7 +2,6 @@ package dev.heed.layers;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.Map;
 import java.util.Random;
 
@@ -90,8 +89,8 @@ public final class TrainableEmbedding implements Module {
         int[] flat = new int[b * n];
         for (int i = 0; i < b; i++) {
             if (rowLength(ids[i], i) != n) {
-                throw new IllegalArgumentException("ids must be rectangular: row 0 has " + n + " ids, row " + i
-                        + " has " + ids[i].length);
+                throw new IllegalArgumentException(
+                        "ids must be rectangular: row 0 has " + n + " ids, row " + i + " has " + ids[i].length);
             }
             for (int j = 0; j < n; j++) {
                 int id = ids[i][j];

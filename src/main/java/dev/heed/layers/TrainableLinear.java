@@ -2,7 +2,6 @@ package dev.heed.layers;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
@@ -73,8 +72,8 @@ public final class TrainableLinear implements Module {
             throw new IllegalArgumentException("Linear input is null");
         }
         if (x.rank() == 0 || x.value().shape(-1) != inFeatures) {
-            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures
-                    + ") needs input [..., " + inFeatures + "], got " + Arrays.toString(x.shape()));
+            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures + ") needs input [..., "
+                    + inFeatures + "], got " + Arrays.toString(x.shape()));
         }
         Variable y = x.matmul(weight.transpose(0, 1));
         return bias == null ? y : y.add(bias);

@@ -1,7 +1,6 @@
 package dev.heed.metrics;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -191,8 +190,8 @@ public final class Metrics {
             throw new IllegalArgumentException("truth and predicted must not be null");
         }
         if (truth.length != predicted.length) {
-            throw new IllegalArgumentException("truth has " + truth.length + " labels but predicted has "
-                    + predicted.length);
+            throw new IllegalArgumentException(
+                    "truth has " + truth.length + " labels but predicted has " + predicted.length);
         }
         if (truth.length == 0) {
             throw new IllegalArgumentException("accuracy of zero predictions is undefined");
@@ -220,7 +219,10 @@ public final class Metrics {
      *                                  {@link #concentration} do
      */
     public static Evaluation evaluate(int[] truth, int[] predicted, Tensor weights) {
-        return new Evaluation(accuracy(truth, predicted), entropy(weights).mean(), concentration(weights).mean());
+        return new Evaluation(
+                accuracy(truth, predicted),
+                entropy(weights).mean(),
+                concentration(weights).mean());
     }
 
     /**
@@ -230,14 +232,13 @@ public final class Metrics {
      * @param meanEntropy       mean over rows of the entropy in nats
      * @param meanConcentration mean over rows of the largest weight
      */
-    public record Evaluation(double accuracy, double meanEntropy, double meanConcentration) {
-    }
+    public record Evaluation(double accuracy, double meanEntropy, double meanConcentration) {}
 
     /** {@link #checkWeights} for weights {@code [..., L, S]}. */
     private static double[] checkMatrices(Tensor weights, String what) {
         if (weights != null && weights.rank() < 2) {
-            throw new IllegalArgumentException(what + " needs weights [..., L, S] of rank >= 2, got "
-                    + Arrays.toString(weights.shape()));
+            throw new IllegalArgumentException(
+                    what + " needs weights [..., L, S] of rank >= 2, got " + Arrays.toString(weights.shape()));
         }
         return checkWeights(weights, what);
     }

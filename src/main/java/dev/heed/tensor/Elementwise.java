@@ -119,8 +119,8 @@ final class Elementwise {
         double[] out = new double[Shapes.checkedSize(new int[] {r, c})];
         for (int i = 0; i < r; i++) {
             if (rows[i].length != c) {
-                throw new IllegalArgumentException("ragged array: row 0 has " + c + " elements, row "
-                        + i + " has " + rows[i].length);
+                throw new IllegalArgumentException(
+                        "ragged array: row 0 has " + c + " elements, row " + i + " has " + rows[i].length);
             }
             System.arraycopy(rows[i], 0, out, i * c, c);
         }
@@ -135,13 +135,13 @@ final class Elementwise {
         double[] out = new double[Shapes.checkedSize(new int[] {n, r, c})];
         for (int b = 0; b < n; b++) {
             if (blocks[b].length != r) {
-                throw new IllegalArgumentException("ragged array: block 0 has " + r + " rows, block "
-                        + b + " has " + blocks[b].length);
+                throw new IllegalArgumentException(
+                        "ragged array: block 0 has " + r + " rows, block " + b + " has " + blocks[b].length);
             }
             for (int i = 0; i < r; i++) {
                 if (blocks[b][i].length != c) {
-                    throw new IllegalArgumentException("ragged array: rows have " + c
-                            + " elements but block " + b + " row " + i + " has " + blocks[b][i].length);
+                    throw new IllegalArgumentException("ragged array: rows have " + c + " elements but block " + b
+                            + " row " + i + " has " + blocks[b][i].length);
                 }
                 System.arraycopy(blocks[b][i], 0, out, (b * r + i) * c, c);
             }

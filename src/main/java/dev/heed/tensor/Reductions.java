@@ -3,7 +3,6 @@ package dev.heed.tensor;
 import dev.heed.internal.Softmax;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
-
 import java.util.Arrays;
 
 /**
@@ -21,7 +20,13 @@ final class Reductions {
 
     /** What a row reduces to. */
     enum Kind {
-        SUM, MEAN, MAX, MIN, ARGMAX, ARGMIN, LOG_SUM_EXP;
+        SUM,
+        MEAN,
+        MAX,
+        MIN,
+        ARGMAX,
+        ARGMIN,
+        LOG_SUM_EXP;
 
         /** Whether an empty row has no answer (NumPy: "zero-size array to reduction operation"). */
         boolean needsElements() {
@@ -36,8 +41,8 @@ final class Reductions {
      */
     static double all(Tensor t, Kind kind) {
         if (t.size() == 0 && kind.needsElements()) {
-            throw new IllegalArgumentException(kind.name().toLowerCase() + " of an empty tensor of shape "
-                    + Shapes.str(t.shape()));
+            throw new IllegalArgumentException(
+                    kind.name().toLowerCase() + " of an empty tensor of shape " + Shapes.str(t.shape()));
         }
         if (t.size() == 0) {
             return empty(kind);
@@ -58,8 +63,8 @@ final class Reductions {
         int[] outShape = Shapes.remove(shape, axis);
         double[] out = new double[Shapes.checkedSize(outShape)];
         if (n == 0 && kind.needsElements()) {
-            throw new IllegalArgumentException(kind.name().toLowerCase() + " over the empty axis " + given
-                    + " of shape " + Shapes.str(shape));
+            throw new IllegalArgumentException(
+                    kind.name().toLowerCase() + " over the empty axis " + given + " of shape " + Shapes.str(shape));
         }
         if (n == 0) {
             Arrays.fill(out, empty(kind));

@@ -45,8 +45,8 @@ final class Shapes {
     static int axis(int axis, int rank, int[] shape) {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException("axis " + axis + " is out of range for shape "
-                    + Arrays.toString(shape) + " (rank " + rank + ")");
+            throw new IllegalArgumentException(
+                    "axis " + axis + " is out of range for shape " + Arrays.toString(shape) + " (rank " + rank + ")");
         }
         return a;
     }
@@ -59,8 +59,8 @@ final class Shapes {
             int da = k < rank - a.length ? 1 : a[k - (rank - a.length)];
             int db = k < rank - b.length ? 1 : b[k - (rank - b.length)];
             if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and "
-                        + Arrays.toString(b) + " do not broadcast");
+                throw new IllegalArgumentException(
+                        "shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
             }
             out[k] = da == 1 ? db : da;
         }
@@ -121,8 +121,8 @@ final class Shapes {
         for (int k = 0; k < index.length; k++) {
             int i = index[k] < 0 ? index[k] + shape[k] : index[k];
             if (i < 0 || i >= shape[k]) {
-                throw new IllegalArgumentException("index " + Arrays.toString(index)
-                        + " is out of bounds for shape " + str(shape));
+                throw new IllegalArgumentException(
+                        "index " + Arrays.toString(index) + " is out of bounds for shape " + str(shape));
             }
             p += i * strides[k];
         }
@@ -144,8 +144,8 @@ final class Shapes {
      */
     static int[] permutation(int[] order, int[] shape) {
         if (order.length != shape.length) {
-            throw new IllegalArgumentException("permute " + Arrays.toString(order) + " must name all "
-                    + shape.length + " axes of shape " + str(shape));
+            throw new IllegalArgumentException("permute " + Arrays.toString(order) + " must name all " + shape.length
+                    + " axes of shape " + str(shape));
         }
         int[] out = new int[order.length];
         boolean[] seen = new boolean[order.length];
@@ -167,8 +167,8 @@ final class Shapes {
      */
     static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
         if (target.length < shape.length) {
-            throw new IllegalArgumentException("cannot broadcast shape " + str(shape)
-                    + " to the lower-rank shape " + str(target));
+            throw new IllegalArgumentException(
+                    "cannot broadcast shape " + str(shape) + " to the lower-rank shape " + str(target));
         }
         int lead = target.length - shape.length;
         int[] st = new int[target.length];
@@ -193,13 +193,13 @@ final class Shapes {
         for (int k = 0; k < s.length; k++) {
             if (s[k] == -1) {
                 if (infer >= 0) {
-                    throw new IllegalArgumentException("reshape " + str(shape) + " to "
-                            + Arrays.toString(newShape) + ": only one axis may be -1");
+                    throw new IllegalArgumentException(
+                            "reshape " + str(shape) + " to " + Arrays.toString(newShape) + ": only one axis may be -1");
                 }
                 infer = k;
             } else if (s[k] < 0) {
-                throw new IllegalArgumentException("reshape " + str(shape) + " to "
-                        + Arrays.toString(newShape) + ": negative dimension");
+                throw new IllegalArgumentException(
+                        "reshape " + str(shape) + " to " + Arrays.toString(newShape) + ": negative dimension");
             } else {
                 known *= s[k];
                 if (known > Integer.MAX_VALUE) { // else the long product can wrap around to the size
@@ -210,15 +210,15 @@ final class Shapes {
         }
         if (infer >= 0) {
             if (known == 0 || size % known != 0) {
-                throw new IllegalArgumentException("cannot reshape " + str(shape) + " (" + size
-                        + " elements) to " + Arrays.toString(newShape));
+                throw new IllegalArgumentException(
+                        "cannot reshape " + str(shape) + " (" + size + " elements) to " + Arrays.toString(newShape));
             }
             s[infer] = (int) (size / known);
             known *= s[infer];
         }
         if (known != size) {
-            throw new IllegalArgumentException("cannot reshape " + str(shape) + " (" + size
-                    + " elements) to " + Arrays.toString(newShape) + " (" + known + " elements)");
+            throw new IllegalArgumentException("cannot reshape " + str(shape) + " (" + size + " elements) to "
+                    + Arrays.toString(newShape) + " (" + known + " elements)");
         }
         return s;
     }
@@ -294,8 +294,8 @@ final class Shapes {
             throw new IllegalArgumentException("data is null");
         }
         if (shape.length != strides.length) {
-            throw new IllegalArgumentException("shape " + str(shape) + " and strides " + str(strides)
-                    + " differ in rank");
+            throw new IllegalArgumentException(
+                    "shape " + str(shape) + " and strides " + str(strides) + " differ in rank");
         }
         int size = checkedSize(shape);
         if (size == 0) {
@@ -312,8 +312,8 @@ final class Shapes {
             }
         }
         if (lo < 0 || hi >= data.length) {
-            throw new IllegalArgumentException("shape " + str(shape) + " with strides " + str(strides)
-                    + " at offset " + offset + " reaches outside an array of length " + data.length);
+            throw new IllegalArgumentException("shape " + str(shape) + " with strides " + str(strides) + " at offset "
+                    + offset + " reaches outside an array of length " + data.length);
         }
         return size;
     }
@@ -325,8 +325,8 @@ final class Shapes {
         }
         int n = checkedSize(shape);
         if (n != data.length) {
-            throw new IllegalArgumentException("shape " + str(shape) + " needs " + n + " elements but the array has "
-                    + data.length);
+            throw new IllegalArgumentException(
+                    "shape " + str(shape) + " needs " + n + " elements but the array has " + data.length);
         }
     }
 
@@ -382,8 +382,8 @@ final class Shapes {
         int n = shape[axis(axis, shape.length, shape)];
         int i = index < 0 ? index + n : index;
         if (i < 0 || i >= n) {
-            throw new IllegalArgumentException("index " + index + " is out of range for axis " + axis
-                    + " of shape " + str(shape));
+            throw new IllegalArgumentException(
+                    "index " + index + " is out of range for axis " + axis + " of shape " + str(shape));
         }
         return i;
     }
@@ -401,8 +401,8 @@ final class Shapes {
     static int squeezableAxis(int axis, int[] shape) {
         int a = axis(axis, shape.length, shape);
         if (shape[a] != 1) {
-            throw new IllegalArgumentException("cannot squeeze axis " + axis + " of size " + shape[a]
-                    + " in shape " + str(shape));
+            throw new IllegalArgumentException(
+                    "cannot squeeze axis " + axis + " of size " + shape[a] + " in shape " + str(shape));
         }
         return a;
     }

@@ -1,7 +1,6 @@
 package dev.heed.tensor;
 
 import dev.heed.tensor.Reductions.Kind;
-
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
@@ -378,8 +377,8 @@ public final class Tensor {
     public Tensor select(int axis, int index) {
         int a = axis(axis);
         int i = Shapes.index(index, axis, shape);
-        return new Tensor(data, offset + i * strides[a], Shapes.remove(shape, a), Shapes.remove(strides, a),
-                size / shape[a]);
+        return new Tensor(
+                data, offset + i * strides[a], Shapes.remove(shape, a), Shapes.remove(strides, a), size / shape[a]);
     }
 
     /** Inserts an axis of size 1: a view.

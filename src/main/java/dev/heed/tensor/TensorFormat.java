@@ -121,8 +121,11 @@ final class TensorFormat {
      */
     static String scalar(double v) {
         if (!Double.isFinite(v) || v == 0) {
-            return Double.isNaN(v) ? "nan" : v == Double.POSITIVE_INFINITY ? "inf"
-                    : v == Double.NEGATIVE_INFINITY ? "-inf" : (negative(v) ? "-0.0" : "0.0");
+            return Double.isNaN(v)
+                    ? "nan"
+                    : v == Double.POSITIVE_INFINITY
+                            ? "inf"
+                            : v == Double.NEGATIVE_INFINITY ? "-inf" : (negative(v) ? "-0.0" : "0.0");
         }
         String sign = v < 0 ? "-" : "";
         BigDecimal d = shortest(Math.abs(v));
@@ -168,7 +171,8 @@ final class TensorFormat {
             return shortest;
         }
         BigDecimal exact = new BigDecimal(Math.abs(v));
-        BigDecimal r = significant > 0 ? exact.round(new MathContext(significant, RoundingMode.HALF_EVEN))
+        BigDecimal r = significant > 0
+                ? exact.round(new MathContext(significant, RoundingMode.HALF_EVEN))
                 : exact.setScale(scale, RoundingMode.HALF_EVEN);
         return r.stripTrailingZeros();
     }
@@ -227,11 +231,17 @@ final class TensorFormat {
             }
             String[] parts = scientific ? sci(v) : fixed(v);
             StringBuilder sb = new StringBuilder();
-            sb.append(" ".repeat(intWidth - parts[0].length())).append(parts[0]).append('.').append(parts[1]);
+            sb.append(" ".repeat(intWidth - parts[0].length()))
+                    .append(parts[0])
+                    .append('.')
+                    .append(parts[1]);
             if (scientific) {
                 // NumPy gives every mantissa the same digits and every exponent the same width.
-                sb.append("0".repeat(fracWidth - parts[1].length())).append('e').append(parts[2].charAt(0))
-                        .append("0".repeat(expWidth - parts[2].length())).append(parts[2], 1, parts[2].length());
+                sb.append("0".repeat(fracWidth - parts[1].length()))
+                        .append('e')
+                        .append(parts[2].charAt(0))
+                        .append("0".repeat(expWidth - parts[2].length()))
+                        .append(parts[2], 1, parts[2].length());
             } else {
                 sb.append(" ".repeat(fracWidth - parts[1].length()));
             }

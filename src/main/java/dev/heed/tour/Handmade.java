@@ -8,7 +8,6 @@ import dev.heed.encoding.SinusoidalEncoding;
 import dev.heed.layers.Embedding;
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,6 +29,7 @@ final class Handmade {
 
     /** Embedding size of the positional heads: four heads of 16 features. */
     static final int HEADS_EMBED = 64;
+
     static final int HEADS = 4;
     /** How many places back heads 0, 1, 2 look; head 3 looks at the first token. */
     static final int[] LOOK_BACK = {0, 1, 2};
@@ -54,7 +54,10 @@ final class Handmade {
         }
         lookAtStart(wq, wk, 3 * headDim, headDim);
         Tensor identity = identity(HEADS_EMBED);
-        return MultiHeadAttention.builder(HEADS_EMBED, HEADS).bias(false).weights(wq, wk, identity, identity).build();
+        return MultiHeadAttention.builder(HEADS_EMBED, HEADS)
+                .bias(false)
+                .weights(wq, wk, identity, identity)
+                .build();
     }
 
     /**
@@ -132,6 +135,7 @@ final class Handmade {
 
     /** Slope and offset of a bump unit pair, and the weight of each pair in the score. */
     private static final double BUMP_SLOPE = 2;
+
     private static final double BUMP_OFFSET = 1;
     private static final double BUMP_GAIN = 1;
 
@@ -211,8 +215,28 @@ final class Handmade {
 
     /** A document about attention with two sentences about something else: weight = content word, leaning = on topic. */
     static final Lexicon DOCUMENT = new Lexicon(
-            List.of("<pad>", "attention", "weighs", "inputs", "we", "had", "lunch", "by", "a", "river", "each",
-                    "query", "scores", "keys", "the", "weather", "was", "nice", "softmax", "makes", "weights"),
+            List.of(
+                    "<pad>",
+                    "attention",
+                    "weighs",
+                    "inputs",
+                    "we",
+                    "had",
+                    "lunch",
+                    "by",
+                    "a",
+                    "river",
+                    "each",
+                    "query",
+                    "scores",
+                    "keys",
+                    "the",
+                    "weather",
+                    "was",
+                    "nice",
+                    "softmax",
+                    "makes",
+                    "weights"),
             Map.ofEntries(
                     Map.entry("attention", new double[] {1, 1}),
                     Map.entry("weighs", new double[] {0.8, 0.6}),
@@ -237,7 +261,8 @@ final class Handmade {
         words.set(2.0, 0, Lexicon.WEIGHT);
         Tensor sentences = Tensor.zeros(1, lexicon.embedDim());
         sentences.set(2.0, 0, Lexicon.LEANING);
-        return HierarchicalAttention.of(lexicon.embedding(11),
+        return HierarchicalAttention.of(
+                lexicon.embedding(11),
                 AdditiveAttentionPooling.of(Linear.of(words), Tensor.of(new double[] {4.0}, 1)),
                 AdditiveAttentionPooling.of(Linear.of(sentences), Tensor.of(new double[] {2.0}, 1)));
     }

@@ -2,7 +2,6 @@ package dev.heed.tour;
 
 import dev.heed.tensor.Tensor;
 import dev.heed.viz.Chart;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package dev.heed.tour;
 
 import dev.heed.Heed;
-
 import dev.heed.attention.AttentionResult;
 import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.HierarchicalAttention;
@@ -15,7 +14,6 @@ import dev.heed.tensor.Tensor;
 import dev.heed.tour.Handmade.Lexicon;
 import dev.heed.viz.HeadGrid;
 import dev.heed.viz.Heatmap;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -43,11 +41,13 @@ public final class Tour {
 
     /** Length and width of the long sequence of section 10. */
     static final int LONG_LENGTH = 8192;
+
     static final int LONG_DEPTH = 64;
     /** How many of its first tokens are checked against the materialised kernel. */
     static final int CHECKED_PREFIX = 1024;
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "Usage: java [--add-modules jdk.incubator.vector] -jar heed.jar [directory]",
             "",
             "A guided tour of Heed through the sections of the attention tutorial: it prints",
@@ -109,7 +109,10 @@ public final class Tour {
         long start = System.nanoTime();
         new Tour(narrator).walk();
         narrator.gap();
-        narrator.say("Done in %.1f s. %d files in %s", (System.nanoTime() - start) / 1e9, narrator.files().size(),
+        narrator.say(
+                "Done in %.1f s. %d files in %s",
+                (System.nanoTime() - start) / 1e9,
+                narrator.files().size(),
                 directory.toAbsolutePath().normalize());
         return narrator.files();
     }
@@ -161,8 +164,16 @@ public final class Tour {
         Tensor query = Tensor.random(7).normal(1, 256);
         Tensor keys = Tensor.random(8).normal(6, 256);
         n.say("One query over 6 keys, d_k = 256, random features:");
-        n.show("  weights unscaled", rounded(new SimpleAttention().apply(query, keys, keys, Mask.none()).weights(), 3));
-        n.show("  weights scaled  ", rounded(attention.apply(query, keys, keys, Mask.none()).weights(), 3));
+        n.show(
+                "  weights unscaled",
+                rounded(
+                        new SimpleAttention()
+                                .apply(query, keys, keys, Mask.none())
+                                .weights(),
+                        3));
+        n.show(
+                "  weights scaled  ",
+                rounded(attention.apply(query, keys, keys, Mask.none()).weights(), 3));
         n.gap();
         paddingMask(attention);
         n.gap();
@@ -192,8 +203,9 @@ public final class Tour {
         n.show("output row 3 with Mask.block", exact.output().select(0, 3));
         n.show("logSumExp with Mask.block", exact.logSumExp());
         Tensor logits = Tensor.of(new double[] {1000, 1001}, 2);
-        n.say("Large scores overflow it too: for %s it gives %s (inf / inf), while Heed", logits,
-                Arrays.toString(tutorialSoftmax(logits.toArray())));
+        n.say(
+                "Large scores overflow it too: for %s it gives %s (inf / inf), while Heed",
+                logits, Arrays.toString(tutorialSoftmax(logits.toArray())));
         n.say("subtracts the row maximum first and gives %s.", logits.softmax(-1));
     }
 
@@ -203,7 +215,12 @@ public final class Tour {
         Tensor y = Tensor.random(3).normal(6, 8);
         AttentionResult causal = attention.apply(y, y, y, Mask.causal());
         n.show("causal weights (rounded)", rounded(causal.weights(), 3));
-        n.picture("02-causal-mask", Heatmap.of(causal.weights()).labels(sentence).range(0, 1).annotate(2)
+        n.picture(
+                "02-causal-mask",
+                Heatmap.of(causal.weights())
+                        .labels(sentence)
+                        .range(0, 1)
+                        .annotate(2)
                         .title("Scaled dot-product attention with a causal mask"),
                 "a lower triangle: nothing above the diagonal, and the first token puts all its weight on itself.");
     }
@@ -244,13 +261,15 @@ public final class Tour {
         Tensor output = project(merged, mha.outputWeight(), mha.outputBias());
         n.say("  x                          %s   [batch, tokens, features]", shape(x));
         n.say("  q = x Wq^T + bq            %s", shape(q));
-        n.say("  splitHeads(q)              %s   [batch, heads, tokens, E/H]; a view: %s", shape(qHeads),
-                qHeads.data() == q.data() ? "it shares q's data" : "a copy");
+        n.say(
+                "  splitHeads(q)              %s   [batch, heads, tokens, E/H]; a view: %s",
+                shape(qHeads), qHeads.data() == q.data() ? "it shares q's data" : "a copy");
         n.say("  attention in each head     %s   weights %s", shape(heads.output()), shape(heads.weights()));
         n.say("  mergeHeads(...)            %s", shape(merged));
         n.say("  merged Wo^T + bo           %s", shape(output));
         AttentionResult forward = mha.forward(x);
-        n.say("Step by step equals mha.forward(x): %s (largest difference %.1e).",
+        n.say(
+                "Step by step equals mha.forward(x): %s (largest difference %.1e).",
                 output.allClose(forward.output(), 1e-12, 1e-12), maxAbsDifference(output, forward.output()));
         n.show("per-head weights [1, 2, 4, 4] (rounded)", rounded(forward.weights(), 3));
         n.say("Each head has its own 4 x 4 map, every row summing to 1. The tutorial multiplies the split");
@@ -271,18 +290,27 @@ public final class Tour {
         int length = 32;
         int width = 64;
         Tensor table = SinusoidalEncoding.table(length, width);
-        n.show("SinusoidalEncoding.table(32, 64), positions 0-3, features 0-5", table.slice(0, 0, 4).slice(1, 0, 6));
-        n.picture("04-positional-encoding", Heatmap.of(table).range(-1, 1)
+        n.show(
+                "SinusoidalEncoding.table(32, 64), positions 0-3, features 0-5",
+                table.slice(0, 0, 4).slice(1, 0, 6));
+        n.picture(
+                "04-positional-encoding",
+                Heatmap.of(table)
+                        .range(-1, 1)
                         .title("Sinusoidal encoding: 32 positions (rows) × 64 features (columns)"),
                 "stripes that alternate fast in the left columns and barely change in the right ones: every row a distinct code.");
         // Every encoding has squared length width/2 (one sin² + cos² per pair), so this is the cosine similarity.
         Tensor similarity = table.matmul(table.transpose(0, 1)).scale(2.0 / width);
-        n.show("cosine similarity of position 10 to positions 6..14", rounded(similarity.select(0, 10).slice(0, 6, 15), 3));
+        n.show(
+                "cosine similarity of position 10 to positions 6..14",
+                rounded(similarity.select(0, 10).slice(0, 6, 15), 3));
         n.say("Neighbours are most alike, and the similarity depends only on the distance:");
-        n.say("  sim(3, 5) = %.6f   sim(20, 22) = %.6f   sim(0, 2) = %.6f", similarity.get(3, 5),
-                similarity.get(20, 22), similarity.get(0, 2));
-        n.picture("04-position-similarity", Heatmap.of(similarity).autoRange()
-                        .title("Cosine similarity of positional encodings"),
+        n.say(
+                "  sim(3, 5) = %.6f   sim(20, 22) = %.6f   sim(0, 2) = %.6f",
+                similarity.get(3, 5), similarity.get(20, 22), similarity.get(0, 2));
+        n.picture(
+                "04-position-similarity",
+                Heatmap.of(similarity).autoRange().title("Cosine similarity of positional encodings"),
                 "a bright diagonal band of even width: each position is most like itself, then its neighbours.");
     }
 
@@ -306,10 +334,15 @@ public final class Tour {
         for (int h = 0; h < Handmade.HEADS; h++) {
             int last = tokens.size() - 1;
             int key = argmax(weights.select(0, h).select(0, last));
-            n.say("  head %d: \"%s\" looks at \"%s\" (position %d) with weight %.3f", h, tokens.get(last),
-                    tokens.get(key), key, weights.get(h, last, key));
+            n.say(
+                    "  head %d: \"%s\" looks at \"%s\" (position %d) with weight %.3f",
+                    h, tokens.get(last), tokens.get(key), key, weights.get(h, last, key));
         }
-        n.picture("07-causal-heads", HeadGrid.of(weights).labels(tokens).range(0, 1)
+        n.picture(
+                "07-causal-heads",
+                HeadGrid.of(weights)
+                        .labels(tokens)
+                        .range(0, 1)
                         .title("Hand-set causal heads that look 0, 1, 2 tokens back and at the start"),
                 "four lower triangles, empty above the diagonal: the diagonal, the diagonal one and two places "
                         + "left, and the first column.");
@@ -324,8 +357,9 @@ public final class Tour {
         n.section(8, "Metrics");
         int[] truth = {1, 0, 1, 1, 0};
         int[] predicted = {1, 0, 1, 0, 0};
-        n.say("accuracy(%s, %s) = %.2f   (4 of 5 right)", Arrays.toString(truth), Arrays.toString(predicted),
-                Metrics.accuracy(truth, predicted));
+        n.say(
+                "accuracy(%s, %s) = %.2f   (4 of 5 right)",
+                Arrays.toString(truth), Arrays.toString(predicted), Metrics.accuracy(truth, predicted));
         n.gap();
         n.say("Five attention rows over 10 keys, from spread to sharp: softmax(b * s) with scores");
         n.say("s_j = -|j - 3| and b = 0, 0.5, 1, 2, 8.");
@@ -338,14 +372,16 @@ public final class Tour {
         Tensor top3 = Metrics.topKMass(rows, 3);
         n.say("  b      entropy  normalized  concentration  top-3 mass");
         for (int i = 0; i < sharpness.length; i++) {
-            n.say("  %-4s   %.4f   %.4f      %.4f         %.4f", sharpness[i], entropy.get(i), normalized.get(i),
-                    concentration.get(i), top3.get(i));
+            n.say(
+                    "  %-4s   %.4f   %.4f      %.4f         %.4f",
+                    sharpness[i], entropy.get(i), normalized.get(i), concentration.get(i), top3.get(i));
         }
         n.say("Entropy (nats) falls from ln 10 = %.4f for a uniform row towards 0 for a one-hot row;", Math.log(10));
         n.say("normalized entropy divides by ln S to give [0, 1]; concentration is the largest weight;");
         n.say("top-k mass is what the k favourite keys take.");
         Metrics.Evaluation evaluation = Metrics.evaluate(truth, predicted, rows);
-        n.say("Metrics.evaluate: accuracy %.2f, mean entropy %.4f, mean concentration %.4f",
+        n.say(
+                "Metrics.evaluate: accuracy %.2f, mean entropy %.4f, mean concentration %.4f",
                 evaluation.accuracy(), evaluation.meanEntropy(), evaluation.meanConcentration());
         n.gap();
         n.say("The heads of section 7, per head (mean over queries):");
@@ -354,8 +390,9 @@ public final class Tour {
         Tensor headConcentration = Metrics.concentration(heads).mean(-1);
         n.say("  head   mean distance  normalized entropy  concentration");
         for (int h = 0; h < heads.shape(0); h++) {
-            n.say("  %d      %.3f          %.4f              %.4f", h, distance.get(h), headEntropy.get(h),
-                    headConcentration.get(h));
+            n.say(
+                    "  %d      %.3f          %.4f              %.4f",
+                    h, distance.get(h), headEntropy.get(h), headConcentration.get(h));
         }
         n.say("Mean attention distance tells the heads apart: about 0, 1 and 2 tokens for the look-back");
         n.say("heads (less where the sentence has no token that far back) and 4.5 for the first-token head.");
@@ -383,8 +420,14 @@ public final class Tour {
         n.say("Queries run down, keys across; the colours are viridis, dark purple 0 to yellow 1.");
         List<String> tokens = List.of("The", "cat", "sat", "on", "mat");
         Tensor x = SinusoidalEncoding.table(tokens.size(), Handmade.HEADS_EMBED);
-        Tensor mean = Handmade.positionalHeads().forward(x, Mask.causal()).weights().mean(0);
-        n.picture("09-self-attention", Heatmap.of(mean).labels(tokens).range(0, 1).annotate(2)
+        Tensor mean =
+                Handmade.positionalHeads().forward(x, Mask.causal()).weights().mean(0);
+        n.picture(
+                "09-self-attention",
+                Heatmap.of(mean)
+                        .labels(tokens)
+                        .range(0, 1)
+                        .annotate(2)
                         .title("Self-attention over \"The cat sat on mat\", mean of the four heads"),
                 "the tutorial's sentence, weights written in the cells: the first column and the diagonals of the "
                         + "heads, averaged.");
@@ -401,8 +444,9 @@ public final class Tour {
         n.section(10, "Chunked attention on a long sequence");
         int length = LONG_LENGTH;
         int depth = LONG_DEPTH;
-        n.say("Causal self-attention over %,d tokens of width %d. A materialised kernel holds all L x S", length,
-                depth);
+        n.say(
+                "Causal self-attention over %,d tokens of width %d. A materialised kernel holds all L x S",
+                length, depth);
         n.say("scores; ChunkedAttention walks tiles of queries and keys with an online softmax, holding one");
         n.say("tile at a time, and skips the tiles the causal mask blocks entirely.");
         Tensor q = Tensor.random(10).normal(length, depth);
@@ -415,17 +459,20 @@ public final class Tour {
         int p = CHECKED_PREFIX;
         AttentionResult prefixFull = full.apply(prefix(q, p), prefix(k, p), prefix(v, p), Mask.causal());
         AttentionResult prefixChunked = chunked.apply(prefix(q, p), prefix(k, p), prefix(v, p), Mask.causal());
-        n.say("First %,d tokens, chunked vs ScaledDotProductAttention: largest difference %.1e", p,
-                maxAbsDifference(prefixChunked.output(), prefixFull.output()));
+        n.say(
+                "First %,d tokens, chunked vs ScaledDotProductAttention: largest difference %.1e",
+                p, maxAbsDifference(prefixChunked.output(), prefixFull.output()));
 
         long start = System.nanoTime();
         AttentionResult r = chunked.apply(q, k, v, Mask.causal());
         double seconds = (System.nanoTime() - start) / 1e9;
         double flops = 4.0 * length * (length + 1) / 2 * depth;
-        n.say("All %,d tokens: output %s in %.0f ms (%.1f GFLOP/s on the %.1f GFLOP a causal pass costs)", length,
-                shape(r.output()), seconds * 1e3, flops / seconds / 1e9, flops / 1e9);
-        n.say("  its first %,d rows vs the prefix above: largest difference %.1e", p,
-                maxAbsDifference(prefix(r.output(), p), prefixFull.output()));
+        n.say(
+                "All %,d tokens: output %s in %.0f ms (%.1f GFLOP/s on the %.1f GFLOP a causal pass costs)",
+                length, shape(r.output()), seconds * 1e3, flops / seconds / 1e9, flops / 1e9);
+        n.say(
+                "  its first %,d rows vs the prefix above: largest difference %.1e",
+                p, maxAbsDifference(prefix(r.output(), p), prefixFull.output()));
         checkSampledRows(q, k, v, r.output());
         sayMemory(chunked, length, depth);
     }
@@ -436,10 +483,11 @@ public final class Tour {
         int length = q.shape(0);
         for (int row : new int[] {length / 4 - 1, length / 2 + 17, length - 1}) {
             // Query `row` sees keys 0..row: one query over that prefix, with no mask, is the same row.
-            AttentionResult one = full.apply(q.slice(0, row, row + 1), prefix(k, row + 1), prefix(v, row + 1),
-                    Mask.none());
-            n.say("  row %,5d vs one query over keys 0..%,d: largest difference %.1e", row, row,
-                    maxAbsDifference(output.slice(0, row, row + 1), one.output()));
+            AttentionResult one =
+                    full.apply(q.slice(0, row, row + 1), prefix(k, row + 1), prefix(v, row + 1), Mask.none());
+            n.say(
+                    "  row %,5d vs one query over keys 0..%,d: largest difference %.1e",
+                    row, row, maxAbsDifference(output.slice(0, row, row + 1), one.output()));
         }
     }
 
@@ -449,15 +497,23 @@ public final class Tour {
         long accumulatorBytes = (long) chunked.queryChunk() * depth * Double.BYTES;
         long outputBytes = (long) length * depth * Double.BYTES;
         n.say("Memory:");
-        n.say("  materialised: %,d x %,d scores = %s (the weights as many again if kept)", length, length,
-                bytes(scoreBytes));
-        n.say("  chunked: a %d x %d score tile (%s) and a %d x %d accumulator (%s) per worker thread",
-                chunked.queryChunk(), chunked.keyChunk(), bytes(tileBytes), chunked.queryChunk(), depth,
+        n.say(
+                "  materialised: %,d x %,d scores = %s (the weights as many again if kept)",
+                length, length, bytes(scoreBytes));
+        n.say(
+                "  chunked: a %d x %d score tile (%s) and a %d x %d accumulator (%s) per worker thread",
+                chunked.queryChunk(),
+                chunked.keyChunk(),
+                bytes(tileBytes),
+                chunked.queryChunk(),
+                depth,
                 bytes(accumulatorBytes));
         n.say("  both return the output, %,d x %d = %s, and one logSumExp per row", length, depth, bytes(outputBytes));
-        n.say("The tutorial's chunked_attention tiles only the queries: 128 x %,d scores (%s) per chunk.", length,
-                bytes(128L * length * Double.BYTES));
-        n.say("(Weights are not kept: r.weights() would recompute all %s of them from the logSumExp.)",
+        n.say(
+                "The tutorial's chunked_attention tiles only the queries: 128 x %,d scores (%s) per chunk.",
+                length, bytes(128L * length * Double.BYTES));
+        n.say(
+                "(Weights are not kept: r.weights() would recompute all %s of them from the logSumExp.)",
                 bytes(scoreBytes));
     }
 
@@ -487,22 +543,26 @@ public final class Tour {
             "each query scores keys",
             "the weather was nice",
             "softmax makes weights",
-            ""};
+            ""
+        };
         int slots = 6;
         int[][] document = ids(lexicon, sentences, slots);
         int[] wordCounts = wordCounts(sentences);
         HierarchicalAttention model = Handmade.summariser(lexicon);
         HierarchicalAttention.Result r = model.forward(document, wordCounts);
-        n.say("document: %d sentences x %d word slots, word counts %s", sentences.length, slots,
-                Arrays.toString(wordCounts));
+        n.say(
+                "document: %d sentences x %d word slots, word counts %s",
+                sentences.length, slots, Arrays.toString(wordCounts));
         n.show("sentence weights (rounded)", rounded(r.sentenceWeights(), 3));
         for (int s = 0; s < sentences.length; s++) {
             Tensor words = r.wordWeights().select(0, s);
             String top = wordCounts[s] == 0 ? "-" : lexicon.word(document[s][argmax(words)]);
-            n.say("  %d  %.3f  %-25s top word: %s", s + 1, r.sentenceWeights().get(s),
-                    sentences[s].isEmpty() ? "(padding)" : sentences[s], top);
+            n.say(
+                    "  %d  %.3f  %-25s top word: %s",
+                    s + 1, r.sentenceWeights().get(s), sentences[s].isEmpty() ? "(padding)" : sentences[s], top);
         }
-        n.say("The padding sentence weighs exactly %s; the off-topic ones little but more than 0.",
+        n.say(
+                "The padding sentence weighs exactly %s; the off-topic ones little but more than 0.",
                 r.sentenceWeights().get(sentences.length - 1));
         int[] summary = r.topSentences(0, 3);
         n.say("Summary, the 3 most important sentences in document order:");
@@ -517,8 +577,13 @@ public final class Tour {
         for (int w = 1; w <= slots; w++) {
             columnLabels.add("word " + w);
         }
-        n.picture("11-word-importance", Heatmap.of(r.wordWeights()).rowLabels(rowLabels).columnLabels(columnLabels)
-                        .annotate(2).title("Word importance within each sentence (rows)"),
+        n.picture(
+                "11-word-importance",
+                Heatmap.of(r.wordWeights())
+                        .rowLabels(rowLabels)
+                        .columnLabels(columnLabels)
+                        .annotate(2)
+                        .title("Word importance within each sentence (rows)"),
                 "in each sentence (a row) its content words lit, function words and padded slots dark, the padding "
                         + "sentence all dark.");
     }

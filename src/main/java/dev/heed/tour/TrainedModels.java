@@ -2,7 +2,6 @@ package dev.heed.tour;
 
 import dev.heed.attention.AlignmentAttention;
 import dev.heed.attention.AttentionResult;
-import dev.heed.attention.MultiHeadAttention;
 import dev.heed.examples.InductionTransformer;
 import dev.heed.examples.InductionTransformer.Sequences;
 import dev.heed.examples.SentimentClassifier;
@@ -32,6 +31,7 @@ final class TrainedModels {
 
     /** The seeds of the trained models' parameters and data: fixed, so the tour prints the same numbers each run. */
     static final long CLASSIFIER_SEED = 1;
+
     static final long TRANSLATOR_SEED = 1;
     static final long TRANSFORMER_SEED = 1;
 
@@ -49,10 +49,12 @@ final class TrainedModels {
         Reviews heldOut = Reviews.generate(CLASSIFIER_SEED + 2, 1000);
         SentimentClassifier model = new SentimentClassifier(CLASSIFIER_SEED);
         SentimentClassifier.Report report = model.train(training, heldOut);
-        n.say("Trained on %,d reviews: %d AdamW steps in %.1f s, final training loss %.4f.", training.size(),
-                report.steps(), report.seconds(), report.trainingLoss());
+        n.say(
+                "Trained on %,d reviews: %d AdamW steps in %.1f s, final training loss %.4f.",
+                training.size(), report.steps(), report.seconds(), report.trainingLoss());
         n.say("held-out accuracy: %.3f", report.heldOutAccuracy());
-        n.say("mean pooling weight on the deciding words: %.3f (%,d held-out reviews; for \"not X\",",
+        n.say(
+                "mean pooling weight on the deciding words: %.3f (%,d held-out reviews; for \"not X\",",
                 report.decidingWeight(), heldOut.size());
         n.say("\"not\" and X are counted together)");
 
@@ -71,26 +73,37 @@ final class TrainedModels {
         int[] labels = trained.predict(ids, lengths);
         n.say("Two new reviews, padded to %d slots, through the trained AdditiveAttentionPooling:", slots);
         for (int b = 0; b < reviews.length; b++) {
-            n.say("review %d: %s", b + 1, wordWeights(words, ids[b], lengths[b], r.weights().select(0, b)));
+            n.say(
+                    "review %d: %s",
+                    b + 1, wordWeights(words, ids[b], lengths[b], r.weights().select(0, b)));
             n.say("          -> %s", labels[b] == SentimentClassifier.POSITIVE_LABEL ? "positive" : "negative");
         }
         double onPadding = 0;
         for (int b = 0; b < reviews.length; b++) {
             onPadding += r.weights().select(0, b).slice(0, lengths[b], slots).sum();
         }
-        n.say("The %d padded slots get weight %s in all, and each row sums to 1 over its real words.",
+        n.say(
+                "The %d padded slots get weight %s in all, and each row sums to 1 over its real words.",
                 2 * slots - lengths[0] - lengths[1], onPadding);
         for (int b = 0; b < reviews.length; b++) {
             List<String> columns = words.words(ids[b], lengths[b]);
-            n.picture("05-review-" + (b + 1), Heatmap.of(r.weights().slice(0, b, b + 1).slice(1, 0, lengths[b]))
-                            .columnLabels(columns).rowLabels(List.of("weight")).range(0, 1).annotate(2)
+            n.picture(
+                    "05-review-" + (b + 1),
+                    Heatmap.of(r.weights().slice(0, b, b + 1).slice(1, 0, lengths[b]))
+                            .columnLabels(columns)
+                            .rowLabels(List.of("weight"))
+                            .range(0, 1)
+                            .annotate(2)
                             .title("Trained attention pooling over review " + (b + 1)),
-                    b == 0 ? "most weight on \"great\", some on the \"not\" of \"not bad\"; the filler words dark."
+                    b == 0
+                            ? "most weight on \"great\", some on the \"not\" of \"not bad\"; the filler words dark."
                             : "the weight on \"not good\"; the filler words dark.");
         }
-        Tensor scores = trained.pooling().scores(trained.features(ids)).select(0, 0).slice(0, 0, lengths[0]);
+        Tensor scores =
+                trained.pooling().scores(trained.features(ids)).select(0, 0).slice(0, 0, lengths[0]);
         double cap = Math.exp(2) / (Math.exp(2) + lengths[0] - 1);
-        n.say("The trained scores u of review 1 run from %.1f to %.1f. The tutorial's form, u = tanh(w . x),",
+        n.say(
+                "The trained scores u of review 1 run from %.1f to %.1f. The tutorial's form, u = tanh(w . x),",
                 scores.min(), scores.max());
         n.say("caps every score at +-1, so no word can get more than e^2 = 7.4 times another's weight: in");
         n.say("a review of %d words, one word could take at most %.2f of the weight.", lengths[0], cap);
@@ -119,11 +132,13 @@ final class TrainedModels {
         Corpus heldOut = Corpus.generate(TRANSLATOR_SEED + 2, 500);
         Translator model = new Translator(TRANSLATOR_SEED);
         Translator.Report report = model.train(training, heldOut);
-        n.say("Trained on %,d sentence pairs: %d AdamW steps in %.1f s, final training loss %.4f.",
+        n.say(
+                "Trained on %,d sentence pairs: %d AdamW steps in %.1f s, final training loss %.4f.",
                 training.size(), report.steps(), report.seconds(), report.trainingLoss());
         n.say("alignment accuracy: %.3f", report.alignmentAccuracy());
         n.say("(the fraction of held-out target words whose attention argmax is the source word that");
-        n.say("produced them; mean weight on that word %.3f; next word right %.3f of the time)",
+        n.say(
+                "produced them; mean weight on that word %.3f; next word right %.3f of the time)",
                 report.alignedWeight(), report.wordAccuracy());
 
         String sourceText = "le chat noir voit un oiseau rouge sur mon arbre";
@@ -135,22 +150,33 @@ final class TrainedModels {
         List<String> targetWords = Translator.TARGET.words(target, target.length);
         n.say("A new sentence, translated greedily by the trained model:");
         n.say("  %s", sourceText);
-        n.say("  %s   (%s)", String.join(" ", targetWords),
+        n.say(
+                "  %s   (%s)",
+                String.join(" ", targetWords),
                 Arrays.equals(target, Translator.translation(source)) ? "right" : "wrong");
         AttentionResult general = trained.align(source, target);
         n.show("trained AlignmentAttention.general weights (rounded)", Tour.rounded(general.weights(), 2));
         for (int t = 0; t < target.length; t++) {
             int s = Tour.argmax(general.weights().select(0, t));
-            n.say("  %-8s -> %-7s %.3f", targetWords.get(t), sourceWords.get(s), general.weights().get(t, s));
+            n.say(
+                    "  %-8s -> %-7s %.3f",
+                    targetWords.get(t), sourceWords.get(s), general.weights().get(t, s));
         }
-        AttentionResult dot = AlignmentAttention.dot().forward(trained.decoderStates(target),
-                trained.encoderStates(source));
-        n.say("  trained W_a:              %d/%d target words find their source", countAligned(general.weights(),
-                aligned), target.length);
-        n.say("  the dot score, W_a = I:   %d/%d on the same states", countAligned(dot.weights(), aligned),
-                target.length);
-        n.picture("06-alignment-luong-general", Heatmap.of(general.weights()).rowLabels(targetWords)
-                        .columnLabels(sourceWords).range(0, 1).annotate(2)
+        AttentionResult dot =
+                AlignmentAttention.dot().forward(trained.decoderStates(target), trained.encoderStates(source));
+        n.say(
+                "  trained W_a:              %d/%d target words find their source",
+                countAligned(general.weights(), aligned), target.length);
+        n.say(
+                "  the dot score, W_a = I:   %d/%d on the same states",
+                countAligned(dot.weights(), aligned), target.length);
+        n.picture(
+                "06-alignment-luong-general",
+                Heatmap.of(general.weights())
+                        .rowLabels(targetWords)
+                        .columnLabels(sourceWords)
+                        .range(0, 1)
+                        .annotate(2)
                         .title("Trained alignment, Luong general score: target (rows) × source (columns)"),
                 "a bright diagonal that crosses at each adjective (black -> noir, cat -> chat; red -> rouge, "
                         + "bird -> oiseau).");
@@ -175,12 +201,18 @@ final class TrainedModels {
         List<String> source = List.of("le", "chat", "noir", "est", "assis", "sur", "le", "tapis");
         List<String> target = List.of("the", "black", "cat", "is", "sitting", "on", "the", "mat");
         int[] aligned = {0, 2, 1, 3, 4, 5, 6, 7};
-        AttentionResult additive = Handmade.bumpAdditive().forward(Handmade.decoderStates(aligned),
-                Handmade.encoderStates(source.size()));
-        n.say("  hand-set Bahdanau: %d/%d target words find their source", countAligned(additive.weights(), aligned),
-                aligned.length);
-        n.picture("06-alignment-bahdanau-hand-set", Heatmap.of(additive.weights()).rowLabels(target)
-                        .columnLabels(source).range(0, 1).annotate(2)
+        AttentionResult additive =
+                Handmade.bumpAdditive().forward(Handmade.decoderStates(aligned), Handmade.encoderStates(source.size()));
+        n.say(
+                "  hand-set Bahdanau: %d/%d target words find their source",
+                countAligned(additive.weights(), aligned), aligned.length);
+        n.picture(
+                "06-alignment-bahdanau-hand-set",
+                Heatmap.of(additive.weights())
+                        .rowLabels(target)
+                        .columnLabels(source)
+                        .range(0, 1)
+                        .annotate(2)
                         .title("Alignment, Bahdanau additive score with hand-set weights"),
                 "the diagonal and its crossing, from weights set by hand rather than trained.");
     }
@@ -189,18 +221,23 @@ final class TrainedModels {
     void inductionHead() throws IOException {
         int vocab = InductionTransformer.VOCAB;
         n.say("Now trained: a two-layer, attention-only causal transformer (token and position vectors,");
-        n.say("%d layers of %d heads with residual connections, no MLP) learns to continue sequences whose",
+        n.say(
+                "%d layers of %d heads with residual connections, no MLP) learns to continue sequences whose",
                 InductionTransformer.LAYERS, InductionTransformer.HEADS);
-        n.say("second half repeats the first: N = %d..%d distinct random tokens of %d, then the same N again.",
+        n.say(
+                "second half repeats the first: N = %d..%d distinct random tokens of %d, then the same N again.",
                 InductionTransformer.MIN_HALF, InductionTransformer.MAX_HALF, vocab);
         InductionTransformer model = new InductionTransformer(TRANSFORMER_SEED);
         InductionTransformer.Report report = model.train(Sequences.generate(TRANSFORMER_SEED + 2, 200));
-        n.say("Trained for %d AdamW steps on fresh batches in %.1f s. On 200 held-out sequences:", report.steps(),
-                report.seconds());
-        n.say("  loss on the repeated half: %.3f   (ln %d = %.3f for a model that cannot copy)",
+        n.say(
+                "Trained for %d AdamW steps on fresh batches in %.1f s. On 200 held-out sequences:",
+                report.steps(), report.seconds());
+        n.say(
+                "  loss on the repeated half: %.3f   (ln %d = %.3f for a model that cannot copy)",
                 report.repeatedHalfLoss(), vocab, Math.log(vocab));
-        n.say("  loss on the first half:    %.3f   (random: no model can beat %.3f there)", report.firstHalfLoss(),
-                report.firstHalfFloor());
+        n.say(
+                "  loss on the first half:    %.3f   (random: no model can beat %.3f there)",
+                report.firstHalfLoss(), report.firstHalfFloor());
         n.say("Induction score: mean attention from a token of the repeated half to the token right after");
         n.say("its first occurrence (1 = all of it).");
         for (int l = 0; l < InductionTransformer.LAYERS; l++) {
@@ -225,13 +262,15 @@ final class TrainedModels {
         double previous = report.previousTokenScores()[0][partner];
         double duplicate = report.duplicateTokenScores()[0][partner];
         if (duplicate > previous) {
-            n.say("Its partner is layer 0's head %d, a duplicate-token head: %.3f of a repeated token's", partner,
-                    duplicate);
+            n.say(
+                    "Its partner is layer 0's head %d, a duplicate-token head: %.3f of a repeated token's",
+                    partner, duplicate);
             n.say("attention goes to its earlier occurrence, whose position it passes on; the induction head");
             n.say("looks one place further (Olsson et al. 2022 also find the other partner, a previous-token head).");
         } else {
-            n.say("Its partner is layer 0's head %d, a previous-token head: %.3f of a token's attention goes", partner,
-                    previous);
+            n.say(
+                    "Its partner is layer 0's head %d, a previous-token head: %.3f of a token's attention goes",
+                    partner, previous);
             n.say("to the token before it, which it writes into that position; the induction head looks for its");
             n.say("own token there (the circuit of Olsson et al. 2022).");
         }
@@ -248,17 +287,27 @@ final class TrainedModels {
         for (int i = half; i < sequence.length - 1; i++) {
             onTarget += induction.get(i, i - half + 1);
         }
-        n.say("On a new sequence of 2 x %d tokens, the trained MultiHeadAttention's head %d of layer %d puts",
+        n.say(
+                "On a new sequence of 2 x %d tokens, the trained MultiHeadAttention's head %d of layer %d puts",
                 half, bestHead, bestLayer);
-        n.say("%.3f of each repeated token's attention on the token after its first occurrence.",
+        n.say(
+                "%.3f of each repeated token's attention on the token after its first occurrence.",
                 onTarget / (half - 1));
-        n.picture("07-induction-head", Heatmap.of(induction).labels(labels).range(0, 1)
+        n.picture(
+                "07-induction-head",
+                Heatmap.of(induction)
+                        .labels(labels)
+                        .range(0, 1)
                         .title("Trained induction head (layer " + bestLayer + ", head " + bestHead
                                 + ") on a repeated sequence"),
                 "in the lower rows (the repeat) a bright stripe N - 1 places left of the diagonal: each repeated "
                         + "token looks at the token that followed it the first time.");
-        n.picture("07-induction-partner", Heatmap.of(layers.get(0).weights().select(0, partner)).labels(labels)
-                        .range(0, 1).title("Its partner, layer 0 head " + partner),
+        n.picture(
+                "07-induction-partner",
+                Heatmap.of(layers.get(0).weights().select(0, partner))
+                        .labels(labels)
+                        .range(0, 1)
+                        .title("Its partner, layer 0 head " + partner),
                 duplicate > previous
                         ? "the diagonal in the first half, then a stripe N places left: each repeated token finds "
                                 + "its earlier self."

@@ -3,7 +3,6 @@ package dev.heed.train;
 import dev.heed.autograd.Variable;
 import dev.heed.layers.Module;
 import dev.heed.tensor.Tensor;
-
 import java.util.Collections;
 import java.util.List;
 
@@ -114,7 +113,8 @@ public final class AdamW implements Optimizer {
          */
         public Builder betas(double beta1, double beta2) {
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-                throw new IllegalArgumentException("invalid betas (" + beta1 + ", " + beta2 + "): each must be in [0, 1)");
+                throw new IllegalArgumentException(
+                        "invalid betas (" + beta1 + ", " + beta2 + "): each must be in [0, 1)");
             }
             this.beta1 = beta1;
             this.beta2 = beta2;
@@ -195,15 +195,15 @@ public final class AdamW implements Optimizer {
                 if (weightDecay != 0) {
                     x[j] = x[j] * decay;
                 }
-                mi[j] = mi[j] + oneMinusBeta1 * (g[j] - mi[j]);         // torch.lerp for a weight < 0.5
-                vi[j] = vi[j] * beta2 + oneMinusBeta2 * g[j] * g[j];    // torch.addcmul
+                mi[j] = mi[j] + oneMinusBeta1 * (g[j] - mi[j]); // torch.lerp for a weight < 0.5
+                vi[j] = vi[j] * beta2 + oneMinusBeta2 * g[j] * g[j]; // torch.addcmul
                 double second = vi[j];
                 if (vm != null) {
                     vm[j] = Math.max(vm[j], vi[j]);
                     second = vm[j];
                 }
                 double denom = Math.sqrt(second) / correction2Sqrt + eps;
-                x[j] = x[j] + -stepSize * mi[j] / denom;                // torch.addcdiv
+                x[j] = x[j] + -stepSize * mi[j] / denom; // torch.addcdiv
             }
             p.assign(Tensor.of(x, p.shape()));
         }

@@ -5,7 +5,6 @@ import dev.heed.attention.AttentionGradients;
 import dev.heed.attention.AttentionResult;
 import dev.heed.attention.Mask;
 import dev.heed.autograd.Variable;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -55,9 +54,11 @@ public final class AttentionOps {
         }
         AttentionResult forward = kernel.apply(query.value(), key.value(), value.value(), mask);
         Variable output = Variable.custom("attention", forward.output(), List.of(query, key, value), gradOutput -> {
-            AttentionGradients g = kernel.backward(query.value(), key.value(), value.value(), mask, forward,
-                    gradOutput);
-            return Arrays.asList(query.requiresGrad() ? g.query() : null, key.requiresGrad() ? g.key() : null,
+            AttentionGradients g =
+                    kernel.backward(query.value(), key.value(), value.value(), mask, forward, gradOutput);
+            return Arrays.asList(
+                    query.requiresGrad() ? g.query() : null,
+                    key.requiresGrad() ? g.key() : null,
                     value.requiresGrad() ? g.value() : null);
         });
         return new Attended(output, forward);

@@ -4,7 +4,6 @@ import dev.heed.autograd.Variable;
 import dev.heed.io.SafeTensors;
 import dev.heed.layers.Module;
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,7 +87,9 @@ public final class Checkpoints {
                 m.append(" unexpected ").append(unexpected).append(';');
             }
             if (!mismatched.isEmpty()) {
-                m.append(" shape mismatch: ").append(String.join(", ", mismatched)).append(';');
+                m.append(" shape mismatch: ")
+                        .append(String.join(", ", mismatched))
+                        .append(';');
             }
             m.setLength(m.length() - 1);
             throw new IllegalArgumentException(m.toString());

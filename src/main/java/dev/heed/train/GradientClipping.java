@@ -2,7 +2,6 @@ package dev.heed.train;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,8 +54,8 @@ public final class GradientClipping {
         List<Tensor> grads = gradients(parameters, "clipNorm");
         double norm = norm(grads);
         if (errorIfNonfinite && !Double.isFinite(norm)) {
-            throw new ArithmeticException("clipNorm: the total norm of the gradients is " + norm
-                    + ", so they cannot be clipped");
+            throw new ArithmeticException(
+                    "clipNorm: the total norm of the gradients is " + norm + ", so they cannot be clipped");
         }
         double coefficient = Math.min(maxNorm / (norm + NORM_EPS), 1.0);
         if (coefficient != 1.0) { // multiplying by 1 changes nothing (NaN compares unequal, so it is applied)
@@ -110,8 +109,8 @@ public final class GradientClipping {
                 // Gradients are row-major tensors of their own (see Variable.grad), so their
                 // elements are data[offset .. offset + size).
                 if (!g.isContiguous()) {
-                    throw new IllegalStateException(who + ": a gradient of shape " + java.util.Arrays.toString(g.shape())
-                            + " is not contiguous");
+                    throw new IllegalStateException(who + ": a gradient of shape "
+                            + java.util.Arrays.toString(g.shape()) + " is not contiguous");
                 }
                 grads.add(g);
             }

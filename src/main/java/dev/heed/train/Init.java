@@ -1,7 +1,6 @@
 package dev.heed.train;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Random;
 
@@ -59,8 +58,8 @@ public final class Init {
     public static Tensor normal(Random random, double mean, double std, int... shape) {
         requireRandom(random);
         if (!Double.isFinite(mean) || !(std >= 0) || Double.isInfinite(std)) {
-            throw new IllegalArgumentException("normal needs a finite mean and a finite std >= 0, got mean " + mean
-                    + ", std " + std);
+            throw new IllegalArgumentException(
+                    "normal needs a finite mean and a finite std >= 0, got mean " + mean + ", std " + std);
         }
         Tensor t = Tensor.zeros(shape);
         double[] d = t.data();

@@ -2,7 +2,6 @@ package dev.heed.train;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -70,12 +69,13 @@ public final class Losses {
      */
     public static Variable crossEntropy(Variable logits, int[] targets, int ignoreIndex, Reduction reduction) {
         if (logits == null || targets == null || reduction == null) {
-            throw new IllegalArgumentException("crossEntropy: " + (logits == null ? "logits" : targets == null
-                    ? "targets" : "reduction") + " is null");
+            throw new IllegalArgumentException("crossEntropy: "
+                    + (logits == null ? "logits" : targets == null ? "targets" : "reduction") + " is null");
         }
         int[] shape = logits.shape();
         if (shape.length != 2 || shape[1] < 1) {
-            throw new IllegalArgumentException("crossEntropy needs logits [N, C] with C >= 1, got " + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "crossEntropy needs logits [N, C] with C >= 1, got " + Arrays.toString(shape));
         }
         int n = shape[0];
         int c = shape[1];
@@ -208,8 +208,8 @@ public final class Losses {
      */
     public static Variable meanSquaredError(Variable prediction, Variable target, Reduction reduction) {
         if (prediction == null || target == null || reduction == null) {
-            throw new IllegalArgumentException("meanSquaredError: " + (prediction == null ? "prediction"
-                    : target == null ? "target" : "reduction") + " is null");
+            throw new IllegalArgumentException("meanSquaredError: "
+                    + (prediction == null ? "prediction" : target == null ? "target" : "reduction") + " is null");
         }
         if (!Arrays.equals(prediction.shape(), target.shape())) {
             throw new IllegalArgumentException("meanSquaredError needs equal shapes, got prediction "

@@ -1,7 +1,6 @@
 package dev.heed.train;
 
 import dev.heed.autograd.Variable;
-
 import java.util.List;
 
 /**

@@ -2,7 +2,6 @@ package dev.heed.train;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -36,7 +35,8 @@ final class Parameters {
     /** The gradient's elements in row-major order: the array itself when it is laid out so. */
     static double[] gradient(Tensor grad) {
         return grad.isContiguous() && grad.offset() == 0 && grad.data().length == grad.size()
-                ? grad.data() : grad.toArray();
+                ? grad.data()
+                : grad.toArray();
     }
 
     /** The value's elements, copied, in row-major order. */

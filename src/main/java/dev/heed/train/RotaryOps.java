@@ -2,7 +2,6 @@ package dev.heed.train;
 
 import dev.heed.autograd.Variable;
 import dev.heed.encoding.RotaryEncoding;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -36,7 +35,10 @@ public final class RotaryOps {
             throw new IllegalArgumentException("rotary apply needs an encoding and an input, got "
                     + Arrays.asList(rotary, x == null ? null : Arrays.toString(x.shape())));
         }
-        return Variable.custom("rotary", rotary.apply(x.value(), startPosition), List.of(x),
+        return Variable.custom(
+                "rotary",
+                rotary.apply(x.value(), startPosition),
+                List.of(x),
                 gradOutput -> List.of(rotary.backward(gradOutput, startPosition)));
     }
 }

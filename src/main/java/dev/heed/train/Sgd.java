@@ -3,7 +3,6 @@ package dev.heed.train;
 import dev.heed.autograd.Variable;
 import dev.heed.layers.Module;
 import dev.heed.tensor.Tensor;
-
 import java.util.Collections;
 import java.util.List;
 

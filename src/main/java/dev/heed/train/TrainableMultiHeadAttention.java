@@ -6,7 +6,6 @@ import dev.heed.attention.MultiHeadAttention;
 import dev.heed.autograd.Variable;
 import dev.heed.layers.Module;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.Map;
 
@@ -32,6 +31,7 @@ public final class TrainableMultiHeadAttention implements Module {
     private final Attention kernel;
     /** [3E, E] when packed, else null. */
     private final Variable inProjWeight;
+
     private final Variable qWeight;
     private final Variable kWeight;
     private final Variable vWeight;
@@ -107,8 +107,8 @@ public final class TrainableMultiHeadAttention implements Module {
         if (query == null || key == null || value == null || mask == null) {
             throw new IllegalArgumentException("query, key, value and mask must not be null; use Mask.none()");
         }
-        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape())
-                + ", value " + Arrays.toString(value.shape());
+        String shapes = "query " + Arrays.toString(query.shape()) + ", key " + Arrays.toString(key.shape()) + ", value "
+                + Arrays.toString(value.shape());
         int rank = query.rank();
         if ((rank != 2 && rank != 3) || key.rank() != rank || value.rank() != rank) {
             throw new IllegalArgumentException("multi-head attention needs query [B, L, E], key [B, S, keyDim], "
@@ -212,8 +212,11 @@ public final class TrainableMultiHeadAttention implements Module {
      */
     public MultiHeadAttention snapshot() {
         int e = embedDim;
-        MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, numHeads).keyDim(keyDim).valueDim(valueDim)
-                .bias(inProjBias != null).kernel(kernel)
+        MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, numHeads)
+                .keyDim(keyDim)
+                .valueDim(valueDim)
+                .bias(inProjBias != null)
+                .kernel(kernel)
                 .weights(inWeight(0).value(), inWeight(1).value(), inWeight(2).value(), outWeight.value());
         if (inProjBias != null) {
             Tensor in = inProjBias.value();

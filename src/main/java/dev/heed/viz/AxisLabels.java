@@ -13,6 +13,7 @@ final class AxisLabels {
     private final String[] texts;
     /** The pixels from one label's centre to the next, along the axis. */
     final double pitch;
+
     final TextStyle style;
     private final double[] widths;
     /** Every how many labels one is drawn (1: all). */

@@ -8,7 +8,11 @@ import java.util.function.IntFunction;
  */
 interface Canvas {
     /** How text sits on its anchor point. */
-    enum Anchor { START, MIDDLE, END }
+    enum Anchor {
+        START,
+        MIDDLE,
+        END
+    }
 
     /** Fills a rectangle with {@code rgb} ({@code 0xRRGGBB}). */
     void fill(int x, int y, int width, int height, int rgb);
@@ -19,8 +23,8 @@ interface Canvas {
      *
      * @param tooltip the hover text of cell {@code i·columns + j}, or null for none
      */
-    void cells(int x, int y, int cellWidth, int cellHeight, int rows, int columns, int[] rgb,
-               IntFunction<String> tooltip);
+    void cells(
+            int x, int y, int cellWidth, int cellHeight, int rows, int columns, int[] rgb, IntFunction<String> tooltip);
 
     /** A vertical bar through {@code map}: its first colour at the bottom, its last at the top. */
     void colorBar(int x, int y, int width, int height, ColorMap map);

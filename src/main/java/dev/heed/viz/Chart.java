@@ -131,8 +131,8 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
             throw new IllegalArgumentException(what + " must not be null");
         }
         if (labels.size() != expected) {
-            throw new IllegalArgumentException(labels.size() + " " + what + " for " + expected + " " + axis
-                    + " (weights " + shapeText + ")");
+            throw new IllegalArgumentException(
+                    labels.size() + " " + what + " for " + expected + " " + axis + " (weights " + shapeText + ")");
         }
         List<String> copy = new ArrayList<>(labels.size());
         for (int i = 0; i < labels.size(); i++) {
@@ -226,13 +226,25 @@ public abstract sealed class Chart<C extends Chart<C>> permits Heatmap, HeadGrid
         double[][] panels = panels();
         Scale scale;
         if (autoRange) {
-            double[] all = panels.length == 1 ? panels[0] : Arrays.stream(panels).flatMapToDouble(Arrays::stream).toArray();
+            double[] all = panels.length == 1
+                    ? panels[0]
+                    : Arrays.stream(panels).flatMapToDouble(Arrays::stream).toArray();
             scale = Scale.auto(all);
         } else {
             scale = Scale.fixed(min, max);
         }
-        return new Layout(new Layout.Spec(panels, rows, columns, rowLabels, columnLabels, title, panelTitles(),
-                panelsPerRow(), scale, decimals, ColorMap.viridis()));
+        return new Layout(new Layout.Spec(
+                panels,
+                rows,
+                columns,
+                rowLabels,
+                columnLabels,
+                title,
+                panelTitles(),
+                panelsPerRow(),
+                scale,
+                decimals,
+                ColorMap.viridis()));
     }
 
     /**

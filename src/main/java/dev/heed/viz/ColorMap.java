@@ -74,8 +74,8 @@ public final class ColorMap {
      */
     public int color(int index) {
         if (index < 0 || index >= table.length) {
-            throw new IllegalArgumentException("colour index " + index + " is out of range for the "
-                    + table.length + " colours of " + name);
+            throw new IllegalArgumentException(
+                    "colour index " + index + " is out of range for the " + table.length + " colours of " + name);
         }
         return table[index];
     }

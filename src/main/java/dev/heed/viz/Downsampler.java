@@ -13,9 +13,11 @@ final class Downsampler {
     final int columns;
     /** Cells per block down and across; 1 when the axis fits. */
     final int rowBlock;
+
     final int columnBlock;
     /** The blocks down and across: what is drawn. */
     final int shownRows;
+
     final int shownColumns;
 
     /** Blocks as small as they can be for at most {@code maxShown} blocks an axis; {@code maxShown >= 1}. */

@@ -58,8 +58,9 @@ public final class HeadGrid extends Chart<HeadGrid> {
         }
         if (shape.length != 3) {
             throw new IllegalArgumentException("a head grid needs weights [H, L, S], got " + Arrays.toString(shape)
-                    + (shape.length == 4 ? "; pick a batch element with HeadGrid.of(weights, batch)"
-                    : shape.length == 2 ? "; use Heatmap for a single map" : ""));
+                    + (shape.length == 4
+                            ? "; pick a batch element with HeadGrid.of(weights, batch)"
+                            : shape.length == 2 ? "; use Heatmap for a single map" : ""));
         }
         return create(weights, shape, shape);
     }
@@ -79,7 +80,8 @@ public final class HeadGrid extends Chart<HeadGrid> {
         }
         int[] shape = weights.shape();
         if (shape.length != 4) {
-            throw new IllegalArgumentException("a batch index needs weights [B, H, L, S], got " + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "a batch index needs weights [B, H, L, S], got " + Arrays.toString(shape));
         }
         if (batch < 0 || batch >= shape[0]) {
             throw new IllegalArgumentException("batch index " + batch + " is out of range for weights "
@@ -90,8 +92,8 @@ public final class HeadGrid extends Chart<HeadGrid> {
 
     private static HeadGrid create(Tensor heads, int[] shape, int[] headShape) {
         if (headShape[0] == 0 || headShape[1] == 0 || headShape[2] == 0) {
-            throw new IllegalArgumentException("a head grid needs at least one head, row and column, got weights "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "a head grid needs at least one head, row and column, got weights " + Arrays.toString(shape));
         }
         return new HeadGrid(heads.toArray(), shape, headShape);
     }

@@ -42,13 +42,15 @@ public final class Heatmap extends Chart<Heatmap> {
         }
         int[] shape = weights.shape();
         if (shape.length != 2) {
-            throw new IllegalArgumentException("a heatmap needs weights of rank 2, [L, S], got " + Arrays.toString(shape)
-                    + (shape.length == 1 ? "; use weights.unsqueeze(0) for a single query"
-                    : shape.length > 2 ? "; select one map, or use HeadGrid for [H, L, S]" : ""));
+            throw new IllegalArgumentException(
+                    "a heatmap needs weights of rank 2, [L, S], got " + Arrays.toString(shape)
+                            + (shape.length == 1
+                                    ? "; use weights.unsqueeze(0) for a single query"
+                                    : shape.length > 2 ? "; select one map, or use HeadGrid for [H, L, S]" : ""));
         }
         if (shape[0] == 0 || shape[1] == 0) {
-            throw new IllegalArgumentException("a heatmap needs at least one row and one column, got "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "a heatmap needs at least one row and one column, got " + Arrays.toString(shape));
         }
         return new Heatmap(weights.toArray(), shape);
     }

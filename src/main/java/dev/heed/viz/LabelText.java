@@ -11,6 +11,7 @@ import java.util.Locale;
 final class LabelText {
     /** Labels are cut to this many characters (with an ellipsis); a tooltip keeps the whole label. */
     static final int MAX_LABEL_CHARS = 24;
+
     static final int MAX_TITLE_CHARS = 120;
 
     private LabelText() {}

@@ -26,6 +26,7 @@ final class Layout {
     static final int SINGLE_MAX_GRID = 768;
     /** What the grids of one row of panels aim at together; each panel's grid is also its cap. */
     static final int ROW_TARGET = 720;
+
     static final int MIN_PANEL_GRID = 128;
     static final int TICK = 3;
     static final int GAP = 3;
@@ -42,18 +43,29 @@ final class Layout {
      * tight as legible, but a wall of numbers is noise.
      */
     static final double INDEX_SPACING = 2.5;
+
     static final int MIN_INDEX_FONT = 10;
     /** Baseline distance over font size below which stacked labels collide. */
     static final double LINE_SPACING = 1.15;
+
     static final double DIAGONAL = Math.sqrt(0.5);
     static final TextStyle TITLE = TextStyle.bold(15);
     static final TextStyle PANEL_TITLE = TextStyle.bold(12);
     static final TextStyle TICK_LABEL = TextStyle.plain(11);
 
     /** What to draw; the chart has validated it. */
-    record Spec(double[][] panels, int rows, int columns, List<String> rowLabels, List<String> columnLabels,
-                String title, List<String> panelTitles, int panelsPerRow, Scale scale, int decimals,
-                ColorMap map) {}
+    record Spec(
+            double[][] panels,
+            int rows,
+            int columns,
+            List<String> rowLabels,
+            List<String> columnLabels,
+            String title,
+            List<String> panelTitles,
+            int panelsPerRow,
+            Scale scale,
+            int decimals,
+            ColorMap map) {}
 
     final Spec spec;
     final int width;
@@ -147,7 +159,8 @@ final class Layout {
         gridTop = 1 + panelTitleBand + (int) Math.ceil(Math.max(rowOverhang, tickOverhang));
         int right = 1 + (int) Math.ceil(columnRight);
         int bottom = 1 + (int) Math.ceil(Math.max(columnBand, rowOverhang));
-        panelWidth = Math.max(gridLeft + gridWidth + right,
+        panelWidth = Math.max(
+                gridLeft + gridWidth + right,
                 spec.panelTitles == null ? 0 : (int) Math.ceil(PANEL_TITLE.maxWidth(spec.panelTitles)));
         panelHeight = gridTop + gridHeight + bottom;
 
@@ -170,7 +183,8 @@ final class Layout {
     }
 
     private static int stretch(int cell, int count) {
-        return count * cell >= MIN_EXTENT ? cell
+        return count * cell >= MIN_EXTENT
+                ? cell
                 : Math.max(cell, Math.min(MAX_CELL, Downsampler.ceilDiv(MIN_EXTENT, count)));
     }
 

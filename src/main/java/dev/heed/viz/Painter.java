@@ -33,8 +33,14 @@ final class Painter {
     private void paint() {
         canvas.fill(0, 0, layout.width, layout.height, BACKGROUND);
         if (spec.title() != null) {
-            canvas.text(spec.title(), layout.width / 2.0, Layout.PAD + Layout.TITLE.ascent, Layout.TITLE,
-                    Anchor.MIDDLE, false, INK);
+            canvas.text(
+                    spec.title(),
+                    layout.width / 2.0,
+                    Layout.PAD + Layout.TITLE.ascent,
+                    Layout.TITLE,
+                    Anchor.MIDDLE,
+                    false,
+                    INK);
         }
         for (int k = 0; k < spec.panels().length; k++) {
             panel(k);
@@ -46,8 +52,14 @@ final class Painter {
         int x = layout.panelX(k) + layout.gridLeft;
         int y = layout.panelY(k) + layout.gridTop;
         if (spec.panelTitles() != null) {
-            canvas.text(spec.panelTitles().get(k), x + layout.gridWidth / 2.0, layout.panelY(k)
-                    + Layout.PANEL_TITLE.ascent, Layout.PANEL_TITLE, Anchor.MIDDLE, false, INK);
+            canvas.text(
+                    spec.panelTitles().get(k),
+                    x + layout.gridWidth / 2.0,
+                    layout.panelY(k) + Layout.PANEL_TITLE.ascent,
+                    Layout.PANEL_TITLE,
+                    Anchor.MIDDLE,
+                    false,
+                    INK);
         }
         double[] shown = layout.blocks.shown(spec.panels()[k]);
         int[] rgb = new int[shown.length];
@@ -55,8 +67,8 @@ final class Painter {
             rgb[c] = spec.map().rgb(spec.scale().fraction(shown[c]));
         }
         canvas.fill(x - 1, y - 1, layout.gridWidth + 2, layout.gridHeight + 2, AXIS);
-        canvas.cells(x, y, layout.cellWidth, layout.cellHeight, layout.shownRows, layout.shownColumns, rgb,
-                tooltips(shown));
+        canvas.cells(
+                x, y, layout.cellWidth, layout.cellHeight, layout.shownRows, layout.shownColumns, rgb, tooltips(shown));
         rowLabels(x, y);
         columnLabels(x, y + layout.gridHeight + 1);
         if (layout.annotationStyle != null) {
@@ -70,8 +82,14 @@ final class Painter {
         for (int i : axis.shown()) {
             double centre = y + (i + 0.5) * axis.pitch;
             canvas.fill(x - 1 - Layout.TICK, (int) Math.floor(centre), Layout.TICK, 1, AXIS);
-            canvas.text(axis.label(i), x - 1 - Layout.TICK - Layout.GAP, axis.style.baselineFor(centre), axis.style,
-                    Anchor.END, false, INK);
+            canvas.text(
+                    axis.label(i),
+                    x - 1 - Layout.TICK - Layout.GAP,
+                    axis.style.baselineFor(centre),
+                    axis.style,
+                    Anchor.END,
+                    false,
+                    INK);
         }
     }
 
@@ -83,12 +101,25 @@ final class Painter {
             double centre = x + (j + 0.5) * axis.pitch;
             canvas.fill((int) Math.floor(centre), below, 1, Layout.TICK, AXIS);
             if (layout.columnsRotated()) {
-                double shift = TextStyle.CAP_HEIGHT * style.size / 2 * Layout.DIAGONAL; // centres the letters on the tick
-                canvas.text(axis.label(j), centre + shift, below + Layout.TICK + Layout.GAP + shift, style,
-                        Anchor.END, true, INK);
+                double shift =
+                        TextStyle.CAP_HEIGHT * style.size / 2 * Layout.DIAGONAL; // centres the letters on the tick
+                canvas.text(
+                        axis.label(j),
+                        centre + shift,
+                        below + Layout.TICK + Layout.GAP + shift,
+                        style,
+                        Anchor.END,
+                        true,
+                        INK);
             } else {
-                canvas.text(axis.label(j), centre, below + Layout.TICK + Layout.GAP + style.ascent, style,
-                        Anchor.MIDDLE, false, INK);
+                canvas.text(
+                        axis.label(j),
+                        centre,
+                        below + Layout.TICK + Layout.GAP + style.ascent,
+                        style,
+                        Anchor.MIDDLE,
+                        false,
+                        INK);
             }
         }
     }
@@ -99,8 +130,14 @@ final class Painter {
         for (int c = 0; c < shown.length; c++) {
             double cx = x + (c % layout.shownColumns + 0.5) * layout.cellWidth;
             double cy = y + (c / layout.shownColumns + 0.5) * layout.cellHeight;
-            canvas.text(LabelText.annotation(shown[c], spec.decimals()), cx, style.baselineFor(cy), style,
-                    Anchor.MIDDLE, false, luminance(rgb[c]) > LIGHT_CELL ? INK : BACKGROUND);
+            canvas.text(
+                    LabelText.annotation(shown[c], spec.decimals()),
+                    cx,
+                    style.baselineFor(cy),
+                    style,
+                    Anchor.MIDDLE,
+                    false,
+                    luminance(rgb[c]) > LIGHT_CELL ? INK : BACKGROUND);
         }
     }
 
@@ -115,8 +152,14 @@ final class Painter {
             double y = barY + barHeight * (1 - spec.scale().fraction(t));
             int yi = Math.min(barY + barHeight - 1, (int) Math.floor(y));
             canvas.fill(barX + Layout.BAR_WIDTH + 1, yi, Layout.TICK, 1, AXIS);
-            canvas.text(spec.scale().label(t), barX + Layout.BAR_WIDTH + 1 + Layout.TICK + Layout.GAP,
-                    Layout.TICK_LABEL.baselineFor(yi + 0.5), Layout.TICK_LABEL, Anchor.START, false, INK);
+            canvas.text(
+                    spec.scale().label(t),
+                    barX + Layout.BAR_WIDTH + 1 + Layout.TICK + Layout.GAP,
+                    Layout.TICK_LABEL.baselineFor(yi + 0.5),
+                    Layout.TICK_LABEL,
+                    Anchor.START,
+                    false,
+                    INK);
         }
     }
 

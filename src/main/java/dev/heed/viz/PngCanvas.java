@@ -44,8 +44,15 @@ final class PngCanvas implements Canvas {
     }
 
     @Override
-    public void cells(int x, int y, int cellWidth, int cellHeight, int rows, int columns, int[] rgb,
-                      IntFunction<String> tooltip) {
+    public void cells(
+            int x,
+            int y,
+            int cellWidth,
+            int cellHeight,
+            int rows,
+            int columns,
+            int[] rgb,
+            IntFunction<String> tooltip) {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < columns; j++) {
                 fill(x + j * cellWidth, y + i * cellHeight, cellWidth, cellHeight, rgb[i * columns + j]);

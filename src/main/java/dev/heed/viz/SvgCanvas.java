@@ -30,9 +30,17 @@ final class SvgCanvas implements Canvas {
     SvgCanvas(int width, int height) {
         out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
                 .append("<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"")
-                .append(" version=\"1.1\" width=\"").append(width).append("\" height=\"").append(height)
-                .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
-                .append("\" font-family=\"").append(FONT_FAMILY).append("\">\n");
+                .append(" version=\"1.1\" width=\"")
+                .append(width)
+                .append("\" height=\"")
+                .append(height)
+                .append("\" viewBox=\"0 0 ")
+                .append(width)
+                .append(' ')
+                .append(height)
+                .append("\" font-family=\"")
+                .append(FONT_FAMILY)
+                .append("\">\n");
     }
 
     @Override
@@ -42,8 +50,15 @@ final class SvgCanvas implements Canvas {
     }
 
     @Override
-    public void cells(int x, int y, int cellWidth, int cellHeight, int rows, int columns, int[] rgb,
-                      IntFunction<String> tooltip) {
+    public void cells(
+            int x,
+            int y,
+            int cellWidth,
+            int cellHeight,
+            int rows,
+            int columns,
+            int[] rgb,
+            IntFunction<String> tooltip) {
         if ((long) rows * columns > MAX_CELL_RECTS) {
             embed(x, y, cellWidth * columns, cellHeight * rows, rows, columns, rgb);
             return;
@@ -72,11 +87,18 @@ final class SvgCanvas implements Canvas {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a memory stream does not fail
         }
-        out.append("<image class=\"cells\" x=\"").append(x).append("\" y=\"").append(y)
-                .append("\" width=\"").append(width).append("\" height=\"").append(height)
+        out.append("<image class=\"cells\" x=\"")
+                .append(x)
+                .append("\" y=\"")
+                .append(y)
+                .append("\" width=\"")
+                .append(width)
+                .append("\" height=\"")
+                .append(height)
                 .append("\" preserveAspectRatio=\"none\" image-rendering=\"optimizeSpeed\"")
                 .append(" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,")
-                .append(Base64.getEncoder().encodeToString(png.toByteArray())).append("\"/>\n");
+                .append(Base64.getEncoder().encodeToString(png.toByteArray()))
+                .append("\"/>\n");
     }
 
     @Override
@@ -85,27 +107,49 @@ final class SvgCanvas implements Canvas {
         out.append("<defs><linearGradient id=\"").append(id).append("\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n");
         int last = map.size() - 1;
         for (int k = 0; k <= last; k = k == last ? last + 1 : Math.min(k + GRADIENT_STEP, last)) {
-            out.append("<stop offset=\"").append(number((double) k / last)).append("\" stop-color=\"")
-                    .append(ColorMap.hex(map.color(k))).append("\"/>\n");
+            out.append("<stop offset=\"")
+                    .append(number((double) k / last))
+                    .append("\" stop-color=\"")
+                    .append(ColorMap.hex(map.color(k)))
+                    .append("\"/>\n");
         }
         out.append("</linearGradient></defs>\n");
-        out.append("<rect class=\"colorbar\" x=\"").append(x).append("\" y=\"").append(y)
-                .append("\" width=\"").append(width).append("\" height=\"").append(height)
-                .append("\" fill=\"url(#").append(id).append(")\"/>\n");
+        out.append("<rect class=\"colorbar\" x=\"")
+                .append(x)
+                .append("\" y=\"")
+                .append(y)
+                .append("\" width=\"")
+                .append(width)
+                .append("\" height=\"")
+                .append(height)
+                .append("\" fill=\"url(#")
+                .append(id)
+                .append(")\"/>\n");
     }
 
     @Override
     public void text(String text, double x, double y, TextStyle style, Anchor anchor, boolean rotated, int rgb) {
-        out.append("<text x=\"").append(number(x)).append("\" y=\"").append(number(y))
-                .append("\" font-size=\"").append(style.size).append('"');
+        out.append("<text x=\"")
+                .append(number(x))
+                .append("\" y=\"")
+                .append(number(y))
+                .append("\" font-size=\"")
+                .append(style.size)
+                .append('"');
         if (style.bold) {
             out.append(" font-weight=\"bold\"");
         }
         if (anchor != Anchor.START) {
-            out.append(" text-anchor=\"").append(anchor == Anchor.MIDDLE ? "middle" : "end").append('"');
+            out.append(" text-anchor=\"")
+                    .append(anchor == Anchor.MIDDLE ? "middle" : "end")
+                    .append('"');
         }
         if (rotated) {
-            out.append(" transform=\"rotate(-45 ").append(number(x)).append(' ').append(number(y)).append(")\"");
+            out.append(" transform=\"rotate(-45 ")
+                    .append(number(x))
+                    .append(' ')
+                    .append(number(y))
+                    .append(")\"");
         }
         if (rgb != 0) {
             out.append(" fill=\"").append(ColorMap.hex(rgb)).append('"');
@@ -119,8 +163,17 @@ final class SvgCanvas implements Canvas {
         if (cssClass != null) {
             out.append(" class=\"").append(cssClass).append('"');
         }
-        out.append(" x=\"").append(x).append("\" y=\"").append(y).append("\" width=\"").append(width)
-                .append("\" height=\"").append(height).append("\" fill=\"").append(ColorMap.hex(rgb)).append('"');
+        out.append(" x=\"")
+                .append(x)
+                .append("\" y=\"")
+                .append(y)
+                .append("\" width=\"")
+                .append(width)
+                .append("\" height=\"")
+                .append(height)
+                .append("\" fill=\"")
+                .append(ColorMap.hex(rgb))
+                .append('"');
     }
 
     /** The finished document. */

@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.FiniteDifferences;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,8 +29,7 @@ class AdditiveAttentionPoolingBackwardTest {
     // ------------------------------------------------------------------ the naive twin
 
     /** Naive gradients: dx [B][n][E], dW [H][E], db [H], dv [H]. */
-    record Naive(double[][][] dx, double[][] dW, double[] db, double[] dv) {
-    }
+    record Naive(double[][][] dx, double[][] dW, double[] db, double[] dv) {}
 
     /**
      * Pooling of x [B][n][E] with scores {@code u_i = v·tanh(W x_i + b) + bias_i} over the positions
@@ -40,8 +37,14 @@ class AdditiveAttentionPoolingBackwardTest {
      * {@code da_i = g·x_i}, {@code D = Σ a_i da_i}, {@code du_i = a_i (da_i − D)}, then through the
      * tanh by hand.
      */
-    static Naive naive(double[][][] x, boolean[][] allowed, double[][] bias, double[][] w, double[] b, double[] v,
-                       double[][] gradOutput) {
+    static Naive naive(
+            double[][][] x,
+            boolean[][] allowed,
+            double[][] bias,
+            double[][] w,
+            double[] b,
+            double[] v,
+            double[][] gradOutput) {
         int batch = x.length;
         int hidden = w.length;
         int e = w[0].length;
@@ -130,7 +133,10 @@ class AdditiveAttentionPoolingBackwardTest {
     }
 
     private static double[] flat(double[][][] x) {
-        return Arrays.stream(x).flatMap(Arrays::stream).flatMapToDouble(Arrays::stream).toArray();
+        return Arrays.stream(x)
+                .flatMap(Arrays::stream)
+                .flatMapToDouble(Arrays::stream)
+                .toArray();
     }
 
     private static double[] flat(double[][] x) {
@@ -138,8 +144,7 @@ class AdditiveAttentionPoolingBackwardTest {
     }
 
     /** How a case masks its positions: as a Heed mask and as the naive loop's allowed/bias arrays. */
-    record Masking(String name, Mask mask, boolean[][] allowed, double[][] bias) {
-    }
+    record Masking(String name, Mask mask, boolean[][] allowed, double[][] bias) {}
 
     static List<Masking> maskings(int batch, int n) {
         List<Masking> out = new ArrayList<>();
@@ -195,12 +200,24 @@ class AdditiveAttentionPoolingBackwardTest {
             Naive expected = naive(blocks(x), m.allowed(), m.bias(), w, b, v, matrix(gradOutput));
             AdditiveAttentionPooling.Gradients g = pool.backward(x, m.mask(), gradOutput);
             AttentionChecks.assertClose(ctx + " dx", flat(expected.dx()), x.shape(), g.x(), TOL);
-            AttentionChecks.assertClose(ctx + " projection.weight", flat(expected.dW()), new int[] {hidden, e},
-                    g.parameters().get("projection.weight"), TOL);
-            AttentionChecks.assertClose(ctx + " projection.bias", expected.db(), new int[] {hidden},
-                    g.parameters().get("projection.bias"), TOL);
-            AttentionChecks.assertClose(ctx + " scoreVector", expected.dv(), new int[] {hidden},
-                    g.parameters().get("scoreVector"), TOL);
+            AttentionChecks.assertClose(
+                    ctx + " projection.weight",
+                    flat(expected.dW()),
+                    new int[] {hidden, e},
+                    g.parameters().get("projection.weight"),
+                    TOL);
+            AttentionChecks.assertClose(
+                    ctx + " projection.bias",
+                    expected.db(),
+                    new int[] {hidden},
+                    g.parameters().get("projection.bias"),
+                    TOL);
+            AttentionChecks.assertClose(
+                    ctx + " scoreVector",
+                    expected.dv(),
+                    new int[] {hidden},
+                    g.parameters().get("scoreVector"),
+                    TOL);
             assertThat(g.parameters().keySet()).containsExactly("projection.weight", "projection.bias", "scoreVector");
         }
         // lengths, as forward(x, lengths) takes them
@@ -217,7 +234,9 @@ class AdditiveAttentionPoolingBackwardTest {
         for (int s = 0; s < batch; s++) {
             for (int i = lengths[s]; i < n; i++) {
                 double[] row = byLengths.x().select(0, s).select(0, i).toArray();
-                assertThat(Arrays.stream(row).allMatch(z -> z == 0)).as("padding [%d, %d]", s, i).isTrue();
+                assertThat(Arrays.stream(row).allMatch(z -> z == 0))
+                        .as("padding [%d, %d]", s, i)
+                        .isTrue();
             }
         }
     }
@@ -239,17 +258,20 @@ class AdditiveAttentionPoolingBackwardTest {
         for (Masking m : maskings(batch, n)) {
             Mask mask = m.mask();
             FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(
-                    AdditiveAttentionPooling.of(Linear.of(in[1], in[2]), in[3]).forward(in[0], mask).output(),
+                    AdditiveAttentionPooling.of(Linear.of(in[1], in[2]), in[3])
+                            .forward(in[0], mask)
+                            .output(),
                     gradOutput);
-            AdditiveAttentionPooling.Gradients g = AdditiveAttentionPooling.of(Linear.of(w, b), v)
-                    .backward(x, mask, gradOutput);
+            AdditiveAttentionPooling.Gradients g =
+                    AdditiveAttentionPooling.of(Linear.of(w, b), v).backward(x, mask, gradOutput);
             Tensor[] all = {x, w, b, v};
             FiniteDifferences.assertGradient(m.name() + " dx", g.x(), f, 0, all);
-            FiniteDifferences.assertGradient(m.name() + " projection.weight", g.parameters().get("projection.weight"),
-                    f, 1, all);
-            FiniteDifferences.assertGradient(m.name() + " projection.bias", g.parameters().get("projection.bias"),
-                    f, 2, all);
-            FiniteDifferences.assertGradient(m.name() + " scoreVector", g.parameters().get("scoreVector"), f, 3, all);
+            FiniteDifferences.assertGradient(
+                    m.name() + " projection.weight", g.parameters().get("projection.weight"), f, 1, all);
+            FiniteDifferences.assertGradient(
+                    m.name() + " projection.bias", g.parameters().get("projection.bias"), f, 2, all);
+            FiniteDifferences.assertGradient(
+                    m.name() + " scoreVector", g.parameters().get("scoreVector"), f, 3, all);
         }
     }
 
@@ -269,13 +291,14 @@ class AdditiveAttentionPoolingBackwardTest {
         FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(
                 AdditiveAttentionPooling.singleVector(in[1]).forward(in[0]).output(), gradOutput);
         FiniteDifferences.assertGradient("single vector dx", g.x(), f, 0, x, w);
-        FiniteDifferences.assertGradient("single vector w", g.parameters().get("projection.weight").reshape(5), f, 1,
-                x, w);
+        FiniteDifferences.assertGradient(
+                "single vector w", g.parameters().get("projection.weight").reshape(5), f, 1, x, w);
         // the unbatched call is the batched one on a batch of one
         AdditiveAttentionPooling.Gradients batched = pool.backward(x.unsqueeze(0), gradOutput.unsqueeze(0));
         AttentionChecks.assertBitwise("unbatched dx", batched.x().squeeze(0), g.x());
         AdditiveAttentionPooling.Gradients padded = pool.backward(x, new int[] {4}, gradOutput);
-        assertThat(Arrays.stream(padded.x().slice(0, 4, 7).toArray()).allMatch(z -> z == 0)).isTrue();
+        assertThat(Arrays.stream(padded.x().slice(0, 4, 7).toArray()).allMatch(z -> z == 0))
+                .isTrue();
         assertThat(padded.toString()).contains("x=[7, 5]", "scoreVector=[1]");
         assertThatThrownBy(() -> padded.parameters().clear()).isInstanceOf(UnsupportedOperationException.class);
     }
@@ -289,8 +312,12 @@ class AdditiveAttentionPoolingBackwardTest {
         AdditiveAttentionPooling.Gradients copy = pool.backward(x.copy(), gradOutput.copy());
         AttentionChecks.assertClose("view dx", copy.x().toArray(), copy.x().shape(), view.x(), 1e-15);
         for (Map.Entry<String, Tensor> p : copy.parameters().entrySet()) {
-            AttentionChecks.assertClose("view " + p.getKey(), p.getValue().toArray(), p.getValue().shape(),
-                    view.parameters().get(p.getKey()), 1e-15);
+            AttentionChecks.assertClose(
+                    "view " + p.getKey(),
+                    p.getValue().toArray(),
+                    p.getValue().shape(),
+                    view.parameters().get(p.getKey()),
+                    1e-15);
         }
         // n = 0 and a batch of 0: shapes kept, everything zero
         AdditiveAttentionPooling.Gradients empty = pool.backward(Tensor.zeros(2, 0, 4), Tensor.ones(2, 4));

@@ -1,16 +1,15 @@
 package dev.heed.attention;
 
-import dev.heed.layers.Linear;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import dev.heed.layers.Linear;
+import dev.heed.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AdditiveAttentionPoolingTest {
 
@@ -71,7 +70,7 @@ class AdditiveAttentionPoolingTest {
         int[] lengths = new int[batch];
         Random random = new Random(n);
         for (int b = 0; b < batch; b++) {
-            lengths[b] = b == 0 ? n : random.nextInt(n + 1);  // full length, then anything in [0, n]
+            lengths[b] = b == 0 ? n : random.nextInt(n + 1); // full length, then anything in [0, n]
         }
         AttentionResult full = pool.forward(x);
         AttentionResult padded = pool.forward(x, lengths);
@@ -87,7 +86,9 @@ class AdditiveAttentionPoolingTest {
             assertClose("padded context " + b, padded.output().select(0, b).toArray(), expected[0], 1e-13);
             assertClose("padded weights " + b, padded.weights().select(0, b).toArray(), expected[1], 1e-14);
             for (int i = lengths[b]; i < n; i++) {
-                assertThat(padded.weights().get(b, i)).as("padded position %d of %d", i, b).isEqualTo(0.0);
+                assertThat(padded.weights().get(b, i))
+                        .as("padded position %d of %d", i, b)
+                        .isEqualTo(0.0);
             }
         }
     }
@@ -135,15 +136,16 @@ class AdditiveAttentionPoolingTest {
     @Test
     void givenParametersAreUsedAndCopied() {
         double[] v = {0.5, -1, 2};
-        Linear projection = Linear.of(Tensor.random(4).normal(3, 2), Tensor.random(5).normal(3));
+        Linear projection =
+                Linear.of(Tensor.random(4).normal(3, 2), Tensor.random(5).normal(3));
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.of(projection, Tensor.of(v, 3));
         v[0] = 100;
         assertThat(pool.scoreVector().toArray()).containsExactly(0.5, -1, 2);
         pool.scoreVector().set(7, 0);
         assertThat(pool.scoreVector().toArray()).containsExactly(0.5, -1, 2);
         Tensor x = Tensor.random(6).normal(4, 2);
-        double[][] expected = naive(matrix(x), 4, matrix(projection.weight()), projection.bias().toArray(),
-                new double[] {0.5, -1, 2});
+        double[][] expected = naive(
+                matrix(x), 4, matrix(projection.weight()), projection.bias().toArray(), new double[] {0.5, -1, 2});
         assertClose("context", pool.forward(x).output().toArray(), expected[0], 1e-14);
         assertThat(pool.toString()).isEqualTo("AdditiveAttentionPooling{inputDim=2, hiddenDim=3, bias=true}");
     }
@@ -151,8 +153,8 @@ class AdditiveAttentionPoolingTest {
     @Test
     void nonContiguousInputGivesTheSameResult() {
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(3, 4, 9);
-        Tensor stored = Tensor.random(4).normal(3, 7, 2);            // [E, n, B]
-        Tensor x = stored.permute(2, 1, 0);                   // [B, n, E] view
+        Tensor stored = Tensor.random(4).normal(3, 7, 2); // [E, n, B]
+        Tensor x = stored.permute(2, 1, 0); // [B, n, E] view
         assertThat(x.isContiguous()).isFalse();
         AttentionResult a = pool.forward(x, 7, 3);
         AttentionResult b = pool.forward(x.copy(), 7, 3);
@@ -173,13 +175,22 @@ class AdditiveAttentionPoolingTest {
         AttentionResult clean = pool.forward(x, 3, 5);
         AttentionResult dirty = pool.forward(poisoned, 3, 5);
         // equal up to rounding: a kernel may sum the real positions in another order when the padding is not finite
-        assertClose("context", dirty.output().select(0, 0).toArray(), clean.output().select(0, 0).toArray(), 1e-15);
-        assertClose("weights", dirty.weights().select(0, 0).toArray(), clean.weights().select(0, 0).toArray(), 1e-15);
+        assertClose(
+                "context",
+                dirty.output().select(0, 0).toArray(),
+                clean.output().select(0, 0).toArray(),
+                1e-15);
+        assertClose(
+                "weights",
+                dirty.weights().select(0, 0).toArray(),
+                clean.weights().select(0, 0).toArray(),
+                1e-15);
         // the same through an elementwise mask: a [B, n] keep mask reshaped to [B, 1, n]
         Tensor keep = Tensor.of(new double[] {1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, 2, 5);
         AttentionResult masked = pool.forward(poisoned, Mask.allow(keep.reshape(2, 1, 5)));
         assertClose("masked context", masked.output().toArray(), clean.output().toArray(), 1e-15);
-        assertClose("masked weights", masked.weights().toArray(), clean.weights().toArray(), 1e-15);
+        assertClose(
+                "masked weights", masked.weights().toArray(), clean.weights().toArray(), 1e-15);
     }
 
     @Test
@@ -232,7 +243,8 @@ class AdditiveAttentionPoolingTest {
         Linear w = Linear.seeded(5, 3, true, random);
         Linear v = Linear.seeded(3, 1, false, random);
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(5, 3, 77);
-        assertThat(pool.projection().weight().toArray()).containsExactly(w.weight().toArray());
+        assertThat(pool.projection().weight().toArray())
+                .containsExactly(w.weight().toArray());
         assertThat(pool.scoreVector().toArray()).containsExactly(v.weight().toArray());
         for (double value : pool.scoreVector().toArray()) {
             assertThat(Math.abs(value)).isLessThanOrEqualTo(1 / Math.sqrt(3));
@@ -242,33 +254,49 @@ class AdditiveAttentionPoolingTest {
     @Test
     void badArgumentsAreNamed() {
         AdditiveAttentionPooling pool = AdditiveAttentionPooling.seeded(3, 2, 1);
-        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 5))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 4, 5]").hasMessageContaining("[B, n, 3]");
-        assertThatThrownBy(() -> pool.forward(Tensor.zeros(3))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 4, 5]")
+                .hasMessageContaining("[B, n, 3]");
+        assertThatThrownBy(() -> pool.forward(Tensor.zeros(3)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[3]");
         assertThatThrownBy(() -> pool.forward(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), 1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("1 entries").hasMessageContaining("2 sequences");
-        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), 1, 5)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("length 5").hasMessageContaining("[0, 4]");
-        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), -1, 2)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1 entries")
+                .hasMessageContaining("2 sequences");
+        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), 1, 5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length 5")
+                .hasMessageContaining("[0, 4]");
+        assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), -1, 2))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("length -1");
-        assertThatThrownBy(() -> pool.forward(Tensor.zeros(4, 3), 1, 2)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pool.forward(Tensor.zeros(4, 3), 1, 2))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1 sequence");
         assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), (Mask) null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Mask.none()");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Mask.none()");
         assertThatThrownBy(() -> pool.forward(Tensor.zeros(2, 4, 3), Mask.allow(Tensor.ones(2, 4))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 4]")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 4]")
                 .hasMessageContaining("[2, 1, 4]");
-        assertThatThrownBy(() -> AdditiveAttentionPooling.seeded(0, 2, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> AdditiveAttentionPooling.seeded(0, 2, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("inputDim=0");
-        assertThatThrownBy(() -> AdditiveAttentionPooling.seeded(2, 0, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> AdditiveAttentionPooling.seeded(2, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("hiddenDim=0");
         assertThatThrownBy(() -> AdditiveAttentionPooling.of(Linear.seeded(3, 2, true, 1), Tensor.zeros(3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2]").hasMessageContaining("[3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2]")
+                .hasMessageContaining("[3]");
         assertThatThrownBy(() -> AdditiveAttentionPooling.of(null, Tensor.zeros(3)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> AdditiveAttentionPooling.singleVector(Tensor.zeros(2, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 2]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 2]");
     }
 }

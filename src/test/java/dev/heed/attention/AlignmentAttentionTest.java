@@ -1,36 +1,35 @@
 package dev.heed.attention;
 
-import dev.heed.layers.Linear;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.Arrays;
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.heed.layers.Linear;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
 class AlignmentAttentionTest {
 
     /** The parameters of one score function as plain arrays, and the score written from the papers' formulas. */
-    record Params(AlignmentAttention.Score kind, double[][] w, double[] wBias, double[][] u, double[] uBias,
-                  double[] v) {
+    record Params(
+            AlignmentAttention.Score kind, double[][] w, double[] wBias, double[][] u, double[] uBias, double[] v) {
 
         double score(double[] ht, double[] hs) {
             switch (kind) {
                 case DOT:
                     return dot(ht, hs);
-                case GENERAL: {          // h_tᵀ W h_s, W [Hd, He]
+                case GENERAL: { // h_tᵀ W h_s, W [Hd, He]
                     double s = 0;
                     for (int i = 0; i < ht.length; i++) {
                         s += ht[i] * dot(w[i], hs);
                     }
                     return s;
                 }
-                case CONCAT: {           // vᵀ tanh(W [h_t; h_s] + b)
+                case CONCAT: { // vᵀ tanh(W [h_t; h_s] + b)
                     double[] cat = new double[ht.length + hs.length];
                     System.arraycopy(ht, 0, cat, 0, ht.length);
                     System.arraycopy(hs, 0, cat, ht.length, hs.length);
@@ -40,10 +39,12 @@ class AlignmentAttentionTest {
                     }
                     return s;
                 }
-                default: {               // vᵀ tanh(W h_t + U h_s)
+                default: { // vᵀ tanh(W h_t + U h_s)
                     double s = 0;
                     for (int h = 0; h < v.length; h++) {
-                        double z = dot(w[h], ht) + dot(u[h], hs) + (wBias == null ? 0 : wBias[h])
+                        double z = dot(w[h], ht)
+                                + dot(u[h], hs)
+                                + (wBias == null ? 0 : wBias[h])
                                 + (uBias == null ? 0 : uBias[h]);
                         s += v[h] * Math.tanh(z);
                     }
@@ -110,11 +111,17 @@ class AlignmentAttentionTest {
             case GENERAL:
                 return new Params(kind, rows(Tensor.random(r.nextLong()).normal(hd, he)), null, null, null, null);
             case CONCAT:
-                return new Params(kind, rows(Tensor.random(r.nextLong()).normal(hidden, hd + he)),
-                        biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null, null, null,
+                return new Params(
+                        kind,
+                        rows(Tensor.random(r.nextLong()).normal(hidden, hd + he)),
+                        biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null,
+                        null,
+                        null,
                         Tensor.random(r.nextLong()).normal(hidden).toArray());
             default:
-                return new Params(kind, rows(Tensor.random(r.nextLong()).normal(hidden, hd)),
+                return new Params(
+                        kind,
+                        rows(Tensor.random(r.nextLong()).normal(hidden, hd)),
                         biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null,
                         rows(Tensor.random(r.nextLong()).normal(hidden, he)),
                         biases ? Tensor.random(r.nextLong()).normal(hidden).toArray() : null,
@@ -129,8 +136,9 @@ class AlignmentAttentionTest {
             case GENERAL:
                 return AlignmentAttention.general(Tensor.of(p.w));
             case CONCAT:
-                return AlignmentAttention.concat(Linear.of(Tensor.of(p.w), p.wBias == null ? null
-                        : Tensor.of(p.wBias.clone(), p.wBias.length)), Tensor.of(p.v.clone(), p.v.length));
+                return AlignmentAttention.concat(
+                        Linear.of(Tensor.of(p.w), p.wBias == null ? null : Tensor.of(p.wBias.clone(), p.wBias.length)),
+                        Tensor.of(p.v.clone(), p.v.length));
             default:
                 return AlignmentAttention.additive(
                         Linear.of(Tensor.of(p.w), p.wBias == null ? null : Tensor.of(p.wBias.clone(), p.wBias.length)),
@@ -152,12 +160,20 @@ class AlignmentAttentionTest {
 
     @ParameterizedTest(name = "{0} B={1} T={2} S={3} Hd={4} He={5} H={6} biases={7}")
     @CsvSource({
-            "DOT,1,1,1,1,1,0,false", "DOT,3,7,13,3,3,0,false", "DOT,2,1,7,13,13,0,false",
-            "GENERAL,1,1,1,1,1,0,false", "GENERAL,3,7,13,3,5,0,false", "GENERAL,2,13,3,7,1,0,false",
-            "CONCAT,1,1,1,1,1,1,false", "CONCAT,3,7,13,3,5,7,true", "CONCAT,2,3,7,13,1,3,false",
-            "ADDITIVE,1,1,1,1,1,1,false", "ADDITIVE,3,7,13,3,5,7,true", "ADDITIVE,2,13,3,1,7,13,false"})
-    void matchesTheFormulasWithSourcePadding(AlignmentAttention.Score kind, int batch, int steps, int sources,
-                                             int hd, int he, int hidden, boolean biases) {
+        "DOT,1,1,1,1,1,0,false", "DOT,3,7,13,3,3,0,false", "DOT,2,1,7,13,13,0,false",
+        "GENERAL,1,1,1,1,1,0,false", "GENERAL,3,7,13,3,5,0,false", "GENERAL,2,13,3,7,1,0,false",
+        "CONCAT,1,1,1,1,1,1,false", "CONCAT,3,7,13,3,5,7,true", "CONCAT,2,3,7,13,1,3,false",
+        "ADDITIVE,1,1,1,1,1,1,false", "ADDITIVE,3,7,13,3,5,7,true", "ADDITIVE,2,13,3,1,7,13,false"
+    })
+    void matchesTheFormulasWithSourcePadding(
+            AlignmentAttention.Score kind,
+            int batch,
+            int steps,
+            int sources,
+            int hd,
+            int he,
+            int hidden,
+            boolean biases) {
         Params p = params(kind, hd, he, hidden, batch * 1000L + steps * 10 + sources, biases);
         AlignmentAttention attention = build(p);
         Tensor dec = Tensor.random(steps + 1).normal(batch, steps, hd);
@@ -200,7 +216,7 @@ class AlignmentAttentionTest {
     void singleStepAndUnbatchedShapesDropTheirAxes() {
         AlignmentAttention attention = AlignmentAttention.additive(4, 3, 5, 1);
         Tensor enc = Tensor.random(2).normal(2, 6, 3);
-        Tensor dec = Tensor.random(3).normal(2, 4);                         // one step per batch element
+        Tensor dec = Tensor.random(3).normal(2, 4); // one step per batch element
         AttentionResult step = attention.forward(dec, enc, 6, 2);
         assertThat(step.output().shape()).containsExactly(2, 3);
         assertThat(step.weights().shape()).containsExactly(2, 6);
@@ -208,9 +224,10 @@ class AlignmentAttentionTest {
         assertThat(attention.scores(dec, enc).shape()).containsExactly(2, 6);
         AttentionResult asSequence = attention.forward(dec.unsqueeze(1), enc, 6, 2);
         assertThat(step.output().toArray()).containsExactly(asSequence.output().toArray());
-        assertThat(step.weights().toArray()).containsExactly(asSequence.weights().toArray());
+        assertThat(step.weights().toArray())
+                .containsExactly(asSequence.weights().toArray());
 
-        Tensor enc1 = enc.select(0, 1);                             // [S, He]
+        Tensor enc1 = enc.select(0, 1); // [S, He]
         AttentionResult unbatched = attention.forward(Tensor.random(4).normal(5, 4), enc1);
         assertThat(unbatched.output().shape()).containsExactly(5, 3);
         assertThat(unbatched.weights().shape()).containsExactly(5, 6);
@@ -219,7 +236,11 @@ class AlignmentAttentionTest {
         assertThat(one.output().shape()).containsExactly(3);
         assertThat(one.weights().shape()).containsExactly(6);
         assertThat(one.logSumExp().shape()).isEmpty();
-        assertClose("unbatched single step", one.weights().toArray(), step.weights().select(0, 1).toArray(), 1e-15);
+        assertClose(
+                "unbatched single step",
+                one.weights().toArray(),
+                step.weights().select(0, 1).toArray(),
+                1e-15);
         assertThat(attention.scores(dec.select(0, 1), enc1).shape()).containsExactly(6);
     }
 
@@ -274,7 +295,7 @@ class AlignmentAttentionTest {
     @Test
     void largeDotScoresStayExact() {
         Tensor enc = Tensor.of(new double[][] {{1000, 0}, {999, 0}, {-1000, 5}});
-        Tensor dec = Tensor.of(new double[] {1000, 0}, 2);      // scores 1e6, 999000, -1e6
+        Tensor dec = Tensor.of(new double[] {1000, 0}, 2); // scores 1e6, 999000, -1e6
         AttentionResult r = AlignmentAttention.dot().forward(dec, enc);
         assertThat(r.weights().toArray()).containsExactly(1.0, 0.0, 0.0);
         assertThat(r.output().toArray()).containsExactly(1000, 0);
@@ -287,11 +308,12 @@ class AlignmentAttentionTest {
         Tensor w = Tensor.random(3).normal(4, 5);
         Tensor v = Tensor.random(4).normal(4);
         AlignmentAttention concat = AlignmentAttention.concat(Linear.of(w), v);
-        AlignmentAttention additive = AlignmentAttention.additive(Linear.of(w.slice(1, 0, 2)),
-                Linear.of(w.slice(1, 2, 5)), v);
+        AlignmentAttention additive =
+                AlignmentAttention.additive(Linear.of(w.slice(1, 0, 2)), Linear.of(w.slice(1, 2, 5)), v);
         Tensor dec = Tensor.random(5).normal(2, 3, 2);
         Tensor enc = Tensor.random(6).normal(2, 7, 3);
-        assertThat(concat.scores(dec, enc).toArray()).containsExactly(additive.scores(dec, enc).toArray());
+        assertThat(concat.scores(dec, enc).toArray())
+                .containsExactly(additive.scores(dec, enc).toArray());
     }
 
     @Test
@@ -301,20 +323,28 @@ class AlignmentAttentionTest {
         Tensor enc = Tensor.random(2).normal(5, 6);
         Tensor state = Tensor.random(3).normal(6);
         Tensor tutorialScores = enc.matmul(state.matmul(w));
-        assertClose("scores", AlignmentAttention.general(w).scores(state, enc).toArray(), tutorialScores.toArray(), 1e-13);
+        assertClose(
+                "scores", AlignmentAttention.general(w).scores(state, enc).toArray(), tutorialScores.toArray(), 1e-13);
     }
 
     @Test
     void nonContiguousInputsGiveTheSameResult() {
-        for (AlignmentAttention a : new AlignmentAttention[] {AlignmentAttention.dot(),
-                AlignmentAttention.general(3, 3, 1), AlignmentAttention.concat(3, 3, 2, 1),
-                AlignmentAttention.additive(3, 3, 2, 1)}) {
-            Tensor dec = Tensor.random(1).normal(3, 4, 2).permute(2, 1, 0);   // [2, 4, 3] view
-            Tensor enc = Tensor.random(2).normal(2, 3, 5).transpose(1, 2);    // [2, 5, 3] view
+        for (AlignmentAttention a : new AlignmentAttention[] {
+            AlignmentAttention.dot(),
+            AlignmentAttention.general(3, 3, 1),
+            AlignmentAttention.concat(3, 3, 2, 1),
+            AlignmentAttention.additive(3, 3, 2, 1)
+        }) {
+            Tensor dec = Tensor.random(1).normal(3, 4, 2).permute(2, 1, 0); // [2, 4, 3] view
+            Tensor enc = Tensor.random(2).normal(2, 3, 5).transpose(1, 2); // [2, 5, 3] view
             AttentionResult r = a.forward(dec, enc, 5, 1);
             AttentionResult c = a.forward(dec.copy(), enc.copy(), 5, 1);
-            assertThat(r.output().toArray()).as("%s", a).containsExactly(c.output().toArray());
-            assertThat(r.weights().toArray()).as("%s", a).containsExactly(c.weights().toArray());
+            assertThat(r.output().toArray())
+                    .as("%s", a)
+                    .containsExactly(c.output().toArray());
+            assertThat(r.weights().toArray())
+                    .as("%s", a)
+                    .containsExactly(c.weights().toArray());
         }
     }
 
@@ -323,63 +353,94 @@ class AlignmentAttentionTest {
         Tensor dec = Tensor.random(1).normal(2, 3, 4);
         Tensor enc = Tensor.random(2).normal(2, 5, 6);
         assertThat(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray())
-                .containsExactly(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray());
+                .containsExactly(
+                        AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray());
         assertThat(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray())
-                .isNotEqualTo(AlignmentAttention.additive(4, 6, 3, 10).scores(dec, enc).toArray());
+                .isNotEqualTo(AlignmentAttention.additive(4, 6, 3, 10)
+                        .scores(dec, enc)
+                        .toArray());
         Random r = new Random(9);
-        AlignmentAttention replay = AlignmentAttention.additive(Linear.seeded(4, 3, false, r),
-                Linear.seeded(6, 3, false, r), Linear.seeded(3, 1, false, r).weight().reshape(3));
+        AlignmentAttention replay = AlignmentAttention.additive(
+                Linear.seeded(4, 3, false, r),
+                Linear.seeded(6, 3, false, r),
+                Linear.seeded(3, 1, false, r).weight().reshape(3));
         assertThat(replay.scores(dec, enc).toArray())
-                .containsExactly(AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray());
+                .containsExactly(
+                        AlignmentAttention.additive(4, 6, 3, 9).scores(dec, enc).toArray());
         r = new Random(9);
-        AlignmentAttention concat = AlignmentAttention.concat(Linear.seeded(10, 3, false, r),
+        AlignmentAttention concat = AlignmentAttention.concat(
+                Linear.seeded(10, 3, false, r),
                 Linear.seeded(3, 1, false, r).weight().reshape(3));
         assertThat(concat.scores(dec, enc).toArray())
-                .containsExactly(AlignmentAttention.concat(4, 6, 3, 9).scores(dec, enc).toArray());
-        AlignmentAttention general = AlignmentAttention.general(Linear.seeded(6, 4, false, 9).weight());
+                .containsExactly(
+                        AlignmentAttention.concat(4, 6, 3, 9).scores(dec, enc).toArray());
+        AlignmentAttention general =
+                AlignmentAttention.general(Linear.seeded(6, 4, false, 9).weight());
         assertThat(general.scores(dec, enc).toArray())
-                .containsExactly(AlignmentAttention.general(4, 6, 9).scores(dec, enc).toArray());
+                .containsExactly(
+                        AlignmentAttention.general(4, 6, 9).scores(dec, enc).toArray());
         assertThat(AlignmentAttention.general(4, 6, 9).score()).isEqualTo(AlignmentAttention.Score.GENERAL);
-        assertThat(AlignmentAttention.general(4, 6, 9).toString()).contains("GENERAL").contains("[4, 6]");
+        assertThat(AlignmentAttention.general(4, 6, 9).toString())
+                .contains("GENERAL")
+                .contains("[4, 6]");
     }
 
     @Test
     void badArgumentsAreNamed() {
         Tensor dec = Tensor.zeros(2, 3, 4);
         Tensor enc = Tensor.zeros(2, 5, 6);
-        assertThatThrownBy(() -> AlignmentAttention.dot().forward(dec, enc)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("same size").hasMessageContaining("[2, 3, 4]").hasMessageContaining("[2, 5, 6]");
+        assertThatThrownBy(() -> AlignmentAttention.dot().forward(dec, enc))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("same size")
+                .hasMessageContaining("[2, 3, 4]")
+                .hasMessageContaining("[2, 5, 6]");
         assertThatThrownBy(() -> AlignmentAttention.general(6, 4, 1).forward(dec, enc))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[6, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[6, 4]");
         assertThatThrownBy(() -> AlignmentAttention.concat(4, 5, 2, 1).forward(dec, enc))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("9").hasMessageContaining("4 + 6");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("9")
+                .hasMessageContaining("4 + 6");
         assertThatThrownBy(() -> AlignmentAttention.additive(4, 5, 2, 1).forward(dec, enc))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("encoder size 5");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("encoder size 5");
         AlignmentAttention ok = AlignmentAttention.additive(4, 6, 2, 1);
-        assertThatThrownBy(() -> ok.forward(Tensor.zeros(3, 3, 4), enc)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ok.forward(Tensor.zeros(3, 3, 4), enc))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("batch size");
-        assertThatThrownBy(() -> ok.forward(Tensor.zeros(4), enc)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ok.forward(Tensor.zeros(4), enc))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("encoder [B, S, He]");
-        assertThatThrownBy(() -> ok.forward(dec, Tensor.zeros(6))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ok.forward(dec, Tensor.zeros(6)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[6]");
         assertThatThrownBy(() -> ok.forward(null, enc)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ok.forward(dec, enc, 5)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ok.forward(dec, enc, 5))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("2 source sequences");
-        assertThatThrownBy(() -> ok.forward(dec, enc, 5, 6)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("length 6").hasMessageContaining("[0, 5]");
+        assertThatThrownBy(() -> ok.forward(dec, enc, 5, 6))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length 6")
+                .hasMessageContaining("[0, 5]");
         assertThatThrownBy(() -> ok.forward(dec, enc, (Mask) null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ok.forward(dec, enc, Mask.allow(Tensor.ones(2, 5))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 5]");
-        assertThatThrownBy(() -> AlignmentAttention.additive(Linear.seeded(4, 2, false, 1),
-                Linear.seeded(6, 3, false, 1), Tensor.zeros(2))).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 5]");
+        assertThatThrownBy(() -> AlignmentAttention.additive(
+                        Linear.seeded(4, 2, false, 1), Linear.seeded(6, 3, false, 1), Tensor.zeros(2)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("same hidden size");
         assertThatThrownBy(() -> AlignmentAttention.concat(Linear.seeded(4, 2, false, 1), Tensor.zeros(3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2]").hasMessageContaining("[3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2]")
+                .hasMessageContaining("[3]");
         assertThatThrownBy(() -> AlignmentAttention.concat(null, Tensor.zeros(3)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> AlignmentAttention.general(Tensor.zeros(3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3]");
-        assertThatThrownBy(() -> AlignmentAttention.additive(0, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3]");
+        assertThatThrownBy(() -> AlignmentAttention.additive(0, 1, 1, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(">= 1");
     }
 }

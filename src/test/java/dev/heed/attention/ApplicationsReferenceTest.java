@@ -75,8 +75,8 @@ class ApplicationsReferenceTest {
         if (c.optionalString("x_layout").filter("transposed"::equals).isPresent()) {
             x = x.transpose(-2, -1);
         }
-        AttentionResult r = Boolean.parseBoolean(c.string("padded"))
-                ? pool.forward(x, c.ints("lengths")) : pool.forward(x);
+        AttentionResult r =
+                Boolean.parseBoolean(c.string("padded")) ? pool.forward(x, c.ints("lengths")) : pool.forward(x);
         String context = "pooling " + c.name();
         assertMatches(context + " scores", c.tensor("scores"), pool.scores(x));
         assertResult(context, c, r);
@@ -90,8 +90,11 @@ class ApplicationsReferenceTest {
             case "dot" -> AlignmentAttention.dot();
             case "general" -> AlignmentAttention.general(tensor(c, "wa"));
             case "concat" -> AlignmentAttention.concat(Linear.of(tensor(c, "wa"), optional(c, "ba")), tensor(c, "va"));
-            case "additive" -> AlignmentAttention.additive(Linear.of(tensor(c, "wa"), optional(c, "ba")),
-                    Linear.of(tensor(c, "ua"), optional(c, "bu")), tensor(c, "va"));
+            case "additive" ->
+                AlignmentAttention.additive(
+                        Linear.of(tensor(c, "wa"), optional(c, "ba")),
+                        Linear.of(tensor(c, "ua"), optional(c, "bu")),
+                        tensor(c, "va"));
             default -> throw new IllegalArgumentException(c + ": unknown score " + c.string("score"));
         };
         Tensor decoder = tensor(c, "decoder");
@@ -108,8 +111,8 @@ class ApplicationsReferenceTest {
     @MethodSource("hierarchicalCases")
     void hierarchicalMatchesTorch(Fixtures.Case c) {
         Embedding embedding = Embedding.of(tensor(c, "table"));
-        AdditiveAttentionPooling words = AdditiveAttentionPooling.of(
-                Linear.of(tensor(c, "word_w"), tensor(c, "word_b")), tensor(c, "word_v"));
+        AdditiveAttentionPooling words =
+                AdditiveAttentionPooling.of(Linear.of(tensor(c, "word_w"), tensor(c, "word_b")), tensor(c, "word_v"));
         AdditiveAttentionPooling sentences = AdditiveAttentionPooling.of(
                 Linear.of(tensor(c, "sentence_w"), tensor(c, "sentence_b")), tensor(c, "sentence_v"));
         HierarchicalAttention model = HierarchicalAttention.of(embedding, words, sentences);
@@ -142,15 +145,27 @@ class ApplicationsReferenceTest {
         double[] wArr = wData.copyOfData();
         Tensor w = Tensor.of(wArr, wData.shape());
         String context = "metrics " + c.name();
-        assertMatches(context + " normalizedEntropy", c.tensor("normalized_entropy"), Metrics.normalizedEntropy(w),
-                1e-12, 1e-12);
-        assertMatches(context + " topKMass", c.tensor("top_k_mass"), Metrics.topKMass(w, c.intScalar("k")),
-                1e-12, 1e-12);
-        assertMatches(context + " meanAttentionDistance", c.tensor("mean_distance"), Metrics.meanAttentionDistance(w),
-                1e-12, 1e-12);
+        assertMatches(
+                context + " normalizedEntropy",
+                c.tensor("normalized_entropy"),
+                Metrics.normalizedEntropy(w),
+                1e-12,
+                1e-12);
+        assertMatches(
+                context + " topKMass", c.tensor("top_k_mass"), Metrics.topKMass(w, c.intScalar("k")), 1e-12, 1e-12);
+        assertMatches(
+                context + " meanAttentionDistance",
+                c.tensor("mean_distance"),
+                Metrics.meanAttentionDistance(w),
+                1e-12,
+                1e-12);
         if (c.hasTensor("head_mean_distance")) {
-            assertMatches(context + " headMeanAttentionDistance", c.tensor("head_mean_distance"),
-                    Metrics.headMeanAttentionDistance(w), 1e-12, 1e-12);
+            assertMatches(
+                    context + " headMeanAttentionDistance",
+                    c.tensor("head_mean_distance"),
+                    Metrics.headMeanAttentionDistance(w),
+                    1e-12,
+                    1e-12);
         }
         assertUnchanged(context + " weights", wData.data(), wArr);
         assertThat(c.file()).isEqualTo("applications.txt");

@@ -1,23 +1,22 @@
 package dev.heed.attention;
 
-import dev.heed.attention.AttentionChecks.Layout;
-import dev.heed.attention.BackwardChecks.Kernel;
-import dev.heed.attention.BackwardChecks.NamedMask;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
-
-import java.util.Arrays;
-import java.util.List;
-
 import static dev.heed.attention.AttentionChecks.TOL;
 import static dev.heed.attention.AttentionChecks.random;
 import static dev.heed.attention.BackwardChecks.checkAgainstNaive;
 import static dev.heed.attention.BackwardChecks.gradOutput;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.heed.attention.AttentionChecks.Layout;
+import dev.heed.attention.BackwardChecks.Kernel;
+import dev.heed.attention.BackwardChecks.NamedMask;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link Attention#backward} of every kernel against {@link NaiveBackward}, the softmax Jacobian
@@ -62,13 +61,13 @@ class AttentionBackwardTest {
     void ranksTwoToFourWithBroadcastBatchAxes() {
         NaiveAttention.Spec causalBias = NaiveAttention.Spec.causal().and(NaiveAttention.Spec.bias(random(9, 5, 6)));
         Object[][] cases = {
-                // query shape, key shape, value shape
-                {new int[] {5, 4}, new int[] {6, 4}, new int[] {6, 3}},
-                {new int[] {3, 5, 4}, new int[] {1, 6, 4}, new int[] {3, 6, 3}},
-                {new int[] {3, 5, 4}, new int[] {6, 4}, new int[] {6, 3}},
-                {new int[] {5, 4}, new int[] {2, 6, 4}, new int[] {2, 6, 3}},
-                {new int[] {2, 3, 5, 4}, new int[] {2, 1, 6, 4}, new int[] {1, 3, 6, 3}},
-                {new int[] {1, 3, 5, 4}, new int[] {2, 1, 6, 4}, new int[] {6, 3}},
+            // query shape, key shape, value shape
+            {new int[] {5, 4}, new int[] {6, 4}, new int[] {6, 3}},
+            {new int[] {3, 5, 4}, new int[] {1, 6, 4}, new int[] {3, 6, 3}},
+            {new int[] {3, 5, 4}, new int[] {6, 4}, new int[] {6, 3}},
+            {new int[] {5, 4}, new int[] {2, 6, 4}, new int[] {2, 6, 3}},
+            {new int[] {2, 3, 5, 4}, new int[] {2, 1, 6, 4}, new int[] {1, 3, 6, 3}},
+            {new int[] {1, 3, 5, 4}, new int[] {2, 1, 6, 4}, new int[] {6, 3}},
         };
         int seed = 20;
         for (Object[] c : cases) {
@@ -116,12 +115,13 @@ class AttentionBackwardTest {
         assertThat(k.strides()[0]).isZero();
         Tensor dO = gradOutput(43, 2, 4, 2);
         for (Kernel kernel : BackwardChecks.kernels(Double.NaN)) {
-            AttentionGradients g = checkAgainstNaive("stride-0 view", kernel, q, k, v, NaiveAttention.Spec.causal(),
-                    dO, TOL);
+            AttentionGradients g =
+                    checkAgainstNaive("stride-0 view", kernel, q, k, v, NaiveAttention.Spec.causal(), dO, TOL);
             assertThat(g.key().shape()).containsExactly(2, 5, 3);
             assertThat(g.value().shape()).containsExactly(2, 5, 2);
             // Each batch element's copy has its own gradient: the two halves differ.
-            assertThat(g.key().select(0, 0).toArray()).isNotEqualTo(g.key().select(0, 1).toArray());
+            assertThat(g.key().select(0, 0).toArray())
+                    .isNotEqualTo(g.key().select(0, 1).toArray());
         }
     }
 
@@ -169,10 +169,10 @@ class AttentionBackwardTest {
         Tensor kInf = k.copy();
         Tensor vInf = v.copy();
         Tensor dOInf = dO.copy();
-        qInf.set(Double.POSITIVE_INFINITY, 1, 2, 0);   // a query of the empty sequence
-        kInf.set(Double.NEGATIVE_INFINITY, 0, 5, 1);   // a padded key
-        vInf.set(Double.POSITIVE_INFINITY, 0, 4, 0);   // a padded value
-        dOInf.set(Double.NaN, 1, 3, 1);                 // the upstream gradient of an empty row
+        qInf.set(Double.POSITIVE_INFINITY, 1, 2, 0); // a query of the empty sequence
+        kInf.set(Double.NEGATIVE_INFINITY, 0, 5, 1); // a padded key
+        vInf.set(Double.POSITIVE_INFINITY, 0, 4, 0); // a padded value
+        dOInf.set(Double.NaN, 1, 3, 1); // the upstream gradient of an empty row
         for (Kernel kernel : BackwardChecks.kernels(Double.NaN)) {
             Attention a = kernel.attention();
             AttentionGradients expected = a.backward(q, k, v, mask, a.apply(q, k, v, mask), dO);
@@ -188,13 +188,13 @@ class AttentionBackwardTest {
         Tensor v = random(82, 6, 3);
         Tensor dO = gradOutput(83, 3);
         SimpleAttention simple = new SimpleAttention();
-        for (NaiveAttention.Spec spec : List.of(NaiveAttention.Spec.none(),
+        for (NaiveAttention.Spec spec : List.of(
+                NaiveAttention.Spec.none(),
                 NaiveAttention.Spec.bias(random(84, 6).map(x -> x < -1 ? Double.NEGATIVE_INFINITY : x)))) {
             Mask mask = spec.toMask();
             AttentionGradients g = simple.backward(q, k, v, mask, simple.apply(q, k, v, mask), dO);
             assertThat(g.query().shape()).containsExactly(4);
-            NaiveBackward.Gradients expected = NaiveBackward.backward(q.unsqueeze(0), k, v, spec, 1.0,
-                    dO.unsqueeze(0));
+            NaiveBackward.Gradients expected = NaiveBackward.backward(q.unsqueeze(0), k, v, spec, 1.0, dO.unsqueeze(0));
             AttentionChecks.assertClose("single query dQuery", expected.query(), new int[] {4}, g.query());
             AttentionChecks.assertClose("single query dKey", expected.key(), expected.keyShape(), g.key());
             AttentionChecks.assertClose("single query dValue", expected.value(), expected.valueShape(), g.value());
@@ -204,8 +204,8 @@ class AttentionBackwardTest {
         Tensor vb = random(86, 2, 6, 3);
         Tensor dOb = gradOutput(87, 2, 3);
         AttentionGradients g = simple.backward(q, kb, vb, Mask.none(), simple.apply(q, kb, vb), dOb);
-        NaiveBackward.Gradients expected = NaiveBackward.backward(q.unsqueeze(0), kb, vb, NaiveAttention.Spec.none(),
-                1.0, dOb.unsqueeze(-2));
+        NaiveBackward.Gradients expected =
+                NaiveBackward.backward(q.unsqueeze(0), kb, vb, NaiveAttention.Spec.none(), 1.0, dOb.unsqueeze(-2));
         AttentionChecks.assertClose("single query, batched keys", expected.query(), new int[] {4}, g.query());
         AttentionChecks.assertClose("single query, batched keys dKey", expected.key(), expected.keyShape(), g.key());
     }
@@ -235,18 +235,21 @@ class AttentionBackwardTest {
         AttentionResult forward = sdpa.apply(q, k, v);
         AttentionGradients before = sdpa.backward(q, k, v, Mask.none(), forward, dO);
         // Doctored weights change the full kernel's gradients: it uses them and does not recompute.
-        AttentionResult doctored = new AttentionResult(forward.output(), forward.weights().map(w -> 0.5 * w),
-                forward.logSumExp());
+        AttentionResult doctored =
+                new AttentionResult(forward.output(), forward.weights().map(w -> 0.5 * w), forward.logSumExp());
         AttentionGradients after = sdpa.backward(q, k, v, Mask.none(), doctored, dO);
         assertThat(after.value().toArray()).isNotEqualTo(before.value().toArray());
 
         ChunkedAttention chunked = new ChunkedAttention();
         AttentionResult lazy = chunked.apply(q, k, v);
         boolean[] computed = {false};
-        AttentionResult watched = AttentionResult.withLazyWeights(lazy.output(), () -> {
-            computed[0] = true;
-            return Tensor.zeros(1, 4, 5);
-        }, lazy.logSumExp());
+        AttentionResult watched = AttentionResult.withLazyWeights(
+                lazy.output(),
+                () -> {
+                    computed[0] = true;
+                    return Tensor.zeros(1, 4, 5);
+                },
+                lazy.logSumExp());
         BackwardChecks.assertSame("chunked", before, chunked.backward(q, k, v, Mask.none(), watched, dO), TOL);
         assertThat(computed[0]).as("chunked backward asked for the weights").isFalse();
     }
@@ -262,12 +265,15 @@ class AttentionBackwardTest {
             AttentionResult forward = a.apply(q, k, v);
             assertThatThrownBy(() -> a.backward(q, k, v, Mask.none(), forward, Tensor.zeros(2, 4, 3)))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("gradOutput").hasMessageContaining("[2, 4, 2]")
+                    .hasMessageContaining("gradOutput")
+                    .hasMessageContaining("[2, 4, 2]")
                     .hasMessageContaining("[2, 4, 3]");
             assertThatThrownBy(() -> a.backward(q, k, v, Mask.none(), forward, Tensor.zeros(4, 2)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 2]");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[4, 2]");
             assertThatThrownBy(() -> a.backward(q, k, v, Mask.none(), forward, null))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gradOutput");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("gradOutput");
         }
     }
 
@@ -281,17 +287,22 @@ class AttentionBackwardTest {
             AttentionResult other = a.apply(q6, k, v);
             assertThatThrownBy(() -> a.backward(q, k, v, Mask.none(), other, Tensor.zeros(2, 6, 2)))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("forward does not belong").hasMessageContaining("[2, 6, 2]")
-                    .hasMessageContaining("query [2, 4, 3]").hasMessageContaining("[2, 4, 2]");
+                    .hasMessageContaining("forward does not belong")
+                    .hasMessageContaining("[2, 6, 2]")
+                    .hasMessageContaining("query [2, 4, 3]")
+                    .hasMessageContaining("[2, 4, 2]");
             assertThatThrownBy(() -> a.backward(q, k, v, Mask.none(), null, Tensor.zeros(2, 4, 2)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("forward");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("forward");
             // The inputs themselves are checked as apply checks them.
-            assertThatThrownBy(() -> a.backward(q, random(114, 2, 5, 4), v, Mask.none(), a.apply(q, k, v),
-                    Tensor.zeros(2, 4, 2)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 5, 4]");
-            assertThatThrownBy(() -> a.backward(q, k, v, Mask.keyPadding(1, 2, 3), a.apply(q, k, v),
-                    Tensor.zeros(2, 4, 2)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPadding");
+            assertThatThrownBy(() -> a.backward(
+                            q, random(114, 2, 5, 4), v, Mask.none(), a.apply(q, k, v), Tensor.zeros(2, 4, 2)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[2, 5, 4]");
+            assertThatThrownBy(() ->
+                            a.backward(q, k, v, Mask.keyPadding(1, 2, 3), a.apply(q, k, v), Tensor.zeros(2, 4, 2)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("keyPadding");
         }
         // The full kernel also checks the weights it reads.
         ScaledDotProductAttention sdpa = new ScaledDotProductAttention();
@@ -299,14 +310,17 @@ class AttentionBackwardTest {
         AttentionResult badWeights = new AttentionResult(f.output(), Tensor.zeros(2, 4, 4), f.logSumExp());
         assertThatThrownBy(() -> sdpa.backward(q, k, v, Mask.none(), badWeights, Tensor.zeros(2, 4, 2)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("weights").hasMessageContaining("[2, 4, 4]").hasMessageContaining("[2, 4, 5]");
+                .hasMessageContaining("weights")
+                .hasMessageContaining("[2, 4, 4]")
+                .hasMessageContaining("[2, 4, 5]");
         // A single query's forward must have an output of rank >= 1.
         SimpleAttention simple = new SimpleAttention();
         Tensor q1 = random(115, 3);
         AttentionResult scalarOut = new AttentionResult(Tensor.scalar(0), Tensor.zeros(5), Tensor.scalar(0));
-        assertThatThrownBy(() -> simple.backward(q1, k.select(0, 0), v.select(0, 0), Mask.none(), scalarOut,
-                Tensor.scalar(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("single query [3]");
+        assertThatThrownBy(() ->
+                        simple.backward(q1, k.select(0, 0), v.select(0, 0), Mask.none(), scalarOut, Tensor.scalar(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("single query [3]");
     }
 
     private static int[] lead(int[] shape) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,7 +50,8 @@ final class AttentionChecks {
 
     /** A smaller set for large sweeps: the full kernel, the default tiling, and one odd tiling. */
     static List<Kernel> fewKernels() {
-        return List.of(new Kernel("ScaledDotProductAttention", new ScaledDotProductAttention()),
+        return List.of(
+                new Kernel("ScaledDotProductAttention", new ScaledDotProductAttention()),
                 new Kernel("ChunkedAttention()", new ChunkedAttention()),
                 new Kernel("ChunkedAttention(7,2)", new ChunkedAttention(7, 2)));
     }
@@ -127,8 +127,8 @@ final class AttentionChecks {
     // ------------------------------------------------------------------ comparisons
 
     /** Runs {@code kernel} and the naive reference on the same inputs and compares all three results. */
-    static AttentionResult checkAgainstNaive(String context, Attention kernel, Tensor q, Tensor k, Tensor v,
-                                             NaiveAttention.Spec mask, double scale) {
+    static AttentionResult checkAgainstNaive(
+            String context, Attention kernel, Tensor q, Tensor k, Tensor v, NaiveAttention.Spec mask, double scale) {
         NaiveAttention.Result expected = NaiveAttention.attend(q, k, v, mask, scale);
         double[] qBefore = q.data().clone();
         double[] kBefore = k.data().clone();
@@ -163,9 +163,9 @@ final class AttentionChecks {
         int count = 0;
         for (int i = 0; i < expected.length; i++) {
             double e = expected[i];
-            boolean ok = Double.isNaN(e) ? Double.isNaN(a[i])
-                    : Double.isInfinite(e) ? a[i] == e
-                    : Math.abs(a[i] - e) <= tol + tol * Math.abs(e);
+            boolean ok = Double.isNaN(e)
+                    ? Double.isNaN(a[i])
+                    : Double.isInfinite(e) ? a[i] == e : Math.abs(a[i] - e) <= tol + tol * Math.abs(e);
             if (!ok) {
                 count++;
                 if (bad.size() < 8) {
@@ -174,8 +174,8 @@ final class AttentionChecks {
             }
         }
         if (count > 0) {
-            fail(context + ": " + count + " of " + expected.length + " elements of shape "
-                    + Arrays.toString(shape) + " differ, e.g. " + bad);
+            fail(context + ": " + count + " of " + expected.length + " elements of shape " + Arrays.toString(shape)
+                    + " differ, e.g. " + bad);
         }
     }
 
@@ -221,14 +221,18 @@ final class AttentionChecks {
                 sum += x;
             }
             if (lse[row] == Double.NEGATIVE_INFINITY) {
-                assertThat(sum).as("%s: weights of fully blocked row %d", context, row).isEqualTo(0.0);
+                assertThat(sum)
+                        .as("%s: weights of fully blocked row %d", context, row)
+                        .isEqualTo(0.0);
                 for (int c = 0; c < dv; c++) {
-                    assertThat(out[row * dv + c]).as("%s: output of fully blocked row %d", context, row)
+                    assertThat(out[row * dv + c])
+                            .as("%s: output of fully blocked row %d", context, row)
                             .isEqualTo(0.0);
                 }
             } else {
-                assertThat(sum).as("%s: sum of weights of row %d", context, row).isCloseTo(1.0,
-                        org.assertj.core.data.Offset.offset(1e-12 * Math.max(1, S)));
+                assertThat(sum)
+                        .as("%s: sum of weights of row %d", context, row)
+                        .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12 * Math.max(1, S)));
             }
         }
     }

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -16,12 +14,12 @@ import org.junit.jupiter.api.function.Executable;
  * involved — from every kernel, before any work is done.
  */
 class AttentionErrorTest {
-    private static final List<Attention> KERNELS = List.of(new ScaledDotProductAttention(), new ChunkedAttention(),
-            new ChunkedAttention(2, 3), new SimpleAttention());
+    private static final List<Attention> KERNELS = List.of(
+            new ScaledDotProductAttention(), new ChunkedAttention(), new ChunkedAttention(2, 3), new SimpleAttention());
 
-    private static final Tensor Q = random(1, 2, 3, 4);   // [B=2, L=3, d=4]
-    private static final Tensor K = random(2, 2, 5, 4);   // [B=2, S=5, d=4]
-    private static final Tensor V = random(3, 2, 5, 6);   // [B=2, S=5, dv=6]
+    private static final Tensor Q = random(1, 2, 3, 4); // [B=2, L=3, d=4]
+    private static final Tensor K = random(2, 2, 5, 4); // [B=2, S=5, d=4]
+    private static final Tensor V = random(3, 2, 5, 6); // [B=2, S=5, dv=6]
 
     private static void rejects(Attention a, Tensor q, Tensor k, Tensor v, Mask m, String... fragments) {
         assertThatThrownBy(() -> a.apply(q, k, v, m))
@@ -93,9 +91,11 @@ class AttentionErrorTest {
             // unbatched scores [L, S] take exactly one length
             rejects(a, random(1, 3, 4), random(2, 5, 4), random(3, 5, 6), Mask.keyPadding(2, 2), "2 lengths", "[3, 5]");
         }
-        assertThatThrownBy(() -> Mask.keyPadding(3, -1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.keyPadding(3, -1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll(">= 0", "[3, -1]");
-        assertThatThrownBy(() -> Mask.keyPadding()).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.keyPadding())
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least one length");
         assertThatThrownBy(() -> Mask.keyPadding((int[]) null)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -113,10 +113,13 @@ class AttentionErrorTest {
     @Test
     void nonFiniteScale() {
         for (double s : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
-            List<Executable> calls = List.of(() -> new ScaledDotProductAttention().withScale(s),
-                    () -> new ChunkedAttention().withScale(s), () -> new ChunkedAttention(2, 2).withScale(s));
+            List<Executable> calls = List.of(
+                    () -> new ScaledDotProductAttention().withScale(s),
+                    () -> new ChunkedAttention().withScale(s),
+                    () -> new ChunkedAttention(2, 2).withScale(s));
             for (Executable call : calls) {
-                assertThatThrownBy(call::execute).isInstanceOf(IllegalArgumentException.class)
+                assertThatThrownBy(call::execute)
+                        .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContainingAll("scale", "finite", String.valueOf(s));
             }
         }
@@ -131,21 +134,27 @@ class AttentionErrorTest {
             rejects(a, Q, K, V, null, "mask", "null", "Mask.none()");
             assertThatThrownBy(() -> a.apply(null, null, null)).isInstanceOf(IllegalArgumentException.class);
         }
-        assertThatThrownBy(() -> Mask.allow(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.allow(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("allow", "null");
-        assertThatThrownBy(() -> Mask.block(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.block(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("block", "null");
-        assertThatThrownBy(() -> Mask.bias(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.bias(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("bias", "null");
-        assertThatThrownBy(() -> Mask.causal().and(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.causal().and(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("null");
     }
 
     @Test
     void zeroDimensionalMaskTensor() {
-        assertThatThrownBy(() -> Mask.bias(Tensor.scalar(1))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.bias(Tensor.scalar(1)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("bias", "0-d");
-        assertThatThrownBy(() -> Mask.allow(Tensor.scalar(1))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.allow(Tensor.scalar(1)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("allow", "0-d");
     }
 

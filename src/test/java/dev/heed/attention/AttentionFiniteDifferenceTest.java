@@ -1,15 +1,14 @@
 package dev.heed.attention;
 
+import static dev.heed.attention.AttentionChecks.random;
+import static org.assertj.core.api.Assertions.fail;
+
 import dev.heed.attention.BackwardChecks.Kernel;
 import dev.heed.attention.BackwardChecks.NamedMask;
 import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.heed.attention.AttentionChecks.random;
-import static org.assertj.core.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link Attention#backward} against central finite differences of the forward, in float64: for a
@@ -21,6 +20,7 @@ import static org.assertj.core.api.Assertions.fail;
 class AttentionFiniteDifferenceTest {
     /** Step: the truncation error h²·f‴ and the rounding error ε/h are both about 1e-10 here. */
     private static final double H = 1e-5;
+
     private static final double TOL = 1e-7;
 
     @Test

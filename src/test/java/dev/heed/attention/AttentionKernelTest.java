@@ -11,12 +11,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.heed.attention.AttentionChecks.Kernel;
 import dev.heed.attention.NaiveAttention.Spec;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -51,9 +49,7 @@ class AttentionKernelTest {
         Tensor k = random(seed + 1, 2, S, d);
         Tensor v = random(seed + 2, 2, S, dv);
         Spec[] masks = {
-                Spec.none(),
-                Spec.causal(),
-                Spec.block(bits(seed + 3, 0.3, 2, 1, S)).and(Spec.bias(random(seed + 4, L, S))),
+            Spec.none(), Spec.causal(), Spec.block(bits(seed + 3, 0.3, 2, 1, S)).and(Spec.bias(random(seed + 4, L, S))),
         };
         for (Kernel kernel : AttentionChecks.fewKernels()) {
             for (int m = 0; m < masks.length; m++) {
@@ -91,8 +87,9 @@ class AttentionKernelTest {
                 case 0 -> Spec.causal();
                 case 1 -> Spec.allow(bits(seed + 10 + t, 0.7, shape));
                 case 2 -> Spec.block(bits(seed + 10 + t, 0.3, shape));
-                case 3 -> Spec.bias(random(seed + 10 + t, shape).map(x -> rnd.nextBoolean() ? 5 * x
-                        : x < -1 ? Double.NEGATIVE_INFINITY : x));
+                case 3 ->
+                    Spec.bias(random(seed + 10 + t, shape)
+                            .map(x -> rnd.nextBoolean() ? 5 * x : x < -1 ? Double.NEGATIVE_INFINITY : x));
                 default -> {
                     int n = scores.length > 2 && rnd.nextBoolean() ? scores[0] : 1;
                     int[] lengths = new int[n];
@@ -137,8 +134,12 @@ class AttentionKernelTest {
     }
 
     static Stream<Arguments> largeSizes() {
-        return Stream.of(Arguments.of(257, 257, 13, 7), Arguments.of(257, 1, 3, 2), Arguments.of(1, 257, 8, 5),
-                Arguments.of(257, 65, 8, 3), Arguments.of(65, 257, 1, 4));
+        return Stream.of(
+                Arguments.of(257, 257, 13, 7),
+                Arguments.of(257, 1, 3, 2),
+                Arguments.of(1, 257, 8, 5),
+                Arguments.of(257, 65, 8, 3),
+                Arguments.of(65, 257, 1, 4));
     }
 
     @ParameterizedTest(name = "L={0} S={1} d={2} dv={3}")
@@ -150,8 +151,8 @@ class AttentionKernelTest {
         Spec[] masks = {Spec.none(), Spec.causal().and(Spec.bias(random(5, L, S)))};
         for (Kernel kernel : AttentionChecks.fewKernels()) {
             for (Spec mask : masks) {
-                AttentionResult r = checkAgainstNaive(kernel + " " + L + "x" + S, kernel.attention(), q, k, v,
-                        mask, Double.NaN);
+                AttentionResult r =
+                        checkAgainstNaive(kernel + " " + L + "x" + S, kernel.attention(), q, k, v, mask, Double.NaN);
                 assertWellFormed(kernel.name(), r);
             }
         }
@@ -176,12 +177,17 @@ class AttentionKernelTest {
         Tensor q = random(1, qs);
         Tensor k = random(2, ks);
         Tensor v = random(3, vs);
-        Spec[] masks = {Spec.none(), Spec.causal(), Spec.keyPadding(4),
-                Spec.allow(bits(4, 0.7, 5, 6)), Spec.bias(random(5, 6)).and(Spec.causal())};
+        Spec[] masks = {
+            Spec.none(),
+            Spec.causal(),
+            Spec.keyPadding(4),
+            Spec.allow(bits(4, 0.7, 5, 6)),
+            Spec.bias(random(5, 6)).and(Spec.causal())
+        };
         for (Kernel kernel : AttentionChecks.kernels()) {
             for (int m = 0; m < masks.length; m++) {
-                AttentionResult r = checkAgainstNaive(kernel + " mask#" + m, kernel.attention(), q, k, v, masks[m],
-                        Double.NaN);
+                AttentionResult r =
+                        checkAgainstNaive(kernel + " mask#" + m, kernel.attention(), q, k, v, masks[m], Double.NaN);
                 assertWellFormed(kernel.name(), r);
             }
         }
@@ -202,10 +208,10 @@ class AttentionKernelTest {
         Tensor vCopy = vView.copy();
         Spec mask = Spec.causal().and(Spec.keyPadding(9, 6));
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionResult a = checkAgainstNaive(kernel + " size-1", kernel.attention(), q, kShared, vShared,
-                    mask, Double.NaN);
-            AttentionResult b = checkAgainstNaive(kernel + " stride-0", kernel.attention(), q, kView, vView,
-                    mask, Double.NaN);
+            AttentionResult a =
+                    checkAgainstNaive(kernel + " size-1", kernel.attention(), q, kShared, vShared, mask, Double.NaN);
+            AttentionResult b =
+                    checkAgainstNaive(kernel + " stride-0", kernel.attention(), q, kView, vView, mask, Double.NaN);
             AttentionResult c = kernel.attention().apply(q, kCopy, vCopy, mask.toMask());
             assertBitwise(kernel + " stride-0 vs size-1", a.output(), b.output());
             assertBitwise(kernel + " copy vs size-1", a.output(), c.output());
@@ -221,8 +227,8 @@ class AttentionKernelTest {
         Tensor k = random(2, 5, 6, 3);
         Tensor v = random(3, 5, 6, 2);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.keyPadding(6, 1, 0, 3, 5),
-                    Double.NaN);
+            AttentionResult r = checkAgainstNaive(
+                    kernel.name(), kernel.attention(), q, k, v, Spec.keyPadding(6, 1, 0, 3, 5), Double.NaN);
             assertThat(r.output().shape()).containsExactly(5, 4, 2);
             assertThat(r.logSumExp().shape()).containsExactly(5, 4);
         }
@@ -232,7 +238,8 @@ class AttentionKernelTest {
         List<Arguments> out = new ArrayList<>();
         for (Layout lq : Layout.values()) {
             for (Layout lk : Layout.values()) {
-                out.add(Arguments.of(lq, lk, Layout.values()[(lq.ordinal() + 2 * lk.ordinal()) % Layout.values().length]));
+                out.add(Arguments.of(
+                        lq, lk, Layout.values()[(lq.ordinal() + 2 * lk.ordinal()) % Layout.values().length]));
             }
         }
         return out.stream();
@@ -263,9 +270,9 @@ class AttentionKernelTest {
 
     @Test
     void slicedAlongTheBatchAxisWithAStep() {
-        Tensor q = random(1, 7, 2, 5, 3).slice(0, 1, 7, 3);   // batch [2] at stride 3·…
-        Tensor k = random(2, 2, 4, 6, 3).slice(1, 0, 4, 2);   // [2, 2, 6, 3]
-        Tensor v = random(3, 2, 2, 6, 8).slice(-1, 1, 8, 3);  // [2, 2, 6, 3], column step
+        Tensor q = random(1, 7, 2, 5, 3).slice(0, 1, 7, 3); // batch [2] at stride 3·…
+        Tensor k = random(2, 2, 4, 6, 3).slice(1, 0, 4, 2); // [2, 2, 6, 3]
+        Tensor v = random(3, 2, 2, 6, 8).slice(-1, 1, 8, 3); // [2, 2, 6, 3], column step
         for (Kernel kernel : AttentionChecks.kernels()) {
             checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.causal(), Double.NaN);
         }
@@ -278,8 +285,8 @@ class AttentionKernelTest {
         Tensor v = random(3, 2, 8, 3);
         for (double scale : new double[] {0.37, 1.0, 3.0, -2.0, 0.0, 1e-300}) {
             for (Kernel kernel : AttentionChecks.kernels(scale)) {
-                AttentionResult r = checkAgainstNaive(kernel + " scale=" + scale, kernel.attention(), q, k, v,
-                        Spec.causal(), scale);
+                AttentionResult r = checkAgainstNaive(
+                        kernel + " scale=" + scale, kernel.attention(), q, k, v, Spec.causal(), scale);
                 assertWellFormed(kernel.name(), r);
             }
         }
@@ -310,7 +317,8 @@ class AttentionKernelTest {
         Tensor v = Tensor.of(new double[] {1, 10, 2, 20, 3, 30, 4, 40}, 4, 2);
         for (Kernel kernel : AttentionChecks.kernels(1.0)) {
             String ctx = kernel.name();
-            Spec mask = Spec.bias(Tensor.of(new double[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Double.NEGATIVE_INFINITY, 0}, 3, 4));
+            Spec mask = Spec.bias(
+                    Tensor.of(new double[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Double.NEGATIVE_INFINITY, 0}, 3, 4));
             AttentionResult r = checkAgainstNaive(ctx, kernel.attention(), q, k, v, mask, 1.0);
             assertWellFormed(ctx, r);
             // row 0: keys 0 and 2 tie at 1e6, key 1 at -1e6, key 3 at 0
@@ -334,8 +342,8 @@ class AttentionKernelTest {
         Tensor v = random(3, 2, 5, 3);
         Tensor bias = Tensor.of(new double[] {1e6, -1e6, 1e6 - 1, 0, -1e6}, 5);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.bias(bias),
-                    Double.NaN);
+            AttentionResult r =
+                    checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.bias(bias), Double.NaN);
             assertWellFormed(kernel.name(), r);
         }
     }
@@ -346,8 +354,8 @@ class AttentionKernelTest {
         Tensor k = Tensor.zeros(2, 0, 4);
         Tensor v = Tensor.zeros(2, 0, 5);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            for (Spec mask : new Spec[] {Spec.none(), Spec.causal(), Spec.keyPadding(0),
-                    Spec.allow(Tensor.zeros(3, 0))}) {
+            for (Spec mask :
+                    new Spec[] {Spec.none(), Spec.causal(), Spec.keyPadding(0), Spec.allow(Tensor.zeros(3, 0))}) {
                 AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, mask, Double.NaN);
                 assertThat(r.output().shape()).containsExactly(2, 3, 5);
                 assertThat(r.output().toArray()).containsOnly(0.0);
@@ -369,11 +377,11 @@ class AttentionKernelTest {
                 assertThat(r.weights().shape()).containsExactly(2, 0, 3);
                 assertThat(r.logSumExp().shape()).containsExactly(2, 0);
             }
-            AttentionResult none = kernel.attention().apply(Tensor.zeros(0, 0, 4), Tensor.zeros(0, 0, 4),
-                    Tensor.zeros(0, 0, 1));
+            AttentionResult none =
+                    kernel.attention().apply(Tensor.zeros(0, 0, 4), Tensor.zeros(0, 0, 4), Tensor.zeros(0, 0, 1));
             assertThat(none.output().shape()).containsExactly(0, 0, 1);
-            AttentionResult emptyBatch = kernel.attention().apply(Tensor.zeros(0, 3, 4), random(1, 5, 4),
-                    random(2, 5, 2), Mask.causal());
+            AttentionResult emptyBatch =
+                    kernel.attention().apply(Tensor.zeros(0, 3, 4), random(1, 5, 4), random(2, 5, 2), Mask.causal());
             assertThat(emptyBatch.output().shape()).containsExactly(0, 3, 2);
             assertThat(emptyBatch.weights().shape()).containsExactly(0, 3, 5);
         }
@@ -391,8 +399,8 @@ class AttentionKernelTest {
         for (Kernel kernel : AttentionChecks.kernels()) {
             AttentionResult r = kernel.attention().apply(q, k, v, Mask.causal());
             assertWellFormed(kernel.name(), r);
-            AttentionChecks.assertSame(kernel + " default scale, d = 0",
-                    NaiveAttention.attend(q, k, v, Spec.causal(), 1.0), r);
+            AttentionChecks.assertSame(
+                    kernel + " default scale, d = 0", NaiveAttention.attend(q, k, v, Spec.causal(), 1.0), r);
         }
     }
 
@@ -404,13 +412,17 @@ class AttentionKernelTest {
         q.set(Double.NaN, 1, 2, 3);
         for (Kernel kernel : AttentionChecks.kernels()) {
             AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.none(), Double.NaN);
-            assertThat(r.output().select(0, 1).select(0, 2).toArray()).as(kernel.name()).containsOnly(Double.NaN);
+            assertThat(r.output().select(0, 1).select(0, 2).toArray())
+                    .as(kernel.name())
+                    .containsOnly(Double.NaN);
             assertThat(r.logSumExp().get(1, 2)).isNaN();
             // every other row is a number
             double[] out = r.output().toArray();
             for (int i = 0; i < out.length; i++) {
                 int row = i / 3;
-                assertThat(Double.isNaN(out[i])).as("%s output element %d", kernel, i).isEqualTo(row == 5 + 2);
+                assertThat(Double.isNaN(out[i]))
+                        .as("%s output element %d", kernel, i)
+                        .isEqualTo(row == 5 + 2);
             }
         }
     }
@@ -423,7 +435,8 @@ class AttentionKernelTest {
         v.set(Double.POSITIVE_INFINITY, 4, 0);
         for (Kernel kernel : AttentionChecks.kernels()) {
             // causal with L=3, S=5: only query 2 sees key 4
-            AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.causal(), Double.NaN);
+            AttentionResult r =
+                    checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.causal(), Double.NaN);
             assertThat(r.output().get(2, 0)).isEqualTo(Double.POSITIVE_INFINITY);
             assertThat(r.output().select(0, 0).toArray()).doesNotContain(Double.NaN, Double.POSITIVE_INFINITY);
             assertThat(r.output().select(0, 1).toArray()).doesNotContain(Double.NaN, Double.POSITIVE_INFINITY);
@@ -441,7 +454,8 @@ class AttentionKernelTest {
         Tensor biasTensor = random(4, 7, 9);
         double[] bd = biasTensor.data().clone();
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionResult r = kernel.attention().apply(q, k, v, Mask.bias(biasTensor).and(Mask.causal()));
+            AttentionResult r =
+                    kernel.attention().apply(q, k, v, Mask.bias(biasTensor).and(Mask.causal()));
             r.weights();
             // writing into the result does not write into the inputs
             r.output().set(42, 0, 0, 0);
@@ -475,19 +489,24 @@ class AttentionKernelTest {
         Tensor k = random(2, 4, 1, 96, 16);
         Tensor v = random(3, 4, 4, 96, 16);
         Mask mask = Mask.causal().and(Mask.bias(random(4, 4, 1, 96, 96)));
-        List<Attention> kernels = List.of(new ScaledDotProductAttention(), new ChunkedAttention(),
-                new ChunkedAttention(16, 32), new ChunkedAttention(5, 7));
-        assertThat(2.0 * 16 * 96 * 96 * (16 + 16)).isGreaterThanOrEqualTo(dev.heed.internal.Parallel.MIN_PARALLEL_FLOPS);
+        List<Attention> kernels = List.of(
+                new ScaledDotProductAttention(),
+                new ChunkedAttention(),
+                new ChunkedAttention(16, 32),
+                new ChunkedAttention(5, 7));
+        assertThat(2.0 * 16 * 96 * 96 * (16 + 16))
+                .isGreaterThanOrEqualTo(dev.heed.internal.Parallel.MIN_PARALLEL_FLOPS);
         ForkJoinPool single = new ForkJoinPool(1);
         try {
             for (Attention a : kernels) {
                 AttentionResult parallel = a.apply(q, k, v, mask);
                 AttentionResult again = a.apply(q, k, v, mask);
                 AttentionResult serial = single.submit(() -> {
-                    AttentionResult r = a.apply(q, k, v, mask);
-                    r.weights(); // computed (lazily, for chunked) on the single thread too
-                    return r;
-                }).get();
+                            AttentionResult r = a.apply(q, k, v, mask);
+                            r.weights(); // computed (lazily, for chunked) on the single thread too
+                            return r;
+                        })
+                        .get();
                 String ctx = a.toString();
                 assertBitwise(ctx + " output, run twice", parallel.output(), again.output());
                 assertBitwise(ctx + " output, one thread", parallel.output(), serial.output());
@@ -498,10 +517,11 @@ class AttentionKernelTest {
             single.shutdown();
         }
         // and the big problem is still right
-        NaiveAttention.Result expected = NaiveAttention.attend(q, k, v,
-                Spec.causal().and(Spec.bias(random(4, 4, 1, 96, 96))), Double.NaN);
+        NaiveAttention.Result expected =
+                NaiveAttention.attend(q, k, v, Spec.causal().and(Spec.bias(random(4, 4, 1, 96, 96))), Double.NaN);
         for (Kernel kernel : AttentionChecks.fewKernels()) {
-            AttentionChecks.assertSame(kernel.name(), expected, kernel.attention().apply(q, k, v, mask));
+            AttentionChecks.assertSame(
+                    kernel.name(), expected, kernel.attention().apply(q, k, v, mask));
         }
     }
 

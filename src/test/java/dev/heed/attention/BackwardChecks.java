@@ -1,12 +1,11 @@
 package dev.heed.attention;
 
-import dev.heed.tensor.Tensor;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.heed.attention.AttentionChecks.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.heed.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Shared helpers of the backward tests: the kernels, the masks every test sweeps (each as a
@@ -37,21 +36,24 @@ final class BackwardChecks {
         Tensor bias = Tensor.random(13).normal(2, L, S).map(x -> x < -1.2 ? Double.NEGATIVE_INFINITY : 2 * x);
         out.add(new NamedMask("bias(-inf)", NaiveAttention.Spec.bias(bias)));
         out.add(new NamedMask("keyPadding", NaiveAttention.Spec.keyPadding(Math.max(0, S - 2), 0)));
-        out.add(new NamedMask("causal.and(keyPadding).and(bias)", NaiveAttention.Spec.causal()
-                .and(NaiveAttention.Spec.keyPadding(S, Math.max(1, S / 2)))
-                .and(NaiveAttention.Spec.bias(Tensor.random(14).normal(L, S)))));
+        out.add(new NamedMask(
+                "causal.and(keyPadding).and(bias)",
+                NaiveAttention.Spec.causal()
+                        .and(NaiveAttention.Spec.keyPadding(S, Math.max(1, S / 2)))
+                        .and(NaiveAttention.Spec.bias(Tensor.random(14).normal(L, S)))));
         Tensor emptyRows = AttentionChecks.bits(15, 0.5, L, S);
         for (int j = 0; j < S; j++) {
             emptyRows.set(0.0, L / 2, j); // row L/2 may attend to nothing
         }
-        out.add(new NamedMask("allow with an empty row .and(block)", NaiveAttention.Spec.allow(emptyRows)
-                .and(NaiveAttention.Spec.block(AttentionChecks.bits(16, 0.2, 2, L, S)))));
+        out.add(new NamedMask(
+                "allow with an empty row .and(block)",
+                NaiveAttention.Spec.allow(emptyRows)
+                        .and(NaiveAttention.Spec.block(AttentionChecks.bits(16, 0.2, 2, L, S)))));
         return out;
     }
 
     /** A kernel for the backward tests; {@code scale} NaN means the kernel's default. */
-    record Kernel(String name, Attention attention, double scale) {
-    }
+    record Kernel(String name, Attention attention, double scale) {}
 
     /** The full kernel, SimpleAttention (scale 1) and ChunkedAttention over odd tilings, at {@code scale}. */
     static List<Kernel> kernels(double scale) {
@@ -74,8 +76,15 @@ final class BackwardChecks {
      * Runs the forward and the backward of {@code kernel} and the naive backward on the same
      * inputs and compares the three gradients within {@code tol}; checks the inputs are not modified.
      */
-    static AttentionGradients checkAgainstNaive(String context, Kernel kernel, Tensor q, Tensor k, Tensor v,
-                                                NaiveAttention.Spec mask, Tensor gradOutput, double tol) {
+    static AttentionGradients checkAgainstNaive(
+            String context,
+            Kernel kernel,
+            Tensor q,
+            Tensor k,
+            Tensor v,
+            NaiveAttention.Spec mask,
+            Tensor gradOutput,
+            double tol) {
         NaiveBackward.Gradients expected = NaiveBackward.backward(q, k, v, mask, kernel.scale(), gradOutput);
         double[] before = concat(q, k, v, gradOutput);
         Mask m = mask.toMask();
@@ -95,9 +104,19 @@ final class BackwardChecks {
 
     /** Gradients of two kernels agree within {@code tol}. */
     static void assertSame(String context, AttentionGradients expected, AttentionGradients actual, double tol) {
-        assertClose(context + " dQuery", expected.query().toArray(), expected.query().shape(), actual.query(), tol);
+        assertClose(
+                context + " dQuery",
+                expected.query().toArray(),
+                expected.query().shape(),
+                actual.query(),
+                tol);
         assertClose(context + " dKey", expected.key().toArray(), expected.key().shape(), actual.key(), tol);
-        assertClose(context + " dValue", expected.value().toArray(), expected.value().shape(), actual.value(), tol);
+        assertClose(
+                context + " dValue",
+                expected.value().toArray(),
+                expected.value().shape(),
+                actual.value(),
+                tol);
     }
 
     static void assertBitwise(String context, AttentionGradients expected, AttentionGradients actual) {

@@ -10,14 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.heed.attention.NaiveAttention.Spec;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,28 +26,34 @@ import org.junit.jupiter.params.provider.MethodSource;
  * mask and shape, and its lazily recomputed weights equal the materialised ones.
  */
 class ChunkedAttentionTest {
-    private static final int[][] TILINGS = {{1, 1}, {1, 7}, {3, 5}, {7, 2}, {64, 64}, {1000, 1000}, {2, 1000},
-            {1000, 3}, {64, 256}};
+    private static final int[][] TILINGS = {
+        {1, 1}, {1, 7}, {3, 5}, {7, 2}, {64, 64}, {1000, 1000}, {2, 1000}, {1000, 3}, {64, 256}
+    };
 
     private static Spec[] masks(long seed, int L, int S) {
         return new Spec[] {
-                Spec.none(),
-                Spec.causal(),
-                Spec.keyPadding(S, S / 2, 0),
-                Spec.causal().and(Spec.keyPadding(S / 3 + 1)),
-                Spec.allow(bits(seed, 0.6, 3, L, S)),
-                Spec.block(bits(seed + 1, 0.5, 1, S)),
-                Spec.bias(random(seed + 2, L, S).map(x -> 4 * x)),
-                Spec.bias(bits(seed + 3, 0.5, 3, 1, S).map(x -> x == 1 ? Double.NEGATIVE_INFINITY : 0.0))
-                        .and(Spec.causal()),
-                Spec.causal().and(Spec.bias(random(seed + 4, S))).and(Spec.block(bits(seed + 5, 0.2, L, S))),
+            Spec.none(),
+            Spec.causal(),
+            Spec.keyPadding(S, S / 2, 0),
+            Spec.causal().and(Spec.keyPadding(S / 3 + 1)),
+            Spec.allow(bits(seed, 0.6, 3, L, S)),
+            Spec.block(bits(seed + 1, 0.5, 1, S)),
+            Spec.bias(random(seed + 2, L, S).map(x -> 4 * x)),
+            Spec.bias(bits(seed + 3, 0.5, 3, 1, S).map(x -> x == 1 ? Double.NEGATIVE_INFINITY : 0.0))
+                    .and(Spec.causal()),
+            Spec.causal().and(Spec.bias(random(seed + 4, S))).and(Spec.block(bits(seed + 5, 0.2, L, S))),
         };
     }
 
     static Stream<Arguments> shapes() {
         // L, S, d, dv: equal, L < S, L > S, tiny, not multiples of any tile
-        return Stream.of(Arguments.of(13, 13, 3, 5), Arguments.of(7, 65, 8, 1), Arguments.of(65, 7, 1, 3),
-                Arguments.of(1, 1, 13, 2), Arguments.of(64, 64, 8, 8), Arguments.of(3, 257, 4, 2),
+        return Stream.of(
+                Arguments.of(13, 13, 3, 5),
+                Arguments.of(7, 65, 8, 1),
+                Arguments.of(65, 7, 1, 3),
+                Arguments.of(1, 1, 13, 2),
+                Arguments.of(64, 64, 8, 8),
+                Arguments.of(3, 257, 4, 2),
                 Arguments.of(257, 13, 2, 3));
     }
 
@@ -69,10 +73,21 @@ class ChunkedAttentionTest {
             for (int[] t : TILINGS) {
                 String ctx = "ChunkedAttention(" + t[0] + "," + t[1] + ") mask#" + m;
                 AttentionResult r = new ChunkedAttention(t[0], t[1]).apply(q, k, v, mask);
-                assertClose(ctx + " output", expected.output().toArray(), expected.output().shape(), r.output());
-                assertClose(ctx + " logSumExp", expected.logSumExp().toArray(), expected.logSumExp().shape(),
+                assertClose(
+                        ctx + " output",
+                        expected.output().toArray(),
+                        expected.output().shape(),
+                        r.output());
+                assertClose(
+                        ctx + " logSumExp",
+                        expected.logSumExp().toArray(),
+                        expected.logSumExp().shape(),
                         r.logSumExp());
-                assertClose(ctx + " weights", expected.weights().toArray(), expected.weights().shape(), r.weights());
+                assertClose(
+                        ctx + " weights",
+                        expected.weights().toArray(),
+                        expected.weights().shape(),
+                        r.weights());
                 AttentionChecks.assertSame(ctx + " vs naive", naive, r);
                 assertWellFormed(ctx, r);
             }
@@ -88,11 +103,18 @@ class ChunkedAttentionTest {
         Tensor v = random(3, 2, 2, 31, 5);
         Mask mask = Mask.causal().and(Mask.bias(random(4, 29, 31)));
         AttentionResult one = new ChunkedAttention(29, 31).apply(q, k, v, mask);
-        assertBitwise("(29,31) vs (1000,1000)", one.output(), new ChunkedAttention(1000, 1000).apply(q, k, v, mask).output());
+        assertBitwise(
+                "(29,31) vs (1000,1000)",
+                one.output(),
+                new ChunkedAttention(1000, 1000).apply(q, k, v, mask).output());
         for (int qc = 1; qc <= 30; qc += 4) {
             for (int kc = 1; kc <= 33; kc += 5) {
                 AttentionResult r = new ChunkedAttention(qc, kc).apply(q, k, v, mask);
-                assertClose("(" + qc + "," + kc + ")", one.output().toArray(), one.output().shape(), r.output());
+                assertClose(
+                        "(" + qc + "," + kc + ")",
+                        one.output().toArray(),
+                        one.output().shape(),
+                        r.output());
                 if (kc >= 31) {
                     assertBitwise("(" + qc + "," + kc + ") one key tile", one.output(), r.output());
                 }
@@ -157,9 +179,16 @@ class ChunkedAttentionTest {
         AttentionResult full = new ScaledDotProductAttention().withScale(1).apply(q, k3, v, bias);
         for (int[] t : TILINGS) {
             AttentionResult r = new ChunkedAttention(t[0], t[1]).withScale(1).apply(q, k3, v, bias);
-            assertClose("three-way tie " + t[0] + "," + t[1], full.weights().toArray(), full.weights().shape(),
+            assertClose(
+                    "three-way tie " + t[0] + "," + t[1],
+                    full.weights().toArray(),
+                    full.weights().shape(),
                     r.weights());
-            assertClose("three-way tie output", full.output().toArray(), full.output().shape(), r.output());
+            assertClose(
+                    "three-way tie output",
+                    full.output().toArray(),
+                    full.output().shape(),
+                    r.output());
         }
     }
 
@@ -190,10 +219,11 @@ class ChunkedAttentionTest {
         Spec spec = Spec.bias(bias);
         AttentionResult full = new ScaledDotProductAttention().apply(q, k, v, spec.toMask());
         for (int[] t : TILINGS) {
-            AttentionResult r = checkAgainstNaive("tiles " + t[0] + "," + t[1], new ChunkedAttention(t[0], t[1]),
-                    q, k, v, spec, Double.NaN);
+            AttentionResult r = checkAgainstNaive(
+                    "tiles " + t[0] + "," + t[1], new ChunkedAttention(t[0], t[1]), q, k, v, spec, Double.NaN);
             assertClose("vs full", full.output().toArray(), full.output().shape(), r.output());
-            assertClose("vs full lse", full.logSumExp().toArray(), full.logSumExp().shape(), r.logSumExp());
+            assertClose(
+                    "vs full lse", full.logSumExp().toArray(), full.logSumExp().shape(), r.logSumExp());
         }
     }
 
@@ -216,7 +246,9 @@ class ChunkedAttentionTest {
     @Test
     void accessorsScaleAndDefaults() {
         ChunkedAttention a = new ChunkedAttention();
-        assertThat(a.queryChunk()).isEqualTo(ChunkedAttention.DEFAULT_QUERY_CHUNK).isPositive();
+        assertThat(a.queryChunk())
+                .isEqualTo(ChunkedAttention.DEFAULT_QUERY_CHUNK)
+                .isPositive();
         assertThat(a.keyChunk()).isEqualTo(ChunkedAttention.DEFAULT_KEY_CHUNK).isPositive();
         ChunkedAttention b = new ChunkedAttention(3, 5).withScale(0.25);
         assertThat(b.queryChunk()).isEqualTo(3);
@@ -226,7 +258,8 @@ class ChunkedAttentionTest {
         Tensor k = random(2, 7, 6);
         Tensor v = random(3, 7, 2);
         checkAgainstNaive("withScale(0.25)", b, q, k, v, Spec.causal(), 0.25);
-        AttentionChecks.assertSame("withScale(0.25) = full",
+        AttentionChecks.assertSame(
+                "withScale(0.25) = full",
                 NaiveAttention.attend(q, k, v, Spec.none(), 0.25),
                 new ScaledDotProductAttention().withScale(0.25).apply(q, k, v));
     }
@@ -243,12 +276,16 @@ class ChunkedAttentionTest {
         // spot-check some rows against the naive reference on the prefix they see
         for (int i : new int[] {0, 1, 1234, n - 1}) {
             Tensor qi = q.slice(0, i, i + 1);
-            NaiveAttention.Result e = NaiveAttention.attend(qi, k.slice(0, 0, i + 1), v.slice(0, 0, i + 1),
-                    Spec.none(), Double.NaN);
-            assertThat(r.output().get(i, 0)).as("row %d", i)
+            NaiveAttention.Result e =
+                    NaiveAttention.attend(qi, k.slice(0, 0, i + 1), v.slice(0, 0, i + 1), Spec.none(), Double.NaN);
+            assertThat(r.output().get(i, 0))
+                    .as("row %d", i)
                     .isCloseTo(e.output()[0], org.assertj.core.data.Offset.offset(1e-12));
-            assertThat(r.logSumExp().get(i)).as("lse row %d", i)
-                    .isCloseTo(e.logSumExp()[0], org.assertj.core.data.Offset.offset(1e-12 * (1 + Math.abs(e.logSumExp()[0]))));
+            assertThat(r.logSumExp().get(i))
+                    .as("lse row %d", i)
+                    .isCloseTo(
+                            e.logSumExp()[0],
+                            org.assertj.core.data.Offset.offset(1e-12 * (1 + Math.abs(e.logSumExp()[0]))));
         }
     }
 }

@@ -1,19 +1,18 @@
 package dev.heed.attention;
 
-import dev.heed.attention.BackwardChecks.NamedMask;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.lang.management.ManagementFactory;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-
 import static dev.heed.attention.AttentionChecks.TOL;
 import static dev.heed.attention.AttentionChecks.random;
 import static dev.heed.attention.BackwardChecks.gradOutput;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.heed.attention.BackwardChecks.NamedMask;
+import dev.heed.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * ChunkedAttention's backward (FlashAttention-2's, recomputing each tile) against the full
@@ -40,8 +39,8 @@ class ChunkedBackwardTest {
                 for (int kc : CHUNKS) {
                     ChunkedAttention chunked = new ChunkedAttention(qc, kc);
                     AttentionGradients actual = chunked.backward(q, k, v, mask, chunked.apply(q, k, v, mask), dO);
-                    BackwardChecks.assertSame(m.name() + " L=" + L + " S=" + S + " chunks " + qc + "x" + kc,
-                            expected, actual, TOL);
+                    BackwardChecks.assertSame(
+                            m.name() + " L=" + L + " S=" + S + " chunks " + qc + "x" + kc, expected, actual, TOL);
                 }
             }
         }
@@ -52,18 +51,20 @@ class ChunkedBackwardTest {
         // Large enough (about 5e6 flops per pass) for the loops to split; run inside a pool of
         // four so that forked tasks really run on other threads, even on a one-core machine.
         Tensor q = random(10, 3, 130, 24);
-        Tensor k = random(11, 1, 131, 24);          // broadcast: its gradient is a sum over the batch
+        Tensor k = random(11, 1, 131, 24); // broadcast: its gradient is a sum over the batch
         Tensor v = random(12, 3, 131, 24);
         Tensor dO = gradOutput(13, 3, 130, 24);
         ForkJoinPool pool = new ForkJoinPool(4);
         try {
             for (Mask mask : List.of(Mask.none(), Mask.causal(), Mask.bias(random(14, 130, 131)))) {
-                for (Attention base : List.of(new ScaledDotProductAttention(), new ChunkedAttention(),
-                        new ChunkedAttention(7, 3))) {
-                    AttentionGradients one = pool.submit(() -> backward(parallel(base, 1), q, k, v, mask, dO)).get();
+                for (Attention base :
+                        List.of(new ScaledDotProductAttention(), new ChunkedAttention(), new ChunkedAttention(7, 3))) {
+                    AttentionGradients one = pool.submit(() -> backward(parallel(base, 1), q, k, v, mask, dO))
+                            .get();
                     for (int threads : new int[] {2, 3}) {
-                        AttentionGradients many = pool.submit(() -> backward(parallel(base, threads), q, k, v, mask,
-                                dO)).get();
+                        AttentionGradients many = pool.submit(
+                                        () -> backward(parallel(base, threads), q, k, v, mask, dO))
+                                .get();
                         BackwardChecks.assertBitwise(base + " " + mask + " on " + threads + " threads", one, many);
                     }
                 }
@@ -74,7 +75,8 @@ class ChunkedBackwardTest {
     }
 
     private static Attention parallel(Attention a, int threads) {
-        return a instanceof ChunkedAttention ? ((ChunkedAttention) a).withParallelism(threads)
+        return a instanceof ChunkedAttention
+                ? ((ChunkedAttention) a).withParallelism(threads)
                 : ((ScaledDotProductAttention) a).withParallelism(threads);
     }
 
@@ -103,7 +105,9 @@ class ChunkedBackwardTest {
         long inputBytes = 8L * tokens * depth;
         long scoreBytes = 8L * tokens * tokens;
         // Output, log-sum-exp, the lazy weights' copies of q and k, three gradients, D, key ends: ~7 inputs.
-        assertThat(allocated).as("bytes allocated by forward + backward").isLessThan(10 * inputBytes)
+        assertThat(allocated)
+                .as("bytes allocated by forward + backward")
+                .isLessThan(10 * inputBytes)
                 .isLessThan(scoreBytes / 4);
         ScaledDotProductAttention full = new ScaledDotProductAttention();
         BackwardChecks.assertSame("2048 causal tokens", backward(full, q, k, v, Mask.causal(), dO), g, TOL);
@@ -112,12 +116,19 @@ class ChunkedBackwardTest {
     @Test
     void lazyWeightsDoNotChangeWhenTheInputsDo() {
         Object[][] layouts = {
-                {"contiguous", random(30, 2, 9, 4), random(31, 2, 11, 4)},
-                {"transposed", random(30, AttentionChecks.Layout.TRANSPOSED, 2, 9, 4),
-                        random(31, AttentionChecks.Layout.TRANSPOSED, 2, 11, 4)},
-                {"broadcast key", random(30, 2, 9, 4), random(31, 1, 11, 4)},
-                {"offset views", random(30, AttentionChecks.Layout.OFFSET, 2, 9, 4),
-                        random(31, AttentionChecks.Layout.OFFSET, 2, 11, 4)}};
+            {"contiguous", random(30, 2, 9, 4), random(31, 2, 11, 4)},
+            {
+                "transposed",
+                random(30, AttentionChecks.Layout.TRANSPOSED, 2, 9, 4),
+                random(31, AttentionChecks.Layout.TRANSPOSED, 2, 11, 4)
+            },
+            {"broadcast key", random(30, 2, 9, 4), random(31, 1, 11, 4)},
+            {
+                "offset views",
+                random(30, AttentionChecks.Layout.OFFSET, 2, 9, 4),
+                random(31, AttentionChecks.Layout.OFFSET, 2, 11, 4)
+            }
+        };
         for (Object[] c : layouts) {
             Tensor q = (Tensor) c[1];
             Tensor k = (Tensor) c[2];
@@ -131,8 +142,8 @@ class ChunkedBackwardTest {
             java.util.Arrays.fill(k.data(), -3.0);
             java.util.Arrays.fill(v.data(), Double.NaN);
             java.util.Arrays.fill(maskTensor.data(), 0.0);
-            AttentionChecks.assertBitwise(c[0] + ": weights after the inputs changed", expected.weights(),
-                    lazy.weights());
+            AttentionChecks.assertBitwise(
+                    c[0] + ": weights after the inputs changed", expected.weights(), lazy.weights());
         }
     }
 }

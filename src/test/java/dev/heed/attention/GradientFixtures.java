@@ -2,7 +2,6 @@ package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.Fixtures;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -20,8 +19,14 @@ final class GradientFixtures {
     private GradientFixtures() {}
 
     /** One attention case; every tensor is a fresh copy of the fixture's values. */
-    record AttentionCase(Fixtures.Case fixture, Tensor query, Tensor key, Tensor value,
-                         NaiveAttention.Spec spec, OptionalDouble customScale, Tensor gradOutput) {
+    record AttentionCase(
+            Fixtures.Case fixture,
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            NaiveAttention.Spec spec,
+            OptionalDouble customScale,
+            Tensor gradOutput) {
 
         /** The mask under test, built term by term with {@link Mask#and}. */
         Mask mask() {
@@ -59,13 +64,13 @@ final class GradientFixtures {
             Tensor q = tensor(c, "q");
             Tensor k = tensor(c, "k");
             if (c.optionalString("q_layout").filter("transposed"::equals).isPresent()) {
-                q = q.transpose(-2, -1);    // stored [..., d, L]
+                q = q.transpose(-2, -1); // stored [..., d, L]
             }
             if (c.optionalString("k_layout").filter("transposed"::equals).isPresent()) {
                 k = k.transpose(-2, -1);
             }
-            OptionalDouble scale = c.optionalScalar("scale")
-                    .map(OptionalDouble::of).orElse(fixedScale);
+            OptionalDouble scale =
+                    c.optionalScalar("scale").map(OptionalDouble::of).orElse(fixedScale);
             cases.add(new AttentionCase(c, q, k, tensor(c, "v"), spec(c), scale, tensor(c, "grad_out")));
         }
         return List.copyOf(cases);

@@ -99,11 +99,16 @@ class GradientFixturesTest {
         }
         boolean bias = c.string("bias").equals("true");
         MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, c.intScalar("num_heads"))
-                .keyDim(c.intScalar("kdim")).valueDim(c.intScalar("vdim")).bias(bias)
+                .keyDim(c.intScalar("kdim"))
+                .valueDim(c.intScalar("vdim"))
+                .bias(bias)
                 .weights(wq, wk, wv, params[names.indexOf("out_proj.weight")]);
         if (bias) {
             Tensor in = params[names.indexOf("in_proj_bias")];
-            b.biases(in.slice(0, 0, e), in.slice(0, e, 2 * e), in.slice(0, 2 * e, 3 * e),
+            b.biases(
+                    in.slice(0, 0, e),
+                    in.slice(0, e, 2 * e),
+                    in.slice(0, 2 * e, 3 * e),
                     params[names.indexOf("out_proj.bias")]);
         }
         return b.build();
@@ -116,14 +121,19 @@ class GradientFixturesTest {
         Mask mask = FixtureMasks.of(c);
         Tensor gOut = GradientFixtures.tensor(c, "grad_out");
         // inputs: query, key, value, then the parameters
-        List<Tensor> inputs = new ArrayList<>(List.of(GradientFixtures.tensor(c, "query"),
-                GradientFixtures.tensor(c, "key"), GradientFixtures.tensor(c, "value")));
+        List<Tensor> inputs = new ArrayList<>(List.of(
+                GradientFixtures.tensor(c, "query"),
+                GradientFixtures.tensor(c, "key"),
+                GradientFixtures.tensor(c, "value")));
         for (String n : names) {
             inputs.add(GradientFixtures.tensor(c, n));
         }
         Tensor[] in = inputs.toArray(new Tensor[0]);
         FiniteDifferences.ScalarFunction f = x -> FiniteDifferences.dot(
-                mha(c, names, Arrays.copyOfRange(x, 3, x.length)).forward(x[0], x[1], x[2], mask).output(), gOut);
+                mha(c, names, Arrays.copyOfRange(x, 3, x.length))
+                        .forward(x[0], x[1], x[2], mask)
+                        .output(),
+                gOut);
 
         AttentionResult r = mha(c, names, Arrays.copyOfRange(in, 3, in.length)).forward(in[0], in[1], in[2], mask);
         assertMatches(c.name() + " out", c.tensor("out"), r.output(), TOL, TOL);
@@ -132,17 +142,22 @@ class GradientFixturesTest {
         List<String> expected = new ArrayList<>(List.of("dquery", "dkey", "dvalue"));
         names.forEach(n -> expected.add("grad." + n));
         for (int i = 0; i < in.length; i++) {
-            FiniteDifferences.assertGradient(c.name() + " " + expected.get(i),
-                    GradientFixtures.tensor(c, expected.get(i)), f, i, in);
+            FiniteDifferences.assertGradient(
+                    c.name() + " " + expected.get(i), GradientFixtures.tensor(c, expected.get(i)), f, i, in);
         }
         if (c.string("self_attention").equals("true")) {
             // one tensor as query, key and value: its gradient is the sum of the three partials
-            Tensor total = GradientFixtures.tensor(c, "dquery").add(GradientFixtures.tensor(c, "dkey"))
+            Tensor total = GradientFixtures.tensor(c, "dquery")
+                    .add(GradientFixtures.tensor(c, "dkey"))
                     .add(GradientFixtures.tensor(c, "dvalue"));
             Tensor[] params = Arrays.copyOfRange(in, 3, in.length);
             MultiHeadAttention m = mha(c, names, params);
-            FiniteDifferences.assertGradient(c.name() + " self-attention total", total,
-                    x -> FiniteDifferences.dot(m.forward(x[0], x[0], x[0], mask).output(), gOut), 0, in[0]);
+            FiniteDifferences.assertGradient(
+                    c.name() + " self-attention total",
+                    total,
+                    x -> FiniteDifferences.dot(m.forward(x[0], x[0], x[0], mask).output(), gOut),
+                    0,
+                    in[0]);
         }
     }
 
@@ -158,9 +173,10 @@ class GradientFixturesTest {
             boolean bias = c.string("has_bias").equals("true");
             Tensor x = GradientFixtures.tensor(c, "x");
             Tensor b = bias ? GradientFixtures.tensor(c, "bias") : null;
-            assertMatches(c.name() + " out", c.tensor("out"), Linear.of(weight, b).forward(x), TOL, TOL);
-            FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(
-                    Linear.of(in[1], bias ? in[2] : null).forward(in[0]), gOut);
+            assertMatches(
+                    c.name() + " out", c.tensor("out"), Linear.of(weight, b).forward(x), TOL, TOL);
+            FiniteDifferences.ScalarFunction f = in ->
+                    FiniteDifferences.dot(Linear.of(in[1], bias ? in[2] : null).forward(in[0]), gOut);
             Tensor[] in = bias ? new Tensor[] {x, weight, b} : new Tensor[] {x, weight};
             FiniteDifferences.assertGradient(c.name() + " dx", GradientFixtures.tensor(c, "dx"), f, 0, in);
             FiniteDifferences.assertGradient(c.name() + " dweight", GradientFixtures.tensor(c, "dweight"), f, 1, in);
@@ -172,7 +188,8 @@ class GradientFixturesTest {
         assertThat(kind).isIn("embedding", "embedding_padding_idx");
         int[] ids = c.ints("ids");
         int[] idsShape = c.ints("ids_shape");
-        FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(lookup(Embedding.of(in[0]), ids, idsShape), gOut);
+        FiniteDifferences.ScalarFunction f =
+                in -> FiniteDifferences.dot(lookup(Embedding.of(in[0]), ids, idsShape), gOut);
         assertMatches(c.name() + " out", c.tensor("out"), lookup(Embedding.of(weight), ids, idsShape), TOL, TOL);
         Tensor dweight = GradientFixtures.tensor(c, "dweight");
         if (kind.equals("embedding")) {
@@ -182,7 +199,8 @@ class GradientFixturesTest {
             int p = c.intScalar("padding_idx");
             Tensor numeric = FiniteDifferences.gradient(f, 0, weight);
             assertThat(Arrays.stream(numeric.select(0, p).toArray()).anyMatch(x -> x != 0))
-                    .as("the padding id is looked up").isTrue();
+                    .as("the padding id is looked up")
+                    .isTrue();
             for (int j = 0; j < weight.shape(1); j++) {
                 numeric.set(0.0, p, j);
             }
@@ -221,8 +239,10 @@ class GradientFixturesTest {
             Tensor input = GradientFixtures.tensor(c, "input");
             Tensor target = GradientFixtures.tensor(c, "target");
             assertThat(f.apply(input, target)).isCloseTo(c.scalar("loss"), within(1e-12));
-            FiniteDifferences.assertGradient(c.name() + " dinput", GradientFixtures.tensor(c, "dinput"), f, 0, input, target);
-            FiniteDifferences.assertGradient(c.name() + " dtarget", GradientFixtures.tensor(c, "dtarget"), f, 1, input, target);
+            FiniteDifferences.assertGradient(
+                    c.name() + " dinput", GradientFixtures.tensor(c, "dinput"), f, 0, input, target);
+            FiniteDifferences.assertGradient(
+                    c.name() + " dtarget", GradientFixtures.tensor(c, "dtarget"), f, 1, input, target);
             return;
         }
         assertThat(c.string("kind")).isEqualTo("cross_entropy");
@@ -233,8 +253,13 @@ class GradientFixturesTest {
         double loss = c.scalar("loss");
         assertThat(f.apply(logits)).as("loss").isCloseTo(loss, within(TOL * (1 + Math.abs(loss))));
         Tensor dlogits = GradientFixtures.tensor(c, "dlogits");
-        assertMatches(c.name() + " dlogits", dlogits.toArray(), dlogits.shape(),
-                softmaxMinusOneHot(logits, targets, ignore, mean), TOL, TOL);
+        assertMatches(
+                c.name() + " dlogits",
+                dlogits.toArray(),
+                dlogits.shape(),
+                softmaxMinusOneHot(logits, targets, ignore, mean),
+                TOL,
+                TOL);
         if (Arrays.stream(logits.toArray()).allMatch(x -> Math.abs(x) < 100)) {
             // a relative step on logits of 1e6 would be 6: finite differences only for ordinary logits
             FiniteDifferences.assertGradient(c.name() + " dlogits", dlogits, f, 0, logits);

@@ -1,18 +1,17 @@
 package dev.heed.attention;
 
-import dev.heed.attention.AttentionChecks.Layout;
-import dev.heed.tensor.Tensor;
-import dev.heed.testing.FiniteDifferences;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.List;
-
 import static dev.heed.attention.AttentionChecks.TOL;
 import static dev.heed.attention.AttentionChecks.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.heed.attention.AttentionChecks.Layout;
+import dev.heed.tensor.Tensor;
+import dev.heed.testing.FiniteDifferences;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Grouped-query and multi-query attention: a key and value with fewer heads (axis -3) than the
@@ -39,7 +38,9 @@ class GroupedQueryAttentionTest {
     }
 
     private static List<NaiveAttention.Spec> masks(int batch, int L, int S) {
-        return List.of(NaiveAttention.Spec.none(), NaiveAttention.Spec.causal(),
+        return List.of(
+                NaiveAttention.Spec.none(),
+                NaiveAttention.Spec.causal(),
                 NaiveAttention.Spec.keyPadding(S, Math.max(0, S - 3)).and(NaiveAttention.Spec.causal()),
                 // a bias per query head: it must see the query's head axis, not the key's
                 NaiveAttention.Spec.bias(random(90, batch, 8, L, S)),
@@ -54,8 +55,14 @@ class GroupedQueryAttentionTest {
         Tensor v = random(3, 2, kvHeads, S, 3);
         for (NaiveAttention.Spec mask : masks(2, L, S)) {
             for (AttentionChecks.Kernel kernel : AttentionChecks.kernels()) {
-                AttentionChecks.checkAgainstNaive("GQA 8/" + kvHeads + " L=" + L + " S=" + S + " " + kernel,
-                        kernel.attention(), q, k, v, mask, Double.NaN);
+                AttentionChecks.checkAgainstNaive(
+                        "GQA 8/" + kvHeads + " L=" + L + " S=" + S + " " + kernel,
+                        kernel.attention(),
+                        q,
+                        k,
+                        v,
+                        mask,
+                        Double.NaN);
             }
         }
     }
@@ -68,7 +75,8 @@ class GroupedQueryAttentionTest {
         Tensor v = random(6, 3, 2, 13, 4);
         Tensor kr = repeatInterleave(k, 3);
         Tensor vr = repeatInterleave(v, 3);
-        for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention(3, 7), new SimpleAttention())) {
+        for (Attention a :
+                List.of(new ScaledDotProductAttention(), new ChunkedAttention(3, 7), new SimpleAttention())) {
             for (Mask mask : List.of(Mask.none(), Mask.causal(), Mask.keyPadding(5, 13, 0))) {
                 AttentionResult grouped = a.apply(q, k, v, mask);
                 AttentionResult repeated = a.apply(q, kr, vr, mask);
@@ -87,10 +95,16 @@ class GroupedQueryAttentionTest {
         Tensor v = random(9, Layout.PERMUTED, 2, 8, 10, 3);
         Tensor k1 = random(10, 1, 1, 10, 4); // multi-query attention: one head, broadcast as before
         for (AttentionChecks.Kernel kernel : AttentionChecks.fewKernels()) {
-            AttentionChecks.checkAgainstNaive("k grouped, v full " + kernel, kernel.attention(), q, k, v,
-                    NaiveAttention.Spec.causal(), Double.NaN);
-            AttentionChecks.checkAgainstNaive("multi-query " + kernel, kernel.attention(), q, k1, v,
-                    NaiveAttention.Spec.none(), Double.NaN);
+            AttentionChecks.checkAgainstNaive(
+                    "k grouped, v full " + kernel,
+                    kernel.attention(),
+                    q,
+                    k,
+                    v,
+                    NaiveAttention.Spec.causal(),
+                    Double.NaN);
+            AttentionChecks.checkAgainstNaive(
+                    "multi-query " + kernel, kernel.attention(), q, k1, v, NaiveAttention.Spec.none(), Double.NaN);
         }
     }
 
@@ -103,8 +117,8 @@ class GroupedQueryAttentionTest {
         Tensor dO = BackwardChecks.gradOutput(14, 2, 8, L, 3);
         for (NaiveAttention.Spec mask : masks(2, L, S)) {
             for (BackwardChecks.Kernel kernel : BackwardChecks.kernels(Double.NaN)) {
-                AttentionGradients g = BackwardChecks.checkAgainstNaive("GQA 8/" + kvHeads + " L=" + L + " S=" + S,
-                        kernel, q, k, v, mask, dO, TOL);
+                AttentionGradients g = BackwardChecks.checkAgainstNaive(
+                        "GQA 8/" + kvHeads + " L=" + L + " S=" + S, kernel, q, k, v, mask, dO, TOL);
                 assertThat(g.key().shape()).containsExactly(k.shape());
                 assertThat(g.value().shape()).containsExactly(v.shape());
             }
@@ -147,8 +161,12 @@ class GroupedQueryAttentionTest {
                 ChunkedAttention c = new ChunkedAttention(qc, kc);
                 AttentionResult r = c.apply(q, k, v, mask);
                 String ctx = "chunks " + qc + "x" + kc;
-                AttentionChecks.assertClose(ctx + " output", expected.output().toArray(), expected.output().shape(),
-                        r.output(), TOL);
+                AttentionChecks.assertClose(
+                        ctx + " output",
+                        expected.output().toArray(),
+                        expected.output().shape(),
+                        r.output(),
+                        TOL);
                 BackwardChecks.assertSame(ctx, expectedGrad, c.backward(q, k, v, mask, r, dO), TOL);
             }
         }
@@ -163,7 +181,8 @@ class GroupedQueryAttentionTest {
         Mask mask = Mask.causal();
         for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention(2, 3))) {
             AttentionGradients g = a.backward(q, k, v, mask, a.apply(q, k, v, mask), dO);
-            FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
+            FiniteDifferences.ScalarFunction f = in ->
+                    FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
             FiniteDifferences.assertGradient(a + " dQ", g.query(), f, 0, q, k, v);
             FiniteDifferences.assertGradient(a + " dK", g.key(), f, 1, q, k, v);
             FiniteDifferences.assertGradient(a + " dV", g.value(), f, 2, q, k, v);
@@ -177,12 +196,15 @@ class GroupedQueryAttentionTest {
         for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention())) {
             assertThatThrownBy(() -> a.apply(q, random(29, 2, 3, 5, 4), v8, Mask.none()))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("key has 3 heads").hasMessageContaining("query 8")
+                    .hasMessageContaining("key has 3 heads")
+                    .hasMessageContaining("query 8")
                     .hasMessageContaining("[2, 3, 5, 4]");
             assertThatThrownBy(() -> a.apply(q, random(30, 2, 16, 5, 4), random(31, 2, 16, 5, 4), Mask.none()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key has 16 heads");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("key has 16 heads");
             assertThatThrownBy(() -> a.apply(q, random(32, 2, 4, 5, 4), random(33, 2, 5, 5, 4), Mask.none()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value has 5 heads");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("value has 5 heads");
         }
     }
 }

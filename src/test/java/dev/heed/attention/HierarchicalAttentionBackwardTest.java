@@ -7,11 +7,9 @@ import dev.heed.layers.Embedding;
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.FiniteDifferences;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,26 +23,41 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HierarchicalAttentionBackwardTest {
 
-    private static final List<String> NAMES = List.of("embedding.weight", "wordAttention.projection.weight",
-            "wordAttention.projection.bias", "wordAttention.scoreVector", "sentenceAttention.projection.weight",
-            "sentenceAttention.projection.bias", "sentenceAttention.scoreVector");
+    private static final List<String> NAMES = List.of(
+            "embedding.weight",
+            "wordAttention.projection.weight",
+            "wordAttention.projection.bias",
+            "wordAttention.scoreVector",
+            "sentenceAttention.projection.weight",
+            "sentenceAttention.projection.bias",
+            "sentenceAttention.scoreVector");
 
     /** The model from its seven parameter tensors, in the order of {@link #NAMES}. */
     private static HierarchicalAttention model(Tensor... p) {
-        return HierarchicalAttention.of(Embedding.of(p[0]), AdditiveAttentionPooling.of(Linear.of(p[1], p[2]), p[3]),
+        return HierarchicalAttention.of(
+                Embedding.of(p[0]),
+                AdditiveAttentionPooling.of(Linear.of(p[1], p[2]), p[3]),
                 AdditiveAttentionPooling.of(Linear.of(p[4], p[5]), p[6]));
     }
 
     private static Tensor[] parameters(int vocab, int e, int hidden, long seed) {
-        return new Tensor[] {Tensor.random(seed).normal(vocab, e), Tensor.random(seed + 1).normal(hidden, e),
-            Tensor.random(seed + 2).normal(hidden).scale(0.5), Tensor.random(seed + 3).normal(hidden),
-            Tensor.random(seed + 4).normal(hidden, e), Tensor.random(seed + 5).normal(hidden).scale(0.5),
-            Tensor.random(seed + 6).normal(hidden)};
+        return new Tensor[] {
+            Tensor.random(seed).normal(vocab, e),
+            Tensor.random(seed + 1).normal(hidden, e),
+            Tensor.random(seed + 2).normal(hidden).scale(0.5),
+            Tensor.random(seed + 3).normal(hidden),
+            Tensor.random(seed + 4).normal(hidden, e),
+            Tensor.random(seed + 5).normal(hidden).scale(0.5),
+            Tensor.random(seed + 6).normal(hidden)
+        };
     }
 
     static Stream<Arguments> sizes() {
         // vocab, E, H, B, N, W
-        return Stream.of(Arguments.of(1, 1, 1, 1, 1, 1), Arguments.of(7, 3, 2, 2, 3, 4), Arguments.of(5, 2, 3, 3, 2, 5),
+        return Stream.of(
+                Arguments.of(1, 1, 1, 1, 1, 1),
+                Arguments.of(7, 3, 2, 2, 3, 4),
+                Arguments.of(5, 2, 3, 3, 2, 5),
                 Arguments.of(13, 4, 1, 2, 5, 3));
     }
 
@@ -105,18 +118,21 @@ class HierarchicalAttentionBackwardTest {
         int[] wordCounts = {4, 2, 3};
         Tensor gradOutput = Tensor.random(6).normal(3);
         HierarchicalAttention.Gradients one = m.backward(document, wordCounts, gradOutput);
-        HierarchicalAttention.Gradients batch = m.backward(new int[][][] {document}, new int[][] {wordCounts},
-                new int[] {3}, gradOutput.unsqueeze(0));
+        HierarchicalAttention.Gradients batch =
+                m.backward(new int[][][] {document}, new int[][] {wordCounts}, new int[] {3}, gradOutput.unsqueeze(0));
         for (String n : NAMES) {
-            AttentionChecks.assertBitwise(n, batch.parameters().get(n), one.parameters().get(n));
+            AttentionChecks.assertBitwise(
+                    n, batch.parameters().get(n), one.parameters().get(n));
         }
         int[][] full = {{0, 1, 2}, {3, 3, 4}};
         HierarchicalAttention.Gradients unpadded = m.backward(full, gradOutput);
         HierarchicalAttention.Gradients counted = m.backward(full, new int[] {3, 3}, gradOutput);
         HierarchicalAttention.Gradients batched = m.backward(new int[][][] {full}, gradOutput.unsqueeze(0));
         for (String n : NAMES) {
-            AttentionChecks.assertBitwise(n, counted.parameters().get(n), unpadded.parameters().get(n));
-            AttentionChecks.assertBitwise(n, counted.parameters().get(n), batched.parameters().get(n));
+            AttentionChecks.assertBitwise(
+                    n, counted.parameters().get(n), unpadded.parameters().get(n));
+            AttentionChecks.assertBitwise(
+                    n, counted.parameters().get(n), batched.parameters().get(n));
         }
         assertThat(one.toString()).contains("embedding.weight=[6, 3]", "sentenceAttention.scoreVector=[2]");
         // the seeded model's word and sentence attentions have biases too
@@ -137,7 +153,8 @@ class HierarchicalAttentionBackwardTest {
         assertRefused(() -> m.backward(new int[][] {{0, 9}}, Tensor.zeros(3)), "token id 9");
         assertRefused(() -> m.backward(document, new int[] {3, 1}, Tensor.zeros(3)), "word count 3");
         assertRefused(() -> m.backward((int[][]) null, Tensor.zeros(3)), "document is null");
-        assertRefused(() -> m.backward(new int[][][] {document}, new int[][] {{1, 1}}, new int[] {3}, Tensor.zeros(1, 3)),
+        assertRefused(
+                () -> m.backward(new int[][][] {document}, new int[][] {{1, 1}}, new int[] {3}, Tensor.zeros(1, 3)),
                 "length 3");
     }
 

@@ -1,31 +1,34 @@
 package dev.heed.attention;
 
-import dev.heed.layers.Embedding;
-import dev.heed.layers.Linear;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
 import static dev.heed.attention.AdditiveAttentionPoolingTest.assertClose;
 import static dev.heed.attention.AdditiveAttentionPoolingTest.matrix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.heed.layers.Embedding;
+import dev.heed.layers.Linear;
+import dev.heed.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
 class HierarchicalAttentionTest {
 
     /** Naive pooling with the parameters of {@code pool} over x[n][E], first {@code len} positions real. */
     static double[][] pool(AdditiveAttentionPooling pool, double[][] x, int len) {
         Linear p = pool.projection();
-        return AdditiveAttentionPoolingTest.naive(x, len, matrix(p.weight()), p.hasBias() ? p.bias().toArray() : null,
+        return AdditiveAttentionPoolingTest.naive(
+                x,
+                len,
+                matrix(p.weight()),
+                p.hasBias() ? p.bias().toArray() : null,
                 pool.scoreVector().toArray());
     }
 
@@ -91,7 +94,7 @@ class HierarchicalAttentionTest {
             for (int s = 0; s < sentences; s++) {
                 wordCounts[b][s] = b == 0 && s == 0 ? words : random.nextInt(words + 1);
                 for (int j = 0; j < words; j++) {
-                    docs[b][s][j] = j < wordCounts[b][s] ? random.nextInt(vocab) : -1;  // -1 pads
+                    docs[b][s][j] = j < wordCounts[b][s] ? random.nextInt(vocab) : -1; // -1 pads
                 }
             }
         }
@@ -104,21 +107,27 @@ class HierarchicalAttentionTest {
             double[][][] expected = naive(model, docs[b], wordCounts[b], sentenceCounts[b]);
             String doc = "document " + b;
             assertClose(doc + " vector", r.documentVectors().select(0, b).toArray(), expected[0][0], 1e-13);
-            assertClose(doc + " sentence vectors", r.sentenceVectors().select(0, b).toArray(), flat(expected[1]), 1e-13);
-            assertClose(doc + " sentence weights", r.sentenceWeights().select(0, b).toArray(), expected[2][0], 1e-14);
+            assertClose(
+                    doc + " sentence vectors", r.sentenceVectors().select(0, b).toArray(), flat(expected[1]), 1e-13);
+            assertClose(
+                    doc + " sentence weights", r.sentenceWeights().select(0, b).toArray(), expected[2][0], 1e-14);
             assertClose(doc + " word weights", r.wordWeights().select(0, b).toArray(), flat(expected[3]), 1e-14);
             for (int s = 0; s < sentences; s++) {
                 boolean realSentence = s < sentenceCounts[b] && wordCounts[b][s] > 0;
                 if (!realSentence) {
-                    assertThat(r.sentenceWeights().get(b, s)).as("%s sentence %d", doc, s).isEqualTo(0.0);
-                    assertThat(r.wordWeights().select(0, b).select(0, s).toArray()).containsOnly(0.0);
+                    assertThat(r.sentenceWeights().get(b, s))
+                            .as("%s sentence %d", doc, s)
+                            .isEqualTo(0.0);
+                    assertThat(r.wordWeights().select(0, b).select(0, s).toArray())
+                            .containsOnly(0.0);
                 }
                 for (int j = s < sentenceCounts[b] ? wordCounts[b][s] : 0; j < words; j++) {
                     assertThat(r.wordWeights().get(b, s, j)).isEqualTo(0.0);
                 }
             }
         }
-        assertThat(r.documentVectors().select(0, Math.min(1, batch - 1)).toArray()).doesNotContain(Double.NaN);
+        assertThat(r.documentVectors().select(0, Math.min(1, batch - 1)).toArray())
+                .doesNotContain(Double.NaN);
     }
 
     @Test
@@ -132,15 +141,20 @@ class HierarchicalAttentionTest {
         assertThat(one.sentenceWeights().shape()).containsExactly(4);
         assertThat(one.wordWeights().shape()).containsExactly(4, 4);
         HierarchicalAttention.Result batch = model.forward(new int[][][] {doc}, new int[][] {counts}, new int[] {4});
-        assertThat(one.documentVectors().toArray()).containsExactly(batch.documentVectors().toArray());
-        assertThat(one.wordWeights().toArray()).containsExactly(batch.wordWeights().toArray());
+        assertThat(one.documentVectors().toArray())
+                .containsExactly(batch.documentVectors().toArray());
+        assertThat(one.wordWeights().toArray())
+                .containsExactly(batch.wordWeights().toArray());
         assertThat(one.sentenceWeights().get(2)).as("the empty sentence").isEqualTo(0.0);
         assertThat(one.sentenceWeights().sum()).isCloseTo(1.0, within(1e-15));
         // without padding every slot is a word
         HierarchicalAttention.Result full = model.forward(doc);
         assertThat(full.wordWeights().toArray()).doesNotContain(0.0);
         assertThat(full.documentVectors().toArray())
-                .containsExactly(model.forward(new int[][][] {doc}).documentVectors().select(0, 0).toArray());
+                .containsExactly(model.forward(new int[][][] {doc})
+                        .documentVectors()
+                        .select(0, 0)
+                        .toArray());
     }
 
     @Test
@@ -153,7 +167,8 @@ class HierarchicalAttentionTest {
         assertThat(shares.sum()).isCloseTo(1.0, within(1e-15));
         for (int s = 0; s < 5; s++) {
             for (int j = 0; j < 3; j++) {
-                assertThat(shares.get(s, j)).isEqualTo(r.sentenceWeights().get(s) * r.wordWeights().get(s, j));
+                assertThat(shares.get(s, j))
+                        .isEqualTo(r.sentenceWeights().get(s) * r.wordWeights().get(s, j));
             }
         }
         double[] w = r.sentenceWeights().toArray();
@@ -165,9 +180,10 @@ class HierarchicalAttentionTest {
                 assertThat(w[s]).isLessThanOrEqualTo(Math.min(w[top2[0]], w[top2[1]]));
             }
         }
-        assertThat(r.topSentences(0, 10)).containsExactly(0, 1, 2, 3);   // never the empty sentence
+        assertThat(r.topSentences(0, 10)).containsExactly(0, 1, 2, 3); // never the empty sentence
         assertThat(r.topSentences(0, 0)).isEmpty();
-        assertThatThrownBy(() -> r.topSentences(1, 2)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> r.topSentences(1, 2))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("document 1");
         assertThatThrownBy(() -> r.topSentences(0, -1)).isInstanceOf(IllegalArgumentException.class);
         // ties go to the earlier sentence
@@ -178,8 +194,8 @@ class HierarchicalAttentionTest {
     @Test
     void emptyDocumentsGiveZerosNeverNaN() {
         HierarchicalAttention model = HierarchicalAttention.seeded(10, 3, 2, 1);
-        HierarchicalAttention.Result r = model.forward(new int[][][] {{{1, 2}, {3, 4}}, {{-1, -1}, {-1, -1}}},
-                new int[][] {{2, 2}, {0, 0}}, new int[] {2, 2});
+        HierarchicalAttention.Result r = model.forward(
+                new int[][][] {{{1, 2}, {3, 4}}, {{-1, -1}, {-1, -1}}}, new int[][] {{2, 2}, {0, 0}}, new int[] {2, 2});
         assertThat(r.documentVectors().select(0, 1).toArray()).containsOnly(0.0);
         assertThat(r.sentenceWeights().select(0, 1).toArray()).containsOnly(0.0);
         assertThat(r.wordWeights().select(0, 1).toArray()).containsOnly(0.0);
@@ -198,11 +214,13 @@ class HierarchicalAttentionTest {
         HierarchicalAttention model = HierarchicalAttention.seeded(10, 3, 2, 1);
         HierarchicalAttention.Result padded = model.forward(new int[][] {{1, 2, 999}, {-7, 0, 0}}, new int[] {2, 0});
         HierarchicalAttention.Result clean = model.forward(new int[][] {{1, 2}}, new int[] {2});
-        assertThat(padded.documentVectors().toArray()).containsExactly(clean.documentVectors().toArray());
+        assertThat(padded.documentVectors().toArray())
+                .containsExactly(clean.documentVectors().toArray());
         // a padded sentence past the sentence count is ignored, whatever its word count says
-        HierarchicalAttention.Result batch = model.forward(new int[][][] {{{1, 2, 3}, {77, 77, 77}}},
-                new int[][] {{2, 3}}, new int[] {1});
-        assertThat(batch.documentVectors().select(0, 0).toArray()).containsExactly(clean.documentVectors().toArray());
+        HierarchicalAttention.Result batch =
+                model.forward(new int[][][] {{{1, 2, 3}, {77, 77, 77}}}, new int[][] {{2, 3}}, new int[] {1});
+        assertThat(batch.documentVectors().select(0, 0).toArray())
+                .containsExactly(clean.documentVectors().toArray());
         assertThat(batch.sentenceWeights().toArray()).containsExactly(1.0, 0.0);
     }
 
@@ -217,7 +235,10 @@ class HierarchicalAttentionTest {
         int[][] doc = {{1, 2, 3}, {4, 5, 11}};
         assertThat(composed.forward(doc).documentVectors().toArray())
                 .containsExactly(seeded.forward(doc).documentVectors().toArray());
-        assertThat(HierarchicalAttention.seeded(12, 5, 3, 5).forward(doc).documentVectors().toArray())
+        assertThat(HierarchicalAttention.seeded(12, 5, 3, 5)
+                        .forward(doc)
+                        .documentVectors()
+                        .toArray())
                 .isNotEqualTo(seeded.forward(doc).documentVectors().toArray());
         assertThat(composed.embedding()).isSameAs(embedding);
         assertThat(composed.toString()).contains("Embedding{vocabSize=12, embedDim=5}");
@@ -237,12 +258,15 @@ class HierarchicalAttentionTest {
         }
         int[][] counts = {{5, 3, 1, 0}, {2, 2, 2, 2}, {5, 5, 5, 5}};
         int[] sentenceCounts = {4, 3, 2};
-        double[] expected = model.forward(docs, counts, sentenceCounts).wordWeights().toArray();
+        double[] expected =
+                model.forward(docs, counts, sentenceCounts).wordWeights().toArray();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<double[]>> results = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
-                results.add(pool.submit(() -> model.forward(docs, counts, sentenceCounts).wordWeights().toArray()));
+                results.add(pool.submit(() -> model.forward(docs, counts, sentenceCounts)
+                        .wordWeights()
+                        .toArray()));
             }
             for (Future<double[]> f : results) {
                 assertThat(f.get()).containsExactly(expected);
@@ -255,30 +279,43 @@ class HierarchicalAttentionTest {
     @Test
     void badArgumentsAreNamed() {
         HierarchicalAttention model = HierarchicalAttention.seeded(10, 3, 2, 1);
-        assertThatThrownBy(() -> model.forward(new int[][] {{1, 2}, {3}})).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> model.forward(new int[][] {{1, 2}, {3}}))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("same number of words");
         assertThatThrownBy(() -> model.forward(new int[][][] {{{1}}, {{1}, {2}}}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same number of sentences");
-        assertThatThrownBy(() -> model.forward(new int[][] {{1, 10}})).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("token id 10").hasMessageContaining("sentence 0, word 1")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("same number of sentences");
+        assertThatThrownBy(() -> model.forward(new int[][] {{1, 10}}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token id 10")
+                .hasMessageContaining("sentence 0, word 1")
                 .hasMessageContaining("vocabulary of 10");
         assertThatThrownBy(() -> model.forward(new int[][] {{1, 2}}, new int[] {3}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("word count 3")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("word count 3")
                 .hasMessageContaining("[0, 2]");
         assertThatThrownBy(() -> model.forward(new int[][] {{1, 2}}, new int[] {1, 1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one count per sentence");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("one count per sentence");
         assertThatThrownBy(() -> model.forward(new int[][][] {{{1, 2}}}, new int[][] {{1}}, new int[] {2}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("length 2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length 2");
         assertThatThrownBy(() -> model.forward(new int[][][] {{{1, 2}}}, new int[][] {{1}}, new int[] {1, 1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 document");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1 document");
         assertThatThrownBy(() -> model.forward(new int[][][] {{{1, 2}}}, null, new int[] {1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wordCounts");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("wordCounts");
         assertThatThrownBy(() -> model.forward((int[][]) null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> model.forward((int[][][]) null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> HierarchicalAttention.of(Embedding.seeded(5, 4, 1),
-                AdditiveAttentionPooling.seeded(3, 2, 1), AdditiveAttentionPooling.seeded(4, 2, 1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("embedding size 4");
-        assertThatThrownBy(() -> HierarchicalAttention.of(null, null, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> HierarchicalAttention.of(
+                        Embedding.seeded(5, 4, 1),
+                        AdditiveAttentionPooling.seeded(3, 2, 1),
+                        AdditiveAttentionPooling.seeded(4, 2, 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("embedding size 4");
+        assertThatThrownBy(() -> HierarchicalAttention.of(null, null, null))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> HierarchicalAttention.seeded(0, 3, 2, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -10,11 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.heed.attention.AttentionChecks.Kernel;
 import dev.heed.attention.NaiveAttention.Spec;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,7 +36,7 @@ class MaskTest {
 
     /** Mask tensor shapes that broadcast against scores [B, H, L, S]. */
     private static final int[][] SHAPES = {
-            {L, S}, {S}, {1, S}, {B, 1, L, S}, {B, 1, 1, S}, {B, H, L, S}, {H, 1, 1}, {1, 1, L, 1}, {H, L, S},
+        {L, S}, {S}, {1, S}, {B, 1, L, S}, {B, 1, 1, S}, {B, H, L, S}, {H, 1, 1}, {1, 1, L, 1}, {H, L, S},
     };
 
     static Stream<Arguments> singleMasks() {
@@ -87,7 +85,9 @@ class MaskTest {
                 Arguments.of("block & bias", block.and(bias)),
                 Arguments.of("bias & block", bias.and(block)),
                 Arguments.of("-inf bias & causal & bias", infBias.and(causal).and(bias2)),
-                Arguments.of("all kinds", causal.and(padding).and(allow).and(block).and(bias).and(bias2)),
+                Arguments.of(
+                        "all kinds",
+                        causal.and(padding).and(allow).and(block).and(bias).and(bias2)),
                 Arguments.of("none & causal & none", Spec.none().and(causal).and(Spec.none())),
                 Arguments.of("causal & causal", causal.and(causal)));
     }
@@ -144,9 +144,18 @@ class MaskTest {
             }
             // allow of all ones and block of all zeros are no mask at all
             AttentionResult none = a.apply(Q, K, V, Mask.none());
-            assertBitwise(kernel + " allow(1)", none.output(), a.apply(Q, K, V, Mask.allow(Tensor.ones(S))).output());
-            assertBitwise(kernel + " block(0)", none.output(), a.apply(Q, K, V, Mask.block(Tensor.zeros(L, S))).output());
-            assertBitwise(kernel + " bias(0)", none.output(), a.apply(Q, K, V, Mask.bias(Tensor.zeros(1, S))).output());
+            assertBitwise(
+                    kernel + " allow(1)",
+                    none.output(),
+                    a.apply(Q, K, V, Mask.allow(Tensor.ones(S))).output());
+            assertBitwise(
+                    kernel + " block(0)",
+                    none.output(),
+                    a.apply(Q, K, V, Mask.block(Tensor.zeros(L, S))).output());
+            assertBitwise(
+                    kernel + " bias(0)",
+                    none.output(),
+                    a.apply(Q, K, V, Mask.bias(Tensor.zeros(1, S))).output());
         }
     }
 
@@ -156,9 +165,13 @@ class MaskTest {
         Tensor asBits = Tensor.of(new double[] {0, 1, 1, 1, 1, 0, 1}, S);
         for (Kernel kernel : AttentionChecks.kernels()) {
             Attention a = kernel.attention();
-            assertBitwise(kernel + " allow", a.apply(Q, K, V, Mask.allow(asBits)).output(),
+            assertBitwise(
+                    kernel + " allow",
+                    a.apply(Q, K, V, Mask.allow(asBits)).output(),
                     a.apply(Q, K, V, Mask.allow(odd)).output());
-            assertBitwise(kernel + " block", a.apply(Q, K, V, Mask.block(asBits)).output(),
+            assertBitwise(
+                    kernel + " block",
+                    a.apply(Q, K, V, Mask.block(asBits)).output(),
                     a.apply(Q, K, V, Mask.block(odd)).output());
             checkAgainstNaive(kernel + " allow", a, Q, K, V, Spec.allow(odd), Double.NaN);
         }
@@ -186,13 +199,19 @@ class MaskTest {
                         for (int j = 0; j < s; j++) {
                             double w = r.weights().get(b, i, j);
                             if (j <= i + (s - l)) {
-                                assertThat(w).as("%s weight (%d, %d) visible", ctx, i, j).isGreaterThan(0.0);
+                                assertThat(w)
+                                        .as("%s weight (%d, %d) visible", ctx, i, j)
+                                        .isGreaterThan(0.0);
                             } else {
-                                assertThat(w).as("%s weight (%d, %d) hidden", ctx, i, j).isEqualTo(0.0);
+                                assertThat(w)
+                                        .as("%s weight (%d, %d) hidden", ctx, i, j)
+                                        .isEqualTo(0.0);
                             }
                         }
                         boolean empty = i + (s - l) < 0;
-                        assertThat(r.logSumExp().get(b, i) == NEG_INF).as("%s row %d empty", ctx, i).isEqualTo(empty);
+                        assertThat(r.logSumExp().get(b, i) == NEG_INF)
+                                .as("%s row %d empty", ctx, i)
+                                .isEqualTo(empty);
                     }
                 }
             }
@@ -210,7 +229,9 @@ class MaskTest {
         Tensor k = random(60, B, H, L, 4);
         Tensor v = random(61, B, H, L, 3);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            assertBitwise(kernel.name(), kernel.attention().apply(Q, k, v, Mask.allow(tril)).output(),
+            assertBitwise(
+                    kernel.name(),
+                    kernel.attention().apply(Q, k, v, Mask.allow(tril)).output(),
                     kernel.attention().apply(Q, k, v, Mask.causal()).output());
         }
     }
@@ -224,8 +245,8 @@ class MaskTest {
         Tensor k = random(71, 2, 3, 2, 6, 5);
         Tensor v = random(72, 2, 3, 2, 6, 2);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.keyPadding(2, 5),
-                    Double.NaN);
+            AttentionResult r =
+                    checkAgainstNaive(kernel.name(), kernel.attention(), q, k, v, Spec.keyPadding(2, 5), Double.NaN);
             assertWellFormed(kernel.name(), r);
             for (int b = 0; b < 2; b++) {
                 int len = b == 0 ? 2 : 5;
@@ -234,14 +255,19 @@ class MaskTest {
                     Tensor col = w.select(-1, j);
                     if (j < len) {
                         assertThat(java.util.Arrays.stream(col.toArray()).allMatch(x -> x > 0))
-                                .as("%s b=%d key %d visible", kernel, b, j).isTrue();
+                                .as("%s b=%d key %d visible", kernel, b, j)
+                                .isTrue();
                     } else {
-                        assertThat(col.toArray()).as("%s b=%d key %d", kernel, b, j).containsOnly(0.0);
+                        assertThat(col.toArray())
+                                .as("%s b=%d key %d", kernel, b, j)
+                                .containsOnly(0.0);
                     }
                 }
             }
             // one length applies to every element
-            assertBitwise(kernel.name(), kernel.attention().apply(q, k, v, Mask.keyPadding(3, 3)).output(),
+            assertBitwise(
+                    kernel.name(),
+                    kernel.attention().apply(q, k, v, Mask.keyPadding(3, 3)).output(),
                     kernel.attention().apply(q, k, v, Mask.keyPadding(3)).output());
         }
     }
@@ -256,7 +282,9 @@ class MaskTest {
             block.set(1, 1, 0, 0, j);
         }
         for (Kernel kernel : AttentionChecks.kernels()) {
-            assertBitwise(kernel.name(), kernel.attention().apply(Q, K, V, Mask.block(block)).output(),
+            assertBitwise(
+                    kernel.name(),
+                    kernel.attention().apply(Q, K, V, Mask.block(block)).output(),
                     kernel.attention().apply(Q, K, V, Mask.keyPadding(4, 1)).output());
         }
     }
@@ -269,7 +297,9 @@ class MaskTest {
         lengths[1] = 0;
         for (Kernel kernel : AttentionChecks.kernels()) {
             checkAgainstNaive(kernel.name(), kernel.attention(), Q, K, V, Spec.keyPadding(3, 6), Double.NaN);
-            AttentionChecks.assertSame(kernel.name(), NaiveAttention.attend(Q, K, V, Spec.keyPadding(3, 6), Double.NaN),
+            AttentionChecks.assertSame(
+                    kernel.name(),
+                    NaiveAttention.attend(Q, K, V, Spec.keyPadding(3, 6), Double.NaN),
                     kernel.attention().apply(Q, K, V, m));
         }
     }
@@ -279,15 +309,15 @@ class MaskTest {
     static Stream<Arguments> fullyBlocked() {
         Tensor allowNone = Tensor.ones(L, S);
         for (int j = 0; j < S; j++) {
-            allowNone.set(0, 2, j);                 // row 2 may attend to nothing
+            allowNone.set(0, 2, j); // row 2 may attend to nothing
         }
         Tensor blockAll = Tensor.zeros(B, 1, L, S);
         for (int j = 0; j < S; j++) {
-            blockAll.set(1, 1, 0, 4, j);            // batch 1, row 4
+            blockAll.set(1, 1, 0, 4, j); // batch 1, row 4
         }
         Tensor infRow = Tensor.zeros(H, L, S);
         for (int j = 0; j < S; j++) {
-            infRow.set(NEG_INF, 1, 0, j);           // head 1, row 0
+            infRow.set(NEG_INF, 1, 0, j); // head 1, row 0
         }
         return Stream.of(
                 Arguments.of("causal L > S", Spec.causal(), 9),
@@ -298,8 +328,11 @@ class MaskTest {
                 Arguments.of("bias of -inf", Spec.bias(Tensor.full(NEG_INF, 1, S)), 5),
                 Arguments.of("bias row of -inf", Spec.bias(infRow), 5),
                 Arguments.of("causal L > S and keyPadding", Spec.causal().and(Spec.keyPadding(3, 1)), 9),
-                Arguments.of("allow & block disjoint", Spec.allow(Tensor.of(new double[] {1, 1, 0, 0, 0, 0, 0}, S))
-                        .and(Spec.block(Tensor.of(new double[] {1, 1, 0, 0, 0, 1, 1}, S))), 5));
+                Arguments.of(
+                        "allow & block disjoint",
+                        Spec.allow(Tensor.of(new double[] {1, 1, 0, 0, 0, 0, 0}, S))
+                                .and(Spec.block(Tensor.of(new double[] {1, 1, 0, 0, 0, 1, 1}, S))),
+                        5));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -325,8 +358,10 @@ class MaskTest {
         Tensor bias = random(90, B, H, L, S);
         bias.set(Double.NaN, 1, 2, 3, 4);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), Q, K, V, Spec.bias(bias), Double.NaN);
-            assertThat(r.output().select(0, 1).select(0, 2).select(0, 3).toArray()).containsOnly(Double.NaN);
+            AttentionResult r =
+                    checkAgainstNaive(kernel.name(), kernel.attention(), Q, K, V, Spec.bias(bias), Double.NaN);
+            assertThat(r.output().select(0, 1).select(0, 2).select(0, 3).toArray())
+                    .containsOnly(Double.NaN);
             assertThat(r.logSumExp().get(1, 2, 3)).isNaN();
             double[] lse = r.logSumExp().toArray();
             int nan = 0;
@@ -343,7 +378,7 @@ class MaskTest {
         Tensor bias = random(91, L, S);
         bias.set(Double.NaN, 1, 2);
         bias.set(Double.POSITIVE_INFINITY, 3, 2);
-        bias.set(Double.NaN, 0, 6);   // blocked by causal (L=5, S=7: row 0 sees keys 0..2)
+        bias.set(Double.NaN, 0, 6); // blocked by causal (L=5, S=7: row 0 sees keys 0..2)
         Tensor block = Tensor.zeros(S);
         block.set(1, 2);
         Tensor allow = Tensor.ones(S);
@@ -351,18 +386,27 @@ class MaskTest {
         Mask finite = Mask.bias(bias.map(x -> Double.isFinite(x) ? x : 0));
         for (Kernel kernel : AttentionChecks.kernels()) {
             Attention a = kernel.attention();
-            AttentionResult expected = a.apply(Q, K, V, Mask.block(block).and(finite).and(Mask.causal()));
+            AttentionResult expected =
+                    a.apply(Q, K, V, Mask.block(block).and(finite).and(Mask.causal()));
             for (Spec spec : new Spec[] {
-                    Spec.block(block).and(Spec.bias(bias)).and(Spec.causal()),
-                    Spec.bias(bias).and(Spec.block(block)).and(Spec.causal()),
-                    Spec.allow(allow).and(Spec.bias(bias)).and(Spec.causal()),
-                    Spec.causal().and(Spec.bias(bias)).and(Spec.allow(allow))}) {
+                Spec.block(block).and(Spec.bias(bias)).and(Spec.causal()),
+                Spec.bias(bias).and(Spec.block(block)).and(Spec.causal()),
+                Spec.allow(allow).and(Spec.bias(bias)).and(Spec.causal()),
+                Spec.causal().and(Spec.bias(bias)).and(Spec.allow(allow))
+            }) {
                 AttentionResult r = checkAgainstNaive(kernel.name(), a, Q, K, V, spec, Double.NaN);
                 assertWellFormed(kernel.name(), r);
-                AttentionChecks.assertSame(kernel + " vs finite bias",
-                        NaiveAttention.attend(Q, K, V, Spec.block(block)
-                                .and(Spec.bias(bias.map(x -> Double.isFinite(x) ? x : 0))).and(Spec.causal()),
-                                Double.NaN), r);
+                AttentionChecks.assertSame(
+                        kernel + " vs finite bias",
+                        NaiveAttention.attend(
+                                Q,
+                                K,
+                                V,
+                                Spec.block(block)
+                                        .and(Spec.bias(bias.map(x -> Double.isFinite(x) ? x : 0)))
+                                        .and(Spec.causal()),
+                                Double.NaN),
+                        r);
                 assertBitwise(kernel.name(), expected.output(), r.output());
             }
         }
@@ -399,7 +443,9 @@ class MaskTest {
                 String ctx = kernel + " " + name + " value " + bad;
                 AttentionResult r = checkAgainstNaive(ctx, kernel.attention(), Q, k, v, mask, Double.NaN);
                 assertWellFormed(ctx, r);
-                assertThat(java.util.Arrays.stream(r.output().toArray()).allMatch(Double::isFinite)).as(ctx).isTrue();
+                assertThat(java.util.Arrays.stream(r.output().toArray()).allMatch(Double::isFinite))
+                        .as(ctx)
+                        .isTrue();
             }
         }
     }
@@ -414,8 +460,11 @@ class MaskTest {
             }
         }
         for (Kernel kernel : AttentionChecks.kernels()) {
-            for (Spec mask : new Spec[] {Spec.keyPadding(6), Spec.block(Tensor.of(new double[] {0, 0, 0, 0, 0, 0, 1}, S)),
-                    Spec.allow(Tensor.of(new double[] {1, 1, 1, 1, 1, 1, 0}, S))}) {
+            for (Spec mask : new Spec[] {
+                Spec.keyPadding(6),
+                Spec.block(Tensor.of(new double[] {0, 0, 0, 0, 0, 0, 1}, S)),
+                Spec.allow(Tensor.of(new double[] {1, 1, 1, 1, 1, 1, 0}, S))
+            }) {
                 AttentionResult r = checkAgainstNaive(kernel.name(), kernel.attention(), Q, k, V, mask, Double.NaN);
                 assertWellFormed(kernel.name(), r);
             }
@@ -442,7 +491,9 @@ class MaskTest {
             t.set(Double.NaN, 0, 0);
             java.util.Arrays.fill(t.data(), 1, t.data().length, 7.0);
             for (Kernel kernel : AttentionChecks.kernels()) {
-                AttentionChecks.assertSame(kernel + " " + kind, NaiveAttention.attend(Q, K, V, spec, Double.NaN),
+                AttentionChecks.assertSame(
+                        kernel + " " + kind,
+                        NaiveAttention.attend(Q, K, V, spec, Double.NaN),
                         kernel.attention().apply(Q, K, V, mask));
             }
         }
@@ -451,12 +502,14 @@ class MaskTest {
     @Test
     void masksOfViewsCopyTheViewedElements() {
         Tensor base = random(101, S, L);
-        Tensor view = base.transpose(0, 1);       // [L, S], non-contiguous
+        Tensor view = base.transpose(0, 1); // [L, S], non-contiguous
         Mask mask = Mask.bias(view);
         Spec spec = Spec.bias(view);
         java.util.Arrays.fill(base.data(), 0.0);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionChecks.assertSame(kernel.name(), NaiveAttention.attend(Q, K, V, spec, Double.NaN),
+            AttentionChecks.assertSame(
+                    kernel.name(),
+                    NaiveAttention.attend(Q, K, V, spec, Double.NaN),
                     kernel.attention().apply(Q, K, V, mask));
         }
     }
@@ -465,13 +518,15 @@ class MaskTest {
     void masksOfBroadcastViews() {
         // a stride-0 view as the mask tensor: the mask keeps the elements the view shows
         Tensor row = bits(103, 0.5, 1, S);
-        row.set(1, 0, 0);                           // at least one key allowed
+        row.set(1, 0, 0); // at least one key allowed
         Tensor view = row.broadcastTo(L, S);
         Mask mask = Mask.allow(view);
         Spec spec = Spec.allow(view);
         row.set(0, 0, 0);
         for (Kernel kernel : AttentionChecks.kernels()) {
-            AttentionChecks.assertSame(kernel.name(), NaiveAttention.attend(Q, K, V, spec, Double.NaN),
+            AttentionChecks.assertSame(
+                    kernel.name(),
+                    NaiveAttention.attend(Q, K, V, spec, Double.NaN),
                     kernel.attention().apply(Q, K, V, mask));
         }
     }
@@ -480,8 +535,14 @@ class MaskTest {
     void aMaskCanBeReusedForDifferentShapes() {
         Mask m = Mask.causal().and(Mask.bias(random(102, S)));
         for (Kernel kernel : AttentionChecks.kernels()) {
-            checkAgainstNaive(kernel.name(), kernel.attention(), Q, K, V,
-                    Spec.causal().and(Spec.bias(random(102, S))), Double.NaN);
+            checkAgainstNaive(
+                    kernel.name(),
+                    kernel.attention(),
+                    Q,
+                    K,
+                    V,
+                    Spec.causal().and(Spec.bias(random(102, S))),
+                    Double.NaN);
             AttentionResult small = kernel.attention().apply(random(1, 3, 2), random(2, S, 2), random(3, S, 1), m);
             assertThat(small.output().shape()).containsExactly(3, 1);
         }

@@ -7,13 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.FiniteDifferences;
 import dev.heed.testing.Fixtures;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,8 +30,12 @@ class MultiHeadAttentionBackwardTest {
 
     /** The kernels every check runs with: the materialised one and FlashAttention-2 tilings, odd ones too. */
     static List<Attention> kernels() {
-        return List.of(new ScaledDotProductAttention(), new ChunkedAttention(), new ChunkedAttention(3, 5),
-                new ChunkedAttention(1, 1), new ChunkedAttention(7, 2));
+        return List.of(
+                new ScaledDotProductAttention(),
+                new ChunkedAttention(),
+                new ChunkedAttention(3, 5),
+                new ChunkedAttention(1, 1),
+                new ChunkedAttention(7, 2));
     }
 
     // ------------------------------------------------------------------ PyTorch fixtures
@@ -61,11 +63,17 @@ class MultiHeadAttentionBackwardTest {
         }
         boolean bias = c.string("bias").equals("true");
         MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, c.intScalar("num_heads"))
-                .keyDim(c.intScalar("kdim")).valueDim(c.intScalar("vdim")).bias(bias).kernel(kernel)
+                .keyDim(c.intScalar("kdim"))
+                .valueDim(c.intScalar("vdim"))
+                .bias(bias)
+                .kernel(kernel)
                 .weights(wq, wk, wv, GradientFixtures.tensor(c, "out_proj.weight"));
         if (bias) {
             Tensor in = GradientFixtures.tensor(c, "in_proj_bias");
-            b.biases(in.slice(0, 0, e), in.slice(0, e, 2 * e), in.slice(0, 2 * e, 3 * e),
+            b.biases(
+                    in.slice(0, 0, e),
+                    in.slice(0, e, 2 * e),
+                    in.slice(0, 2 * e, 3 * e),
                     GradientFixtures.tensor(c, "out_proj.bias"));
         }
         return b.build();
@@ -90,15 +98,22 @@ class MultiHeadAttentionBackwardTest {
             assertMatches(ctx + " dquery", c.tensor("dquery"), g.query(), TOL, TOL);
             assertMatches(ctx + " dkey", c.tensor("dkey"), g.key(), TOL, TOL);
             assertMatches(ctx + " dvalue", c.tensor("dvalue"), g.value(), TOL, TOL);
-            assertThat(g.parameters().keySet()).as("%s: state_dict names, in order", ctx)
+            assertThat(g.parameters().keySet())
+                    .as("%s: state_dict names, in order", ctx)
                     .containsExactlyElementsOf(names);
             for (String n : names) {
-                assertMatches(ctx + " grad." + n, c.tensor("grad." + n), g.parameters().get(n), TOL, TOL);
+                assertMatches(
+                        ctx + " grad." + n,
+                        c.tensor("grad." + n),
+                        g.parameters().get(n),
+                        TOL,
+                        TOL);
             }
             if (self) {
                 // one tensor passed three times: its gradient is the sum, as PyTorch accumulates it
                 Tensor total = g.query().add(g.key()).add(g.value());
-                Tensor expected = GradientFixtures.tensor(c, "dquery").add(GradientFixtures.tensor(c, "dkey"))
+                Tensor expected = GradientFixtures.tensor(c, "dquery")
+                        .add(GradientFixtures.tensor(c, "dkey"))
                         .add(GradientFixtures.tensor(c, "dvalue"));
                 assertMatches(ctx + " self-attention total", expected.toArray(), expected.shape(), total, TOL, TOL);
             }
@@ -109,8 +124,12 @@ class MultiHeadAttentionBackwardTest {
 
     /** A module with the given weights (wq, wk, wv, wo) and, if present, biases (bq, bk, bv, bo). */
     private static MultiHeadAttention build(int e, int heads, int kdim, int vdim, Attention kernel, Tensor[] p) {
-        MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, heads).keyDim(kdim).valueDim(vdim)
-                .bias(p.length == 8).kernel(kernel).weights(p[0], p[1], p[2], p[3]);
+        MultiHeadAttention.Builder b = MultiHeadAttention.builder(e, heads)
+                .keyDim(kdim)
+                .valueDim(vdim)
+                .bias(p.length == 8)
+                .kernel(kernel)
+                .weights(p[0], p[1], p[2], p[3]);
         if (p.length == 8) {
             b.biases(p[4], p[5], p[6], p[7]);
         }
@@ -159,17 +178,21 @@ class MultiHeadAttentionBackwardTest {
 
     @ParameterizedTest(name = "E={0} H={1} kdim={2} vdim={3} bias={4} batched={5} L={6} S={7} {8}")
     @MethodSource("finiteDifferenceCases")
-    void equalsCentralFiniteDifferencesForInputsAndParameters(int e, int heads, int kdim, int vdim, boolean bias,
-                                                              boolean batched, int L, int S, String maskName) {
+    void equalsCentralFiniteDifferencesForInputsAndParameters(
+            int e, int heads, int kdim, int vdim, boolean bias, boolean batched, int L, int S, String maskName) {
         int[] lead = batched ? new int[] {2} : new int[0];
         Tensor query = Tensor.random(1).normal(NaiveAttention.append(lead, L, e));
         Tensor key = Tensor.random(2).normal(NaiveAttention.append(lead, S, kdim));
         Tensor value = Tensor.random(3).normal(NaiveAttention.append(lead, S, vdim));
         Tensor gradOutput = Tensor.random(4).normal(NaiveAttention.append(lead, L, e));
-        MultiHeadAttention seeded = MultiHeadAttention.builder(e, heads).keyDim(kdim).valueDim(vdim).bias(bias)
-                .seed(7).build();
-        List<Tensor> params = new ArrayList<>(List.of(seeded.queryWeight(), seeded.keyWeight(), seeded.valueWeight(),
-                seeded.outputWeight()));
+        MultiHeadAttention seeded = MultiHeadAttention.builder(e, heads)
+                .keyDim(kdim)
+                .valueDim(vdim)
+                .bias(bias)
+                .seed(7)
+                .build();
+        List<Tensor> params = new ArrayList<>(
+                List.of(seeded.queryWeight(), seeded.keyWeight(), seeded.valueWeight(), seeded.outputWeight()));
         if (bias) {
             // nonzero biases, so that their paths are exercised
             for (int i = 0; i < 4; i++) {
@@ -187,14 +210,17 @@ class MultiHeadAttentionBackwardTest {
             all[1] = key;
             all[2] = value;
             System.arraycopy(p, 0, all, 3, p.length);
-            FiniteDifferences.ScalarFunction f = x -> FiniteDifferences.dot(build(e, heads, kdim, vdim, kernel,
-                    Arrays.copyOfRange(x, 3, x.length)).forward(x[0], x[1], x[2], mask).output(), gradOutput);
+            FiniteDifferences.ScalarFunction f = x -> FiniteDifferences.dot(
+                    build(e, heads, kdim, vdim, kernel, Arrays.copyOfRange(x, 3, x.length))
+                            .forward(x[0], x[1], x[2], mask)
+                            .output(),
+                    gradOutput);
             FiniteDifferences.assertGradient(ctx + " dquery", g.query(), f, 0, all);
             FiniteDifferences.assertGradient(ctx + " dkey", g.key(), f, 1, all);
             FiniteDifferences.assertGradient(ctx + " dvalue", g.value(), f, 2, all);
             for (int i = 0; i < p.length; i++) {
-                FiniteDifferences.assertGradient(ctx + " parameter " + i, parameter(g.parameters(), i, e), f, 3 + i,
-                        all);
+                FiniteDifferences.assertGradient(
+                        ctx + " parameter " + i, parameter(g.parameters(), i, e), f, 3 + i, all);
             }
             int names = (kdim == e && vdim == e ? 1 : 3) + 1 + (bias ? 2 : 0);
             assertThat(g.parameters()).as(ctx).hasSize(names);
@@ -226,29 +252,43 @@ class MultiHeadAttentionBackwardTest {
             without.set(0, 0, 2, c);
         }
         for (Attention kernel : kernels()) {
-            MultiHeadAttention m = MultiHeadAttention.builder(e, 3).kernel(kernel).seed(3).build();
+            MultiHeadAttention m =
+                    MultiHeadAttention.builder(e, 3).kernel(kernel).seed(3).build();
             // nonzero biases everywhere
-            m = MultiHeadAttention.builder(e, 3).kernel(kernel)
+            m = MultiHeadAttention.builder(e, 3)
+                    .kernel(kernel)
                     .weights(m.queryWeight(), m.keyWeight(), m.valueWeight(), m.outputWeight())
-                    .biases(Tensor.random(25).normal(e), Tensor.random(26).normal(e), Tensor.random(27).normal(e),
-                            Tensor.random(28).normal(e)).build();
+                    .biases(
+                            Tensor.random(25).normal(e),
+                            Tensor.random(26).normal(e),
+                            Tensor.random(27).normal(e),
+                            Tensor.random(28).normal(e))
+                    .build();
             Mask mask = Mask.block(block);
             MultiHeadAttention.Gradients a = m.backward(query, key, value, mask, gradOutput);
             MultiHeadAttention.Gradients b = m.backward(query, key, value, mask, without);
             String ctx = kernel.toString();
-            assertThat(Arrays.stream(a.query().select(0, 0).select(0, 2).toArray()).allMatch(x -> x == 0))
-                    .as("%s: the empty row's query gradient", ctx).isTrue();
+            assertThat(Arrays.stream(a.query().select(0, 0).select(0, 2).toArray())
+                            .allMatch(x -> x == 0))
+                    .as("%s: the empty row's query gradient", ctx)
+                    .isTrue();
             // equal as numbers (a zero may change sign: 0 times a gradient of either sign)
             assertThat(a.key().allClose(b.key(), 0, 0)).as("%s dkey", ctx).isTrue();
             assertThat(a.value().allClose(b.value(), 0, 0)).as("%s dvalue", ctx).isTrue();
             assertThat(a.query().allClose(b.query(), 0, 0)).as("%s dquery", ctx).isTrue();
             for (String n : List.of("in_proj_weight", "in_proj_bias", "out_proj.weight")) {
-                assertThat(a.parameters().get(n).allClose(b.parameters().get(n), 0, 0)).as("%s %s", ctx, n).isTrue();
+                assertThat(a.parameters().get(n).allClose(b.parameters().get(n), 0, 0))
+                        .as("%s %s", ctx, n)
+                        .isTrue();
             }
             Tensor diff = a.parameters().get("out_proj.bias").sub(b.parameters().get("out_proj.bias"));
-            assertThat(diff.allClose(gradOutput.select(0, 0).select(0, 2), 0, 1e-14)).as(ctx).isTrue();
-            assertThat(a.parameters().values().stream().flatMapToDouble(t -> Arrays.stream(t.toArray()))
-                    .allMatch(Double::isFinite)).isTrue();
+            assertThat(diff.allClose(gradOutput.select(0, 0).select(0, 2), 0, 1e-14))
+                    .as(ctx)
+                    .isTrue();
+            assertThat(a.parameters().values().stream()
+                            .flatMapToDouble(t -> Arrays.stream(t.toArray()))
+                            .allMatch(Double::isFinite))
+                    .isTrue();
         }
     }
 
@@ -265,7 +305,11 @@ class MultiHeadAttentionBackwardTest {
         Mask mask = Mask.causal().and(Mask.keyPadding(7, 3));
         MultiHeadAttention.Gradients expected = null;
         for (Attention kernel : kernels()) {
-            MultiHeadAttention m = MultiHeadAttention.builder(8, 2).keyDim(5).valueDim(3).seed(9).kernel(kernel)
+            MultiHeadAttention m = MultiHeadAttention.builder(8, 2)
+                    .keyDim(5)
+                    .valueDim(3)
+                    .seed(9)
+                    .kernel(kernel)
                     .build();
             MultiHeadAttention.Gradients g = m.backward(query, key, value, mask, gradOutput);
             if (expected == null) {
@@ -276,7 +320,10 @@ class MultiHeadAttentionBackwardTest {
             assertClose(kernel + " key", expected.key(), g.key());
             assertClose(kernel + " value", expected.value(), g.value());
             for (String n : expected.parameters().keySet()) {
-                assertClose(kernel + " " + n, expected.parameters().get(n), g.parameters().get(n));
+                assertClose(
+                        kernel + " " + n,
+                        expected.parameters().get(n),
+                        g.parameters().get(n));
             }
         }
     }
@@ -291,10 +338,11 @@ class MultiHeadAttentionBackwardTest {
         Tensor key = Tensor.random(42).normal(3, 2);
         Tensor value = Tensor.random(43).normal(3, 6);
         Tensor gradOutput = Tensor.random(44).normal(5, 4);
-        MultiHeadAttention m = MultiHeadAttention.builder(4, 2).keyDim(2).valueDim(6).seed(1).build();
+        MultiHeadAttention m =
+                MultiHeadAttention.builder(4, 2).keyDim(2).valueDim(6).seed(1).build();
         MultiHeadAttention.Gradients one = m.backward(query, key, value, Mask.causal(), gradOutput);
-        MultiHeadAttention.Gradients batch = m.backward(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0),
-                Mask.causal(), gradOutput.unsqueeze(0));
+        MultiHeadAttention.Gradients batch = m.backward(
+                query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), Mask.causal(), gradOutput.unsqueeze(0));
         assertThat(one.query().shape()).containsExactly(5, 4);
         assertThat(one.key().shape()).containsExactly(3, 2);
         assertThat(one.value().shape()).containsExactly(3, 6);
@@ -304,8 +352,14 @@ class MultiHeadAttentionBackwardTest {
         for (String n : one.parameters().keySet()) {
             assertBitwiseEqual(n, batch.parameters().get(n), one.parameters().get(n));
         }
-        assertThat(one.parameters().keySet()).containsExactly("q_proj_weight", "k_proj_weight", "v_proj_weight",
-                "in_proj_bias", "out_proj.weight", "out_proj.bias");
+        assertThat(one.parameters().keySet())
+                .containsExactly(
+                        "q_proj_weight",
+                        "k_proj_weight",
+                        "v_proj_weight",
+                        "in_proj_bias",
+                        "out_proj.weight",
+                        "out_proj.bias");
         assertThat(one.parameters().get("in_proj_bias").shape()).containsExactly(12);
         assertThat(one.parameters().get("k_proj_weight").shape()).containsExactly(4, 2);
         assertThat(one.parameters().get("v_proj_weight").shape()).containsExactly(4, 6);
@@ -319,10 +373,15 @@ class MultiHeadAttentionBackwardTest {
         Tensor x = Tensor.random(51).normal(2, 5, 6);
         Tensor gradOutput = Tensor.random(52).normal(2, 5, 6);
         for (Attention kernel : List.of(new ScaledDotProductAttention(), new ChunkedAttention(2, 3))) {
-            MultiHeadAttention m = MultiHeadAttention.builder(6, 3).seed(4).kernel(kernel).build();
+            MultiHeadAttention m =
+                    MultiHeadAttention.builder(6, 3).seed(4).kernel(kernel).build();
             MultiHeadAttention.Gradients g = m.backward(x, x, x, Mask.causal(), gradOutput);
-            FiniteDifferences.assertGradient("self " + kernel, g.query().add(g.key()).add(g.value()),
-                    in -> FiniteDifferences.dot(m.forward(in[0], Mask.causal()).output(), gradOutput), 0, x);
+            FiniteDifferences.assertGradient(
+                    "self " + kernel,
+                    g.query().add(g.key()).add(g.value()),
+                    in -> FiniteDifferences.dot(m.forward(in[0], Mask.causal()).output(), gradOutput),
+                    0,
+                    x);
         }
     }
 
@@ -334,8 +393,8 @@ class MultiHeadAttentionBackwardTest {
         Tensor v = Tensor.zeros(2, 3, 4);
         Tensor g = Tensor.zeros(2, 5, 4);
         assertRefused(() -> m.backward(q, k, v, Mask.none(), null), "gradOutput must not be null");
-        assertRefused(() -> m.backward(q, k, v, Mask.none(), Tensor.zeros(2, 5, 3)), "gradOutput", "[2, 5, 4]",
-                "[2, 5, 3]");
+        assertRefused(
+                () -> m.backward(q, k, v, Mask.none(), Tensor.zeros(2, 5, 3)), "gradOutput", "[2, 5, 4]", "[2, 5, 3]");
         assertRefused(() -> m.backward(q, k, v, Mask.none(), Tensor.zeros(5, 4)), "[2, 5, 4]", "[5, 4]");
         assertRefused(() -> m.backward(q, Tensor.zeros(2, 3, 4), v, Mask.none(), g), "key 3", "[2, 3, 4]");
         assertRefused(() -> m.backward(q, k, Tensor.zeros(2, 4, 4), Mask.none(), g), "number of keys S");

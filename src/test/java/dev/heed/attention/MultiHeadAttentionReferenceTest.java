@@ -66,8 +66,8 @@ class MultiHeadAttentionReferenceTest {
         int vdim = c.intScalar("vdim");
         boolean bias = Boolean.parseBoolean(c.string("bias"));
         boolean selfAttention = Boolean.parseBoolean(c.string("self_attention"));
-        String context = c.name() + " (" + c.string("source") + " reference) with " + kernel
-                + " [mask " + c.string("mask") + "]";
+        String context = c.name() + " (" + c.string("source") + " reference) with " + kernel + " [mask "
+                + c.string("mask") + "]";
 
         MultiHeadAttention.Builder builder = MultiHeadAttention.builder(embedDim, numHeads);
         if (kdim != embedDim) {
@@ -76,8 +76,7 @@ class MultiHeadAttentionReferenceTest {
         if (vdim != embedDim) {
             builder.valueDim(vdim);
         }
-        builder.bias(bias)
-                .weights(tensor(c, "wq"), tensor(c, "wk"), tensor(c, "wv"), tensor(c, "wo"));
+        builder.bias(bias).weights(tensor(c, "wq"), tensor(c, "wk"), tensor(c, "wv"), tensor(c, "wo"));
         if (bias) {
             builder.biases(tensor(c, "bq"), tensor(c, "bk"), tensor(c, "bv"), tensor(c, "bo"));
         }
@@ -91,7 +90,7 @@ class MultiHeadAttentionReferenceTest {
         Tensor query = Tensor.of(qArr, qData.shape());
         Tensor key;
         Tensor value;
-        if (selfAttention) {           // the very same tensor three times, as in self-attention
+        if (selfAttention) { // the very same tensor three times, as in self-attention
             key = query;
             value = query;
         } else {

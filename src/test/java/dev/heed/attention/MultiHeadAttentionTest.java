@@ -1,19 +1,30 @@
 package dev.heed.attention;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.heed.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 class MultiHeadAttentionTest {
 
     /** Multi-head attention written out with loops over plain arrays, independent of Heed's kernels. */
-    static double[][][] naive(double[][][] query, double[][][] key, double[][][] value, int heads,
-                              double[][] wq, double[][] wk, double[][] wv, double[][] wo,
-                              double[] bq, double[] bk, double[] bv, double[] bo, boolean[][][] blocked) {
+    static double[][][] naive(
+            double[][][] query,
+            double[][][] key,
+            double[][][] value,
+            int heads,
+            double[][] wq,
+            double[][] wk,
+            double[][] wv,
+            double[][] wo,
+            double[] bq,
+            double[] bk,
+            double[] bv,
+            double[] bo,
+            boolean[][][] blocked) {
         int batch = query.length;
         int e = wq.length;
         int hd = e / heads;
@@ -99,7 +110,8 @@ class MultiHeadAttentionTest {
             for (int i = 0; i < expected[b].length; i++) {
                 for (int j = 0; j < expected[b][i].length; j++) {
                     double want = expected[b][i][j];
-                    assertThat(actual.get(b, i, j)).as("[%d, %d, %d]", b, i, j)
+                    assertThat(actual.get(b, i, j))
+                            .as("[%d, %d, %d]", b, i, j)
                             .isCloseTo(want, org.assertj.core.data.Offset.offset(tol * (1 + Math.abs(want))));
                 }
             }
@@ -108,11 +120,11 @@ class MultiHeadAttentionTest {
 
     @ParameterizedTest(name = "E={0} H={1} kdim={2} vdim={3} L={4} S={5} bias={6}")
     @CsvSource({
-            "8, 2, 8, 8, 5, 5, true",
-            "12, 3, 12, 12, 7, 3, false",
-            "6, 6, 5, 9, 1, 13, true",
-            "9, 3, 4, 4, 13, 1, true",
-            "16, 4, 7, 3, 3, 7, false",
+        "8, 2, 8, 8, 5, 5, true",
+        "12, 3, 12, 12, 7, 3, false",
+        "6, 6, 5, 9, 1, 13, true",
+        "9, 3, 4, 4, 13, 1, true",
+        "16, 4, 7, 3, 3, 7, false",
     })
     void matchesNaiveMultiHeadAttention(int e, int h, int kdim, int vdim, int len, int keys, boolean bias) {
         long seed = 31L * e + h;
@@ -124,8 +136,11 @@ class MultiHeadAttentionTest {
         Tensor bk = Tensor.random(seed + 5).normal(e);
         Tensor bv = Tensor.random(seed + 6).normal(e);
         Tensor bo = Tensor.random(seed + 7).normal(e);
-        MultiHeadAttention.Builder builder = MultiHeadAttention.builder(e, h).keyDim(kdim).valueDim(vdim)
-                .bias(bias).weights(wq, wk, wv, wo);
+        MultiHeadAttention.Builder builder = MultiHeadAttention.builder(e, h)
+                .keyDim(kdim)
+                .valueDim(vdim)
+                .bias(bias)
+                .weights(wq, wk, wv, wo);
         if (bias) {
             builder.biases(bq, bk, bv, bo);
         }
@@ -136,9 +151,20 @@ class MultiHeadAttentionTest {
 
         AttentionResult r = mha.forward(query, key, value, Mask.none());
 
-        double[][][] expected = naive(blocks(query), blocks(key), blocks(value), h, rows(wq), rows(wk), rows(wv),
-                rows(wo), bias ? bq.toArray() : null, bias ? bk.toArray() : null, bias ? bv.toArray() : null,
-                bias ? bo.toArray() : null, null);
+        double[][][] expected = naive(
+                blocks(query),
+                blocks(key),
+                blocks(value),
+                h,
+                rows(wq),
+                rows(wk),
+                rows(wv),
+                rows(wo),
+                bias ? bq.toArray() : null,
+                bias ? bk.toArray() : null,
+                bias ? bv.toArray() : null,
+                bias ? bo.toArray() : null,
+                null);
         assertClose(r.output(), expected, 1e-11);
         assertThat(r.weights().shape()).containsExactly(2, h, len, keys);
         assertThat(r.logSumExp().shape()).containsExactly(2, h, len);
@@ -151,8 +177,16 @@ class MultiHeadAttentionTest {
         int e = 4;
         Tensor bo = Tensor.of(new double[] {0.5, -1, 2, 3}, e);
         MultiHeadAttention mha = MultiHeadAttention.builder(e, 2)
-                .weights(Tensor.random(1).normal(e, e), Tensor.random(2).normal(e, e), Tensor.random(3).normal(e, e), Tensor.random(4).normal(e, e))
-                .biases(Tensor.random(5).normal(e), Tensor.random(6).normal(e), Tensor.random(7).normal(e), bo)
+                .weights(
+                        Tensor.random(1).normal(e, e),
+                        Tensor.random(2).normal(e, e),
+                        Tensor.random(3).normal(e, e),
+                        Tensor.random(4).normal(e, e))
+                .biases(
+                        Tensor.random(5).normal(e),
+                        Tensor.random(6).normal(e),
+                        Tensor.random(7).normal(e),
+                        bo)
                 .build();
         Tensor x = Tensor.random(8).normal(1, 3, e);
         double[] blocked = new double[9];
@@ -177,9 +211,20 @@ class MultiHeadAttentionTest {
             }
         }
         AttentionResult r = mha.forward(x, Mask.causal());
-        double[][][] expected = naive(blocks(x), blocks(x), blocks(x), 3, rows(mha.queryWeight()),
-                rows(mha.keyWeight()), rows(mha.valueWeight()), rows(mha.outputWeight()), mha.queryBias().toArray(),
-                mha.keyBias().toArray(), mha.valueBias().toArray(), mha.outputBias().toArray(), blocked);
+        double[][][] expected = naive(
+                blocks(x),
+                blocks(x),
+                blocks(x),
+                3,
+                rows(mha.queryWeight()),
+                rows(mha.keyWeight()),
+                rows(mha.valueWeight()),
+                rows(mha.outputWeight()),
+                mha.queryBias().toArray(),
+                mha.keyBias().toArray(),
+                mha.valueBias().toArray(),
+                mha.outputBias().toArray(),
+                blocked);
         assertClose(r.output(), expected, 1e-11);
     }
 
@@ -191,13 +236,15 @@ class MultiHeadAttentionTest {
         // Sequence 1 with only its first key equals attending to that key alone.
         Tensor first = x.select(0, 1).slice(0, 0, 1).unsqueeze(0);
         AttentionResult alone = mha.forward(x.select(0, 1).unsqueeze(0), first, first);
-        assertThat(padded.output().select(0, 1).allClose(alone.output().select(0, 0), 1e-12, 1e-12)).isTrue();
+        assertThat(padded.output().select(0, 1).allClose(alone.output().select(0, 0), 1e-12, 1e-12))
+                .isTrue();
         assertThat(padded.weights().select(0, 1).slice(-1, 1, 3).toArray()).containsOnly(0.0);
     }
 
     @Test
     void unbatchedInputGivesUnbatchedShapesAndTheSameNumbers() {
-        MultiHeadAttention mha = MultiHeadAttention.builder(8, 4).keyDim(3).valueDim(5).seed(9).build();
+        MultiHeadAttention mha =
+                MultiHeadAttention.builder(8, 4).keyDim(3).valueDim(5).seed(9).build();
         Tensor q = Tensor.random(1).normal(7, 8);
         Tensor k = Tensor.random(2).normal(4, 3);
         Tensor v = Tensor.random(3).normal(4, 5);
@@ -214,7 +261,10 @@ class MultiHeadAttentionTest {
     void chunkedKernelGivesTheSameResult() {
         MultiHeadAttention.Builder b = MultiHeadAttention.builder(12, 3).seed(5);
         MultiHeadAttention full = b.build();
-        MultiHeadAttention chunked = MultiHeadAttention.builder(12, 3).seed(5).kernel(new ChunkedAttention(2, 3)).build();
+        MultiHeadAttention chunked = MultiHeadAttention.builder(12, 3)
+                .seed(5)
+                .kernel(new ChunkedAttention(2, 3))
+                .build();
         Tensor x = Tensor.random(6).normal(2, 9, 12);
         AttentionResult a = full.forward(x, Mask.causal().and(Mask.keyPadding(9, 4)));
         AttentionResult c = chunked.forward(x, Mask.causal().and(Mask.keyPadding(9, 4)));
@@ -242,7 +292,8 @@ class MultiHeadAttentionTest {
         assertThat(mha.mergeHeads(heads).toArray()).containsExactly(x.toArray());
         Tensor unbatched = mha.splitHeads(x.select(0, 0));
         assertThat(unbatched.shape()).containsExactly(3, 4, 2);
-        assertThat(mha.mergeHeads(unbatched).toArray()).containsExactly(x.select(0, 0).toArray());
+        assertThat(mha.mergeHeads(unbatched).toArray())
+                .containsExactly(x.select(0, 0).toArray());
     }
 
     @Test
@@ -260,7 +311,8 @@ class MultiHeadAttentionTest {
         }
         assertThat(a.outputWeight().map(Math::abs).max()).isLessThanOrEqualTo(1 / Math.sqrt(8));
         assertThat(a.queryBias().toArray()).containsOnly(0.0);
-        MultiHeadAttention crossDims = MultiHeadAttention.builder(8, 2).keyDim(3).valueDim(5).build();
+        MultiHeadAttention crossDims =
+                MultiHeadAttention.builder(8, 2).keyDim(3).valueDim(5).build();
         assertThat(crossDims.keyWeight().shape()).containsExactly(8, 3);
         assertThat(crossDims.valueWeight().shape()).containsExactly(8, 5);
     }
@@ -269,34 +321,53 @@ class MultiHeadAttentionTest {
     void weightsAreCopiedInAndOut() {
         Tensor wq = Tensor.random(1).normal(4, 4);
         MultiHeadAttention mha = MultiHeadAttention.builder(4, 1)
-                .weights(wq, Tensor.random(2).normal(4, 4), Tensor.random(3).normal(4, 4), Tensor.random(4).normal(4, 4)).build();
+                .weights(
+                        wq,
+                        Tensor.random(2).normal(4, 4),
+                        Tensor.random(3).normal(4, 4),
+                        Tensor.random(4).normal(4, 4))
+                .build();
         Tensor x = Tensor.random(5).normal(2, 4);
         double[] before = mha.forward(x).output().toArray();
         wq.set(100, 0, 0);
         mha.queryWeight().set(100, 0, 1);
         assertThat(mha.forward(x).output().toArray()).containsExactly(before);
         assertThat(mha.hasBias()).isTrue();
-        assertThat(MultiHeadAttention.builder(4, 1).bias(false).build().queryBias()).isNull();
+        assertThat(MultiHeadAttention.builder(4, 1).bias(false).build().queryBias())
+                .isNull();
     }
 
     @Test
     void badConfigurationIsRefusedNamingTheNumbers() {
         assertThatThrownBy(() -> MultiHeadAttention.builder(10, 3))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3").hasMessageContaining("10");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3")
+                .hasMessageContaining("10");
         assertThatThrownBy(() -> MultiHeadAttention.builder(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MultiHeadAttention.builder(4, -2)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2).keyDim(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2).keyDim(3)
-                .weights(Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4)).build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("Wk").hasMessageContaining("[4, 3]").hasMessageContaining("[4, 4]");
+        assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2).keyDim(0))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2)
-                .weights(Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4))
-                .biases(Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(3), Tensor.zeros(4)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bv").hasMessageContaining("[3]");
-        assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2).bias(false)
-                .biases(Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(4)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bias(false)");
+                        .keyDim(3)
+                        .weights(Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Wk")
+                .hasMessageContaining("[4, 3]")
+                .hasMessageContaining("[4, 4]");
+        assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2)
+                        .weights(Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4), Tensor.zeros(4, 4))
+                        .biases(Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(3), Tensor.zeros(4))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bv")
+                .hasMessageContaining("[3]");
+        assertThatThrownBy(() -> MultiHeadAttention.builder(4, 2)
+                        .bias(false)
+                        .biases(Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(4))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bias(false)");
     }
 
     @Test
@@ -306,22 +377,32 @@ class MultiHeadAttentionTest {
         Tensor k = Tensor.zeros(2, 6, 3);
         Tensor v = Tensor.zeros(2, 6, 4);
         assertThatThrownBy(() -> mha.forward(Tensor.zeros(2, 5, 3), k, v))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 5, 3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 5, 3]");
         assertThatThrownBy(() -> mha.forward(q, Tensor.zeros(2, 6, 4), v))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key [2, 6, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("key [2, 6, 4]");
         assertThatThrownBy(() -> mha.forward(q, k, Tensor.zeros(2, 7, 4)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 7, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 7, 4]");
         assertThatThrownBy(() -> mha.forward(q, Tensor.zeros(3, 6, 3), Tensor.zeros(3, 6, 4)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch");
         assertThatThrownBy(() -> mha.forward(Tensor.zeros(1, 2, 5, 4), k, v))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 2, 5, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[1, 2, 5, 4]");
         assertThatThrownBy(() -> mha.forward(q, k, v, Mask.block(Tensor.zeros(4, 6))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 6]").hasMessageContaining("[2, 2, 5, 6]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[4, 6]")
+                .hasMessageContaining("[2, 2, 5, 6]");
         assertThatThrownBy(() -> mha.forward(q, k, v, Mask.keyPadding(1, 2, 3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 lengths");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3 lengths");
         assertThatThrownBy(() -> mha.splitHeads(Tensor.zeros(2, 5, 3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 5, 3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 5, 3]");
         assertThatThrownBy(() -> mha.mergeHeads(Tensor.zeros(2, 3, 5, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 3, 5, 2]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3, 5, 2]");
     }
 }

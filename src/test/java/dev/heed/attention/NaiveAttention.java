@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,9 +32,13 @@ final class NaiveAttention {
     private NaiveAttention() {}
 
     /** Row-major results with their shapes. */
-    record Result(double[] output, int[] outputShape, double[] weights, int[] weightsShape,
-                  double[] logSumExp, int[] logSumExpShape) {
-    }
+    record Result(
+            double[] output,
+            int[] outputShape,
+            double[] weights,
+            int[] weightsShape,
+            double[] logSumExp,
+            int[] logSumExpShape) {}
 
     /**
      * @param scale the score scale, or NaN for {@code 1/sqrt(d)}
@@ -102,8 +105,8 @@ final class NaiveAttention {
     }
 
     /** The softmax of one row of scores, its weighted sum of values, and its log-sum-exp. */
-    private static void softmaxRow(double[] score, double[][] v, int dv, double[] weights, int w,
-                                   double[] out, int o, double[] lse, int row) {
+    private static void softmaxRow(
+            double[] score, double[][] v, int dv, double[] weights, int w, double[] out, int o, double[] lse, int row) {
         int S = score.length;
         boolean nan = false;
         double max = Double.NEGATIVE_INFINITY;
@@ -172,7 +175,16 @@ final class NaiveAttention {
      * add. Tensor terms keep a private row-major copy, so the reference is immune to later writes.
      */
     static final class Spec {
-        enum Kind { CAUSAL, ALLOW, BLOCK, BIAS, KEY_PADDING, WINDOW, ALIBI, WHERE }
+        enum Kind {
+            CAUSAL,
+            ALLOW,
+            BLOCK,
+            BIAS,
+            KEY_PADDING,
+            WINDOW,
+            ALIBI,
+            WHERE
+        }
 
         private record Term(Kind kind, double[] data, int[] shape, int[] lengths, Mask.Predicate predicate) {
             Term(Kind kind, double[] data, int[] shape, int[] lengths) {
@@ -191,8 +203,8 @@ final class NaiveAttention {
                     int axis = k + (rank - r);
                     int index = axis == rank - 1 ? j : axis == rank - 2 ? i : bi[axis];
                     if (shape[k] != 1 && shape[k] != scoresShape[axis]) {
-                        throw new IllegalArgumentException("naive: mask " + Arrays.toString(shape)
-                                + " vs scores " + Arrays.toString(scoresShape));
+                        throw new IllegalArgumentException(
+                                "naive: mask " + Arrays.toString(shape) + " vs scores " + Arrays.toString(scoresShape));
                     }
                     flat = flat * shape[k] + (shape[k] == 1 ? 0 : index);
                 }

@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -30,8 +29,7 @@ final class NaiveAttentionGradients {
     private NaiveAttentionGradients() {}
 
     /** Gradients shaped like the query, key and value they belong to, each a new row-major tensor. */
-    record Gradients(Tensor query, Tensor key, Tensor value) {
-    }
+    record Gradients(Tensor query, Tensor key, Tensor value) {}
 
     /**
      * The gradients of {@code Σ gradOutput · output} with respect to query, key and value, where
@@ -43,8 +41,8 @@ final class NaiveAttentionGradients {
      * @param gradOutput shaped like the output: {@code [batch..., L, dv]} ({@code [dv]} for a
      *                   single query)
      */
-    static Gradients backward(Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale,
-                              Tensor gradOutput) {
+    static Gradients backward(
+            Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale, Tensor gradOutput) {
         if (query.rank() == 1) {
             Gradients g = backward(query.unsqueeze(0), key, value, mask, scale, gradOutput.unsqueeze(0));
             return new Gradients(Tensor.of(g.query().toArray(), query.shape()), g.key(), g.value());

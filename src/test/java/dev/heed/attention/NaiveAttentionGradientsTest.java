@@ -61,8 +61,7 @@ class NaiveAttentionGradientsTest {
         Fixtures.Case f = c.fixture();
         String context = c.toString();
         Tensor q = c.query();
-        Gradients g = NaiveAttentionGradients.backward(q, c.key(), c.value(), c.spec(), c.scaleOrNaN(),
-                c.gradOutput());
+        Gradients g = NaiveAttentionGradients.backward(q, c.key(), c.value(), c.spec(), c.scaleOrNaN(), c.gradOutput());
 
         assertMatches(context + " dq", f.tensor("dq"), g.query(), TOL, TOL);
         assertMatches(context + " dk", f.tensor("dk"), g.key(), TOL, TOL);
@@ -76,10 +75,20 @@ class NaiveAttentionGradientsTest {
         NaiveAttention.Result r = NaiveAttention.attend(q2, c.key(), c.value(), c.spec(), c.scaleOrNaN());
         double[] out = r.output();
         double[] weights = r.weights();
-        assertMatches(context + " out", f.tensor("out").data(), f.tensor("out").shape(),
-                Tensor.of(out, f.tensor("out").shape()), TOL, TOL);
-        assertMatches(context + " weights", f.tensor("weights").data(), f.tensor("weights").shape(),
-                Tensor.of(weights, f.tensor("weights").shape()), TOL, TOL);
+        assertMatches(
+                context + " out",
+                f.tensor("out").data(),
+                f.tensor("out").shape(),
+                Tensor.of(out, f.tensor("out").shape()),
+                TOL,
+                TOL);
+        assertMatches(
+                context + " weights",
+                f.tensor("weights").data(),
+                f.tensor("weights").shape(),
+                Tensor.of(weights, f.tensor("weights").shape()),
+                TOL,
+                TOL);
         if (hasLse) {
             assertMatches(context + " lse", f.tensor("lse"), Tensor.of(r.logSumExp(), r.logSumExpShape()), TOL, TOL);
         }
@@ -97,7 +106,9 @@ class NaiveAttentionGradientsTest {
             }
             if (empty && S > 0 && queryNotBroadcast) {
                 for (int c2 = 0; c2 < d; c2++) {
-                    assertThat(dq[row * d + c2]).as("%s: dq of empty row %d", context, row).isZero();
+                    assertThat(dq[row * d + c2])
+                            .as("%s: dq of empty row %d", context, row)
+                            .isZero();
                 }
             }
         }
@@ -147,7 +158,8 @@ class NaiveAttentionGradientsTest {
                 new MaskKind("causal and keyPadding and bias", (r, s) -> {
                     int[] lengths = new int[s[0]];
                     Arrays.fill(lengths, Math.max(1, s[s.length - 1] - 1));
-                    return Spec.causal().and(Spec.keyPadding(lengths))
+                    return Spec.causal()
+                            .and(Spec.keyPadding(lengths))
                             .and(Spec.bias(gaussian(r, s[s.length - 2], s[s.length - 1])));
                 }));
     }
@@ -186,14 +198,26 @@ class NaiveAttentionGradientsTest {
         Tensor k = gaussian(r, 3, 13, 4);
         Tensor v = gaussian(r, 2, 1, 13, 3);
         Tensor gOut = gaussian(r, 2, 3, 7, 3);
-        checkFiniteDifferences("rank 4, broadcast k and v, causal, scale 0.37", q, k, v,
-                Spec.causal().and(Spec.keyPadding(13, 4)), 0.37, gOut);
+        checkFiniteDifferences(
+                "rank 4, broadcast k and v, causal, scale 0.37",
+                q,
+                k,
+                v,
+                Spec.causal().and(Spec.keyPadding(13, 4)),
+                0.37,
+                gOut);
         // query broadcast against key and value
         Tensor q1 = gaussian(r, 1, 3, 4);
         Tensor k2 = gaussian(r, 2, 7, 4);
         Tensor v2 = gaussian(r, 2, 7, 3);
-        checkFiniteDifferences("query batch 1 against 2, block", q1, k2, v2,
-                Spec.block(bernoulli(r, 0.3, 3, 7)), Double.NaN, gaussian(r, 2, 3, 3));
+        checkFiniteDifferences(
+                "query batch 1 against 2, block",
+                q1,
+                k2,
+                v2,
+                Spec.block(bernoulli(r, 0.3, 3, 7)),
+                Double.NaN,
+                gaussian(r, 2, 3, 3));
     }
 
     @Test
@@ -203,12 +227,18 @@ class NaiveAttentionGradientsTest {
         Tensor k = gaussian(r, 7, 5);
         Tensor v = gaussian(r, 7, 3);
         checkFiniteDifferences("q [d], scale 1", q, k, v, Spec.none(), 1.0, gaussian(r, 3));
-        checkFiniteDifferences("rank 2, causal L>S", gaussian(r, 13, 2), gaussian(r, 7, 2), gaussian(r, 7, 1),
-                Spec.causal(), Double.NaN, gaussian(r, 13, 1));
+        checkFiniteDifferences(
+                "rank 2, causal L>S",
+                gaussian(r, 13, 2),
+                gaussian(r, 7, 2),
+                gaussian(r, 7, 1),
+                Spec.causal(),
+                Double.NaN,
+                gaussian(r, 13, 1));
     }
 
-    private static void checkFiniteDifferences(String context, Tensor q, Tensor k, Tensor v, Spec spec,
-                                               double scale, Tensor gOut) {
+    private static void checkFiniteDifferences(
+            String context, Tensor q, Tensor k, Tensor v, Spec spec, double scale, Tensor gOut) {
         Gradients g = NaiveAttentionGradients.backward(q, k, v, spec, scale, gOut);
         FiniteDifferences.ScalarFunction f = in -> {
             Tensor qq = in[0].rank() == 1 ? in[0].unsqueeze(0) : in[0];
@@ -227,12 +257,12 @@ class NaiveAttentionGradientsTest {
         Random r = new Random(3);
         Tensor q = gaussian(r, 3, 7, 4);
         Tensor k = gaussian(r, 1, 5, 4);
-        Tensor v = gaussian(r, 5, 2);                        // rank 2 against rank 3
+        Tensor v = gaussian(r, 5, 2); // rank 2 against rank 3
         Tensor gOut = gaussian(r, 3, 7, 2);
         Spec spec = Spec.keyPadding(5, 0, 3);
         Gradients g = NaiveAttentionGradients.backward(q, k, v, spec, Double.NaN, gOut);
-        Gradients full = NaiveAttentionGradients.backward(q, k.broadcastTo(3, 5, 4).copy(),
-                v.broadcastTo(3, 5, 2).copy(), spec, Double.NaN, gOut);
+        Gradients full = NaiveAttentionGradients.backward(
+                q, k.broadcastTo(3, 5, 4).copy(), v.broadcastTo(3, 5, 2).copy(), spec, Double.NaN, gOut);
 
         assertThat(g.key().shape()).containsExactly(1, 5, 4);
         assertThat(g.value().shape()).containsExactly(5, 2);
@@ -259,7 +289,7 @@ class NaiveAttentionGradientsTest {
     @Test
     void viewsGiveTheGradientsOfTheirContiguousCopies() {
         Random r = new Random(4);
-        Tensor qT = gaussian(r, 2, 3, 7);                    // [B, d, L], viewed as [B, L, d]
+        Tensor qT = gaussian(r, 2, 3, 7); // [B, d, L], viewed as [B, L, d]
         Tensor k = gaussian(r, 2, 5, 3);
         Tensor v = gaussian(r, 2, 5, 2);
         Tensor gOut = gaussian(r, 2, 7, 2);
@@ -291,8 +321,10 @@ class NaiveAttentionGradientsTest {
         Tensor q = Tensor.zeros(2, 3, 4);
         Tensor k = Tensor.zeros(2, 5, 4);
         Tensor v = Tensor.zeros(2, 5, 2);
-        assertThatThrownBy(() -> NaiveAttentionGradients.backward(q, k, v, Spec.none(), Double.NaN,
-                Tensor.zeros(2, 3, 4))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 3, 2]");
+        assertThatThrownBy(
+                        () -> NaiveAttentionGradients.backward(q, k, v, Spec.none(), Double.NaN, Tensor.zeros(2, 3, 4)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3, 2]");
     }
 
     @Test
@@ -308,11 +340,14 @@ class NaiveAttentionGradientsTest {
         double[] n = numeric.toArray();
         double[] e = exact.toArray();
         for (int i = 0; i < 3; i++) {
-            assertThat(Math.abs(n[i] - e[i])).as("element %d", i).isLessThanOrEqualTo(1e-9 * Math.max(1, Math.abs(e[i])));
+            assertThat(Math.abs(n[i] - e[i]))
+                    .as("element %d", i)
+                    .isLessThanOrEqualTo(1e-9 * Math.max(1, Math.abs(e[i])));
         }
         Tensor wrong = Tensor.of(new double[] {e[0], e[1] * (1 + 1e-3), e[2]}, 3);
         assertThatThrownBy(() -> FiniteDifferences.assertGradient("wrong", wrong, f, 0, x))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("1 of 3");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("1 of 3");
     }
 
     // ------------------------------------------------------------------ the fixture files
@@ -359,38 +394,54 @@ class NaiveAttentionGradientsTest {
                 causalMoreQueries |= L > S;
             }
             emptyRow |= Arrays.stream(f.tensor("lse").data()).anyMatch(x -> x == Double.NEGATIVE_INFINITY);
-            broadcast |= !Arrays.equals(Arrays.copyOf(c.key().shape(), c.key().rank() - 2),
+            broadcast |= !Arrays.equals(
+                    Arrays.copyOf(c.key().shape(), c.key().rank() - 2),
                     Arrays.copyOf(c.query().shape(), c.query().rank() - 2));
             rank3 |= c.query().rank() == 3;
             rank4 |= c.query().rank() == 4;
             customScale |= c.customScale().isPresent();
 
             // shapes: each gradient like its input's logical shape, grad_out like the output
-            assertThat(f.tensor("dq").shape()).as(c.name()).containsExactly(c.query().shape());
-            assertThat(f.tensor("dk").shape()).as(c.name()).containsExactly(c.key().shape());
-            assertThat(f.tensor("dv").shape()).as(c.name()).containsExactly(c.value().shape());
-            assertThat(f.tensor("grad_out").shape()).as(c.name()).containsExactly(f.tensor("out").shape());
+            assertThat(f.tensor("dq").shape())
+                    .as(c.name())
+                    .containsExactly(c.query().shape());
+            assertThat(f.tensor("dk").shape())
+                    .as(c.name())
+                    .containsExactly(c.key().shape());
+            assertThat(f.tensor("dv").shape())
+                    .as(c.name())
+                    .containsExactly(c.value().shape());
+            assertThat(f.tensor("grad_out").shape())
+                    .as(c.name())
+                    .containsExactly(f.tensor("out").shape());
             for (String name : List.of("out", "weights", "dq", "dk", "dv")) {
                 assertThat(f.tensor(name).data()).as("%s %s", c.name(), name).doesNotContain(Double.NaN);
             }
         }
         assertThat(kinds).contains("none", "causal", "allow", "block", "bias", "keyPadding", "and");
-        assertThat(causalLessQueries && causalSquare && causalMoreQueries).as("causal L<S, L=S, L>S").isTrue();
-        assertThat(zeroLength && negInfBias && emptyRow && broadcast && rank3 && rank4 && customScale).isTrue();
+        assertThat(causalLessQueries && causalSquare && causalMoreQueries)
+                .as("causal L<S, L=S, L>S")
+                .isTrue();
+        assertThat(zeroLength && negInfBias && emptyRow && broadcast && rank3 && rank4 && customScale)
+                .isTrue();
         assertThat(sizes).contains(1, 3, 7, 13);
 
         List<AttentionCase> simple = GradientFixtures.simple();
-        assertThat(simple).anyMatch(c -> c.query().rank() == 1).anyMatch(c -> c.query().rank() == 2);
+        assertThat(simple)
+                .anyMatch(c -> c.query().rank() == 1)
+                .anyMatch(c -> c.query().rank() == 2);
 
         for (String file : List.of("grad_mha.txt", "grad_layers.txt", "grad_loss.txt")) {
             assertThat(Fixtures.load(file)).as(file).isNotEmpty();
         }
         for (Fixtures.Case c : Fixtures.load("grad_mha.txt")) {
             for (String p : c.string("params").split(",")) {
-                assertThat(c.tensor("grad." + p).shape()).as("%s grad.%s", c.name(), p)
+                assertThat(c.tensor("grad." + p).shape())
+                        .as("%s grad.%s", c.name(), p)
                         .containsExactly(c.tensor(p).shape());
             }
-            assertThat(c.tensor("dquery").shape()).containsExactly(c.tensor("query").shape());
+            assertThat(c.tensor("dquery").shape())
+                    .containsExactly(c.tensor("query").shape());
         }
     }
 

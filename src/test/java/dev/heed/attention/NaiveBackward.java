@@ -1,7 +1,6 @@
 package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 
 /**
@@ -21,15 +20,15 @@ final class NaiveBackward {
     private NaiveBackward() {}
 
     /** Row-major gradients with the shapes of the inputs. */
-    record Gradients(double[] query, int[] queryShape, double[] key, int[] keyShape, double[] value, int[] valueShape) {
-    }
+    record Gradients(
+            double[] query, int[] queryShape, double[] key, int[] keyShape, double[] value, int[] valueShape) {}
 
     /**
      * @param scale      the score scale, or NaN for {@code 1/sqrt(d)}
      * @param gradOutput {@code [batch..., L, dv]}, the broadcast batch shape
      */
-    static Gradients backward(Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale,
-                              Tensor gradOutput) {
+    static Gradients backward(
+            Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale, Tensor gradOutput) {
         return backward(query, key, value, mask, scale, 0.0, gradOutput);
     }
 
@@ -37,8 +36,14 @@ final class NaiveBackward {
      * With a soft cap ({@code softCap > 0}) the score is {@code c = softCap · tanh(scale · q·k / softCap)}
      * and the chain rule adds the factor {@code dc/d(scale·q·k) = 1 − tanh²} to each score's gradient.
      */
-    static Gradients backward(Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale,
-                              double softCap, Tensor gradOutput) {
+    static Gradients backward(
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            NaiveAttention.Spec mask,
+            double scale,
+            double softCap,
+            Tensor gradOutput) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();

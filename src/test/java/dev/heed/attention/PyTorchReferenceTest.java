@@ -43,18 +43,24 @@ class PyTorchReferenceTest {
 
     static List<Kernel> kernels() {
         List<Kernel> kernels = new ArrayList<>();
-        kernels.add(new Kernel("ScaledDotProductAttention()", scale -> scale.isPresent()
-                ? new ScaledDotProductAttention().withScale(scale.getAsDouble())
-                : new ScaledDotProductAttention()));
-        kernels.add(new Kernel("ChunkedAttention()", scale -> scale.isPresent()
-                ? new ChunkedAttention().withScale(scale.getAsDouble())
-                : new ChunkedAttention()));
+        kernels.add(new Kernel(
+                "ScaledDotProductAttention()",
+                scale -> scale.isPresent()
+                        ? new ScaledDotProductAttention().withScale(scale.getAsDouble())
+                        : new ScaledDotProductAttention()));
+        kernels.add(new Kernel(
+                "ChunkedAttention()",
+                scale -> scale.isPresent()
+                        ? new ChunkedAttention().withScale(scale.getAsDouble())
+                        : new ChunkedAttention()));
         for (int[] qk : CHUNKS) {
             int qc = qk[0];
             int kc = qk[1];
-            kernels.add(new Kernel("ChunkedAttention(" + qc + "," + kc + ")", scale -> scale.isPresent()
-                    ? new ChunkedAttention(qc, kc).withScale(scale.getAsDouble())
-                    : new ChunkedAttention(qc, kc)));
+            kernels.add(new Kernel(
+                    "ChunkedAttention(" + qc + "," + kc + ")",
+                    scale -> scale.isPresent()
+                            ? new ChunkedAttention(qc, kc).withScale(scale.getAsDouble())
+                            : new ChunkedAttention(qc, kc)));
         }
         return kernels;
     }
@@ -82,14 +88,13 @@ class PyTorchReferenceTest {
         Tensor k = Tensor.of(kArr, kData.shape());
         Tensor v = Tensor.of(vArr, vData.shape());
         if (c.optionalString("q_layout").filter("transposed"::equals).isPresent()) {
-            q = q.transpose(-2, -1);       // stored [..., d, L]: a non-contiguous [..., L, d] view
+            q = q.transpose(-2, -1); // stored [..., d, L]: a non-contiguous [..., L, d] view
         }
         if (c.optionalString("k_layout").filter("transposed"::equals).isPresent()) {
             k = k.transpose(-2, -1);
         }
         Mask mask = FixtureMasks.of(c);
-        OptionalDouble scale = c.optionalScalar("scale")
-                .map(OptionalDouble::of).orElse(OptionalDouble.empty());
+        OptionalDouble scale = c.optionalScalar("scale").map(OptionalDouble::of).orElse(OptionalDouble.empty());
         Attention attention = kernel.create(scale);
         String context = c.name() + " via " + kernel + " [mask " + c.string("mask") + "]";
 
@@ -132,7 +137,7 @@ class PyTorchReferenceTest {
         assertMatches(context + " weights", c.tensor("weights"), result.weights());
         assertNoNaN(context + " output", result.output());
         assertNoNaN(context + " weights", result.weights());
-        if (c.hasTensor("lse")) {      // only for [L, d] queries; the contract is silent for q [d]
+        if (c.hasTensor("lse")) { // only for [L, d] queries; the contract is silent for q [d]
             assertMatches(context + " logSumExp", c.tensor("lse"), result.logSumExp());
         }
         assertUnchanged(context + " q", qData.data(), qArr);

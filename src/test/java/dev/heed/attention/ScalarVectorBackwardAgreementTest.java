@@ -1,5 +1,8 @@
 package dev.heed.attention;
 
+import static dev.heed.attention.AttentionChecks.TOL;
+import static dev.heed.attention.AttentionChecks.random;
+
 import dev.heed.attention.BackwardChecks.NamedMask;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
@@ -7,9 +10,6 @@ import dev.heed.tensor.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static dev.heed.attention.AttentionChecks.TOL;
-import static dev.heed.attention.AttentionChecks.random;
 
 /**
  * The backward on the Vector API support against the backward on the scalar support, in one JVM:
@@ -31,9 +31,13 @@ class ScalarVectorBackwardAgreementTest {
         for (NamedMask m : BackwardChecks.masks(L, S)) {
             Mask mask = m.mask();
             Attention[][] pairs = {
-                    {new ScaledDotProductAttention().withSupport(vector), new ScaledDotProductAttention().withSupport(scalar)},
-                    {new ChunkedAttention().withSupport(vector), new ChunkedAttention().withSupport(scalar)},
-                    {new ChunkedAttention(7, 5).withSupport(vector), new ChunkedAttention(7, 5).withSupport(scalar)}};
+                {
+                    new ScaledDotProductAttention().withSupport(vector),
+                    new ScaledDotProductAttention().withSupport(scalar)
+                },
+                {new ChunkedAttention().withSupport(vector), new ChunkedAttention().withSupport(scalar)},
+                {new ChunkedAttention(7, 5).withSupport(vector), new ChunkedAttention(7, 5).withSupport(scalar)}
+            };
             for (Attention[] pair : pairs) {
                 AttentionGradients fast = pair[0].backward(q, k, v, mask, pair[0].apply(q, k, v, mask), dO);
                 AttentionGradients slow = pair[1].backward(q, k, v, mask, pair[1].apply(q, k, v, mask), dO);

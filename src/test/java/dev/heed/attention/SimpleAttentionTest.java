@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.heed.attention.NaiveAttention.Spec;
 import dev.heed.tensor.Tensor;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,13 +34,16 @@ class SimpleAttentionTest {
         assertThat(r.weights().get(1)).isCloseTo(w1, within(1e-15)).isCloseTo(0.5448788923735801, within(1e-15));
 
         assertThat(r.output().shape()).containsExactly(2);
-        assertThat(r.output().get(0)).isCloseTo(w0 * 1.0 + w1 * 1.2, within(1e-15))
+        assertThat(r.output().get(0))
+                .isCloseTo(w0 * 1.0 + w1 * 1.2, within(1e-15))
                 .isCloseTo(1.108975778474716, within(1e-15));
-        assertThat(r.output().get(1)).isCloseTo(w0 * 1.1 + w1 * 1.3, within(1e-15))
+        assertThat(r.output().get(1))
+                .isCloseTo(w0 * 1.1 + w1 * 1.3, within(1e-15))
                 .isCloseTo(1.2089757784747162, within(1e-15));
 
         assertThat(r.logSumExp().rank()).isZero();
-        assertThat(r.logSumExp().item()).isCloseTo(Math.log(Math.exp(s0) + Math.exp(s1)), within(1e-15))
+        assertThat(r.logSumExp().item())
+                .isCloseTo(Math.log(Math.exp(s0) + Math.exp(s1)), within(1e-15))
                 .isCloseTo(1.1071917248407819, within(1e-15));
     }
 
@@ -66,8 +68,13 @@ class SimpleAttentionTest {
         for (Spec mask : new Spec[] {Spec.none(), Spec.causal(), Spec.keyPadding(6, 2), Spec.bias(random(4, 5, 6))}) {
             AttentionResult r = checkAgainstNaive("simple", new SimpleAttention(), q, k, v, mask, 1.0);
             assertWellFormed("simple", r);
-            assertBitwise("simple = sdpa.withScale(1)",
-                    new ScaledDotProductAttention().withScale(1).apply(q, k, v, mask.toMask()).output(), r.output());
+            assertBitwise(
+                    "simple = sdpa.withScale(1)",
+                    new ScaledDotProductAttention()
+                            .withScale(1)
+                            .apply(q, k, v, mask.toMask())
+                            .output(),
+                    r.output());
         }
     }
 
@@ -94,14 +101,17 @@ class SimpleAttentionTest {
         assertThat(r.output().toArray()).containsExactly(1.2, 1.3);
         assertThat(r.logSumExp().item()).isCloseTo(0.5, within(1e-15));
 
-        Tensor bias = Tensor.of(new double[] {0.18, 0}, 2);   // makes the two scores equal
+        Tensor bias = Tensor.of(new double[] {0.18, 0}, 2); // makes the two scores equal
         AttentionResult tie = new SimpleAttention().apply(QUERY, KEYS, VALUES, Mask.bias(bias));
         assertThat(tie.weights().get(0)).isCloseTo(0.5, within(1e-15));
         assertThat(tie.weights().get(1)).isCloseTo(0.5, within(1e-15));
 
         // a single query behaves as scores [1, S]: causal lets it see every key
         AttentionResult causal = new SimpleAttention().apply(QUERY, KEYS, VALUES, Mask.causal());
-        assertBitwise("causal single query", new SimpleAttention().apply(QUERY, KEYS, VALUES).output(), causal.output());
+        assertBitwise(
+                "causal single query",
+                new SimpleAttention().apply(QUERY, KEYS, VALUES).output(),
+                causal.output());
 
         AttentionResult nothing = new SimpleAttention().apply(QUERY, KEYS, VALUES, Mask.keyPadding(0));
         assertThat(nothing.output().toArray()).containsExactly(0.0, 0.0);
@@ -113,7 +123,9 @@ class SimpleAttentionTest {
     void largeVectorsSaturateButStayFinite() {
         // unscaled scores grow with d: 1e3·1e3 = 1e6 — the softmax saturates exactly, no NaN
         Tensor q = Tensor.full(100, 100);
-        Tensor k = Tensor.of(new double[][] {Tensor.full(100, 100).toArray(), Tensor.full(-100, 100).toArray()});
+        Tensor k = Tensor.of(new double[][] {
+            Tensor.full(100, 100).toArray(), Tensor.full(-100, 100).toArray()
+        });
         AttentionResult r = new SimpleAttention().apply(q, k, VALUES);
         assertThat(r.weights().toArray()).containsExactly(1.0, 0.0);
         assertThat(r.output().toArray()).containsExactly(1.0, 1.1);

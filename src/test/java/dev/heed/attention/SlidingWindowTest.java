@@ -1,21 +1,20 @@
 package dev.heed.attention;
 
+import static dev.heed.attention.AttentionChecks.TOL;
+import static dev.heed.attention.AttentionChecks.random;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.heed.attention.AttentionChecks.Layout;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.FiniteDifferences;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static dev.heed.attention.AttentionChecks.TOL;
-import static dev.heed.attention.AttentionChecks.random;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link Mask#slidingWindow}: key j visible from query i iff p − left ≤ j ≤ p + right with
@@ -33,7 +32,8 @@ class SlidingWindowTest {
             out.add(NaiveAttention.Spec.slidingWindow(w[0], w[1]));
         }
         out.add(NaiveAttention.Spec.slidingWindow(2, 1).and(NaiveAttention.Spec.keyPadding(S, Math.max(0, S - 2))));
-        out.add(NaiveAttention.Spec.causal().and(NaiveAttention.Spec.slidingWindow(4, 3))
+        out.add(NaiveAttention.Spec.causal()
+                .and(NaiveAttention.Spec.slidingWindow(4, 3))
                 .and(NaiveAttention.Spec.bias(random(40, 2, 1, 1, S))));
         return out;
     }
@@ -46,8 +46,14 @@ class SlidingWindowTest {
         Tensor v = random(3, 2, 2, S, 3);
         for (NaiveAttention.Spec mask : windows(S)) {
             for (AttentionChecks.Kernel kernel : AttentionChecks.kernels()) {
-                AttentionResult r = AttentionChecks.checkAgainstNaive(mask.toMask() + " L=" + L + " S=" + S + " "
-                        + kernel, kernel.attention(), q, k, v, mask, Double.NaN);
+                AttentionResult r = AttentionChecks.checkAgainstNaive(
+                        mask.toMask() + " L=" + L + " S=" + S + " " + kernel,
+                        kernel.attention(),
+                        q,
+                        k,
+                        v,
+                        mask,
+                        Double.NaN);
                 AttentionChecks.assertWellFormed(kernel.name(), r);
             }
         }
@@ -74,7 +80,8 @@ class SlidingWindowTest {
         Tensor v = random(10, 2, 2, 31, 3);
         Tensor dO = BackwardChecks.gradOutput(11, 2, 4, 29, 3);
         ScaledDotProductAttention full = new ScaledDotProductAttention();
-        for (Mask mask : List.of(Mask.slidingWindow(5, 0), Mask.slidingWindow(3, 6).and(Mask.keyPadding(31, 17)))) {
+        for (Mask mask :
+                List.of(Mask.slidingWindow(5, 0), Mask.slidingWindow(3, 6).and(Mask.keyPadding(31, 17)))) {
             AttentionResult expected = full.apply(q, k, v, mask);
             AttentionGradients expectedGrad = full.backward(q, k, v, mask, expected, dO);
             for (int qc : CHUNKS) {
@@ -82,10 +89,18 @@ class SlidingWindowTest {
                     ChunkedAttention c = new ChunkedAttention(qc, kc);
                     AttentionResult r = c.apply(q, k, v, mask);
                     String ctx = mask + " chunks " + qc + "x" + kc;
-                    AttentionChecks.assertClose(ctx + " output", expected.output().toArray(),
-                            expected.output().shape(), r.output(), TOL);
-                    AttentionChecks.assertClose(ctx + " lse", expected.logSumExp().toArray(),
-                            expected.logSumExp().shape(), r.logSumExp(), TOL);
+                    AttentionChecks.assertClose(
+                            ctx + " output",
+                            expected.output().toArray(),
+                            expected.output().shape(),
+                            r.output(),
+                            TOL);
+                    AttentionChecks.assertClose(
+                            ctx + " lse",
+                            expected.logSumExp().toArray(),
+                            expected.logSumExp().shape(),
+                            r.logSumExp(),
+                            TOL);
                     AttentionChecks.assertBitwise(ctx + " lazy weights", expected.weights(), r.weights());
                     BackwardChecks.assertSame(ctx, expectedGrad, c.backward(q, k, v, mask, r, dO), TOL);
                 }
@@ -99,9 +114,13 @@ class SlidingWindowTest {
         Tensor k = random(13, 2, 11, 4);
         Tensor v = random(14, 2, 11, 4);
         for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention(3, 4))) {
-            AttentionChecks.assertBitwise(a + " (-1, 0)", a.apply(q, k, v, Mask.causal()).output(),
+            AttentionChecks.assertBitwise(
+                    a + " (-1, 0)",
+                    a.apply(q, k, v, Mask.causal()).output(),
                     a.apply(q, k, v, Mask.slidingWindow(-1, 0)).output());
-            AttentionChecks.assertBitwise(a + " (-1, -1)", a.apply(q, k, v, Mask.none()).output(),
+            AttentionChecks.assertBitwise(
+                    a + " (-1, -1)",
+                    a.apply(q, k, v, Mask.none()).output(),
                     a.apply(q, k, v, Mask.slidingWindow(-1, -1)).output());
         }
     }
@@ -120,7 +139,8 @@ class SlidingWindowTest {
                 assertThat(r.weights().get(i, 0)).isEqualTo(0.0);
             }
             assertThat(r.weights().get(4, 0)).isEqualTo(1.0);
-            AttentionGradients g = a.backward(q, k, v, Mask.slidingWindow(1, 0), r, BackwardChecks.gradOutput(18, 9, 2));
+            AttentionGradients g =
+                    a.backward(q, k, v, Mask.slidingWindow(1, 0), r, BackwardChecks.gradOutput(18, 9, 2));
             for (int c = 0; c < 3; c++) {
                 assertThat(g.query().get(0, c)).isEqualTo(0.0);
             }
@@ -136,7 +156,8 @@ class SlidingWindowTest {
         Mask mask = Mask.slidingWindow(2, 1);
         for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention(2, 3))) {
             AttentionGradients g = a.backward(q, k, v, mask, a.apply(q, k, v, mask), dO);
-            FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
+            FiniteDifferences.ScalarFunction f = in ->
+                    FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
             FiniteDifferences.assertGradient(a + " dQ", g.query(), f, 0, q, k, v);
             FiniteDifferences.assertGradient(a + " dK", g.key(), f, 1, q, k, v);
             FiniteDifferences.assertGradient(a + " dV", g.value(), f, 2, q, k, v);
@@ -158,27 +179,38 @@ class SlidingWindowTest {
             CountingSupport windowed = new CountingSupport();
             for (CountingSupport s : List.of(causal, windowed)) {
                 Mask m = s == causal ? Mask.causal() : window;
-                Attention a = chunked ? new ChunkedAttention(32, 32).withParallelism(1).withSupport(s)
+                Attention a = chunked
+                        ? new ChunkedAttention(32, 32).withParallelism(1).withSupport(s)
                         : new ScaledDotProductAttention().withParallelism(1).withSupport(s);
                 AttentionResult r = a.apply(q, k, v, m);
                 a.backward(q, k, v, m, r, dO);
             }
-            assertThat(windowed.multiplyAdds).as("chunked=%s: window vs causal work", chunked)
+            assertThat(windowed.multiplyAdds)
+                    .as("chunked=%s: window vs causal work", chunked)
                     .isLessThan(causal.multiplyAdds / 3);
         }
         // and the numbers are still right
-        BackwardChecks.checkAgainstNaive("window 31 over 512", new BackwardChecks.Kernel("chunked",
-                        new ChunkedAttention(32, 32), Double.NaN), q.slice(1, 0, 100), k.slice(1, 0, 100),
-                v.slice(1, 0, 100), NaiveAttention.Spec.slidingWindow(31, 0), dO.slice(1, 0, 100), TOL);
+        BackwardChecks.checkAgainstNaive(
+                "window 31 over 512",
+                new BackwardChecks.Kernel("chunked", new ChunkedAttention(32, 32), Double.NaN),
+                q.slice(1, 0, 100),
+                k.slice(1, 0, 100),
+                v.slice(1, 0, 100),
+                NaiveAttention.Spec.slidingWindow(31, 0),
+                dO.slice(1, 0, 100),
+                TOL);
     }
 
     @Test
     void badSidesAreRefused() {
-        assertThatThrownBy(() -> Mask.slidingWindow(-2, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.slidingWindow(-2, 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("left=-2");
-        assertThatThrownBy(() -> Mask.slidingWindow(0, -5)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Mask.slidingWindow(0, -5))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("right=-5");
-        assertThat(Mask.slidingWindow(3, 0).and(Mask.causal())).hasToString("Mask.slidingWindow(3, 0).and(Mask.causal())");
+        assertThat(Mask.slidingWindow(3, 0).and(Mask.causal()))
+                .hasToString("Mask.slidingWindow(3, 0).and(Mask.causal())");
     }
 
     /** The scalar kernels, counting the multiply-adds of every matrix product. */
@@ -187,8 +219,21 @@ class SlidingWindowTest {
         long multiplyAdds;
 
         @Override
-        public void gemm(int m, int n, int k, double[] a, int aOff, int aRowStride, int aColStride, double[] b,
-                         int bOff, int bRowStride, double[] c, int cOff, int cRowStride, boolean accumulate) {
+        public void gemm(
+                int m,
+                int n,
+                int k,
+                double[] a,
+                int aOff,
+                int aRowStride,
+                int aColStride,
+                double[] b,
+                int bOff,
+                int bRowStride,
+                double[] c,
+                int cOff,
+                int cRowStride,
+                boolean accumulate) {
             multiplyAdds += (long) m * n * k;
             s.gemm(m, n, k, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, c, cOff, cRowStride, accumulate);
         }

@@ -1,17 +1,16 @@
 package dev.heed.attention;
 
-import dev.heed.tensor.Tensor;
-import dev.heed.testing.FiniteDifferences;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.List;
-
 import static dev.heed.attention.AttentionChecks.TOL;
 import static dev.heed.attention.AttentionChecks.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.heed.tensor.Tensor;
+import dev.heed.testing.FiniteDifferences;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code withSoftCap(cap)} on both kernels: scores {@code cap·tanh(scale·q·k/cap)} before masks and
@@ -34,9 +33,12 @@ class SoftCapTest {
     }
 
     private static List<NaiveAttention.Spec> masks(int S) {
-        return List.of(NaiveAttention.Spec.none(), NaiveAttention.Spec.causal(),
+        return List.of(
+                NaiveAttention.Spec.none(),
+                NaiveAttention.Spec.causal(),
                 NaiveAttention.Spec.causal().and(NaiveAttention.Spec.alibi(Mask.alibiSlopes(4))),
-                NaiveAttention.Spec.slidingWindow(3, 1).and(NaiveAttention.Spec.keyPadding(S, Math.max(0, S - 2)))
+                NaiveAttention.Spec.slidingWindow(3, 1)
+                        .and(NaiveAttention.Spec.keyPadding(S, Math.max(0, S - 2)))
                         .and(NaiveAttention.Spec.bias(random(60, 2, 1, 1, S))),
                 NaiveAttention.Spec.where((b, h, i, j) -> (i + 2 * j + h) % 4 != 1));
     }
@@ -69,7 +71,8 @@ class SoftCapTest {
         Tensor k = Tensor.of(new double[] {1, 0}, 2, 1);
         Tensor v = Tensor.of(new double[] {1, 0}, 2, 1);
         Mask bias = Mask.bias(Tensor.of(new double[] {0, 1.5}, 2));
-        for (Attention a : List.of(new ScaledDotProductAttention().withScale(1).withSoftCap(2),
+        for (Attention a : List.of(
+                new ScaledDotProductAttention().withScale(1).withSoftCap(2),
                 new ChunkedAttention(1, 1).withScale(1).withSoftCap(2))) {
             AttentionResult r = a.apply(q, k, v, bias);
             for (int i = 0; i < 2; i++) {
@@ -95,7 +98,8 @@ class SoftCapTest {
                 ChunkedAttention c = new ChunkedAttention(qc, kc).withSoftCap(1.5);
                 AttentionResult r = c.apply(q, k, v, mask);
                 String ctx = "chunks " + qc + "x" + kc;
-                AttentionChecks.assertClose(ctx, expected.output().toArray(), expected.output().shape(), r.output(), TOL);
+                AttentionChecks.assertClose(
+                        ctx, expected.output().toArray(), expected.output().shape(), r.output(), TOL);
                 AttentionChecks.assertBitwise(ctx + " lazy weights", expected.weights(), r.weights());
                 BackwardChecks.assertSame(ctx, expectedGrad, c.backward(q, k, v, mask, r, dO), TOL);
             }
@@ -109,9 +113,11 @@ class SoftCapTest {
         Tensor v = random(11, 1, 2, 6, 2);
         Tensor dO = BackwardChecks.gradOutput(12, 1, 2, 5, 2);
         Mask mask = Mask.slidingWindow(3, 0);
-        for (Attention a : List.of(new ScaledDotProductAttention().withSoftCap(0.8), new ChunkedAttention(2, 3).withSoftCap(0.8))) {
+        for (Attention a : List.of(
+                new ScaledDotProductAttention().withSoftCap(0.8), new ChunkedAttention(2, 3).withSoftCap(0.8))) {
             AttentionGradients g = a.backward(q, k, v, mask, a.apply(q, k, v, mask), dO);
-            FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
+            FiniteDifferences.ScalarFunction f = in ->
+                    FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
             FiniteDifferences.assertGradient(a + " dQ", g.query(), f, 0, q, k, v);
             FiniteDifferences.assertGradient(a + " dK", g.key(), f, 1, q, k, v);
             FiniteDifferences.assertGradient(a + " dV", g.value(), f, 2, q, k, v);
@@ -129,7 +135,8 @@ class SoftCapTest {
         Tensor dO = BackwardChecks.gradOutput(16, 1, 5, 2);
         NaiveAttention.Spec spec = NaiveAttention.Spec.keyPadding(5);
         Mask mask = spec.toMask();
-        for (Attention a : List.of(new ScaledDotProductAttention().withSoftCap(0.7), new ChunkedAttention(2, 2).withSoftCap(0.7))) {
+        for (Attention a : List.of(
+                new ScaledDotProductAttention().withSoftCap(0.7), new ChunkedAttention(2, 2).withSoftCap(0.7))) {
             AttentionResult r = a.apply(q, k, v, mask);
             AttentionChecks.assertSame(a.toString(), NaiveAttention.attend(q, k, v, spec, Double.NaN, 0.7), r);
             // the blocked key's value cannot matter: the tiled path on finite values is the reference
@@ -142,11 +149,18 @@ class SoftCapTest {
     void badCapsAreRefused() {
         for (double cap : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> new ScaledDotProductAttention().withSoftCap(cap))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("softCap");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("softCap");
             assertThatThrownBy(() -> new ChunkedAttention().withSoftCap(cap))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(String.valueOf(cap));
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(String.valueOf(cap));
         }
-        assertThat(new ChunkedAttention().withSoftCap(50).withParallelism(1).toString()).contains("softCap=50.0");
-        assertThat(new ScaledDotProductAttention().withSoftCap(30).withScale(0.5).toString()).contains("softCap=30.0");
+        assertThat(new ChunkedAttention().withSoftCap(50).withParallelism(1).toString())
+                .contains("softCap=50.0");
+        assertThat(new ScaledDotProductAttention()
+                        .withSoftCap(30)
+                        .withScale(0.5)
+                        .toString())
+                .contains("softCap=30.0");
     }
 }

@@ -14,12 +14,10 @@ import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.FiniteDifferences;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,8 +40,7 @@ class SoftmaxAttentionBackwardTest {
     // ------------------------------------------------------------------ the naive twin
 
     /** Row-major gradients shaped like the scores and the value they belong to. */
-    record Naive(double[] scores, int[] scoresShape, double[] value, int[] valueShape) {
-    }
+    record Naive(double[] scores, int[] scoresShape, double[] value, int[] valueShape) {}
 
     /**
      * The gradient of {@code Σ gradOutput ∘ output} element by element: for each row with weights
@@ -133,8 +130,8 @@ class SoftmaxAttentionBackwardTest {
     }
 
     /** Runs forward and backward and compares with the naive twin; checks nothing is modified. */
-    private static SoftmaxAttention.Gradients check(String context, SoftmaxAttention a, Tensor scores, Tensor value,
-                                                    Spec mask, Tensor gradOutput) {
+    private static SoftmaxAttention.Gradients check(
+            String context, SoftmaxAttention a, Tensor scores, Tensor value, Spec mask, Tensor gradOutput) {
         Naive expected = naive(scores, value, mask, gradOutput);
         double[] before = concat(scores, value, gradOutput);
         Mask m = mask.toMask();
@@ -142,7 +139,9 @@ class SoftmaxAttentionBackwardTest {
         SoftmaxAttention.Gradients g = a.backward(scores, value, m, forward, gradOutput);
         assertClose(context + " dScores", expected.scores(), expected.scoresShape(), g.scores(), TOL);
         assertClose(context + " dValue", expected.value(), expected.valueShape(), g.value(), TOL);
-        assertThat(concat(scores, value, gradOutput)).as("%s: inputs modified", context).isEqualTo(before);
+        assertThat(concat(scores, value, gradOutput))
+                .as("%s: inputs modified", context)
+                .isEqualTo(before);
         return g;
     }
 
@@ -151,7 +150,8 @@ class SoftmaxAttentionBackwardTest {
     }
 
     private static Tensor gradFor(long seed, Tensor scores, Tensor value) {
-        return Tensor.random(seed).normal(ATTENTION.apply(scores, value, Mask.none()).output().shape());
+        return Tensor.random(seed)
+                .normal(ATTENTION.apply(scores, value, Mask.none()).output().shape());
     }
 
     // ------------------------------------------------------------------ against the naive loop
@@ -173,16 +173,21 @@ class SoftmaxAttentionBackwardTest {
         Tensor value = random(2, 2, S, dv);
         Tensor gradOutput = random(3, 2, L, dv);
         for (NamedMask m : BackwardChecks.masks(L, S)) {
-            SoftmaxAttention.Gradients g = check("L=" + L + " S=" + S + " " + m.name(), ATTENTION, scores, value,
-                    m.spec(), gradOutput);
+            SoftmaxAttention.Gradients g =
+                    check("L=" + L + " S=" + S + " " + m.name(), ATTENTION, scores, value, m.spec(), gradOutput);
             assertNoNaN(m.name(), g.scores());
             assertNoNaN(m.name(), g.value());
         }
     }
 
     @ParameterizedTest(name = "scores {0}, value {1}, gradOutput {2}")
-    @CsvSource({"TRANSPOSED, CONTIGUOUS, PERMUTED", "STEP_SLICED, TRANSPOSED, OFFSET", "PERMUTED, STEP_SLICED, "
-            + "TRANSPOSED", "OFFSET, PERMUTED, STEP_SLICED", "CONTIGUOUS, OFFSET, CONTIGUOUS"})
+    @CsvSource({
+        "TRANSPOSED, CONTIGUOUS, PERMUTED",
+        "STEP_SLICED, TRANSPOSED, OFFSET",
+        "PERMUTED, STEP_SLICED, " + "TRANSPOSED",
+        "OFFSET, PERMUTED, STEP_SLICED",
+        "CONTIGUOUS, OFFSET, CONTIGUOUS"
+    })
     void readsEveryLayout(Layout scoresLayout, Layout valueLayout, Layout gradLayout) {
         for (int[] size : new int[][] {{1, 1, 1}, {3, 7, 2}, {13, 5, 9}, {65, 64, 3}}) {
             int L = size[0];
@@ -192,8 +197,14 @@ class SoftmaxAttentionBackwardTest {
             Tensor value = random(5, valueLayout, 2, 2, S, dv);
             Tensor gradOutput = random(6, gradLayout, 2, 2, L, dv);
             for (NamedMask m : BackwardChecks.masks(L, S)) {
-                check(scoresLayout + "/" + valueLayout + "/" + gradLayout + " " + Arrays.toString(size) + " "
-                        + m.name(), ATTENTION, scores, value, m.spec(), gradOutput);
+                check(
+                        scoresLayout + "/" + valueLayout + "/" + gradLayout + " " + Arrays.toString(size) + " "
+                                + m.name(),
+                        ATTENTION,
+                        scores,
+                        value,
+                        m.spec(),
+                        gradOutput);
             }
         }
     }
@@ -205,12 +216,17 @@ class SoftmaxAttentionBackwardTest {
         // One [L, S] scores matrix serving a [2, 3] batch of values, and the other way round.
         Tensor s1 = random(7, L, S);
         Tensor v1 = random(8, 2, 3, S, 4);
-        SoftmaxAttention.Gradients g = check("scores [L, S], value [2, 3, S, dv]", ATTENTION, s1, v1, Spec.causal(),
-                random(9, 2, 3, L, 4));
+        SoftmaxAttention.Gradients g =
+                check("scores [L, S], value [2, 3, S, dv]", ATTENTION, s1, v1, Spec.causal(), random(9, 2, 3, L, 4));
         assertThat(g.scores().shape()).containsExactly(L, S);
         Tensor s2 = random(10, 2, 1, L, S);
         Tensor v2 = random(11, 3, S, 4);
-        g = check("scores [2, 1, L, S], value [3, S, dv]", ATTENTION, s2, v2, Spec.keyPadding(4, 7),
+        g = check(
+                "scores [2, 1, L, S], value [3, S, dv]",
+                ATTENTION,
+                s2,
+                v2,
+                Spec.keyPadding(4, 7),
                 random(12, 2, 3, L, 4));
         assertThat(g.scores().shape()).containsExactly(2, 1, L, S);
         assertThat(g.value().shape()).containsExactly(3, S, 4);
@@ -222,7 +238,12 @@ class SoftmaxAttentionBackwardTest {
             check("broadcast value " + m.name(), ATTENTION, random(17, 2, L, S), value, m.spec(), random(18, 2, L, 3));
         }
         // A gradOutput that is itself broadcast.
-        check("broadcast gradOutput", ATTENTION, random(19, 2, L, S), random(20, S, 3), Spec.causal(),
+        check(
+                "broadcast gradOutput",
+                ATTENTION,
+                random(19, 2, L, S),
+                random(20, S, 3),
+                Spec.causal(),
                 random(21, 1, 1, 3).broadcastTo(2, L, 3));
     }
 
@@ -240,20 +261,20 @@ class SoftmaxAttentionBackwardTest {
         Tensor grad = random(33, 2, L, dv);
         for (NamedMask m : BackwardChecks.masks(L, S)) {
             Mask mask = m.mask();
-            FiniteDifferences.ScalarFunction f = x -> FiniteDifferences.dot(ATTENTION.apply(x[0], x[1], mask).output(),
-                    grad);
-            SoftmaxAttention.Gradients g = ATTENTION.backward(scores, value, mask, ATTENTION.apply(scores, value, mask),
-                    grad);
+            FiniteDifferences.ScalarFunction f =
+                    x -> FiniteDifferences.dot(ATTENTION.apply(x[0], x[1], mask).output(), grad);
+            SoftmaxAttention.Gradients g =
+                    ATTENTION.backward(scores, value, mask, ATTENTION.apply(scores, value, mask), grad);
             FiniteDifferences.assertGradient(m.name() + " dScores", g.scores(), f, 0, scores, value);
             FiniteDifferences.assertGradient(m.name() + " dValue", g.value(), f, 1, scores, value);
         }
         // Broadcast scores [L, S] against values [2, S, dv]: the numerical gradient of the shared matrix is the sum.
         Tensor shared = random(34, L, S);
         Mask causal = Mask.causal();
-        FiniteDifferences.ScalarFunction f = x -> FiniteDifferences.dot(ATTENTION.apply(x[0], x[1], causal).output(),
-                grad);
-        SoftmaxAttention.Gradients g = ATTENTION.backward(shared, value, causal, ATTENTION.apply(shared, value, causal),
-                grad);
+        FiniteDifferences.ScalarFunction f =
+                x -> FiniteDifferences.dot(ATTENTION.apply(x[0], x[1], causal).output(), grad);
+        SoftmaxAttention.Gradients g =
+                ATTENTION.backward(shared, value, causal, ATTENTION.apply(shared, value, causal), grad);
         FiniteDifferences.assertGradient("shared scores", g.scores(), f, 0, shared, value);
     }
 
@@ -278,9 +299,20 @@ class SoftmaxAttentionBackwardTest {
             SoftmaxAttention.Gradients g = ATTENTION.backward(scores, v, mask, ATTENTION.apply(scores, v, mask), grad);
             Tensor dq = g.scores().matmul(k).scale(c);
             Tensor dk = g.scores().transpose(-1, -2).matmul(q).scale(c);
-            assertClose(m.name() + " dQuery", expected.query().toArray(), expected.query().shape(), dq, 1e-11);
-            assertClose(m.name() + " dKey", expected.key().toArray(), expected.key().shape(), dk, 1e-11);
-            assertClose(m.name() + " dValue", expected.value().toArray(), expected.value().shape(), g.value(), 1e-11);
+            assertClose(
+                    m.name() + " dQuery",
+                    expected.query().toArray(),
+                    expected.query().shape(),
+                    dq,
+                    1e-11);
+            assertClose(
+                    m.name() + " dKey", expected.key().toArray(), expected.key().shape(), dk, 1e-11);
+            assertClose(
+                    m.name() + " dValue",
+                    expected.value().toArray(),
+                    expected.value().shape(),
+                    g.value(),
+                    1e-11);
         }
     }
 
@@ -301,13 +333,17 @@ class SoftmaxAttentionBackwardTest {
             double[] lse = r.logSumExp().toArray();
             for (int e = 0; e < w.length; e++) {
                 if (w[e] == 0) {
-                    assertThat(ds[e] == 0).as("%s: dScores at blocked element %d is %s", m.name(), e, ds[e]).isTrue();
+                    assertThat(ds[e] == 0)
+                            .as("%s: dScores at blocked element %d is %s", m.name(), e, ds[e])
+                            .isTrue();
                 }
             }
             for (int row = 0; row < lse.length; row++) {
                 if (lse[row] == Double.NEGATIVE_INFINITY) {
                     for (int j = 0; j < S; j++) {
-                        assertThat(ds[row * S + j] == 0).as("%s: empty row %d", m.name(), row).isTrue();
+                        assertThat(ds[row * S + j] == 0)
+                                .as("%s: empty row %d", m.name(), row)
+                                .isTrue();
                     }
                 }
             }
@@ -321,15 +357,18 @@ class SoftmaxAttentionBackwardTest {
 
     @Test
     void emptyShapes() {
-        for (int[][] shapes : new int[][][] {{{0, 4}, {4, 3}}, {{2, 0}, {0, 3}}, {{2, 3}, {3, 0}}, {{0, 2, 3}, {3, 1}},
-                {{2, 3}, {0, 3, 2}}}) {
+        for (int[][] shapes : new int[][][] {
+            {{0, 4}, {4, 3}}, {{2, 0}, {0, 3}}, {{2, 3}, {3, 0}}, {{0, 2, 3}, {3, 1}}, {{2, 3}, {0, 3, 2}}
+        }) {
             Tensor s = Tensor.random(61).normal(shapes[0]);
             Tensor v = Tensor.random(62).normal(shapes[1]);
             AttentionResult r = ATTENTION.apply(s, v, Mask.causal());
-            SoftmaxAttention.Gradients g = ATTENTION.backward(s, v, Mask.causal(), r, Tensor.zeros(r.output().shape()));
+            SoftmaxAttention.Gradients g = ATTENTION.backward(
+                    s, v, Mask.causal(), r, Tensor.zeros(r.output().shape()));
             assertThat(g.scores().shape()).containsExactly(shapes[0]);
             assertThat(g.value().shape()).containsExactly(shapes[1]);
-            assertThat(Arrays.stream(g.scores().toArray()).allMatch(x -> x == 0)).isTrue();
+            assertThat(Arrays.stream(g.scores().toArray()).allMatch(x -> x == 0))
+                    .isTrue();
             assertThat(Arrays.stream(g.value().toArray()).allMatch(x -> x == 0)).isTrue();
         }
     }
@@ -354,8 +393,8 @@ class SoftmaxAttentionBackwardTest {
         }
         Spec spec = Spec.block(block).and(Spec.block(emptyRow));
         Mask mask = spec.toMask();
-        SoftmaxAttention.Gradients clean = ATTENTION.backward(scores, value, mask, ATTENTION.apply(scores, value, mask),
-                grad);
+        SoftmaxAttention.Gradients clean =
+                ATTENTION.backward(scores, value, mask, ATTENTION.apply(scores, value, mask), grad);
         for (double bad : new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}) {
             Tensor v = value.copy();
             v.set(bad, 1, 4, 2);
@@ -371,8 +410,12 @@ class SoftmaxAttentionBackwardTest {
         SoftmaxAttention.Gradients g = ATTENTION.backward(scores, v, mask, ATTENTION.apply(scores, v, mask), grad);
         assertThat(Double.isFinite(g.scores().get(0, 0, 1))).isFalse();
         assertThat(g.scores().get(0, 2, 1) == 0).as("the empty row stays 0").isTrue();
-        assertClose("another batch element", clean.scores().select(0, 1).toArray(), new int[] {L, S},
-                g.scores().select(0, 1), TOL);
+        assertClose(
+                "another batch element",
+                clean.scores().select(0, 1).toArray(),
+                new int[] {L, S},
+                g.scores().select(0, 1),
+                TOL);
     }
 
     private static void assertBitwiseOrClose(String context, Tensor expected, Tensor actual) {
@@ -391,19 +434,27 @@ class SoftmaxAttentionBackwardTest {
         Tensor block = Tensor.zeros(4, 5);
         block.set(1, 1, 0);
         Mask mask = Mask.block(block);
-        SoftmaxAttention.Gradients clean = ATTENTION.backward(scores, value, mask, ATTENTION.apply(scores, value, mask),
-                grad);
+        SoftmaxAttention.Gradients clean =
+                ATTENTION.backward(scores, value, mask, ATTENTION.apply(scores, value, mask), grad);
         SoftmaxAttention.Gradients g = ATTENTION.backward(bad, value, mask, ATTENTION.apply(bad, value, mask), grad);
         for (int j = 1; j < 5; j++) {
-            assertThat(g.scores().get(1, j)).as("allowed key %d of the NaN row", j).isNaN();
+            assertThat(g.scores().get(1, j))
+                    .as("allowed key %d of the NaN row", j)
+                    .isNaN();
         }
         assertThat(g.scores().get(1, 0) == 0).as("blocked key of the NaN row").isTrue();
         for (int row : new int[] {0, 2, 3}) {
             // the clean call takes the matrix-product path, this one the row path: equal to rounding
-            assertClose("row " + row, clean.scores().select(0, row).toArray(), new int[] {5}, g.scores().select(0, row),
+            assertClose(
+                    "row " + row,
+                    clean.scores().select(0, row).toArray(),
+                    new int[] {5},
+                    g.scores().select(0, row),
                     TOL);
         }
-        assertThat(g.value().get(0, 0)).as("key 0 is blocked for the NaN row, but others attend it").isFinite();
+        assertThat(g.value().get(0, 0))
+                .as("key 0 is blocked for the NaN row, but others attend it")
+                .isFinite();
         assertThat(g.value().get(2, 0)).isNaN();
     }
 
@@ -455,13 +506,20 @@ class SoftmaxAttentionBackwardTest {
         assertRefused(() -> ATTENTION.backward(s, v, null, r, grad), "Mask.none()");
         assertRefused(() -> ATTENTION.backward(s, v, Mask.none(), null, grad), "forward must not be null");
         assertRefused(() -> ATTENTION.backward(s, v, Mask.none(), r, null), "gradOutput must not be null");
-        assertRefused(() -> ATTENTION.backward(s, Tensor.zeros(2, 5, 5), Mask.none(), r, grad),
-                "number of keys S (4 vs 5)");
-        assertRefused(() -> ATTENTION.backward(s, v, Mask.none(), r, Tensor.zeros(2, 3, 4)), "gradOutput",
-                "[2, 3, 5]", "[2, 3, 4]");
+        assertRefused(
+                () -> ATTENTION.backward(s, Tensor.zeros(2, 5, 5), Mask.none(), r, grad), "number of keys S (4 vs 5)");
+        assertRefused(
+                () -> ATTENTION.backward(s, v, Mask.none(), r, Tensor.zeros(2, 3, 4)),
+                "gradOutput",
+                "[2, 3, 5]",
+                "[2, 3, 4]");
         AttentionResult other = ATTENTION.apply(Tensor.zeros(3, 4), v, Mask.none());
-        assertRefused(() -> ATTENTION.backward(s, v, Mask.none(), ATTENTION.apply(Tensor.zeros(2, 2, 4), v,
-                Mask.none()), grad), "forward does not belong", "[2, 2, 5]", "[2, 3, 5]");
+        assertRefused(
+                () -> ATTENTION.backward(
+                        s, v, Mask.none(), ATTENTION.apply(Tensor.zeros(2, 2, 4), v, Mask.none()), grad),
+                "forward does not belong",
+                "[2, 2, 5]",
+                "[2, 3, 5]");
         assertThat(other.output().shape()).containsExactly(2, 3, 5); // same shapes: only shapes can be checked
         assertRefused(() -> ATTENTION.backward(s, v, Mask.keyPadding(5), r, grad), "5", "[2, 3, 4]");
         assertThatThrownBy(() -> new SoftmaxAttention.Gradients(null, v)).isInstanceOf(NullPointerException.class);

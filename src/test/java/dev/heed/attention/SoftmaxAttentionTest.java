@@ -14,14 +14,12 @@ import dev.heed.attention.NaiveAttention.Spec;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -200,8 +198,13 @@ class SoftmaxAttentionTest {
     }
 
     @ParameterizedTest(name = "scores {0}, value {1}")
-    @CsvSource({"TRANSPOSED, CONTIGUOUS", "STEP_SLICED, TRANSPOSED", "PERMUTED, STEP_SLICED", "OFFSET, PERMUTED",
-            "CONTIGUOUS, OFFSET"})
+    @CsvSource({
+        "TRANSPOSED, CONTIGUOUS",
+        "STEP_SLICED, TRANSPOSED",
+        "PERMUTED, STEP_SLICED",
+        "OFFSET, PERMUTED",
+        "CONTIGUOUS, OFFSET"
+    })
     void readsScoresAndValuesInAnyLayout(Layout scoresLayout, Layout valueLayout) {
         for (int[] size : new int[][] {{1, 1, 1}, {3, 7, 2}, {13, 5, 9}, {65, 64, 3}}) {
             int L = size[0];
@@ -210,8 +213,12 @@ class SoftmaxAttentionTest {
             Tensor scores = random(3, scoresLayout, 2, 2, L, S);
             Tensor value = random(4, valueLayout, 2, 2, S, dv);
             for (Map.Entry<String, Spec> e : masks(L, S).entrySet()) {
-                check(scoresLayout + "/" + valueLayout + " " + Arrays.toString(size) + " " + e.getKey(), ATTENTION,
-                        scores, value, e.getValue());
+                check(
+                        scoresLayout + "/" + valueLayout + " " + Arrays.toString(size) + " " + e.getKey(),
+                        ATTENTION,
+                        scores,
+                        value,
+                        e.getValue());
             }
         }
     }
@@ -221,9 +228,12 @@ class SoftmaxAttentionTest {
         int L = 5;
         int S = 7;
         // One [L, S] scores matrix for a [2, 3] batch of values, and the other way round.
-        check("scores [L, S], value [2, 3, S, dv]", ATTENTION, random(5, L, S), random(6, 2, 3, S, 4),
-                Spec.causal());
-        check("scores [2, 1, L, S], value [3, S, dv]", ATTENTION, random(7, 2, 1, L, S), random(8, 3, S, 4),
+        check("scores [L, S], value [2, 3, S, dv]", ATTENTION, random(5, L, S), random(6, 2, 3, S, 4), Spec.causal());
+        check(
+                "scores [2, 1, L, S], value [3, S, dv]",
+                ATTENTION,
+                random(7, 2, 1, L, S),
+                random(8, 3, S, 4),
                 Spec.keyPadding(4, 7));
         // Stride-0 views within the matrix: one row of scores shared by every query, one column by every key;
         // the [L, S] scores broadcast against a batch of two values.
@@ -238,7 +248,11 @@ class SoftmaxAttentionTest {
             assertThat(w[w.length - 1]).isEqualTo(S);
         }
         // A value broadcast along its keys (stride 0 rows) is packed for the matrix product.
-        check("broadcast value", ATTENTION, random(12, 2, L, S), random(13, 1, 1, 3).broadcastTo(2, S, 3),
+        check(
+                "broadcast value",
+                ATTENTION,
+                random(12, 2, L, S),
+                random(13, 1, 1, 3).broadcastTo(2, S, 3),
                 Spec.allow(bits(14, 0.5, L, S)));
     }
 
@@ -258,9 +272,20 @@ class SoftmaxAttentionTest {
             AttentionResult expected = new ScaledDotProductAttention().apply(q, k, v, mask);
             AttentionResult actual = ATTENTION.apply(scores, v, mask);
             String ctx = "L=" + L + " S=" + S + " " + e.getKey();
-            assertClose(ctx + " output", expected.output().toArray(), expected.output().shape(), actual.output());
-            assertClose(ctx + " weights", expected.weights().toArray(), expected.weights().shape(), actual.weights());
-            assertClose(ctx + " logSumExp", expected.logSumExp().toArray(), expected.logSumExp().shape(),
+            assertClose(
+                    ctx + " output",
+                    expected.output().toArray(),
+                    expected.output().shape(),
+                    actual.output());
+            assertClose(
+                    ctx + " weights",
+                    expected.weights().toArray(),
+                    expected.weights().shape(),
+                    actual.weights());
+            assertClose(
+                    ctx + " logSumExp",
+                    expected.logSumExp().toArray(),
+                    expected.logSumExp().shape(),
                     actual.logSumExp());
         }
     }
@@ -279,8 +304,15 @@ class SoftmaxAttentionTest {
         for (int j = 0; j < 4; j++) {
             minusInfRow2.set(Double.NEGATIVE_INFINITY, 2, j);
         }
-        Map<String, Mask> masks = Map.of("block", Mask.block(blockRow1), "bias -inf", Mask.bias(minusInfRow2),
-                "keyPadding 0", Mask.keyPadding(0, 4), "causal with L > S", Mask.causal());
+        Map<String, Mask> masks = Map.of(
+                "block",
+                Mask.block(blockRow1),
+                "bias -inf",
+                Mask.bias(minusInfRow2),
+                "keyPadding 0",
+                Mask.keyPadding(0, 4),
+                "causal with L > S",
+                Mask.causal());
         for (Map.Entry<String, Mask> e : masks.entrySet()) {
             Tensor s = e.getKey().startsWith("causal") ? random(33, 2, 6, 4) : scores;
             AttentionResult r = ATTENTION.apply(s, value, e.getValue());
@@ -289,13 +321,22 @@ class SoftmaxAttentionTest {
             assertThat(lse).as(e.getKey()).contains(Double.NEGATIVE_INFINITY);
         }
         // Scores of -inf block as a -inf bias does, also when the whole row is -inf.
-        Tensor s = Tensor.of(new double[] {0, Double.NEGATIVE_INFINITY, 1, Double.NEGATIVE_INFINITY,
-            Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}, 2, 3);
+        Tensor s = Tensor.of(
+                new double[] {
+                    0,
+                    Double.NEGATIVE_INFINITY,
+                    1,
+                    Double.NEGATIVE_INFINITY,
+                    Double.NEGATIVE_INFINITY,
+                    Double.NEGATIVE_INFINITY
+                },
+                2,
+                3);
         Tensor v = Tensor.of(new double[] {1, 2, 3}, 3, 1);
         AttentionResult r = ATTENTION.apply(s, v, Mask.none());
         double e = Math.exp(-1);
-        assertThat(r.weights().toArray()).containsExactly(new double[] {e / (1 + e), 0, 1 / (1 + e), 0, 0, 0},
-                within(1e-15));
+        assertThat(r.weights().toArray())
+                .containsExactly(new double[] {e / (1 + e), 0, 1 / (1 + e), 0, 0, 0}, within(1e-15));
         assertThat(r.output().toArray()).containsExactly(new double[] {(e + 3) / (1 + e), 0}, within(1e-15));
         assertThat(r.logSumExp().get(0)).isCloseTo(1 + Math.log1p(e), within(1e-15));
         assertThat(r.logSumExp().get(1)).isEqualTo(Double.NEGATIVE_INFINITY);
@@ -303,16 +344,22 @@ class SoftmaxAttentionTest {
 
     @Test
     void emptyShapes() {
-        assertShapes(ATTENTION.apply(Tensor.zeros(0, 4), Tensor.zeros(4, 3), Mask.none()), new int[] {0, 3},
-                new int[] {0, 4}, new int[] {0});
+        assertShapes(
+                ATTENTION.apply(Tensor.zeros(0, 4), Tensor.zeros(4, 3), Mask.none()),
+                new int[] {0, 3},
+                new int[] {0, 4},
+                new int[] {0});
         AttentionResult noKeys = ATTENTION.apply(Tensor.zeros(2, 0), Tensor.zeros(0, 3), Mask.none());
         assertShapes(noKeys, new int[] {2, 3}, new int[] {2, 0}, new int[] {2});
         assertThat(noKeys.output().toArray()).containsOnly(0.0);
         assertThat(noKeys.logSumExp().toArray()).containsOnly(Double.NEGATIVE_INFINITY);
         AttentionResult noValueColumns = ATTENTION.apply(random(1, 2, 3), Tensor.zeros(3, 0), Mask.causal());
         assertShapes(noValueColumns, new int[] {2, 0}, new int[] {2, 3}, new int[] {2});
-        assertShapes(ATTENTION.apply(Tensor.zeros(0, 2, 3), Tensor.zeros(3, 1), Mask.none()), new int[] {0, 2, 1},
-                new int[] {0, 2, 3}, new int[] {0, 2});
+        assertShapes(
+                ATTENTION.apply(Tensor.zeros(0, 2, 3), Tensor.zeros(3, 1), Mask.none()),
+                new int[] {0, 2, 1},
+                new int[] {0, 2, 3},
+                new int[] {0, 2});
     }
 
     private static void assertShapes(AttentionResult r, int[] output, int[] weights, int[] logSumExp) {
@@ -327,8 +374,8 @@ class SoftmaxAttentionTest {
         AttentionResult r = ATTENTION.apply(s, Tensor.ones(3, 2), Mask.none());
         double e = Math.exp(-1);
         // Exact to an ulp or so: the shift leaves exp(0) and exp(-1), never exp(±1e6).
-        assertThat(r.weights().toArray()).containsExactly(new double[] {1 / (1 + e), e / (1 + e), 0, 0.5, 0, 0.5},
-                within(1e-15));
+        assertThat(r.weights().toArray())
+                .containsExactly(new double[] {1 / (1 + e), e / (1 + e), 0, 0.5, 0, 0.5}, within(1e-15));
         assertThat(r.logSumExp().get(0)).isCloseTo(1e6 + Math.log1p(e), within(1e-9));
         assertThat(r.output().toArray()).containsExactly(new double[] {1, 1, 1, 1}, within(1e-15));
     }
@@ -347,16 +394,30 @@ class SoftmaxAttentionTest {
             assertThat(r.weights().select(0, 1).toArray()).as("%s weights", bad).containsOnly(Double.NaN);
             assertThat(r.logSumExp().get(1)).as("%s logSumExp", bad).isNaN();
             for (int row : new int[] {0, 2}) {
-                assertBitwise(bad + " row " + row, c.output().select(0, row), r.output().select(0, row));
-                assertBitwise(bad + " row " + row, c.weights().select(0, row), r.weights().select(0, row));
+                assertBitwise(
+                        bad + " row " + row,
+                        c.output().select(0, row),
+                        r.output().select(0, row));
+                assertBitwise(
+                        bad + " row " + row,
+                        c.weights().select(0, row),
+                        r.weights().select(0, row));
             }
             // Behind a mask the score is never looked at: the row is what it is without it.
             Tensor block = Tensor.zeros(3, 4);
             block.set(1, 1, 2);
-            for (Mask m : List.of(Mask.block(block), Mask.allow(Tensor.ones(3, 4).sub(block)), Mask.keyPadding(2),
+            for (Mask m : List.of(
+                    Mask.block(block),
+                    Mask.allow(Tensor.ones(3, 4).sub(block)),
+                    Mask.keyPadding(2),
                     Mask.bias(block.scale(Double.NEGATIVE_INFINITY).map(x -> Double.isNaN(x) ? 0 : x)))) {
-                assertBitwise(bad + " " + m, ATTENTION.apply(clean, v, m).output(), ATTENTION.apply(s, v, m).output());
-                assertBitwise(bad + " " + m, ATTENTION.apply(clean, v, m).weights(),
+                assertBitwise(
+                        bad + " " + m,
+                        ATTENTION.apply(clean, v, m).output(),
+                        ATTENTION.apply(s, v, m).output());
+                assertBitwise(
+                        bad + " " + m,
+                        ATTENTION.apply(clean, v, m).weights(),
                         ATTENTION.apply(s, v, m).weights());
             }
         }
@@ -369,7 +430,10 @@ class SoftmaxAttentionTest {
         Tensor v = random(52, 2, 5, 4);
         Tensor blocked = Tensor.zeros(5);
         blocked.set(1, 3);
-        for (Spec spec : List.of(Spec.block(blocked), Spec.keyPadding(3, 3), Spec.causal(),
+        for (Spec spec : List.of(
+                Spec.block(blocked),
+                Spec.keyPadding(3, 3),
+                Spec.causal(),
                 Spec.bias(Tensor.zeros(5).add(blocked.scale(-1).map(x -> x < 0 ? Double.NEGATIVE_INFINITY : 0))))) {
             for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
                 Tensor vb = v.copy();
@@ -378,8 +442,15 @@ class SoftmaxAttentionTest {
                 AttentionResult r = check("value " + bad, ATTENTION, s, vb, spec);
                 // The same spec on finite values gives the same weights and log-sum-exp (the matrix-product path).
                 AttentionResult finite = ATTENTION.apply(s, v, spec.toMask());
-                assertClose("weights " + bad, finite.weights().toArray(), finite.weights().shape(), r.weights());
-                assertClose("logSumExp " + bad, finite.logSumExp().toArray(), finite.logSumExp().shape(),
+                assertClose(
+                        "weights " + bad,
+                        finite.weights().toArray(),
+                        finite.weights().shape(),
+                        r.weights());
+                assertClose(
+                        "logSumExp " + bad,
+                        finite.logSumExp().toArray(),
+                        finite.logSumExp().shape(),
                         r.logSumExp());
             }
         }
@@ -391,7 +462,8 @@ class SoftmaxAttentionTest {
         assertThat(r.output().get(0, 0)).isNaN();
         // ... while a -inf score blocks it outright.
         Tensor blockedScore = Tensor.of(new double[] {0, Double.NEGATIVE_INFINITY}, 1, 2);
-        assertThat(ATTENTION.apply(blockedScore, nanValue, Mask.none()).output().get(0, 0)).isEqualTo(1.0);
+        assertThat(ATTENTION.apply(blockedScore, nanValue, Mask.none()).output().get(0, 0))
+                .isEqualTo(1.0);
     }
 
     // ------------------------------------------------------------------ kernels and threads
@@ -411,7 +483,11 @@ class SoftmaxAttentionTest {
                 String ctx = Arrays.toString(size) + " " + e.getKey();
                 assertClose(ctx + " output", b.output().toArray(), b.output().shape(), a.output());
                 assertClose(ctx + " weights", b.weights().toArray(), b.weights().shape(), a.weights());
-                assertClose(ctx + " logSumExp", b.logSumExp().toArray(), b.logSumExp().shape(), a.logSumExp());
+                assertClose(
+                        ctx + " logSumExp",
+                        b.logSumExp().toArray(),
+                        b.logSumExp().shape(),
+                        a.logSumExp());
             }
         }
     }
@@ -427,7 +503,8 @@ class SoftmaxAttentionTest {
         assertBitwise("weights", one.weights(), four.weights());
         assertBitwise("logSumExp", one.logSumExp(), four.logSumExp());
         assertThat(ATTENTION.withParallelism(3).toString()).contains("parallelism=3");
-        assertThatThrownBy(() -> ATTENTION.withParallelism(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ATTENTION.withParallelism(0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0");
     }
 
@@ -440,13 +517,19 @@ class SoftmaxAttentionTest {
         assertRefused(() -> ATTENTION.apply(null, v, Mask.none()), "scores and value must not be null");
         assertRefused(() -> ATTENTION.apply(s, null, Mask.none()), "scores and value must not be null");
         assertRefused(() -> ATTENTION.apply(s, v, null), "Mask.none()");
-        assertRefused(() -> ATTENTION.apply(Tensor.zeros(4), v, Mask.none()), "rank >= 2", "scores [4]",
-                "value [2, 4, 5]");
+        assertRefused(
+                () -> ATTENTION.apply(Tensor.zeros(4), v, Mask.none()), "rank >= 2", "scores [4]", "value [2, 4, 5]");
         assertRefused(() -> ATTENTION.apply(s, Tensor.zeros(4), Mask.none()), "rank >= 2", "value [4]");
-        assertRefused(() -> ATTENTION.apply(s, Tensor.zeros(2, 5, 5), Mask.none()), "number of keys S (4 vs 5)",
-                "scores [2, 3, 4]", "value [2, 5, 5]");
-        assertRefused(() -> ATTENTION.apply(s, Tensor.zeros(3, 4, 5), Mask.none()), "batch axes do not broadcast",
-                "scores [2, 3, 4]", "value [3, 4, 5]");
+        assertRefused(
+                () -> ATTENTION.apply(s, Tensor.zeros(2, 5, 5), Mask.none()),
+                "number of keys S (4 vs 5)",
+                "scores [2, 3, 4]",
+                "value [2, 5, 5]");
+        assertRefused(
+                () -> ATTENTION.apply(s, Tensor.zeros(3, 4, 5), Mask.none()),
+                "batch axes do not broadcast",
+                "scores [2, 3, 4]",
+                "value [3, 4, 5]");
         assertRefused(() -> ATTENTION.apply(s, v, Mask.allow(Tensor.ones(3, 5))), "[3, 5]", "[2, 3, 4]");
         assertRefused(() -> ATTENTION.apply(s, v, Mask.keyPadding(1, 2, 3)), "keyPadding", "[2, 3, 4]");
         assertRefused(() -> ATTENTION.apply(s, v, Mask.keyPadding(5)), "5", "[2, 3, 4]");

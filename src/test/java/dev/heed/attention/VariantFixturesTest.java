@@ -1,17 +1,16 @@
 package dev.heed.attention;
 
+import static dev.heed.testing.ReferenceAssertions.assertMatches;
+
 import dev.heed.tensor.Tensor;
 import dev.heed.testing.Fixtures;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static dev.heed.testing.ReferenceAssertions.assertMatches;
 
 /**
  * Heed's modern variants against PyTorch float64 ({@code variants.txt}, written by
@@ -58,7 +57,7 @@ class VariantFixturesTest {
                 int prefix = c.intScalar("prefix");
                 m = m.and(Mask.where((b, h, i, j) -> j < prefix || j <= i));
             }
-            default -> { }
+            default -> {}
         }
         return m;
     }
@@ -100,8 +99,13 @@ class VariantFixturesTest {
         if (c.hasTensor("alibi_slopes") && c.tensor("alibi_slopes").data().length > 1) {
             // the script's slopes are the paper's get_slopes: Heed's own agree to its rounding
             double[] stored = c.tensor("alibi_slopes").data();
-            assertMatches(c.name() + " alibiSlopes", stored, new int[] {stored.length},
-                    Tensor.of(Mask.alibiSlopes(stored.length), stored.length), 0, 1e-14);
+            assertMatches(
+                    c.name() + " alibiSlopes",
+                    stored,
+                    new int[] {stored.length},
+                    Tensor.of(Mask.alibiSlopes(stored.length), stored.length),
+                    0,
+                    1e-14);
         }
         for (Attention a : kernels(c)) {
             String ctx = c.name() + " " + a + " " + mask;

@@ -1,19 +1,18 @@
 package dev.heed.attention;
 
-import dev.heed.tensor.Tensor;
-import dev.heed.testing.FiniteDifferences;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-
 import static dev.heed.attention.AttentionChecks.TOL;
 import static dev.heed.attention.AttentionChecks.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.heed.tensor.Tensor;
+import dev.heed.testing.FiniteDifferences;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@link Mask#where}: any mask as a predicate (batch, head, query, key), kept as a block mask of
@@ -34,9 +33,11 @@ class WhereMaskTest {
         out.add(NaiveAttention.Spec.where((b, h, i, j) -> doc(i + shift) == doc(j) && j <= i + shift));
         out.add(NaiveAttention.Spec.where((b, h, i, j) -> j < 3 || j <= i + shift)); // prefix-LM
         out.add(NaiveAttention.Spec.where((b, h, i, j) -> ((i * 31 + j * 17 + h * 7 + b * 3) % 5) != 0)); // scattered
-        out.add(NaiveAttention.Spec.where((b, h, i, j) -> (h + b) % 3 != 2 && (j - i) % 2 == 0)); // some heads see nothing
+        out.add(NaiveAttention.Spec.where(
+                (b, h, i, j) -> (h + b) % 3 != 2 && (j - i) % 2 == 0)); // some heads see nothing
         out.add(NaiveAttention.Spec.where((b, h, i, j) -> true));
-        out.add(NaiveAttention.Spec.where((b, h, i, j) -> j >= 64).and(NaiveAttention.Spec.alibi(Mask.alibiSlopes(3)))
+        out.add(NaiveAttention.Spec.where((b, h, i, j) -> j >= 64)
+                .and(NaiveAttention.Spec.alibi(Mask.alibiSlopes(3)))
                 .and(NaiveAttention.Spec.slidingWindow(40, 2)));
         return out;
     }
@@ -49,8 +50,8 @@ class WhereMaskTest {
         Tensor v = random(3, 2, 3, S, 3);
         for (NaiveAttention.Spec mask : masks(L, S)) {
             for (AttentionChecks.Kernel kernel : L > 64 ? AttentionChecks.fewKernels() : AttentionChecks.kernels()) {
-                AttentionChecks.checkAgainstNaive("where L=" + L + " S=" + S + " " + kernel, kernel.attention(),
-                        q, k, v, mask, Double.NaN);
+                AttentionChecks.checkAgainstNaive(
+                        "where L=" + L + " S=" + S + " " + kernel, kernel.attention(), q, k, v, mask, Double.NaN);
             }
         }
     }
@@ -76,8 +77,8 @@ class WhereMaskTest {
         Tensor k = random(9, 1, 3, 1, 6, 2);
         Tensor v = random(10, 6, 2);
         Mask.Predicate byBatchAndHead = (b, h, i, j) -> j <= b % 6 && j >= h;
-        AttentionChecks.checkAgainstNaive("rank 5", new ChunkedAttention(2, 4), q, k, v,
-                NaiveAttention.Spec.where(byBatchAndHead), Double.NaN);
+        AttentionChecks.checkAgainstNaive(
+                "rank 5", new ChunkedAttention(2, 4), q, k, v, NaiveAttention.Spec.where(byBatchAndHead), Double.NaN);
         AttentionResult r = new ScaledDotProductAttention().apply(q, k, v, Mask.where(byBatchAndHead));
         // batch element (1, 2) is flat batch 5, head 3: keys 3, 4, 5
         for (int j = 0; j < 6; j++) {
@@ -85,10 +86,21 @@ class WhereMaskTest {
         }
         // rank 3 [H, L, S]: batch 0; rank 2: batch 0 and head 0
         Mask.Predicate record = (b, h, i, j) -> b == 0 && (h == 0 || j == h);
-        AttentionChecks.checkAgainstNaive("rank 3", new ScaledDotProductAttention(), random(11, 4, 3, 2),
-                random(12, 4, 5, 2), random(13, 4, 5, 2), NaiveAttention.Spec.where(record), Double.NaN);
-        AttentionChecks.checkAgainstNaive("rank 2", new ChunkedAttention(1, 2), random(14, 3, 2),
-                random(15, 5, 2), random(16, 5, 2), NaiveAttention.Spec.where((b, h, i, j) -> b == 0 && h == 0 && j != i),
+        AttentionChecks.checkAgainstNaive(
+                "rank 3",
+                new ScaledDotProductAttention(),
+                random(11, 4, 3, 2),
+                random(12, 4, 5, 2),
+                random(13, 4, 5, 2),
+                NaiveAttention.Spec.where(record),
+                Double.NaN);
+        AttentionChecks.checkAgainstNaive(
+                "rank 2",
+                new ChunkedAttention(1, 2),
+                random(14, 3, 2),
+                random(15, 5, 2),
+                random(16, 5, 2),
+                NaiveAttention.Spec.where((b, h, i, j) -> b == 0 && h == 0 && j != i),
                 Double.NaN);
     }
 
@@ -99,11 +111,19 @@ class WhereMaskTest {
         Tensor v = random(19, 2, 2, 75, 8);
         int shift = 75 - 70;
         for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention(16, 16))) {
-            AttentionChecks.assertClose(a + " causal", a.apply(q, k, v, Mask.causal()).output().toArray(), new int[] {2, 2, 70, 8},
-                    a.apply(q, k, v, Mask.where((b, h, i, j) -> j <= i + shift)).output(), TOL);
-            AttentionChecks.assertClose(a + " window", a.apply(q, k, v, Mask.slidingWindow(9, 0)).output().toArray(),
-                    new int[] {2, 2, 70, 8}, a.apply(q, k, v, Mask.where((b, h, i, j) -> j <= i + shift && j >= i + shift - 9))
-                            .output(), TOL);
+            AttentionChecks.assertClose(
+                    a + " causal",
+                    a.apply(q, k, v, Mask.causal()).output().toArray(),
+                    new int[] {2, 2, 70, 8},
+                    a.apply(q, k, v, Mask.where((b, h, i, j) -> j <= i + shift)).output(),
+                    TOL);
+            AttentionChecks.assertClose(
+                    a + " window",
+                    a.apply(q, k, v, Mask.slidingWindow(9, 0)).output().toArray(),
+                    new int[] {2, 2, 70, 8},
+                    a.apply(q, k, v, Mask.where((b, h, i, j) -> j <= i + shift && j >= i + shift - 9))
+                            .output(),
+                    TOL);
         }
     }
 
@@ -116,7 +136,8 @@ class WhereMaskTest {
         Mask mask = Mask.where((b, h, i, j) -> (i + j + h) % 3 != 0);
         for (Attention a : List.of(new ScaledDotProductAttention(), new ChunkedAttention(2, 3))) {
             AttentionGradients g = a.backward(q, k, v, mask, a.apply(q, k, v, mask), dO);
-            FiniteDifferences.ScalarFunction f = in -> FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
+            FiniteDifferences.ScalarFunction f = in ->
+                    FiniteDifferences.dot(a.apply(in[0], in[1], in[2], mask).output(), dO);
             FiniteDifferences.assertGradient(a + " dQ", g.query(), f, 0, q, k, v);
             FiniteDifferences.assertGradient(a + " dK", g.key(), f, 1, q, k, v);
             FiniteDifferences.assertGradient(a + " dV", g.value(), f, 2, q, k, v);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,22 +43,32 @@ public final class GradCheck {
             if (analytic == null) {
                 analytic = Tensor.zeros(shape); // no path from this input to the output
             }
-            assertThat(analytic.shape()).as("%s: gradient shape of input %d", what, i).containsExactly(shape);
+            assertThat(analytic.shape())
+                    .as("%s: gradient shape of input %d", what, i)
+                    .containsExactly(shape);
             double[] a = analytic.toArray();
             for (int j = 0; j < base.length; j++) {
                 double numeric = (loss(inputs, i, base, shape, j, +H, f, r) - loss(inputs, i, base, shape, j, -H, f, r))
                         / (2 * H);
                 double scale = Math.max(1, Math.max(Math.abs(numeric), Math.abs(a[j])));
                 if (!(Math.abs(a[j] - numeric) <= TOLERANCE * scale)) {
-                    fail("%s: d/d input %d %s element %d: analytic %s, finite differences %s", what, i,
-                            Arrays.toString(shape), j, a[j], numeric);
+                    fail(
+                            "%s: d/d input %d %s element %d: analytic %s, finite differences %s",
+                            what, i, Arrays.toString(shape), j, a[j], numeric);
                 }
             }
         }
     }
 
-    private static double loss(List<Tensor> inputs, int i, double[] base, int[] shape, int j, double h,
-                               Function<List<Variable>, Variable> f, Tensor r) {
+    private static double loss(
+            List<Tensor> inputs,
+            int i,
+            double[] base,
+            int[] shape,
+            int j,
+            double h,
+            Function<List<Variable>, Variable> f,
+            Tensor r) {
         List<Variable> vs = new ArrayList<>();
         for (int k = 0; k < inputs.size(); k++) {
             if (k == i) {

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.heed.tensor.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.Test;
 
 /** The graph's semantics: accumulation, leaves, versions, custom operations, edges and errors. */
@@ -36,7 +34,8 @@ class VariableTest {
         assertThat(p.op()).isEqualTo("parameter");
         assertThat(p.grad()).isNull();
         // a parameter made from a strided view owns a row-major copy
-        Variable q = Variable.parameter(Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose(0, 1));
+        Variable q = Variable.parameter(
+                Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose(0, 1));
         assertThat(q.value().isContiguous()).isTrue();
         assertThat(q.value().toArray()).containsExactly(1, 4, 2, 5, 3, 6);
     }
@@ -77,7 +76,8 @@ class VariableTest {
         assertThat(c.grad()).isNull();
         assertThat(p.grad().toArray()).containsExactly(1, 2);
         assertThatThrownBy(() -> r.sum().backward())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not require a gradient");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("does not require a gradient");
     }
 
     @Test
@@ -112,9 +112,12 @@ class VariableTest {
         x.scale(2).backward(t(1, 10, 100));
         assertThat(x.grad().toArray()).containsExactly(2, 20, 200);
         assertThatThrownBy(() -> x.scale(2).backward())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3]");
         assertThatThrownBy(() -> x.scale(2).backward(t(1, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2]").hasMessageContaining("[3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2]")
+                .hasMessageContaining("[3]");
         assertThatThrownBy(() -> x.backward(null)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -135,7 +138,9 @@ class VariableTest {
         assertThat(w.value()).isSameAs(before);
         assertThat(w.value().toArray()).containsExactly(5, 6);
         assertThatThrownBy(loss::backward)
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("mul").hasMessageContaining("assigned");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("mul")
+                .hasMessageContaining("assigned");
         // a graph recorded after the assignment is fine
         w.mul(w).sum().backward();
         assertThat(w.grad().toArray()).containsExactly(10, 12);
@@ -154,7 +159,9 @@ class VariableTest {
     void assignChecksItsArguments() {
         Variable w = Variable.parameter(t(1, 2));
         assertThatThrownBy(() -> w.assign(t(1, 2, 3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3]").hasMessageContaining("[2]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3]")
+                .hasMessageContaining("[2]");
         assertThatThrownBy(() -> Variable.constant(t(1)).assign(t(2))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> w.assign(null)).isInstanceOf(IllegalArgumentException.class);
         // any layout is accepted
@@ -179,14 +186,16 @@ class VariableTest {
         Variable s = x.add(bias).softmax(-1);
         assertThat(s.value().select(0, 1).toArray()).containsExactly(0, 0, 0);
         s.mul(Variable.constant(Tensor.random(3).normal(2, 3))).sum().backward();
-        assertThat(Arrays.stream(x.grad().select(0, 1).toArray()).allMatch(g -> g == 0)).isTrue(); // ±0
+        assertThat(Arrays.stream(x.grad().select(0, 1).toArray()).allMatch(g -> g == 0))
+                .isTrue(); // ±0
         assertThat(Arrays.stream(x.grad().toArray()).allMatch(Double::isFinite)).isTrue();
 
         Variable y = Variable.parameter(Tensor.of(new double[] {1, 2, 3, 0, 0, 0}, 2, 3));
         Variable ls = y.add(bias).logSoftmax(-1);
         assertThat(ls.value().select(0, 1).toArray()).containsExactly(ninf, ninf, ninf);
         ls.select(0, 0).sum().add(ls.select(0, 1).select(0, 0).scale(0).sum()).backward();
-        assertThat(Arrays.stream(y.grad().select(0, 1).toArray()).allMatch(g -> g == 0)).isTrue();
+        assertThat(Arrays.stream(y.grad().select(0, 1).toArray()).allMatch(g -> g == 0))
+                .isTrue();
     }
 
     @Test
@@ -236,7 +245,8 @@ class VariableTest {
         Variable b = Variable.constant(in.get(1));
         Variable fused = rowDot(a, b);
         assertThat(fused.op()).isEqualTo("rowDot");
-        assertThat(fused.value().toArray()).containsExactly(a.mul(b).sum(1).value().toArray());
+        assertThat(fused.value().toArray())
+                .containsExactly(a.mul(b).sum(1).value().toArray());
         fused.sum().backward();
         assertThat(a.grad().toArray()).containsExactly(in.get(1).toArray());
         // inputs that need no gradient receive none
@@ -265,11 +275,15 @@ class VariableTest {
         Variable x = Variable.parameter(t(1, 2));
         Variable wrongCount = Variable.custom("twice", x.value().scale(2), List.of(x), g -> List.of());
         assertThatThrownBy(() -> wrongCount.sum().backward())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("twice").hasMessageContaining("0 gradients");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("twice")
+                .hasMessageContaining("0 gradients");
         Variable wrongShape = Variable.custom("twice", x.value().scale(2), List.of(x), g -> List.of(Tensor.zeros(3)));
         assertThatThrownBy(() -> wrongShape.sum().backward())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("twice")
-                .hasMessageContaining("[3]").hasMessageContaining("[2]");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("twice")
+                .hasMessageContaining("[3]")
+                .hasMessageContaining("[2]");
         Variable nullMeansZero = Variable.custom("ignore", x.value(), List.of(x), g -> Arrays.asList((Tensor) null));
         x.zeroGrad();
         nullMeansZero.sum().add(x.sum()).backward();
@@ -279,38 +293,58 @@ class VariableTest {
         assertThatThrownBy(() -> Variable.custom("f", null, List.of(x), g -> null))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Variable.custom("f", x.value(), Arrays.asList(x, null), g -> null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input 1");
-        assertThat(Variable.custom("c", Tensor.scalar(1), List.of(), g -> List.of()).requiresGrad()).isFalse();
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("input 1");
+        assertThat(Variable.custom("c", Tensor.scalar(1), List.of(), g -> List.of())
+                        .requiresGrad())
+                .isFalse();
     }
 
     @Test
     void badArgumentsNameTheShapes() {
         Variable a = Variable.parameter(Tensor.zeros(2, 3));
         Variable b = Variable.parameter(Tensor.zeros(4, 5));
-        assertThatThrownBy(() -> a.add(b)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 3]").hasMessageContaining("[4, 5]");
-        assertThatThrownBy(() -> a.matmul(b)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 3]").hasMessageContaining("[4, 5]");
+        assertThatThrownBy(() -> a.add(b))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]")
+                .hasMessageContaining("[4, 5]");
+        assertThatThrownBy(() -> a.matmul(b))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]")
+                .hasMessageContaining("[4, 5]");
         assertThatThrownBy(() -> Variable.parameter(Tensor.zeros(3)).matmul(b))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3]").hasMessageContaining("[4, 5]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3]")
+                .hasMessageContaining("[4, 5]");
         assertThatThrownBy(() -> a.matmul(Variable.parameter(Tensor.scalar(1))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[]");
-        assertThatThrownBy(() -> a.softmax(2)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("axis 2").hasMessageContaining("[2, 3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[]");
+        assertThatThrownBy(() -> a.softmax(2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("axis 2")
+                .hasMessageContaining("[2, 3]");
         assertThatThrownBy(() -> a.logSoftmax(-3)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> a.sum(5)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> a.reshape(4, 2)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> a.reshape(4, 2))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[2, 3]");
-        assertThatThrownBy(() -> a.gatherRows(0, 2)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("id 2").hasMessageContaining("position 1").hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> a.gatherRows(0, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("id 2")
+                .hasMessageContaining("position 1")
+                .hasMessageContaining("[2, 3]");
         assertThatThrownBy(() -> a.gatherRows(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Variable.parameter(Tensor.scalar(1)).gatherRows(0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Variable.concat(List.of(a, b), 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 3]").hasMessageContaining("[4, 5]");
+        assertThatThrownBy(() -> Variable.concat(List.of(a, b), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]")
+                .hasMessageContaining("[4, 5]");
         assertThatThrownBy(() -> Variable.concat(List.of(), 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Variable.stack(List.of(a, b), 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 3]").hasMessageContaining("[4, 5]");
+        assertThatThrownBy(() -> Variable.stack(List.of(a, b), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]")
+                .hasMessageContaining("[4, 5]");
         assertThatThrownBy(() -> a.mul(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Variable.parameter(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> a.squeeze(0)).isInstanceOf(IllegalArgumentException.class);
@@ -323,7 +357,8 @@ class VariableTest {
         assertThat(x.transpose(0, 1).value().data()).isSameAs(x.value().data());
         assertThat(x.slice(1, 0, 3, 2).value().toArray()).containsExactly(0, 2, 3, 5);
         assertThat(Variable.stack(List.of(x, x), 1).shape()).containsExactly(2, 2, 3);
-        assertThat(Variable.concat(List.of(x, x), -1).value().toArray()).containsExactly(0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5);
+        assertThat(Variable.concat(List.of(x, x), -1).value().toArray())
+                .containsExactly(0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5);
         assertThat(x.gatherRows(1, 1).value().toArray()).containsExactly(3, 4, 5, 3, 4, 5);
         assertThat(x.toString()).contains("parameter").contains("[2, 3]").contains("requiresGrad=true");
     }

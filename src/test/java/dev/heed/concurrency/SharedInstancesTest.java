@@ -10,7 +10,6 @@ import dev.heed.attention.Mask;
 import dev.heed.attention.MultiHeadAttention;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.tensor.Tensor;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +41,9 @@ class SharedInstancesTest {
     private record Call(String name, Supplier<AttentionResult> run, double[][] expected) {}
 
     private static double[][] snapshot(AttentionResult r) {
-        return new double[][] {r.output().toArray(), r.weights().toArray(), r.logSumExp().toArray()};
+        return new double[][] {
+            r.output().toArray(), r.weights().toArray(), r.logSumExp().toArray()
+        };
     }
 
     private static boolean sameBits(double[][] a, double[][] b) {
@@ -59,12 +59,20 @@ class SharedInstancesTest {
         Attention sdpa = new ScaledDotProductAttention();
         Attention chunked = new ChunkedAttention(3, 2);
         MultiHeadAttention mha = MultiHeadAttention.builder(8, 2).seed(1).build();
-        MultiHeadAttention mhaChunked = MultiHeadAttention.builder(8, 4).keyDim(5).valueDim(3).seed(2)
-                .kernel(new ChunkedAttention(2, 4)).build();
+        MultiHeadAttention mhaChunked = MultiHeadAttention.builder(8, 4)
+                .keyDim(5)
+                .valueDim(3)
+                .seed(2)
+                .kernel(new ChunkedAttention(2, 4))
+                .build();
         Tensor bias = Tensor.random(7).normal(S);
         Tensor block = Tensor.zeros(1, S);
         block.set(1, 0, 4);
-        List<Mask> masks = List.of(Mask.none(), Mask.causal(), Mask.bias(bias), Mask.block(block),
+        List<Mask> masks = List.of(
+                Mask.none(),
+                Mask.causal(),
+                Mask.bias(bias),
+                Mask.block(block),
                 Mask.causal().and(Mask.bias(bias)).and(Mask.keyPadding(5)));
 
         List<Call> calls = new ArrayList<>();
@@ -128,7 +136,9 @@ class SharedInstancesTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(mismatches).as("calls whose result differed from the single-threaded run").isEmpty();
+        assertThat(mismatches)
+                .as("calls whose result differed from the single-threaded run")
+                .isEmpty();
         assertThat(done.get()).isEqualTo(THREADS * ROUNDS * calls.size());
     }
 
@@ -137,7 +147,10 @@ class SharedInstancesTest {
         Tensor q = Tensor.random(1).normal(2, 9, 4);
         Tensor k = Tensor.random(2).normal(2, 11, 4);
         Tensor v = Tensor.random(3).normal(2, 11, 5);
-        double[] expected = new ChunkedAttention(4, 3).apply(q, k, v, Mask.causal()).weights().toArray();
+        double[] expected = new ChunkedAttention(4, 3)
+                .apply(q, k, v, Mask.causal())
+                .weights()
+                .toArray();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
             for (int trial = 0; trial < 20; trial++) {

@@ -33,7 +33,8 @@ class InverseFrequenciesTest {
             double exponent = random.nextDouble(0, 1);
             double expected = Math.pow(base, exponent);
             assertThat(Math.abs(InverseFrequencies.pow(base, exponent) - expected))
-                    .as("pow(%s, %s)", base, exponent).isLessThanOrEqualTo(Math.ulp(expected));
+                    .as("pow(%s, %s)", base, exponent)
+                    .isLessThanOrEqualTo(Math.ulp(expected));
         }
         // subnormal and huge bases
         assertThat(InverseFrequencies.pow(Double.MIN_VALUE, 0.5)).isEqualTo(Math.sqrt(Double.MIN_VALUE));
@@ -66,8 +67,12 @@ class InverseFrequenciesTest {
                 BigDecimal lo = rr.add(new BigDecimal(Math.nextDown(r))).divide(BigDecimal.valueOf(2));
                 BigDecimal hi = rr.add(new BigDecimal(Math.nextUp(r))).divide(BigDecimal.valueOf(2));
                 BigDecimal power = exactBase.pow(k);
-                assertThat(lo.pow(8).compareTo(power)).as("pow(%s, %d/8) = %s too large", base, k, r).isNegative();
-                assertThat(hi.pow(8).compareTo(power)).as("pow(%s, %d/8) = %s too small", base, k, r).isPositive();
+                assertThat(lo.pow(8).compareTo(power))
+                        .as("pow(%s, %d/8) = %s too large", base, k, r)
+                        .isNegative();
+                assertThat(hi.pow(8).compareTo(power))
+                        .as("pow(%s, %d/8) = %s too small", base, k, r)
+                        .isPositive();
             }
         }
     }

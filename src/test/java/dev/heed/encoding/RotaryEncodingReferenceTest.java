@@ -38,7 +38,8 @@ class RotaryEncodingReferenceTest {
     }
 
     private static Stream<Arguments> cases(String kind) {
-        return Fixtures.load("rotary.txt").stream().filter(c -> c.string("kind").equals(kind))
+        return Fixtures.load("rotary.txt").stream()
+                .filter(c -> c.string("kind").equals(kind))
                 .map(c -> Arguments.of(Named.of(c.name(), c)));
     }
 
@@ -84,7 +85,8 @@ class RotaryEncodingReferenceTest {
         int start = c.intScalar("start");
         String context = rope + ".apply(x" + java.util.Arrays.toString(x.shape()) + ", " + start + ")";
 
-        assertThat(rope.inverseFrequencies()).as("%s: correctly rounded inv_freq", context)
+        assertThat(rope.inverseFrequencies())
+                .as("%s: correctly rounded inv_freq", context)
                 .containsExactly(c.tensor("inv_freq_exact").data());
 
         Tensor y = rope.apply(x, start);
@@ -125,7 +127,9 @@ class RotaryEncodingReferenceTest {
     void theFixturesExerciseTorchsPowError() {
         // Without a case where torch's inv_freq is an ulp off, the far-position bound above would
         // go untested; and the gap it allows must stay small.
-        long cases = Fixtures.load("rotary.txt").stream().filter(c -> c.hasTensor("out_exact")).count();
+        long cases = Fixtures.load("rotary.txt").stream()
+                .filter(c -> c.hasTensor("out_exact"))
+                .count();
         assertThat(cases).isGreaterThanOrEqualTo(2);
         for (Fixtures.Case c : Fixtures.load("rotary.txt")) {
             if (c.string("kind").equals("rotate")) {

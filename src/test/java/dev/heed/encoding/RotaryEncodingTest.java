@@ -34,8 +34,8 @@ class RotaryEncodingTest {
      * θ = (start + t) · invFreq[i]. With the encoding's own frequencies and StrictMath this is the
      * same arithmetic, so it must agree bit for bit.
      */
-    private static double[] naive(Tensor x, int dim, boolean interleaved, double[] invFreq, int start,
-                                  boolean strictMath) {
+    private static double[] naive(
+            Tensor x, int dim, boolean interleaved, double[] invFreq, int start, boolean strictMath) {
         int[] shape = x.shape();
         int rank = shape.length;
         double[] out = new double[x.size()];
@@ -79,8 +79,9 @@ class RotaryEncodingTest {
 
     static Stream<Arguments> shapes() {
         List<Arguments> cases = new ArrayList<>();
-        int[][] shapes = {{1, 2}, {3, 6}, {7, 8}, {13, 11}, {2, 1, 64}, {3, 7, 9}, {2, 2, 13, 6}, {1, 3, 65, 8},
-                {2, 64, 4}, {257, 2}};
+        int[][] shapes = {
+            {1, 2}, {3, 6}, {7, 8}, {13, 11}, {2, 1, 64}, {3, 7, 9}, {2, 2, 13, 6}, {1, 3, 65, 8}, {2, 64, 4}, {257, 2}
+        };
         int[] dims = {2, 6, 8, 8, 64, 8, 6, 8, 4, 2};
         for (int n = 0; n < shapes.length; n++) {
             for (int start : new int[] {0, 5, 1_000_003}) {
@@ -187,10 +188,12 @@ class RotaryEncodingTest {
         Tensor stored = Tensor.random(11).normal(2, 7, 5);
         Tensor transposed = stored.transpose(-2, -1); // [2, 5, 7]
         assertThat(transposed.isContiguous()).isFalse();
-        assertThat(rope.apply(transposed, 3).toArray()).containsExactly(rope.apply(transposed.copy(), 3).toArray());
+        assertThat(rope.apply(transposed, 3).toArray())
+                .containsExactly(rope.apply(transposed.copy(), 3).toArray());
         // strided: every other token and a feature slice
         Tensor strided = Tensor.random(12).normal(3, 13, 9).slice(1, 0, 13, 2).slice(2, 1, 9);
-        assertThat(rope.apply(strided, 0).toArray()).containsExactly(rope.apply(strided.copy(), 0).toArray());
+        assertThat(rope.apply(strided, 0).toArray())
+                .containsExactly(rope.apply(strided.copy(), 0).toArray());
         // broadcast: one sequence seen by 4 heads (stride 0)
         Tensor broadcast = Tensor.random(13).normal(1, 7, 6).broadcastTo(4, 7, 6);
         Tensor y = rope.apply(broadcast, 2);
@@ -198,7 +201,8 @@ class RotaryEncodingTest {
         assertThat(y.isContiguous()).isTrue();
         assertThat(y.select(0, 3).toArray()).containsExactly(y.select(0, 0).toArray());
         // backward and inverse take views too
-        assertThat(rope.backward(transposed, 3).toArray()).containsExactly(rope.backward(transposed.copy(), 3).toArray());
+        assertThat(rope.backward(transposed, 3).toArray())
+                .containsExactly(rope.backward(transposed.copy(), 3).toArray());
     }
 
     @ParameterizedTest
@@ -206,11 +210,13 @@ class RotaryEncodingTest {
     void partialRotaryPassesTheOtherFeaturesThrough(boolean interleaved) {
         Tensor x = Tensor.random(14).normal(2, 7, 11);
         Tensor y = encoding(4, interleaved).apply(x, 17);
-        assertThat(y.slice(-1, 4, 11).toArray()).containsExactly(x.slice(-1, 4, 11).toArray());
+        assertThat(y.slice(-1, 4, 11).toArray())
+                .containsExactly(x.slice(-1, 4, 11).toArray());
         assertThat(y.slice(-1, 0, 4).toArray()).isNotEqualTo(x.slice(-1, 0, 4).toArray());
         // the rotated part is the full rotary of those features
-        assertThat(y.slice(-1, 0, 4).toArray()).containsExactly(
-                encoding(4, interleaved).apply(x.slice(-1, 0, 4), 17).toArray());
+        assertThat(y.slice(-1, 0, 4).toArray())
+                .containsExactly(
+                        encoding(4, interleaved).apply(x.slice(-1, 0, 4), 17).toArray());
     }
 
     @ParameterizedTest
@@ -283,13 +289,18 @@ class RotaryEncodingTest {
         Tensor y = rope.apply(x, start);
         Tensor gradOutput = w.mul(y.tanh().mul(y.tanh()).neg().add(1.0));
         Tensor dx = rope.backward(gradOutput, start);
-        assertThat(dx.toArray()).containsExactly(rope.applyInverse(gradOutput, start).toArray());
-        FiniteDifferences.assertGradient("rotary backward", dx,
-                in -> rope.apply(in[0], start).tanh().mul(w).sum(), 0, x);
+        assertThat(dx.toArray())
+                .containsExactly(rope.applyInverse(gradOutput, start).toArray());
+        FiniteDifferences.assertGradient(
+                "rotary backward",
+                dx,
+                in -> rope.apply(in[0], start).tanh().mul(w).sum(),
+                0,
+                x);
         // a broadcast gradient (stride 0) is read through its view
         Tensor broadcast = Tensor.random(21).normal(1, 1, 7, 8).broadcastTo(2, 3, 7, 8);
-        assertThat(rope.backward(broadcast, start).toArray()).containsExactly(
-                rope.backward(broadcast.copy(), start).toArray());
+        assertThat(rope.backward(broadcast, start).toArray())
+                .containsExactly(rope.backward(broadcast.copy(), start).toArray());
     }
 
     // ------------------------------------------------------------------ the relative-position property
@@ -308,11 +319,13 @@ class RotaryEncodingTest {
         for (int offset : new int[] {0, 1, 3, 7, 13, 200}) {
             double reference = score(rope, q, k, offset, 0);
             for (int s : new int[] {1, 5, 64, 1000}) {
-                assertThat(score(rope, q, k, s + offset, s)).as("offset %d at s=%d", offset, s)
+                assertThat(score(rope, q, k, s + offset, s))
+                        .as("offset %d at s=%d", offset, s)
                         .isCloseTo(reference, within(1e-12));
             }
             // far positions: the angles themselves are only known to p·2^-53
-            assertThat(score(rope, q, k, 1_000_003 + offset, 1_000_003)).as("offset %d far", offset)
+            assertThat(score(rope, q, k, 1_000_003 + offset, 1_000_003))
+                    .as("offset %d far", offset)
                     .isCloseTo(reference, within(1e-9));
         }
         // ... and does depend on the offset
@@ -354,7 +367,8 @@ class RotaryEncodingTest {
             for (int round = 0; round < 50; round++) {
                 for (int i = 0; i < starts.length; i++) {
                     int n = i;
-                    results.add(pool.submit(() -> Arrays.equals(shared.apply(x, starts[n]).toArray(), expected[n])));
+                    results.add(pool.submit(
+                            () -> Arrays.equals(shared.apply(x, starts[n]).toArray(), expected[n])));
                 }
             }
             for (Future<Boolean> r : results) {
@@ -399,37 +413,53 @@ class RotaryEncodingTest {
     @Test
     void badConfigurationIsRefusedByName() {
         for (int dim : new int[] {3, 1, 0, -2}) {
-            assertThatThrownBy(() -> RotaryEncoding.of(dim)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> RotaryEncoding.of(dim))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("dim=" + dim);
         }
         RotaryEncoding rope = RotaryEncoding.of(4);
         for (double base : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
-            assertThatThrownBy(() -> rope.withBase(base)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> rope.withBase(base))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("base=" + base);
         }
         assertThatThrownBy(() -> RotaryEncoding.of(64).withBase(Double.MIN_VALUE)) // 1/base^(62/64) > MAX_VALUE
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overflows");
-        assertThat(RotaryEncoding.of(2).withBase(Double.MIN_VALUE).inverseFrequencies()).containsExactly(1.0);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("overflows");
+        assertThat(RotaryEncoding.of(2).withBase(Double.MIN_VALUE).inverseFrequencies())
+                .containsExactly(1.0);
     }
 
     @Test
     void badInputIsRefusedByShapeAndValue() {
         RotaryEncoding rope = RotaryEncoding.of(8);
-        assertThatThrownBy(() -> rope.apply(null, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> rope.apply(null, 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("null");
-        assertThatThrownBy(() -> rope.apply(Tensor.zeros(8), 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[8]").hasMessageContaining("[..., L, d]");
-        assertThatThrownBy(() -> rope.apply(Tensor.zeros(2, 3, 6), 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2, 3, 6]").hasMessageContaining("d >= 8");
-        assertThatThrownBy(() -> rope.apply(Tensor.zeros(3, 8), -1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("startPosition").hasMessageContaining("-1");
-        assertThatThrownBy(() -> rope.backward(Tensor.zeros(3, 7), 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("backward").hasMessageContaining("[3, 7]");
+        assertThatThrownBy(() -> rope.apply(Tensor.zeros(8), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[8]")
+                .hasMessageContaining("[..., L, d]");
+        assertThatThrownBy(() -> rope.apply(Tensor.zeros(2, 3, 6), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3, 6]")
+                .hasMessageContaining("d >= 8");
+        assertThatThrownBy(() -> rope.apply(Tensor.zeros(3, 8), -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("startPosition")
+                .hasMessageContaining("-1");
+        assertThatThrownBy(() -> rope.backward(Tensor.zeros(3, 7), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("backward")
+                .hasMessageContaining("[3, 7]");
         assertThatThrownBy(() -> rope.applyInverse(Tensor.zeros(3, 8), Integer.MIN_VALUE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("applyInverse");
-        assertThatThrownBy(() -> rope.angles(-1, 3)).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("applyInverse");
+        assertThatThrownBy(() -> rope.angles(-1, 3))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("startPosition=-1");
-        assertThatThrownBy(() -> rope.angles(0, -3)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> rope.angles(0, -3))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("length=-3");
     }
 }

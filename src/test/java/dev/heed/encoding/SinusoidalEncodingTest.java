@@ -1,13 +1,13 @@
 package dev.heed.encoding;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
 import dev.heed.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 class SinusoidalEncodingTest {
 
@@ -54,7 +54,8 @@ class SinusoidalEncodingTest {
             }
         }
         Tensor shifted = SinusoidalEncoding.addTo(x, 4);
-        assertThat(shifted.sub(x).select(0, 1).allClose(SinusoidalEncoding.table(4, 5, 6), 1e-12, 1e-12)).isTrue();
+        assertThat(shifted.sub(x).select(0, 1).allClose(SinusoidalEncoding.table(4, 5, 6), 1e-12, 1e-12))
+                .isTrue();
     }
 
     @Test
@@ -68,7 +69,8 @@ class SinusoidalEncodingTest {
                 double s = pe.get(pos, 2 * m);
                 double c = pe.get(pos, 2 * m + 1);
                 assertThat(pe.get(pos + k, 2 * m)).isCloseTo(s * Math.cos(k * w) + c * Math.sin(k * w), within(1e-12));
-                assertThat(pe.get(pos + k, 2 * m + 1)).isCloseTo(c * Math.cos(k * w) - s * Math.sin(k * w), within(1e-12));
+                assertThat(pe.get(pos + k, 2 * m + 1))
+                        .isCloseTo(c * Math.cos(k * w) - s * Math.sin(k * w), within(1e-12));
             }
         }
     }
@@ -77,12 +79,16 @@ class SinusoidalEncodingTest {
     void emptyAndBadArguments() {
         assertThat(SinusoidalEncoding.table(0, 4).shape()).containsExactly(0, 4);
         assertThatThrownBy(() -> SinusoidalEncoding.table(-1, 4))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("length=-1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length=-1");
         assertThatThrownBy(() -> SinusoidalEncoding.table(3, -2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dModel=-2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dModel=-2");
         assertThatThrownBy(() -> SinusoidalEncoding.table(100_000, 100_000))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^31-1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2^31-1");
         assertThatThrownBy(() -> SinusoidalEncoding.addTo(Tensor.zeros(5)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[5]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[5]");
     }
 }

@@ -7,12 +7,10 @@ import dev.heed.attention.AttentionResult;
 import dev.heed.examples.SentimentClassifier.Reviews;
 import dev.heed.tensor.Tensor;
 import dev.heed.train.Checkpoints;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +43,8 @@ class SentimentClassifierTest {
     void mostOfThePoolingWeightFallsOnTheDecidingWords() {
         assertThat(report.decidingWeight()).isGreaterThan(0.6);
         // In every kind of review the deciding words outweigh the rest, and padding gets exactly 0.
-        Tensor weights = model.forward(HELD_OUT.ids(), HELD_OUT.lengths()).weights().value();
+        Tensor weights =
+                model.forward(HELD_OUT.ids(), HELD_OUT.lengths()).weights().value();
         double negated = 0;
         double plain = 0;
         int negatedCount = 0;
@@ -70,8 +69,12 @@ class SentimentClassifierTest {
             }
         }
         assertThat(negatedCount).isGreaterThan(200);
-        assertThat(negated / negatedCount).as("weight on 'not X' in reviews with a negation").isGreaterThan(0.5);
-        assertThat(plain / plainCount).as("weight on the sentiment words of reviews without").isGreaterThan(0.5);
+        assertThat(negated / negatedCount)
+                .as("weight on 'not X' in reviews with a negation")
+                .isGreaterThan(0.5);
+        assertThat(plain / plainCount)
+                .as("weight on the sentiment words of reviews without")
+                .isGreaterThan(0.5);
     }
 
     @Test
@@ -81,7 +84,8 @@ class SentimentClassifierTest {
             SentimentClassifier.VOCABULARY.ids("the movie was not good"),
             SentimentClassifier.VOCABULARY.ids("the movie was bad"),
             SentimentClassifier.VOCABULARY.ids("the movie was not bad"),
-            SentimentClassifier.VOCABULARY.ids("not the movie but the acting was bad")};
+            SentimentClassifier.VOCABULARY.ids("not the movie but the acting was bad")
+        };
         int[] lengths = Arrays.stream(ids).mapToInt(a -> a.length).toArray();
         int[][] padded = new int[ids.length][SentimentClassifier.MAX_LENGTH];
         for (int i = 0; i < ids.length; i++) {
@@ -94,12 +98,15 @@ class SentimentClassifierTest {
     void theSnapshotIsHeedsAdditivePoolingWithTheTrainedWeights() {
         SentimentClassifier.Snapshot snapshot = model.snapshot();
         AttentionResult pooled = snapshot.pool(HELD_OUT.ids(), HELD_OUT.lengths());
-        Tensor trained = model.forward(HELD_OUT.ids(), HELD_OUT.lengths()).weights().value();
+        Tensor trained =
+                model.forward(HELD_OUT.ids(), HELD_OUT.lengths()).weights().value();
         assertThat(pooled.weights().allClose(trained, 0, 1e-12)).isTrue();
         int[] predicted = snapshot.predict(HELD_OUT.ids(), HELD_OUT.lengths());
-        Tensor logits = model.forward(HELD_OUT.ids(), HELD_OUT.lengths()).logits().value();
+        Tensor logits =
+                model.forward(HELD_OUT.ids(), HELD_OUT.lengths()).logits().value();
         for (int i = 0; i < predicted.length; i++) {
-            assertThat(predicted[i]).isEqualTo((int) logits.select(0, i).argmax(-1).item());
+            assertThat(predicted[i])
+                    .isEqualTo((int) logits.select(0, i).argmax(-1).item());
         }
         assertThat(snapshot.pooling().hiddenDim()).isEqualTo(SentimentClassifier.ATTENTION_DIM);
     }
@@ -121,8 +128,16 @@ class SentimentClassifierTest {
         SentimentClassifier restored = new SentimentClassifier(99);
         Checkpoints.load(file, restored);
         assertThat(restored.evaluate(HELD_OUT)).isEqualTo(model.evaluate(HELD_OUT));
-        assertThat(restored.parameters().keySet()).containsExactly("embedding.weight", "context.weight",
-                "context.bias", "attention.weight", "attention.bias", "score.weight", "head.weight", "head.bias");
+        assertThat(restored.parameters().keySet())
+                .containsExactly(
+                        "embedding.weight",
+                        "context.weight",
+                        "context.bias",
+                        "attention.weight",
+                        "attention.bias",
+                        "score.weight",
+                        "head.weight",
+                        "head.bias");
     }
 
     @Test
@@ -143,8 +158,8 @@ class SentimentClassifierTest {
                     continue;
                 }
                 String word = v.word(id);
-                boolean sentiment = SentimentClassifier.POSITIVE.contains(word)
-                        || SentimentClassifier.NEGATIVE.contains(word);
+                boolean sentiment =
+                        SentimentClassifier.POSITIVE.contains(word) || SentimentClassifier.NEGATIVE.contains(word);
                 boolean negated = t > 0 && reviews.ids()[i][t - 1] == SentimentClassifier.NOT;
                 if (sentiment) {
                     phrases++;
@@ -175,11 +190,14 @@ class SentimentClassifierTest {
     void badInputIsRejectedWithItsShape() {
         int[][] ragged = {{2, 3, 4}, {2, 3}};
         assertThatThrownBy(() -> model.forward(ragged, new int[] {3, 2}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rectangular");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rectangular");
         assertThatThrownBy(() -> model.forward(new int[][] {{2, 3}}, new int[] {3}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("length 3");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length 3");
         assertThatThrownBy(() -> model.forward(new int[][] {{2, 300}}, new int[] {2}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("300");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("300");
         assertThatThrownBy(() -> Reviews.generate(1, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> model.train(Reviews.generate(1, 0), HELD_OUT))
                 .isInstanceOf(IllegalArgumentException.class);

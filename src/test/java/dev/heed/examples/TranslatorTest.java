@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.heed.attention.AttentionResult;
 import dev.heed.examples.Translator.Corpus;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +37,10 @@ class TranslatorTest {
     @Test
     void theAttentionCrossesAtEveryAdjective() {
         // Alignment accuracy counted separately on the words that move: adjective and noun of a swapped pair.
-        Tensor weights = model.forward(HELD_OUT.source(), Translator.previousWords(HELD_OUT.target()),
-                HELD_OUT.lengths()).weights().value();
+        Tensor weights = model.forward(
+                        HELD_OUT.source(), Translator.previousWords(HELD_OUT.target()), HELD_OUT.lengths())
+                .weights()
+                .value();
         int crossed = 0;
         int right = 0;
         for (int i = 0; i < HELD_OUT.size(); i++) {
@@ -51,7 +51,7 @@ class TranslatorTest {
                     right += (int) weights.select(0, i).select(0, t).argmax(-1).item() == s ? 1 : 0;
                 }
                 for (int j = HELD_OUT.lengths()[i]; j < Translator.MAX_LENGTH; j++) {
-                    assertThat(weights.get(i, t, j)).isEqualTo(0.0);   // source padding
+                    assertThat(weights.get(i, t, j)).isEqualTo(0.0); // source padding
                 }
             }
         }
@@ -62,8 +62,10 @@ class TranslatorTest {
     @Test
     void theSnapshotIsHeedsLuongGeneralAttentionWithTheTrainedWeights() {
         Translator.Snapshot snapshot = model.snapshot();
-        Tensor trained = model.forward(HELD_OUT.source(), Translator.previousWords(HELD_OUT.target()),
-                HELD_OUT.lengths()).weights().value();
+        Tensor trained = model.forward(
+                        HELD_OUT.source(), Translator.previousWords(HELD_OUT.target()), HELD_OUT.lengths())
+                .weights()
+                .value();
         int sentencesTranslated = 0;
         for (int i = 0; i < 50; i++) {
             int n = HELD_OUT.lengths()[i];
@@ -71,7 +73,9 @@ class TranslatorTest {
             int[] target = Arrays.copyOf(HELD_OUT.target()[i], n);
             AttentionResult r = snapshot.align(source, target);
             Tensor expected = trained.select(0, i).slice(0, 0, n).slice(1, 0, n);
-            assertThat(r.weights().allClose(expected, 0, 1e-12)).as("sentence %d", i).isTrue();
+            assertThat(r.weights().allClose(expected, 0, 1e-12))
+                    .as("sentence %d", i)
+                    .isTrue();
             sentencesTranslated += Arrays.equals(snapshot.translate(source), target) ? 1 : 0;
         }
         assertThat(sentencesTranslated).isGreaterThanOrEqualTo(45);
@@ -81,13 +85,18 @@ class TranslatorTest {
     @Test
     void everyPairIsAWordByWordTranslationWithAdjectivesMoved() {
         Map<String, String> lexicon = new HashMap<>();
-        for (String[][] kind : List.of(Translator.DETERMINERS, Translator.NOUNS, Translator.ADJECTIVES,
-                Translator.VERBS, Translator.PREPOSITIONS)) {
+        for (String[][] kind : List.of(
+                Translator.DETERMINERS,
+                Translator.NOUNS,
+                Translator.ADJECTIVES,
+                Translator.VERBS,
+                Translator.PREPOSITIONS)) {
             for (String[] pair : kind) {
                 lexicon.put(pair[0], pair[1]);
             }
         }
-        List<String> adjectives = Arrays.stream(Translator.ADJECTIVES).map(p -> p[0]).toList();
+        List<String> adjectives =
+                Arrays.stream(Translator.ADJECTIVES).map(p -> p[0]).toList();
         List<String> nouns = Arrays.stream(Translator.NOUNS).map(p -> p[0]).toList();
         Corpus corpus = Corpus.generate(9, 2000);
         int swaps = 0;
@@ -130,11 +139,14 @@ class TranslatorTest {
     @Test
     void badInputIsRejected() {
         assertThatThrownBy(() -> model.forward(new int[][] {{2, 3}}, new int[][] {{1, 2}}, new int[] {3}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("length 3 of sentence 0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("length 3 of sentence 0");
         assertThatThrownBy(() -> model.forward(new int[][] {{2, 3}}, new int[][] {{1, 2}}, new int[] {1, 2}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 lengths");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2 lengths");
         assertThatThrownBy(() -> model.forward(new int[][] {new int[12]}, new int[][] {new int[12]}, new int[] {3}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 11");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most 11");
         assertThatThrownBy(() -> Corpus.generate(1, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> model.train(TRAINING, Corpus.generate(1, 0)))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -68,24 +66,29 @@ class SoftmaxTest {
                     for (boolean marking : new boolean[] {false, true}) {
                         double[] a = embedded(x);
                         double lse = marking ? Softmax.inPlaceMarkingBlocked(s, a, 3, n) : Softmax.inPlace(s, a, 3, n);
-                        String ctx = s.name() + " n=" + n + " spread=" + spread + " blocked=" + blocked
-                                + " marking=" + marking;
+                        String ctx = s.name() + " n=" + n + " spread=" + spread + " blocked=" + blocked + " marking="
+                                + marking;
                         assertSentinels(a, n);
                         if (n == 0 || max == Double.NEGATIVE_INFINITY) {
                             assertThat(lse).as(ctx).isEqualTo(Double.NEGATIVE_INFINITY);
                             continue;
                         }
-                        assertThat(lse).as(ctx).isCloseTo(max + Math.log(sum), org.assertj.core.data.Offset.offset(
-                                1e-13 * (1 + Math.abs(max))));
+                        assertThat(lse)
+                                .as(ctx)
+                                .isCloseTo(
+                                        max + Math.log(sum),
+                                        org.assertj.core.data.Offset.offset(1e-13 * (1 + Math.abs(max))));
                         double total = 0;
                         for (int j = 0; j < n; j++) {
                             double want = Math.exp(x[j] - max) / sum;
                             double got = a[3 + j];
                             total += got;
-                            assertThat(Math.abs(got - want)).as("%s weight %d", ctx, j)
+                            assertThat(Math.abs(got - want))
+                                    .as("%s weight %d", ctx, j)
                                     .isLessThanOrEqualTo(1e-15 + 1e-13 * want);
                             boolean blockedEntry = x[j] == Double.NEGATIVE_INFINITY;
-                            assertThat(Softmax.isBlocked(got)).as("%s marker %d", ctx, j)
+                            assertThat(Softmax.isBlocked(got))
+                                    .as("%s marker %d", ctx, j)
                                     .isEqualTo(marking && blockedEntry);
                         }
                         assertThat(total).as(ctx).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-13));
@@ -113,8 +116,11 @@ class SoftmaxTest {
                     double[] x = logits(n, n, 3, true);
                     x[n / 2] = bad;
                     double[] b = embedded(x);
-                    assertThat(run(s, marking, b, n)).as("%s n=%d %s", s.name(), n, bad).isNaN();
-                    assertThat(Arrays.copyOfRange(b, 3, 3 + n)).as("%s n=%d %s", s.name(), n, bad)
+                    assertThat(run(s, marking, b, n))
+                            .as("%s n=%d %s", s.name(), n, bad)
+                            .isNaN();
+                    assertThat(Arrays.copyOfRange(b, 3, 3 + n))
+                            .as("%s n=%d %s", s.name(), n, bad)
                             .containsOnly(Double.NaN);
                     assertSentinels(b, n);
                 }
@@ -148,7 +154,8 @@ class SoftmaxTest {
         }
         double inv = 1.0 / s;
         for (int j = 0; j < n; j++) {
-            assertThat(Double.doubleToRawLongBits(a[j])).as("n=%d weight %d", n, j)
+            assertThat(Double.doubleToRawLongBits(a[j]))
+                    .as("n=%d weight %d", n, j)
                     .isEqualTo(Double.doubleToRawLongBits(e[j] * inv));
         }
     }

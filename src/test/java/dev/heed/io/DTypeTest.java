@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 /** The element conversions against independent references, over every or many bit patterns. */
@@ -34,7 +33,9 @@ class DTypeTest {
                 assertThat(bits >>> 63).as("sign of NaN 0x%04x", h).isEqualTo(h >>> 15);
                 assertThat((bits >>> 42) & 0x3ff).as("payload of NaN 0x%04x", h).isEqualTo(h & 0x3ff);
             } else {
-                assertThat(Double.doubleToLongBits(actual)).as("0x%04x", h).isEqualTo(Double.doubleToLongBits(expected));
+                assertThat(Double.doubleToLongBits(actual))
+                        .as("0x%04x", h)
+                        .isEqualTo(Double.doubleToLongBits(expected));
             }
         }
     }
@@ -42,12 +43,27 @@ class DTypeTest {
     @Test
     void unsignedLongsRoundToNearestEven() {
         Random r = new Random(1);
-        long[] edges = {0, 1, -1, -2, Long.MIN_VALUE, Long.MAX_VALUE, (1L << 53) + 1, -(1L << 11) - 1, -(1L << 11),
-            -(1L << 11) + 1, 0x8000_0000_0000_0400L, 0x8000_0000_0000_0401L, 0x8000_0000_0000_0C00L};
+        long[] edges = {
+            0,
+            1,
+            -1,
+            -2,
+            Long.MIN_VALUE,
+            Long.MAX_VALUE,
+            (1L << 53) + 1,
+            -(1L << 11) - 1,
+            -(1L << 11),
+            -(1L << 11) + 1,
+            0x8000_0000_0000_0400L,
+            0x8000_0000_0000_0401L,
+            0x8000_0000_0000_0C00L
+        };
         for (int i = 0; i < 200_000; i++) {
             long x = i < edges.length ? edges[i] : r.nextLong() >>> r.nextInt(64);
             double expected = new BigDecimal(Long.toUnsignedString(x)).doubleValue(); // correctly rounded
-            assertThat(DType.unsignedLongToDouble(x)).as(Long.toUnsignedString(x)).isEqualTo(expected);
+            assertThat(DType.unsignedLongToDouble(x))
+                    .as(Long.toUnsignedString(x))
+                    .isEqualTo(expected);
         }
     }
 
@@ -56,7 +72,11 @@ class DTypeTest {
         ByteBuffer b = ByteBuffer.allocate(16);
         for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
             b.clear();
-            b.order(order).putShort((short) -2).putInt(-3).putShort((short) 0x3c00).putLong(-1);
+            b.order(order)
+                    .putShort((short) -2)
+                    .putInt(-3)
+                    .putShort((short) 0x3c00)
+                    .putLong(-1);
             b.flip();
             double[] out = new double[4];
             DType.INT16.decode(b, out, 0, 1);

@@ -3,7 +3,6 @@ package dev.heed.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -25,7 +24,9 @@ final class IoFixtures {
     /** The path of fixture {@code name}, e.g. {@code "npy/f8_le.npy"}. */
     static Path path(String name) {
         URL url = IoFixtures.class.getResource("/dev/heed/io/" + name);
-        assertThat(url).as("fixture %s (run src/test/python/make_io_fixtures.py)", name).isNotNull();
+        assertThat(url)
+                .as("fixture %s (run src/test/python/make_io_fixtures.py)", name)
+                .isNotNull();
         try {
             return Path.of(url.toURI());
         } catch (URISyntaxException e) {
@@ -78,8 +79,12 @@ final class IoFixtures {
     /** A safetensors file: the 8-byte length of {@code header}, the header, then {@code data}. */
     static byte[] safetensors(String header, byte[] data) {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(h.length).put(h).put(data).array();
+        return ByteBuffer.allocate(8 + h.length + data.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length)
+                .put(h)
+                .put(data)
+                .array();
     }
 
     /** Asserts that {@code actual} has {@code shape} and, element by element, the bits of {@code expected}. */
@@ -88,7 +93,8 @@ final class IoFixtures {
         double[] a = actual.toArray();
         assertThat(a).as("%s: size", context).hasSize(expected.length);
         for (int i = 0; i < a.length; i++) {
-            boolean same = Double.isNaN(expected[i]) ? Double.isNaN(a[i])
+            boolean same = Double.isNaN(expected[i])
+                    ? Double.isNaN(a[i])
                     : Double.doubleToLongBits(a[i]) == Double.doubleToLongBits(expected[i]);
             if (!same) {
                 throw new AssertionError(context + ": element " + i + " is " + a[i] + ", expected " + expected[i]

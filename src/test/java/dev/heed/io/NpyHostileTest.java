@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,10 +34,12 @@ class NpyHostileTest {
 
     private void refused(byte[] file, String... fragments) throws IOException {
         Path p = Files.write(dir.resolve("hostile.npy"), file);
-        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertThatThrownBy(() -> Npy.read(p))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining(p.toString())
-                .hasMessageContainingAll(fragments));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(2),
+                () -> assertThatThrownBy(() -> Npy.read(p))
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining(p.toString())
+                        .hasMessageContainingAll(fragments));
     }
 
     private void refusedHeader(String header, String... fragments) throws IOException {
@@ -81,12 +82,17 @@ class NpyHostileTest {
 
     @Test
     void shapeLargerThanTheData() throws IOException {
-        refused(IoFixtures.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }", IoFixtures.float64s(5)),
+        refused(
+                IoFixtures.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }", IoFixtures.float64s(5)),
                 "shape [10] of dtype '<f8' needs 80 bytes of data, but 40 bytes follow the header (truncated)");
         // 2^31-1 float64s promised by a tiny file: refused before 16 GB are allocated
-        refused(IoFixtures.npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647,), }",
-                IoFixtures.float64s(5)), "needs 17179869176 bytes", "truncated");
-        refused(IoFixtures.npy("{'descr': '|u1', 'fortran_order': False, 'shape': (46341, 46340), }", new byte[3]),
+        refused(
+                IoFixtures.npy(
+                        "{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647,), }", IoFixtures.float64s(5)),
+                "needs 17179869176 bytes",
+                "truncated");
+        refused(
+                IoFixtures.npy("{'descr': '|u1', 'fortran_order': False, 'shape': (46341, 46340), }", new byte[3]),
                 "needs 2147441940 bytes");
     }
 
@@ -98,75 +104,82 @@ class NpyHostileTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        "(-1,)               | negative dimension -1",
-        "(3, -2)             | negative dimension -2",
-        "(2147483648,)       | dimension 2147483648 in 'shape' exceeds 2^31-1",
-        "(99999999999999999999999999,) | exceeds 2^31-1",
-        "(65536, 65536)      | shape [65536, 65536] has more than 2^31-1 elements",
-        "(2147483647, 2, 0, 5) | needs 0 bytes",
-        "(2)                 | parenthesised integer, not a tuple",
-        "[2]                 | 'shape' must be a tuple",
-        "2                   | 'shape' must be a tuple",
-        "(2.0,)              | plain integers",
-        "(2e3,)              | plain integers",
-        "(0x10,)             | plain integers",
-        "(1_000,)            | plain integers",
-        "(02,)               | leading zeros",
-        "((2,),)             | only integers",
-        "(2,)*3              | expected ',' or '}'",
-        "(2,,)               | only integers",
-        "(None,)             | only integers",
-        "(2, 3               | only integers",
-        "(2 3)               | expected ',' or ')'",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "(-1,)               | negative dimension -1",
+                "(3, -2)             | negative dimension -2",
+                "(2147483648,)       | dimension 2147483648 in 'shape' exceeds 2^31-1",
+                "(99999999999999999999999999,) | exceeds 2^31-1",
+                "(65536, 65536)      | shape [65536, 65536] has more than 2^31-1 elements",
+                "(2147483647, 2, 0, 5) | needs 0 bytes",
+                "(2)                 | parenthesised integer, not a tuple",
+                "[2]                 | 'shape' must be a tuple",
+                "2                   | 'shape' must be a tuple",
+                "(2.0,)              | plain integers",
+                "(2e3,)              | plain integers",
+                "(0x10,)             | plain integers",
+                "(1_000,)            | plain integers",
+                "(02,)               | leading zeros",
+                "((2,),)             | only integers",
+                "(2,)*3              | expected ',' or '}'",
+                "(2,,)               | only integers",
+                "(None,)             | only integers",
+                "(2, 3               | only integers",
+                "(2 3)               | expected ',' or ')'",
+            })
     void badShapes(String shape, String message) throws IOException {
         refusedHeader("{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }", message);
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', quoteCharacter = '"', value = {
-        "'|O'          ; object array",
-        "'<c16'        ; complex",
-        "'|S5'         ; strings",
-        "'<U3'         ; strings",
-        "'|V8'         ; void",
-        "'<M8[ns]'     ; datetime",
-        "'<f16'        ; unknown or unsupported dtype '<f16'",
-        "'float64'     ; unknown or unsupported dtype 'float64'",
-        "''            ; unknown or unsupported dtype ''",
-        "[('a', '<f8')] ; structured dtypes",
-        "b'<f8'        ; expected 'descr' to be a string",
-        "u'<f8'        ; expected 'descr' to be a string",
-        "'<f\\x38'     ; escape sequences",
-        "np.float64    ; expected 'descr' to be a string",
-    })
+    @CsvSource(
+            delimiter = ';',
+            quoteCharacter = '"',
+            value = {
+                "'|O'          ; object array",
+                "'<c16'        ; complex",
+                "'|S5'         ; strings",
+                "'<U3'         ; strings",
+                "'|V8'         ; void",
+                "'<M8[ns]'     ; datetime",
+                "'<f16'        ; unknown or unsupported dtype '<f16'",
+                "'float64'     ; unknown or unsupported dtype 'float64'",
+                "''            ; unknown or unsupported dtype ''",
+                "[('a', '<f8')] ; structured dtypes",
+                "b'<f8'        ; expected 'descr' to be a string",
+                "u'<f8'        ; expected 'descr' to be a string",
+                "'<f\\x38'     ; escape sequences",
+                "np.float64    ; expected 'descr' to be a string",
+            })
     void badDtypes(String descr, String message) throws IOException {
         refusedHeader("{'descr': " + descr + ", 'fortran_order': False, 'shape': (2,), }", message);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "__import__('os').system('touch /tmp/pwned')",
-        "{'descr': '<f8', 'fortran_order': bool(0), 'shape': (2,)}",
-        "{'descr': '<f8', 'fortran_order': 'False', 'shape': (2,)}",
-        "{'descr': '<f8', 'fortran_order': 0, 'shape': (2,)}",
-        "{'descr': '<f8', 'fortran_order': Falsey, 'shape': (2,)}",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
-        "{'descr': '<f8', 'shape': (2,)}",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'shape': (2,)}",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} + {}",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} # comment",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)",
-        "{'descr': '<f8' 'fortran_order': False, 'shape': (2,)}",
-        "{descr: '<f8', 'fortran_order': False, 'shape': (2,)}",
-        "{,}",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}}",
-        "dict(descr='<f8', fortran_order=False, shape=(2,))",
-        "['descr', '<f8']",
-        "",
-        "{'descr': '<f8', 'fortran_order': False, 'shape': (2L,)} " // fine in 1.0, but see below
-    })
+    @ValueSource(
+            strings = {
+                "__import__('os').system('touch /tmp/pwned')",
+                "{'descr': '<f8', 'fortran_order': bool(0), 'shape': (2,)}",
+                "{'descr': '<f8', 'fortran_order': 'False', 'shape': (2,)}",
+                "{'descr': '<f8', 'fortran_order': 0, 'shape': (2,)}",
+                "{'descr': '<f8', 'fortran_order': Falsey, 'shape': (2,)}",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'extra': 1}",
+                "{'descr': '<f8', 'shape': (2,)}",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'shape': (2,)}",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} + {}",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} # comment",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)",
+                "{'descr': '<f8' 'fortran_order': False, 'shape': (2,)}",
+                "{descr: '<f8', 'fortran_order': False, 'shape': (2,)}",
+                "{,}",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}}",
+                "dict(descr='<f8', fortran_order=False, shape=(2,))",
+                "['descr', '<f8']",
+                "",
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2L,)} " // fine in 1.0, but see below
+            })
     void headersThatAreNotPlainLiterals(String header) throws IOException {
         if (header.contains("2L")) {
             // Python 2's long suffix is accepted in versions 1.0 and 2.0 (NumPy filters it) but not 3.0
@@ -182,11 +195,12 @@ class NpyHostileTest {
     void messagesSayWhatIsWrong() throws IOException {
         refusedHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'extra': 1}", "unknown key 'extra'");
         refusedHeader("{'descr': '<f8', 'shape': (2,)}", "lacks 'fortran_order'");
-        refusedHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'shape': (2,)}",
-                "key 'shape' appears twice");
+        refusedHeader(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'shape': (2,)}", "key 'shape' appears twice");
         refusedHeader("{'descr': '<f8", "line break inside a string"); // the header's final '\n'
         // without NumPy's padding: the header ends inside the string
-        refused("\u0093NUMPY\u0001\u0000\u000e\u0000{'descr': '<f8".getBytes(StandardCharsets.ISO_8859_1),
+        refused(
+                "\u0093NUMPY\u0001\u0000\u000e\u0000{'descr': '<f8".getBytes(StandardCharsets.ISO_8859_1),
                 "unterminated string");
         refusedHeader("{'descr': '<f8', 'fortran_order': 0, 'shape': (2,)}", "must be True or False");
     }
@@ -202,9 +216,11 @@ class NpyHostileTest {
 
     private void refusedNpz(byte[] file, String... fragments) throws IOException {
         Path p = Files.write(dir.resolve("hostile.npz"), file);
-        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertThatThrownBy(() -> Npy.readNpz(p))
-                .isInstanceOf(IOException.class)
-                .hasMessageContainingAll(fragments));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(2),
+                () -> assertThatThrownBy(() -> Npy.readNpz(p))
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContainingAll(fragments));
     }
 
     private static byte[] zip(boolean deflate, Object... nameAndBytes) throws IOException {
@@ -259,8 +275,12 @@ class NpyHostileTest {
         refusedNpz(stored, "entry 'a.npy'", "CRC mismatch");
         // the entries' arrays are checked like files
         refusedNpz(zip(true, "a.npy", java.util.Arrays.copyOf(array, array.length - 1)), "entry 'a.npy'", "truncated");
-        refusedNpz(zip(true, "a.npy", IoFixtures.npy("{'descr': '|O', 'fortran_order': False, 'shape': (2,)}",
-                new byte[16])), "object array");
+        refusedNpz(
+                zip(
+                        true,
+                        "a.npy",
+                        IoFixtures.npy("{'descr': '|O', 'fortran_order': False, 'shape': (2,)}", new byte[16])),
+                "object array");
     }
 
     @Test

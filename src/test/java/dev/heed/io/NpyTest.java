@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,14 +53,31 @@ class NpyTest {
         try (Stream<Path> s = Files.list(IoFixtures.path("npy"))) {
             s.forEach(p -> files.add(p.getFileName().toString().replace(".npy", "")));
         }
-        assertThat(expected().keySet()).containsExactlyInAnyOrderElementsOf(files).hasSizeGreaterThan(30);
+        assertThat(expected().keySet())
+                .containsExactlyInAnyOrderElementsOf(files)
+                .hasSizeGreaterThan(30);
     }
 
     @Test
     void halfPrecisionConvertsExactly() throws IOException {
         // values chosen in make_io_fixtures.py; the literals are exact binary16 values
-        double[] expected = {0.0, -0.0, 1.0, -2.5, 65504.0, -65504.0, 0x1p-14, 0x1p-24, -0x1p-24, 0x1p-15,
-            Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 0.0999755859375, 0.333251953125};
+        double[] expected = {
+            0.0,
+            -0.0,
+            1.0,
+            -2.5,
+            65504.0,
+            -65504.0,
+            0x1p-14,
+            0x1p-24,
+            -0x1p-24,
+            0x1p-15,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            Double.NaN,
+            0.0999755859375,
+            0.333251953125
+        };
         assertSameBits("f2_le", Npy.read(IoFixtures.path("npy/f2_le.npy")), new int[] {15}, expected);
         assertSameBits("f2_be", Npy.read(IoFixtures.path("npy/f2_be.npy")), new int[] {15}, expected);
     }
@@ -101,14 +116,16 @@ class NpyTest {
         assertThat(Npy.read(IoFixtures.path("npy/i4_0d.npy")).item()).isEqualTo(-3.0);
         assertThat(Npy.read(IoFixtures.path("npy/f8_empty.npy")).shape()).containsExactly(0, 3);
         assertThat(Npy.read(IoFixtures.path("npy/u1_empty_1d.npy")).shape()).containsExactly(0);
-        assertThat(Npy.read(IoFixtures.path("npy/f4_empty_fortran.npy")).shape()).containsExactly(3, 0, 2);
+        assertThat(Npy.read(IoFixtures.path("npy/f4_empty_fortran.npy")).shape())
+                .containsExactly(3, 0, 2);
     }
 
     @Test
     void versionsTwoAndThreeAndOddHeaders() throws IOException {
         Tensor v1 = Npy.read(IoFixtures.path("npy/f8_le.npy"));
         assertSameBits("v2", Npy.read(IoFixtures.path("npy/f8_v2.npy")), v1);
-        assertThat(Npy.read(IoFixtures.path("npy/f4_be_v3.npy")).allClose(v1, 1e-7, 0)).isTrue();
+        assertThat(Npy.read(IoFixtures.path("npy/f4_be_v3.npy")).allClose(v1, 1e-7, 0))
+                .isTrue();
         assertThat(Npy.read(IoFixtures.path("npy/i4_py2_long.npy")).toArray()).containsExactly(0, 1, 2, 3, 4, 5);
         assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "the '=f8' fixture holds little-endian data");
         assertSameBits("native", Npy.read(IoFixtures.path("npy/f8_native.npy")), v1);
@@ -118,11 +135,14 @@ class NpyTest {
     void utf8HeaderOfVersionThree() throws IOException {
         // a version 3.0 header is UTF-8: a non-ASCII character decodes (and then, in 'descr', is refused by name)
         Path p = dir.resolve("v3.npy");
-        Files.write(p, IoFixtures.npy(3, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}",
-                IoFixtures.float64s(2)));
+        Files.write(
+                p,
+                IoFixtures.npy(3, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)}", IoFixtures.float64s(2)));
         assertThat(Npy.read(p).toArray()).containsExactly(0, 1);
-        Files.write(p, IoFixtures.npy(3, "{'descr': '<f8\u00e9', 'fortran_order': False, 'shape': (2,)}",
-                IoFixtures.float64s(2)));
+        Files.write(
+                p,
+                IoFixtures.npy(
+                        3, "{'descr': '<f8\u00e9', 'fortran_order': False, 'shape': (2,)}", IoFixtures.float64s(2)));
         assertThatThrownBy(() -> Npy.read(p)).isInstanceOf(IOException.class).hasMessageContaining("'<f8\\u00e9'");
     }
 
@@ -152,12 +172,29 @@ class NpyTest {
     @Test
     void roundTripsBitForBit() throws IOException {
         Path p = dir.resolve("t.npy");
-        double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, Double.MIN_VALUE,
-            Double.MAX_VALUE, 0.1, -1e-300};
+        double[] specials = {
+            Double.NaN,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            -0.0,
+            Double.MIN_VALUE,
+            Double.MAX_VALUE,
+            0.1,
+            -1e-300
+        };
         Tensor base = Tensor.random(3).normal(2, 3, 4);
-        Tensor[] tensors = {Tensor.of(specials, 2, 4), base, base.transpose(0, 2), base.slice(2, 1, 4, 2),
-            base.select(2, 1), Tensor.scalar(-0.0), Tensor.zeros(0, 5), Tensor.zeros(3, 0), base.broadcastTo(2, 2, 3, 4),
-            Tensor.random(4).normal(70000)};
+        Tensor[] tensors = {
+            Tensor.of(specials, 2, 4),
+            base,
+            base.transpose(0, 2),
+            base.slice(2, 1, 4, 2),
+            base.select(2, 1),
+            Tensor.scalar(-0.0),
+            Tensor.zeros(0, 5),
+            Tensor.zeros(3, 0),
+            base.broadcastTo(2, 2, 3, 4),
+            Tensor.random(4).normal(70000)
+        };
         for (Tensor t : tensors) {
             Npy.write(p, t);
             assertSameBits(t.toString(), Npy.read(p), t);
@@ -219,7 +256,8 @@ class NpyTest {
         assertThatThrownBy(() -> Npy.write(null, Tensor.scalar(1))).isInstanceOf(IllegalArgumentException.class);
         Map<String, Tensor> withNull = new LinkedHashMap<>();
         withNull.put("a", null);
-        assertThatThrownBy(() -> Npy.writeNpz(p, withNull)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Npy.writeNpz(p, withNull))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'a'");
         assertThatThrownBy(() -> Npy.read(dir.resolve("missing.npy"))).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> Npy.read(dir)).isInstanceOf(IOException.class);

@@ -7,7 +7,6 @@ import dev.heed.attention.AttentionResult;
 import dev.heed.attention.Mask;
 import dev.heed.attention.MultiHeadAttention;
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,8 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NumpyReadsHeedFilesTest {
     private static final Tensor BASE = Tensor.arange(24).scale(1.0 / 8).reshape(2, 3, 4);
-    private static final double[] SPECIALS = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0,
-        Double.MIN_VALUE, Double.MAX_VALUE};
+    private static final double[] SPECIALS = {
+        Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, Double.MIN_VALUE, Double.MAX_VALUE
+    };
     private static final Map<String, String> METADATA = new LinkedHashMap<>();
 
     static {
@@ -62,10 +61,12 @@ class NumpyReadsHeedFilesTest {
     private static final Map<String, Tensor> NPY = new LinkedHashMap<>();
     /** What was written to {@code arrays.npz}, {@code meta.safetensors} and {@code mha_io.npz}. */
     private static final Map<String, Tensor> ARRAYS = new LinkedHashMap<>();
+
     private static final Map<String, Tensor> NAMED = new LinkedHashMap<>();
     private static final Map<String, Tensor> IO = new LinkedHashMap<>();
     /** The exported modules by tag, and their heads. */
     private static final Map<String, MultiHeadAttention> MODULES = new LinkedHashMap<>();
+
     private static final Map<String, Integer> HEADS = Map.of("packed", 2, "kvdim", 3);
 
     @BeforeAll
@@ -92,12 +93,33 @@ class NumpyReadsHeedFilesTest {
         SafeTensors.write(dir.resolve("meta.safetensors"), NAMED, METADATA);
 
         // modules, their state dicts, and Heed's outputs for torch to reproduce
-        MODULES.put("packed", MultiHeadAttention.builder(8, 2).seed(11).biases(Tensor.random(1).normal(8),
-                Tensor.random(2).normal(8), Tensor.random(3).normal(8), Tensor.random(4).normal(8)).build());
-        MODULES.put("kvdim", MultiHeadAttention.builder(6, 3).keyDim(5).valueDim(4).bias(false).seed(12).build());
-        export("packed", Tensor.random(5).normal(2, 4, 8), Tensor.random(6).normal(2, 5, 8),
+        MODULES.put(
+                "packed",
+                MultiHeadAttention.builder(8, 2)
+                        .seed(11)
+                        .biases(
+                                Tensor.random(1).normal(8),
+                                Tensor.random(2).normal(8),
+                                Tensor.random(3).normal(8),
+                                Tensor.random(4).normal(8))
+                        .build());
+        MODULES.put(
+                "kvdim",
+                MultiHeadAttention.builder(6, 3)
+                        .keyDim(5)
+                        .valueDim(4)
+                        .bias(false)
+                        .seed(12)
+                        .build());
+        export(
+                "packed",
+                Tensor.random(5).normal(2, 4, 8),
+                Tensor.random(6).normal(2, 5, 8),
                 Tensor.random(7).normal(2, 5, 8));
-        export("kvdim", Tensor.random(8).normal(2, 3, 6), Tensor.random(9).normal(2, 4, 5),
+        export(
+                "kvdim",
+                Tensor.random(8).normal(2, 3, 6),
+                Tensor.random(9).normal(2, 4, 5),
                 Tensor.random(10).normal(2, 4, 4));
         Npy.writeNpz(dir.resolve("mha_io.npz"), IO);
     }
@@ -133,8 +155,11 @@ class NumpyReadsHeedFilesTest {
         int prefix = 10; // magic (6), version (2), header length (2)
         int padding = 64 - (prefix + header.length() + 1) % 64;
         byte[] text = (header + " ".repeat(padding) + "\n").getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer file = ByteBuffer.allocate(prefix + text.length + 8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        file.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) text.length).put(text);
+        ByteBuffer file =
+                ByteBuffer.allocate(prefix + text.length + 8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        file.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0})
+                .putShort((short) text.length)
+                .put(text);
         for (double v : values) {
             file.putDouble(v);
         }
@@ -153,7 +178,8 @@ class NumpyReadsHeedFilesTest {
         assertThat(NPY).hasSize(5);
         for (Map.Entry<String, Tensor> e : NPY.entrySet()) {
             Tensor t = e.getValue();
-            assertThat(Files.readAllBytes(dir.resolve(e.getKey()))).as(e.getKey())
+            assertThat(Files.readAllBytes(dir.resolve(e.getKey())))
+                    .as(e.getKey())
                     .isEqualTo(numpySave(t.shape(), t.toArray()));
         }
     }
@@ -166,7 +192,9 @@ class NumpyReadsHeedFilesTest {
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 2; j++) {
                 for (int k = 0; k < 3; k++) {
-                    assertThat(transposed.get(i, j, k)).as("(%d, %d, %d)", i, j, k).isEqualTo((j * 12 + k * 4 + i) / 8.0);
+                    assertThat(transposed.get(i, j, k))
+                            .as("(%d, %d, %d)", i, j, k)
+                            .isEqualTo((j * 12 + k * 4 + i) / 8.0);
                 }
             }
         }
@@ -174,7 +202,8 @@ class NumpyReadsHeedFilesTest {
         assertSameBits("empty", Npy.read(dir.resolve("empty.npy")), new int[] {0, 5}, new double[0]);
         Tensor specials = Npy.read(dir.resolve("specials.npy"));
         assertSameBits("specials", specials, new int[] {6}, SPECIALS);
-        assertThat(Double.doubleToRawLongBits(specials.get(3))).as("-0.0 keeps its sign")
+        assertThat(Double.doubleToRawLongBits(specials.get(3)))
+                .as("-0.0 keeps its sign")
                 .isEqualTo(Double.doubleToRawLongBits(-0.0));
     }
 
@@ -191,7 +220,8 @@ class NumpyReadsHeedFilesTest {
             for (ZipEntry entry : zip.stream().toList()) {
                 entries.add(entry.getName());
                 Tensor t = ARRAYS.get(entry.getName().replaceFirst("\\.npy$", ""));
-                assertThat(zip.getInputStream(entry).readAllBytes()).as(entry.getName())
+                assertThat(zip.getInputStream(entry).readAllBytes())
+                        .as(entry.getName())
                         .isEqualTo(numpySave(t.shape(), t.toArray()));
             }
         }
@@ -209,7 +239,8 @@ class NumpyReadsHeedFilesTest {
         }
         // the header lists the tensors in the order written (the script checks the same)
         byte[] bytes = Files.readAllBytes(file);
-        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
         int metadata = header.indexOf("\"__metadata__\"");
         int first = header.indexOf("\"größe\"");
@@ -228,20 +259,24 @@ class NumpyReadsHeedFilesTest {
             // torch.nn.MultiheadAttention's own state dict for the same sizes, saved by make_io_fixtures.py
             Map<String, Tensor> torch = Npy.readNpz(IoFixtures.path("mha_" + tag + ".npz"));
             Map<String, Tensor> written = StateDicts.of(MODULES.get(tag));
-            for (Map<String, Tensor> sd : List.of(Npy.readNpz(dir.resolve("mha_" + tag + ".npz")),
+            for (Map<String, Tensor> sd : List.of(
+                    Npy.readNpz(dir.resolve("mha_" + tag + ".npz")),
                     SafeTensors.read(dir.resolve("mha_" + tag + ".safetensors")))) {
                 assertThat(sd.keySet()).as(tag).containsExactlyInAnyOrderElementsOf(torch.keySet());
                 for (String name : torch.keySet()) {
                     assertSameBits(tag + " " + name, sd.get(name), written.get(name));
-                    assertThat(sd.get(name).shape()).as(tag + " " + name).containsExactly(torch.get(name).shape());
+                    assertThat(sd.get(name).shape())
+                            .as(tag + " " + name)
+                            .containsExactly(torch.get(name).shape());
                 }
                 MultiHeadAttention rebuilt = StateDicts.multiHeadAttention(sd, HEADS.get(tag));
-                AttentionResult r = rebuilt.forward(io.get(tag + ".query"), io.get(tag + ".key"),
-                        io.get(tag + ".value"), Mask.none());
+                AttentionResult r = rebuilt.forward(
+                        io.get(tag + ".query"), io.get(tag + ".key"), io.get(tag + ".value"), Mask.none());
                 assertSameBits(tag + " output", r.output(), io.get(tag + ".output"));
                 assertSameBits(tag + " weights", r.weights(), io.get(tag + ".weights"));
             }
-            assertThat(Npy.readNpz(dir.resolve("mha_" + tag + ".npz")).keySet()).as("npz order, as torch's")
+            assertThat(Npy.readNpz(dir.resolve("mha_" + tag + ".npz")).keySet())
+                    .as("npz order, as torch's")
                     .containsExactlyElementsOf(torch.keySet());
         }
     }

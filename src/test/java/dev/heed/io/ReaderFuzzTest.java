@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,15 +35,46 @@ class ReaderFuzzTest {
     /** The whole run, a few thousand file writes and reads, normally takes 2–4 s. */
     private static final Duration TIME_BOUND = Duration.ofSeconds(10 * Math.max(1, MUTATIONS / 6000));
 
-    private static final String[] NPY = {"npy/f8_le.npy", "npy/f2_be.npy", "npy/f8_fortran.npy", "npy/f8_0d.npy",
-        "npy/f8_empty.npy", "npy/f4_be_v3.npy", "npy/f8_v2.npy", "npy/i4_py2_long.npy", "npy/u8_be.npy", "npy/b1.npy"};
+    private static final String[] NPY = {
+        "npy/f8_le.npy",
+        "npy/f2_be.npy",
+        "npy/f8_fortran.npy",
+        "npy/f8_0d.npy",
+        "npy/f8_empty.npy",
+        "npy/f4_be_v3.npy",
+        "npy/f8_v2.npy",
+        "npy/i4_py2_long.npy",
+        "npy/u8_be.npy",
+        "npy/b1.npy"
+    };
     private static final String[] NPZ = {"arrays.npz", "arrays_compressed.npz", "mha_kvdim.npz"};
-    private static final String[] SAFETENSORS = {"dtypes.safetensors", "mha_packed.safetensors",
-        "encoder_layer_f32.safetensors"};
-    private static final long[] INTERESTING = {0, 1, -1, 2, 255, 65535, 1L << 31, (1L << 31) - 1, 1L << 32,
-        (1L << 32) - 1, 1L << 53, 1L << 62, Long.MAX_VALUE, Long.MIN_VALUE, 1_000_000_000, 46341};
+    private static final String[] SAFETENSORS = {
+        "dtypes.safetensors", "mha_packed.safetensors", "encoder_layer_f32.safetensors"
+    };
+    private static final long[] INTERESTING = {
+        0,
+        1,
+        -1,
+        2,
+        255,
+        65535,
+        1L << 31,
+        (1L << 31) - 1,
+        1L << 32,
+        (1L << 32) - 1,
+        1L << 53,
+        1L << 62,
+        Long.MAX_VALUE,
+        Long.MIN_VALUE,
+        1_000_000_000,
+        46341
+    };
 
-    enum Kind { NPY, NPZ, SAFETENSORS }
+    enum Kind {
+        NPY,
+        NPZ,
+        SAFETENSORS
+    }
 
     record Seed(String name, Kind kind, byte[] bytes) {}
 
@@ -67,31 +97,37 @@ class ReaderFuzzTest {
         for (String n : SAFETENSORS) {
             seeds.add(new Seed(n, Kind.SAFETENSORS, IoFixtures.bytes(n)));
         }
-        assertTimeoutPreemptively(TIME_BOUND, () -> {
-            Random random = new Random(SEED);
-            for (int i = 0; i < MUTATIONS; i++) {
-                Seed seed = seeds.get(random.nextInt(seeds.size()));
-                StringBuilder how = new StringBuilder();
-                byte[] mutated = mutate(seed, seeds, random, how);
-                Path p = dir.resolve("m" + i);
-                Files.write(p, mutated);
-                String context = "mutation " + i + " of " + seed.name + " (" + how + ")";
-                check(seed.kind, p, context);
-                if (i % 8 == 0) { // now and then, the other readers get the same bytes
-                    for (Kind other : Kind.values()) {
-                        if (other != seed.kind) {
-                            check(other, p, context + " read as " + other);
+        assertTimeoutPreemptively(
+                TIME_BOUND,
+                () -> {
+                    Random random = new Random(SEED);
+                    for (int i = 0; i < MUTATIONS; i++) {
+                        Seed seed = seeds.get(random.nextInt(seeds.size()));
+                        StringBuilder how = new StringBuilder();
+                        byte[] mutated = mutate(seed, seeds, random, how);
+                        Path p = dir.resolve("m" + i);
+                        Files.write(p, mutated);
+                        String context = "mutation " + i + " of " + seed.name + " (" + how + ")";
+                        check(seed.kind, p, context);
+                        if (i % 8 == 0) { // now and then, the other readers get the same bytes
+                            for (Kind other : Kind.values()) {
+                                if (other != seed.kind) {
+                                    check(other, p, context + " read as " + other);
+                                }
+                            }
                         }
+                        Files.delete(p);
                     }
-                }
-                Files.delete(p);
-            }
-        }, "the fuzz run must finish within " + TIME_BOUND);
+                },
+                "the fuzz run must finish within " + TIME_BOUND);
         if (MUTATIONS != 6000) {
-            System.out.printf("ReaderFuzzTest seed %d: %d mutations, %d reads accepted, %d refused, %d failures%n",
+            System.out.printf(
+                    "ReaderFuzzTest seed %d: %d mutations, %d reads accepted, %d refused, %d failures%n",
                     SEED, MUTATIONS, accepted, refused, failures.size());
         }
-        assertThat(failures).as("mutations that gave something other than success or IOException").isEmpty();
+        assertThat(failures)
+                .as("mutations that gave something other than success or IOException")
+                .isEmpty();
         assertThat(accepted + refused).isGreaterThanOrEqualTo(MUTATIONS);
         // the mutations are neither all harmless nor all fatal
         assertThat(refused).isGreaterThan(MUTATIONS / 4);
@@ -138,10 +174,12 @@ class ReaderFuzzTest {
                 how.append("flip ").append(n).append(" header bits");
             }
             case 2 -> { // set bytes to values that mean something in a header
-                byte[] special = "\0\u00ff\u007f\u0080\u0001(),-9\"'{}[]:.L eE\n\\".getBytes(StandardCharsets.ISO_8859_1);
+                byte[] special =
+                        "\0\u00ff\u007f\u0080\u0001(),-9\"'{}[]:.L eE\n\\".getBytes(StandardCharsets.ISO_8859_1);
                 int n = 1 + r.nextInt(4);
                 for (int k = 0; k < n && b.length > 0; k++) {
-                    b[r.nextInt(Math.min(b.length, r.nextBoolean() ? 200 : b.length))] = special[r.nextInt(special.length)];
+                    b[r.nextInt(Math.min(b.length, r.nextBoolean() ? 200 : b.length))] =
+                            special[r.nextInt(special.length)];
                 }
                 how.append("set ").append(n).append(" bytes");
             }
@@ -166,7 +204,12 @@ class ReaderFuzzTest {
                 byte[] s = Arrays.copyOf(b, cut + other.bytes.length - from);
                 System.arraycopy(other.bytes, from, s, cut, other.bytes.length - from);
                 b = s;
-                how.append("splice ").append(cut).append(" + ").append(other.name).append('@').append(from);
+                how.append("splice ")
+                        .append(cut)
+                        .append(" + ")
+                        .append(other.name)
+                        .append('@')
+                        .append(from);
             }
             case 6 -> { // delete or duplicate a range
                 int at = r.nextInt(b.length + 1);
@@ -183,7 +226,10 @@ class ReaderFuzzTest {
                     System.arraycopy(b, at, s, at + len, b.length - at);
                 }
                 b = s;
-                how.append(delete ? "delete " : "duplicate ").append(len).append(" at ").append(at);
+                how.append(delete ? "delete " : "duplicate ")
+                        .append(len)
+                        .append(" at ")
+                        .append(at);
             }
             case 7, 8 -> { // replace a number in the header text with a hostile one
                 b = editNumber(b, r, how);
@@ -226,7 +272,8 @@ class ReaderFuzzTest {
             return b;
         }
         int[] run = runs.get(r.nextInt(runs.size()));
-        String number = r.nextInt(4) == 0 ? "9".repeat(1 + r.nextInt(40))
+        String number = r.nextInt(4) == 0
+                ? "9".repeat(1 + r.nextInt(40))
                 : Long.toString(INTERESTING[r.nextInt(INTERESTING.length)]);
         byte[] n = number.getBytes(StandardCharsets.ISO_8859_1);
         byte[] s = new byte[b.length - (run[1] - run[0]) + n.length];

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,9 +28,12 @@ class SafeTensorsHostileTest {
     private void refused(byte[] file, String... fragments) throws IOException {
         Path p = Files.write(dir.resolve("hostile.safetensors"), file);
         assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
-            assertThatThrownBy(() -> SafeTensors.read(p)).isInstanceOf(IOException.class)
-                    .hasMessageContaining(p.toString()).hasMessageContainingAll(fragments);
-            assertThatThrownBy(() -> SafeTensors.readMetadata(p)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> SafeTensors.read(p))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(p.toString())
+                    .hasMessageContainingAll(fragments);
+            assertThatThrownBy(() -> SafeTensors.readMetadata(p))
+                    .isInstanceOf(IOException.class)
                     .hasMessageContainingAll(fragments);
         });
     }
@@ -47,8 +49,11 @@ class SafeTensorsHostileTest {
 
     @Test
     void validFileForComparison() throws IOException {
-        Path p = Files.write(dir.resolve("ok.safetensors"), IoFixtures.safetensors(
-                "{" + tensor("b", "F32", "[2]", 8, 16) + "," + tensor("a", "F64", "[1]", 0, 8) + "}", new byte[16]));
+        Path p = Files.write(
+                dir.resolve("ok.safetensors"),
+                IoFixtures.safetensors(
+                        "{" + tensor("b", "F32", "[2]", 8, 16) + "," + tensor("a", "F64", "[1]", 0, 8) + "}",
+                        new byte[16]));
         assertThat(SafeTensors.read(p).keySet()).containsExactly("b", "a");
     }
 
@@ -73,7 +78,9 @@ class SafeTensorsHostileTest {
 
     @Test
     void offsetsPastTheEnd() throws IOException {
-        refused("{" + tensor("w", "F64", "[4]", 0, 32) + "}", 16,
+        refused(
+                "{" + tensor("w", "F64", "[4]", 0, 32) + "}",
+                16,
                 "tensor \"w\": data_offsets [0, 32] run past the end of the file (the data section has 16 bytes)");
         refused("{" + tensor("w", "F64", "[268435456]", 0, 2147483648L) + "}", 16, "run past the end");
         refused("{" + tensor("w", "U8", "[2147483647]", 0, 2147483647L) + "}", 8, "run past the end");
@@ -81,60 +88,76 @@ class SafeTensorsHostileTest {
 
     @Test
     void rangesThatOverlapLeaveGapsOrAreReversed() throws IOException {
-        refused("{" + tensor("a", "F64", "[2]", 0, 16) + "," + tensor("b", "F64", "[2]", 8, 24) + "}", 24,
-                "overlaps", "\"a\"", "\"b\"");
-        refused("{" + tensor("a", "F64", "[1]", 0, 8) + "," + tensor("b", "F64", "[1]", 16, 24) + "}", 24,
+        refused(
+                "{" + tensor("a", "F64", "[2]", 0, 16) + "," + tensor("b", "F64", "[2]", 8, 24) + "}",
+                24,
+                "overlaps",
+                "\"a\"",
+                "\"b\"");
+        refused(
+                "{" + tensor("a", "F64", "[1]", 0, 8) + "," + tensor("b", "F64", "[1]", 16, 24) + "}",
+                24,
                 "bytes [8, 16) of the data belong to no tensor");
         refused("{" + tensor("a", "F64", "[1]", 8, 16) + "}", 16, "bytes [0, 8) of the data belong to no tensor");
-        refused("{" + tensor("a", "F64", "[1]", 0, 8) + "}", 16,
+        refused(
+                "{" + tensor("a", "F64", "[1]", 0, 8) + "}",
+                16,
                 "the data section has 16 bytes but the tensors cover 8");
         refused("{" + tensor("a", "F64", "[1]", 16, 8) + "}", 16, "reversed");
-        refused("{" + tensor("a", "F64", "[0]", 0, 0) + "," + tensor("b", "F64", "[1]", 0, 8) + ","
-                + tensor("c", "F64", "[1]", 0, 8) + "}", 8, "overlaps");
+        refused(
+                "{" + tensor("a", "F64", "[0]", 0, 0) + "," + tensor("b", "F64", "[1]", 0, 8) + ","
+                        + tensor("c", "F64", "[1]", 0, 8) + "}",
+                8,
+                "overlaps");
         refused("{}", 8, "the data section has 8 bytes but the tensors cover 0");
     }
 
     @Test
     void sizeThatDoesNotMatchDtypeTimesShape() throws IOException {
-        refused("{" + tensor("w", "F32", "[2, 3]", 0, 16) + "}", 16,
+        refused(
+                "{" + tensor("w", "F32", "[2, 3]", 0, 16) + "}",
+                16,
                 "data_offsets [0, 16] span 16 bytes but dtype F32 with shape [2, 3] needs 24");
         refused("{" + tensor("w", "BF16", "[]", 0, 4) + "}", 4, "needs 2");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', quoteCharacter = '`', value = {
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[-1],\"data_offsets\":[0,8]}}`; negative dimension -1",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[4294967296],\"data_offsets\":[0,8]}}`; exceeds 2^31-1",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[99999999999999999999],\"data_offsets\":[0,8]}}`; integers below 2^63",
-        "`{\"w\":{\"dtype\":\"U8\",\"shape\":[65536,65536],\"data_offsets\":[0,8]}}`; more than 2^31-1 elements",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1.0],\"data_offsets\":[0,8]}}`; must hold integers, got 1.0",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[\"1\"],\"data_offsets\":[0,8]}}`; must hold integers",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":1,\"data_offsets\":[0,8]}}`; shape must be an array",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8,16]}}`; must have 2 entries",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[-8,0]}}`; negative",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1]}}`; lacks data_offsets",
-        "`{\"w\":{\"shape\":[1],\"data_offsets\":[0,8]}}`; lacks dtype",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],\"extra\":1}}`; unknown field \"extra\"",
-        "`{\"w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; unsupported dtype \"C64\"",
-        "`{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[8],\"data_offsets\":[0,8]}}`; unsupported dtype",
-        "`{\"w\":{\"dtype\":\"OBJECT\",\"shape\":[1],\"data_offsets\":[0,8]}}`; unsupported dtype",
-        "`{\"w\":{\"dtype\":64,\"shape\":[1],\"data_offsets\":[0,8]}}`; dtype must be a string",
-        "`{\"w\":[1,2]}`; must be an object",
-        "`{\"__metadata__\":{\"k\":1},\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; must be a string",
-        "`{\"__metadata__\":[],\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; must be an object of strings",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; appears twice",
-        "`[1]`; must be a JSON object",
-        "` {}`; must be a JSON object",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}`; unexpected end",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}} x`; unexpected text",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],}}`; expected a string key",
-        "`{\"w\":{'dtype':\"F64\"}}`; expected a string key",
-        "`{\"w\\x\":{}}`; invalid escape",
-        "`{\"w\\ud800\":{}}`; unpaired surrogate",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[01],\"data_offsets\":[0,8]}}`; expected ',' or ']'",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[NaN],\"data_offsets\":[0,8]}}`; expected a JSON value",
-        "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}, \"n\": nul}`; expected a JSON value",
-    })
+    @CsvSource(
+            delimiter = ';',
+            quoteCharacter = '`',
+            value = {
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[-1],\"data_offsets\":[0,8]}}`; negative dimension -1",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[4294967296],\"data_offsets\":[0,8]}}`; exceeds 2^31-1",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[99999999999999999999],\"data_offsets\":[0,8]}}`; integers below 2^63",
+                "`{\"w\":{\"dtype\":\"U8\",\"shape\":[65536,65536],\"data_offsets\":[0,8]}}`; more than 2^31-1 elements",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1.0],\"data_offsets\":[0,8]}}`; must hold integers, got 1.0",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[\"1\"],\"data_offsets\":[0,8]}}`; must hold integers",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":1,\"data_offsets\":[0,8]}}`; shape must be an array",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8,16]}}`; must have 2 entries",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[-8,0]}}`; negative",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1]}}`; lacks data_offsets",
+                "`{\"w\":{\"shape\":[1],\"data_offsets\":[0,8]}}`; lacks dtype",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],\"extra\":1}}`; unknown field \"extra\"",
+                "`{\"w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; unsupported dtype \"C64\"",
+                "`{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[8],\"data_offsets\":[0,8]}}`; unsupported dtype",
+                "`{\"w\":{\"dtype\":\"OBJECT\",\"shape\":[1],\"data_offsets\":[0,8]}}`; unsupported dtype",
+                "`{\"w\":{\"dtype\":64,\"shape\":[1],\"data_offsets\":[0,8]}}`; dtype must be a string",
+                "`{\"w\":[1,2]}`; must be an object",
+                "`{\"__metadata__\":{\"k\":1},\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; must be a string",
+                "`{\"__metadata__\":[],\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; must be an object of strings",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}`; appears twice",
+                "`[1]`; must be a JSON object",
+                "` {}`; must be a JSON object",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}`; unexpected end",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}} x`; unexpected text",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8],}}`; expected a string key",
+                "`{\"w\":{'dtype':\"F64\"}}`; expected a string key",
+                "`{\"w\\x\":{}}`; invalid escape",
+                "`{\"w\\ud800\":{}}`; unpaired surrogate",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[01],\"data_offsets\":[0,8]}}`; expected ',' or ']'",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[NaN],\"data_offsets\":[0,8]}}`; expected a JSON value",
+                "`{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}, \"n\": nul}`; expected a JSON value",
+            })
     void malformedHeaders(String header, String message) throws IOException {
         refused(header, 8, message);
     }

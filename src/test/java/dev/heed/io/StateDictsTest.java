@@ -9,12 +9,10 @@ import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.attention.MultiHeadAttention;
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +37,9 @@ class StateDictsTest {
 
     private static void assertClose(String what, Tensor actual, Tensor expected) {
         assertThat(actual.shape()).as(what).containsExactly(expected.shape());
-        assertThat(actual.allClose(expected, TOL, TOL)).as("%s:%nactual %s%nexpected %s", what, actual, expected).isTrue();
+        assertThat(actual.allClose(expected, TOL, TOL))
+                .as("%s:%nactual %s%nexpected %s", what, actual, expected)
+                .isTrue();
     }
 
     private static Mask packedMask() {
@@ -49,8 +49,8 @@ class StateDictsTest {
     }
 
     private static void matchesTorchPacked(MultiHeadAttention mha, String source) {
-        AttentionResult r = mha.forward(io.get("packed.query"), io.get("packed.key"), io.get("packed.value"),
-                packedMask());
+        AttentionResult r =
+                mha.forward(io.get("packed.query"), io.get("packed.key"), io.get("packed.value"), packedMask());
         assertClose(source + " output", r.output(), io.get("packed.output"));
         assertClose(source + " weights", r.weights(), io.get("packed.weights"));
     }
@@ -70,7 +70,10 @@ class StateDictsTest {
         assertThat(mha.hasBias()).isTrue();
         matchesTorchPacked(mha, "npz");
         matchesTorchPacked(StateDicts.multiHeadAttention(st, 2, ""), "safetensors");
-        matchesTorchPacked(StateDicts.multiHeadAttentionBuilder(npz, 2, "").kernel(new ChunkedAttention(2, 3)).build(),
+        matchesTorchPacked(
+                StateDicts.multiHeadAttentionBuilder(npz, 2, "")
+                        .kernel(new ChunkedAttention(2, 3))
+                        .build(),
                 "npz, chunked kernel");
         assertThat(SafeTensors.readMetadata(IoFixtures.path("mha_packed.safetensors")))
                 .containsEntry("source", "torch.nn.MultiheadAttention(8, 2)");
@@ -112,14 +115,16 @@ class StateDictsTest {
             }
             Map<String, Tensor> prefixed = StateDicts.of(StateDicts.multiHeadAttention(sd, heads), "enc.0.attn.");
             assertThat(prefixed.keySet()).allMatch(k -> k.startsWith("enc.0.attn."));
-            assertThat(StateDicts.of(StateDicts.multiHeadAttention(prefixed, heads, "enc.0.attn.")).keySet())
+            assertThat(StateDicts.of(StateDicts.multiHeadAttention(prefixed, heads, "enc.0.attn."))
+                            .keySet())
                     .containsExactlyElementsOf(sd.keySet());
         }
     }
 
     @Test
     void roundTripThroughFiles() throws IOException {
-        MultiHeadAttention original = MultiHeadAttention.builder(12, 4).keyDim(7).valueDim(5).seed(9).build();
+        MultiHeadAttention original =
+                MultiHeadAttention.builder(12, 4).keyDim(7).valueDim(5).seed(9).build();
         Map<String, Tensor> sd = StateDicts.of(original, "m.");
         Path npz = dir.resolve("m.npz");
         Path st = dir.resolve("m.safetensors");
@@ -135,7 +140,10 @@ class StateDictsTest {
             Tensor q = Tensor.random(1).normal(2, 3, 12);
             Tensor k = Tensor.random(2).normal(2, 6, 7);
             Tensor v = Tensor.random(3).normal(2, 6, 5);
-            assertSameBits("output", back.forward(q, k, v).output(), original.forward(q, k, v).output());
+            assertSameBits(
+                    "output",
+                    back.forward(q, k, v).output(),
+                    original.forward(q, k, v).output());
         }
     }
 
@@ -184,7 +192,12 @@ class StateDictsTest {
         rejects(sd, 2, "", "'bias_k' is present", "add_bias_kv");
 
         rejects(packed(), 3, "", "numHeads 3 does not divide", "E = 8");
-        rejects(packed(), 2, "encoder.", "missing 'encoder.out_proj.weight'", "no key starts with the prefix 'encoder.'");
+        rejects(
+                packed(),
+                2,
+                "encoder.",
+                "missing 'encoder.out_proj.weight'",
+                "no key starts with the prefix 'encoder.'");
     }
 
     @Test

@@ -1,12 +1,11 @@
 package dev.heed.layers;
 
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.heed.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class EmbeddingTest {
 
@@ -49,9 +48,12 @@ class EmbeddingTest {
     @Test
     void seededTableIsStandardNormalAndReproducible() {
         Embedding e = Embedding.seeded(50, 40, 7);
-        assertThat(e.table().toArray()).containsExactly(Tensor.random(7).normal(50, 40).toArray());
-        assertThat(Embedding.seeded(50, 40, new Random(7)).table().toArray()).containsExactly(e.table().toArray());
-        assertThat(Embedding.seeded(50, 40, 8).table().toArray()).isNotEqualTo(e.table().toArray());
+        assertThat(e.table().toArray())
+                .containsExactly(Tensor.random(7).normal(50, 40).toArray());
+        assertThat(Embedding.seeded(50, 40, new Random(7)).table().toArray())
+                .containsExactly(e.table().toArray());
+        assertThat(Embedding.seeded(50, 40, 8).table().toArray())
+                .isNotEqualTo(e.table().toArray());
         double[] t = e.table().toArray();
         double mean = 0;
         double sq = 0;
@@ -84,7 +86,8 @@ class EmbeddingTest {
         assertThat(e.table().toArray()).containsExactly(1, 2, 3, 4);
         assertThat(e.lookup(0).toArray()).containsExactly(1, 2);
         // a transposed table is taken as the matrix it shows
-        Embedding t = Embedding.of(Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose(0, 1));
+        Embedding t =
+                Embedding.of(Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose(0, 1));
         assertThat(t.lookup(1).toArray()).containsExactly(2, 5);
         assertThat(t.toString()).isEqualTo("Embedding{vocabSize=3, embedDim=2}");
     }
@@ -92,24 +95,34 @@ class EmbeddingTest {
     @Test
     void outOfRangeIdsAreNamedWithTheVocabularySize() {
         Embedding e = Embedding.seeded(10, 3, 1);
-        assertThatThrownBy(() -> e.lookup(1, 10)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("token id 10").hasMessageContaining("ids[1]")
+        assertThatThrownBy(() -> e.lookup(1, 10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token id 10")
+                .hasMessageContaining("ids[1]")
                 .hasMessageContaining("vocabulary of 10");
-        assertThatThrownBy(() -> e.lookup(-1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> e.lookup(-1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("token id -1");
-        assertThatThrownBy(() -> e.lookup(new int[][] {{1, 2}, {3, 99}})).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("token id 99").hasMessageContaining("ids[1][1]");
-        assertThatThrownBy(() -> e.lookup(new int[][] {{1, 2}, {3}})).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> e.lookup(new int[][] {{1, 2}, {3, 99}}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token id 99")
+                .hasMessageContaining("ids[1][1]");
+        assertThatThrownBy(() -> e.lookup(new int[][] {{1, 2}, {3}}))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("rectangular");
-        assertThatThrownBy(() -> e.lookup(new int[][] {{1}, null})).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> e.lookup(new int[][] {{1}, null}))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("row 1");
         assertThatThrownBy(() -> e.lookup((int[]) null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Embedding.of(Tensor.zeros(3))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Embedding.of(Tensor.zeros(3)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[3]");
         assertThatThrownBy(() -> Embedding.of(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Embedding.seeded(0, 3, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Embedding.seeded(0, 3, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("vocabSize=0");
-        assertThatThrownBy(() -> Embedding.seeded(3, 0, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Embedding.seeded(3, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("embedDim=0");
     }
 }

@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.function.Function;
-
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Linear.backward and Embedding.backward against central finite differences and hand sums, and
@@ -30,7 +28,8 @@ class LayerGradientTest {
             double[] m = base.clone();
             p[j] += H;
             m[j] -= H;
-            out[j] = (f.apply(Tensor.of(p, x.shape())).mul(r).sum() - f.apply(Tensor.of(m, x.shape())).mul(r).sum())
+            out[j] = (f.apply(Tensor.of(p, x.shape())).mul(r).sum()
+                            - f.apply(Tensor.of(m, x.shape())).mul(r).sum())
                     / (2 * H);
         }
         return out;
@@ -39,7 +38,8 @@ class LayerGradientTest {
     private static void assertClose(String what, double[] actual, double[] expected) {
         assertThat(actual).as(what).hasSize(expected.length);
         for (int i = 0; i < expected.length; i++) {
-            assertThat(actual[i]).as("%s element %d", what, i)
+            assertThat(actual[i])
+                    .as("%s element %d", what, i)
                     .isCloseTo(expected[i], within(1e-7 * Math.max(1, Math.abs(expected[i]))));
         }
     }
@@ -61,9 +61,15 @@ class LayerGradientTest {
             String what = Arrays.toString(shape);
             assertThat(g.input().shape()).containsExactly(shape);
             assertClose(what + " input", g.input().toArray(), numeric(x, layer::forward, r));
-            assertClose(what + " weight", g.weight().toArray(), numeric(w, wt -> Linear.of(wt, b).forward(x), r));
+            assertClose(
+                    what + " weight",
+                    g.weight().toArray(),
+                    numeric(w, wt -> Linear.of(wt, b).forward(x), r));
             if (bias) {
-                assertClose(what + " bias", g.bias().toArray(), numeric(b, bt -> Linear.of(w, bt).forward(x), r));
+                assertClose(
+                        what + " bias",
+                        g.bias().toArray(),
+                        numeric(b, bt -> Linear.of(w, bt).forward(x), r));
             } else {
                 assertThat(g.bias()).isNull();
             }
@@ -73,8 +79,8 @@ class LayerGradientTest {
     @Test
     void linearBackwardTakesStridedTensors() {
         Linear layer = Linear.seeded(3, 4, true, 5);
-        Tensor x = Tensor.random(1).normal(3, 5).transpose(0, 1);          // [5, 3], strided
-        Tensor g = Tensor.random(2).normal(4, 5).transpose(0, 1);          // [5, 4], strided
+        Tensor x = Tensor.random(1).normal(3, 5).transpose(0, 1); // [5, 3], strided
+        Tensor g = Tensor.random(2).normal(4, 5).transpose(0, 1); // [5, 4], strided
         Linear.Gradients strided = layer.backward(x, g);
         Linear.Gradients dense = layer.backward(x.copy(), g.copy());
         assertThat(strided.input().toArray()).containsExactly(dense.input().toArray());
@@ -86,9 +92,12 @@ class LayerGradientTest {
     void linearBackwardRejectsMismatchedShapes() {
         Linear layer = Linear.seeded(3, 4, true, 5);
         assertThatThrownBy(() -> layer.backward(Tensor.zeros(2, 5), Tensor.zeros(2, 4)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 5]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 5]");
         assertThatThrownBy(() -> layer.backward(Tensor.zeros(2, 3), Tensor.zeros(3, 4)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 3]").hasMessageContaining("[3, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]")
+                .hasMessageContaining("[3, 4]");
         assertThatThrownBy(() -> layer.backward(Tensor.scalar(1), Tensor.zeros(4)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> layer.backward(null, Tensor.zeros(4))).isInstanceOf(IllegalArgumentException.class);
@@ -121,14 +130,20 @@ class LayerGradientTest {
     void embeddingBackwardRejectsBadInput() {
         Embedding e = Embedding.seeded(4, 2, 1);
         assertThatThrownBy(() -> e.backward(new int[] {4}, Tensor.zeros(1, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id 4");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token id 4");
         assertThatThrownBy(() -> e.backward(new int[] {1, 2}, Tensor.zeros(3, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 2]").hasMessageContaining("[2, 2]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 2]")
+                .hasMessageContaining("[2, 2]");
         assertThatThrownBy(() -> e.backward(new int[][] {{1}, {1, 2}}, Tensor.zeros(2, 1, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rectangular");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rectangular");
         assertThatThrownBy(() -> e.backward(new int[][] {{1}}, Tensor.zeros(1, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 1, 2]");
-        assertThatThrownBy(() -> e.backward((int[]) null, Tensor.zeros(1, 2))).isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[1, 1, 2]");
+        assertThatThrownBy(() -> e.backward((int[]) null, Tensor.zeros(1, 2)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -149,10 +164,12 @@ class LayerGradientTest {
         assertClose("input", xv.grad().toArray(), g.input().toArray());
         assertThat(t.parameters().keySet()).containsExactly("weight", "bias");
         assertThat(t.parameters().get("weight")).isSameAs(t.weight());
-        assertThat(TrainableLinear.seeded(5, 3, false, 21).parameters().keySet()).containsExactly("weight");
+        assertThat(TrainableLinear.seeded(5, 3, false, 21).parameters().keySet())
+                .containsExactly("weight");
         assertThat(t.parameterCount()).isEqualTo(18);
         assertThatThrownBy(() -> t.forward(Variable.constant(Tensor.zeros(2, 4))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 4]");
     }
 
     @Test
@@ -173,10 +190,12 @@ class LayerGradientTest {
         TrainableEmbedding t = TrainableEmbedding.seeded(6, 3, 9);
         assertThat(t.weight().value().toArray()).containsExactly(e.table().toArray());
         int[] ids = {5, 1, 5, 5, 0};
-        assertThat(t.forward(ids).value().toArray()).containsExactly(e.lookup(ids).toArray());
+        assertThat(t.forward(ids).value().toArray())
+                .containsExactly(e.lookup(ids).toArray());
         Tensor r = Tensor.random(2).normal(5, 3);
         t.forward(ids).backward(r);
-        assertThat(t.weight().grad().toArray()).containsExactly(e.backward(ids, r).toArray());
+        assertThat(t.weight().grad().toArray())
+                .containsExactly(e.backward(ids, r).toArray());
 
         int[][] batch = {{1, 2}, {2, 2}, {0, 5}};
         t.zeroGrad();
@@ -185,12 +204,16 @@ class LayerGradientTest {
         assertThat(looked.value().toArray()).containsExactly(e.lookup(batch).toArray());
         Tensor rb = Tensor.random(3).normal(3, 2, 3);
         looked.backward(rb);
-        assertThat(t.weight().grad().toArray()).containsExactly(e.backward(batch, rb).toArray());
+        assertThat(t.weight().grad().toArray())
+                .containsExactly(e.backward(batch, rb).toArray());
         assertThat(t.parameters().keySet()).containsExactly("weight");
         assertThat(t.snapshot().table().toArray()).containsExactly(e.table().toArray());
         assertThat(t.forward(new int[0][]).shape()).containsExactly(0, 0, 3);
         assertThatThrownBy(() -> t.forward(new int[][] {{1}, {7}}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ids[1][0]");
-        assertThatThrownBy(() -> t.forward(6)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id 6");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ids[1][0]");
+        assertThatThrownBy(() -> t.forward(6))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("id 6");
     }
 }

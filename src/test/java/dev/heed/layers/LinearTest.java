@@ -1,15 +1,14 @@
 package dev.heed.layers;
 
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import dev.heed.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class LinearTest {
 
@@ -57,24 +56,35 @@ class LinearTest {
     @Test
     void acceptsNonContiguousInput() {
         Linear layer = Linear.seeded(3, 4, true, 2);
-        Tensor stored = Tensor.random(9).normal(3, 5);            // [in, rows] stored transposed
-        Tensor x = stored.transpose(0, 1);               // [5, 3], not contiguous
+        Tensor stored = Tensor.random(9).normal(3, 5); // [in, rows] stored transposed
+        Tensor x = stored.transpose(0, 1); // [5, 3], not contiguous
         assertThat(x.isContiguous()).isFalse();
-        double[] expected = naive(x.toArray(), 3, layer.weight().toArray(), 4, layer.bias().toArray());
+        double[] expected =
+                naive(x.toArray(), 3, layer.weight().toArray(), 4, layer.bias().toArray());
         assertClose(layer.forward(x).toArray(), expected, 1e-14);
         Tensor every2nd = Tensor.random(4).normal(7, 3).slice(0, 0, 7, 2);
-        assertClose(layer.forward(every2nd).toArray(),
-                naive(every2nd.toArray(), 3, layer.weight().toArray(), 4, layer.bias().toArray()), 1e-14);
+        assertClose(
+                layer.forward(every2nd).toArray(),
+                naive(
+                        every2nd.toArray(),
+                        3,
+                        layer.weight().toArray(),
+                        4,
+                        layer.bias().toArray()),
+                1e-14);
     }
 
     @Test
     void computesXTimesWTransposedPlusBiasInPyTorchLayout() {
         // weight [out=2, in=3]: y = x Wᵀ + b
-        Linear layer = Linear.of(Tensor.of(new double[][] {{1, 2, 3}, {0, -1, 0.5}}), Tensor.of(new double[] {10, 20}, 2));
+        Linear layer =
+                Linear.of(Tensor.of(new double[][] {{1, 2, 3}, {0, -1, 0.5}}), Tensor.of(new double[] {10, 20}, 2));
         Tensor y = layer.forward(Tensor.of(new double[] {1, 1, 2}, 3));
         assertThat(y.shape()).containsExactly(2);
         assertThat(y.toArray()).containsExactly(10 + 1 + 2 + 6, 20 - 1 + 1);
-        assertThat(Linear.of(Tensor.of(new double[][] {{2}})).forward(Tensor.of(new double[] {3}, 1, 1)).toArray())
+        assertThat(Linear.of(Tensor.of(new double[][] {{2}}))
+                        .forward(Tensor.of(new double[] {3}, 1, 1))
+                        .toArray())
                 .containsExactly(6);
     }
 
@@ -84,7 +94,8 @@ class LinearTest {
         Linear b = Linear.seeded(13, 7, true, 42);
         assertThat(a.weight().toArray()).containsExactly(b.weight().toArray());
         assertThat(a.bias().toArray()).containsExactly(b.bias().toArray());
-        assertThat(Linear.seeded(13, 7, true, 43).weight().toArray()).isNotEqualTo(a.weight().toArray());
+        assertThat(Linear.seeded(13, 7, true, 43).weight().toArray())
+                .isNotEqualTo(a.weight().toArray());
         double bound = 1 / Math.sqrt(13);
         for (double v : a.weight().toArray()) {
             assertThat(Math.abs(v)).isLessThanOrEqualTo(bound);
@@ -120,8 +131,11 @@ class LinearTest {
         System.arraycopy(layer.weight().toArray(), 0, actual, 0, 6);
         System.arraycopy(layer.bias().toArray(), 0, actual, 6, 2);
         assertThat(actual).containsExactly(expected);
-        assertThat(random.nextDouble()).as("the generator advanced by exactly 8 draws").isEqualTo(replay.nextDouble());
-        assertThat(Linear.seeded(3, 2, true, 8).weight().toArray()).containsExactly(layer.weight().toArray());
+        assertThat(random.nextDouble())
+                .as("the generator advanced by exactly 8 draws")
+                .isEqualTo(replay.nextDouble());
+        assertThat(Linear.seeded(3, 2, true, 8).weight().toArray())
+                .containsExactly(layer.weight().toArray());
     }
 
     @Test
@@ -161,26 +175,38 @@ class LinearTest {
 
     @Test
     void badArgumentsAreNamed() {
-        assertThatThrownBy(() -> Linear.of(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Linear.of(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("null");
-        assertThatThrownBy(() -> Linear.of(Tensor.zeros(3))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[out, in]").hasMessageContaining("[3]");
-        assertThatThrownBy(() -> Linear.of(Tensor.zeros(0, 3))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Linear.of(Tensor.zeros(3)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[out, in]")
+                .hasMessageContaining("[3]");
+        assertThatThrownBy(() -> Linear.of(Tensor.zeros(0, 3)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[0, 3]");
         assertThatThrownBy(() -> Linear.of(Tensor.zeros(2, 3), Tensor.zeros(3)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[2]").hasMessageContaining("[3]").hasMessageContaining("[2, 3]");
+                .hasMessageContaining("[2]")
+                .hasMessageContaining("[3]")
+                .hasMessageContaining("[2, 3]");
         assertThatThrownBy(() -> Linear.of(Tensor.zeros(2, 3), Tensor.zeros(2, 1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 1]");
-        assertThatThrownBy(() -> Linear.seeded(0, 3, true, 1)).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 1]");
+        assertThatThrownBy(() -> Linear.seeded(0, 3, true, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("in=0");
-        assertThatThrownBy(() -> Linear.seeded(3, -1, true, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Linear.seeded(3, -1, true, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("out=-1");
         assertThatThrownBy(() -> Linear.seeded(3, 1, true, (Random) null)).isInstanceOf(IllegalArgumentException.class);
         Linear layer = Linear.seeded(3, 2, true, 1);
-        assertThatThrownBy(() -> layer.forward(Tensor.zeros(4, 5))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[4, 5]").hasMessageContaining("[..., 3]");
-        assertThatThrownBy(() -> layer.forward(Tensor.scalar(1))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> layer.forward(Tensor.zeros(4, 5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[4, 5]")
+                .hasMessageContaining("[..., 3]");
+        assertThatThrownBy(() -> layer.forward(Tensor.scalar(1)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[]");
         assertThatThrownBy(() -> layer.forward(null)).isInstanceOf(IllegalArgumentException.class);
     }

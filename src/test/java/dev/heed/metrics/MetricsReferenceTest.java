@@ -55,7 +55,9 @@ class MetricsReferenceTest {
         double[] actual = entropy.toArray();
         for (int i = 0; i < expected.length; i++) {
             if (expected[i] == 0.0) {
-                assertThat(actual[i]).as("%s: row %d has entropy exactly 0", context, i).isZero();
+                assertThat(actual[i])
+                        .as("%s: row %d has entropy exactly 0", context, i)
+                        .isZero();
             }
         }
     }
@@ -68,7 +70,7 @@ class MetricsReferenceTest {
 
         Tensor concentration = Metrics.concentration(weights(c, data));
 
-        assertMatches(context, c.tensor("concentration"), concentration, 0.0, 0.0);   // a max is exact
+        assertMatches(context, c.tensor("concentration"), concentration, 0.0, 0.0); // a max is exact
         assertUnchanged(context + " input", c.tensor("weights").data(), data);
     }
 

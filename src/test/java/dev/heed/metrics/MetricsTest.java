@@ -1,21 +1,22 @@
 package dev.heed.metrics;
 
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import dev.heed.tensor.Tensor;
+import org.junit.jupiter.api.Test;
 
 class MetricsTest {
 
     @Test
     void entropyOfOneHotIsExactlyZeroAndOfUniformIsLogN() {
         Tensor w = Tensor.of(new double[][] {
-                {0, 0, 1, 0},
-                {0.25, 0.25, 0.25, 0.25},
-                {0.5, 0.5, 0, 0},
-                {0, 0, 0, 0}});
+            {0, 0, 1, 0},
+            {0.25, 0.25, 0.25, 0.25},
+            {0.5, 0.5, 0, 0},
+            {0, 0, 0, 0}
+        });
         double[] h = Metrics.entropy(w).toArray();
         assertThat(h[0]).isEqualTo(0.0);
         assertThat(h[1]).isCloseTo(Math.log(4), within(1e-15));
@@ -63,7 +64,8 @@ class MetricsTest {
     @Test
     void accuracyIsTheFractionEqual() {
         // The tutorial's example: 4 of 5 right.
-        assertThat(Metrics.accuracy(new int[] {1, 0, 1, 1, 0}, new int[] {1, 0, 1, 0, 0})).isEqualTo(0.8);
+        assertThat(Metrics.accuracy(new int[] {1, 0, 1, 1, 0}, new int[] {1, 0, 1, 0, 0}))
+                .isEqualTo(0.8);
         assertThat(Metrics.accuracy(new int[] {3}, new int[] {3})).isEqualTo(1.0);
         assertThat(Metrics.accuracy(new int[] {3, 4}, new int[] {4, 3})).isEqualTo(0.0);
     }
@@ -80,13 +82,18 @@ class MetricsTest {
     @Test
     void badInputIsRefused() {
         assertThatThrownBy(() -> Metrics.accuracy(new int[] {1, 2}, new int[] {1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2").hasMessageContaining("1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2")
+                .hasMessageContaining("1");
         assertThatThrownBy(() -> Metrics.accuracy(new int[0], new int[0])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Metrics.entropy(Tensor.of(new double[] {0.5, -0.1, 0.6}, 3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-0.1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-0.1");
         assertThatThrownBy(() -> Metrics.entropy(Tensor.scalar(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rank");
         assertThatThrownBy(() -> Metrics.concentration(Tensor.zeros(3, 0)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 0]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 0]");
     }
 }

@@ -1,15 +1,14 @@
 package dev.heed.metrics;
 
-import dev.heed.attention.Mask;
-import dev.heed.attention.MultiHeadAttention;
-import dev.heed.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import dev.heed.attention.Mask;
+import dev.heed.attention.MultiHeadAttention;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 
 /** Normalised entropy, top-k mass and mean attention distance against naive loops. */
 class SpreadMetricsTest {
@@ -44,11 +43,17 @@ class SpreadMetricsTest {
     void normalizedEntropyOfASingleKeyIsZero() {
         assertThat(Metrics.normalizedEntropy(Tensor.ones(3, 1)).toArray()).containsExactly(0, 0, 0);
         assertThat(Metrics.normalizedEntropy(Tensor.zeros(2, 0)).toArray()).containsExactly(0, 0);
-        assertThat(Metrics.normalizedEntropy(Tensor.of(new double[] {Double.NaN}, 1, 1)).get(0)).isNaN();
-        assertThat(Metrics.normalizedEntropy(Tensor.of(new double[] {0.5, Double.NaN}, 1, 2)).get(0)).isNaN();
+        assertThat(Metrics.normalizedEntropy(Tensor.of(new double[] {Double.NaN}, 1, 1))
+                        .get(0))
+                .isNaN();
+        assertThat(Metrics.normalizedEntropy(Tensor.of(new double[] {0.5, Double.NaN}, 1, 2))
+                        .get(0))
+                .isNaN();
         assertThatThrownBy(() -> Metrics.normalizedEntropy(Tensor.of(new double[] {-0.5, 1.5}, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-0.5");
-        assertThatThrownBy(() -> Metrics.normalizedEntropy(Tensor.scalar(1))).isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-0.5");
+        assertThatThrownBy(() -> Metrics.normalizedEntropy(Tensor.scalar(1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -62,7 +67,7 @@ class SpreadMetricsTest {
         }
         // naive: repeatedly take the largest remaining weight, odd sizes, rank 3, non-contiguous
         for (int keys : new int[] {1, 3, 7, 13}) {
-            Tensor x = softmaxRows(keys, keys, 3, 2).transpose(0, 2);   // [2, 3, keys] view over the wrong axis
+            Tensor x = softmaxRows(keys, keys, 3, 2).transpose(0, 2); // [2, 3, keys] view over the wrong axis
             for (int k = 1; k <= keys; k += 2) {
                 double[] got = Metrics.topKMass(x, k).toArray();
                 assertThat(Metrics.topKMass(x, k).shape()).containsExactly(2, 3);
@@ -90,15 +95,23 @@ class SpreadMetricsTest {
     @Test
     void topKMassChecksK() {
         Tensor w = Tensor.ones(2, 5);
-        assertThatThrownBy(() -> Metrics.topKMass(w, 0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("k = 0").hasMessageContaining("[1, 5]");
-        assertThatThrownBy(() -> Metrics.topKMass(w, 6)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("k = 6").hasMessageContaining("[2, 5]");
+        assertThatThrownBy(() -> Metrics.topKMass(w, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k = 0")
+                .hasMessageContaining("[1, 5]");
+        assertThatThrownBy(() -> Metrics.topKMass(w, 6))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k = 6")
+                .hasMessageContaining("[2, 5]");
         assertThatThrownBy(() -> Metrics.topKMass(Tensor.zeros(2, 0), 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Metrics.topKMass(Tensor.of(new double[] {0.5, -0.1}, 2), 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-0.1");
-        assertThat(Metrics.topKMass(Tensor.of(new double[] {0.5, Double.NaN, 0.2, 0.3}, 2, 2), 1).toArray()[0]).isNaN();
-        assertThat(Metrics.topKMass(Tensor.of(new double[] {0.5, Double.NaN, 0.2, 0.3}, 2, 2), 1).toArray()[1])
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-0.1");
+        assertThat(Metrics.topKMass(Tensor.of(new double[] {0.5, Double.NaN, 0.2, 0.3}, 2, 2), 1)
+                        .toArray()[0])
+                .isNaN();
+        assertThat(Metrics.topKMass(Tensor.of(new double[] {0.5, Double.NaN, 0.2, 0.3}, 2, 2), 1)
+                        .toArray()[1])
                 .isEqualTo(0.3);
     }
 
@@ -128,7 +141,8 @@ class SpreadMetricsTest {
         // a query that attended to nothing
         assertThat(Metrics.meanAttentionDistance(Tensor.zeros(2, 3)).toArray()).containsExactly(0, 0);
         // L > S: the first queries sit before the first key
-        assertThat(Metrics.meanAttentionDistance(Tensor.of(new double[][] {{1}, {1}, {1}})).toArray())
+        assertThat(Metrics.meanAttentionDistance(Tensor.of(new double[][] {{1}, {1}, {1}}))
+                        .toArray())
                 .containsExactly(2, 1, 0);
     }
 
@@ -147,13 +161,15 @@ class SpreadMetricsTest {
                 }
             }
         }
-        Tensor stored = softmaxRows(3, 5, 4).transpose(0, 1);       // [4, 5], not contiguous, rows not normalised
+        Tensor stored = softmaxRows(3, 5, 4).transpose(0, 1); // [4, 5], not contiguous, rows not normalised
         Tensor got = Metrics.meanAttentionDistance(stored);
         for (int i = 0; i < 4; i++) {
             assertThat(got.get(i)).isCloseTo(naiveDistance(stored, i), within(1e-15));
         }
         assertThatThrownBy(() -> Metrics.meanAttentionDistance(Tensor.ones(3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3]").hasMessageContaining("[..., L, S]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3]")
+                .hasMessageContaining("[..., L, S]");
         assertThatThrownBy(() -> Metrics.meanAttentionDistance(Tensor.full(-1, 2, 2)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(Metrics.meanAttentionDistance(Tensor.zeros(2, 0)).toArray()).containsExactly(0, 0);
@@ -177,11 +193,12 @@ class SpreadMetricsTest {
         assertThat(Metrics.headMeanAttentionDistance(w.select(0, 0)).shape()).containsExactly(3);
         // blocked rows (all zero) are left out; a head with nothing at all gets 0
         Tensor some = Tensor.zeros(1, 2, 2, 3);
-        some.set(1, 0, 0, 1, 0);       // head 0, query 1 attends key 0: distance 2 (query sits at position 2)
+        some.set(1, 0, 0, 1, 0); // head 0, query 1 attends key 0: distance 2 (query sits at position 2)
         double[] d = Metrics.headMeanAttentionDistance(some).toArray();
         assertThat(d).containsExactly(2, 0);
         assertThatThrownBy(() -> Metrics.headMeanAttentionDistance(Tensor.ones(3, 3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[B, H, L, S]")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[B, H, L, S]")
                 .hasMessageContaining("[3, 3]");
         assertThatThrownBy(() -> Metrics.headMeanAttentionDistance(null)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -10,10 +10,8 @@ import dev.heed.attention.MultiHeadAttention;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.attention.SimpleAttention;
 import dev.heed.tensor.Tensor;
-
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -42,8 +40,12 @@ class NonFiniteInputTest {
     private static final int DV = 3;
 
     static Stream<Attention> kernels() {
-        return Stream.of(new ScaledDotProductAttention(), new ChunkedAttention(), new ChunkedAttention(1, 1),
-                new ChunkedAttention(2, 3), new SimpleAttention());
+        return Stream.of(
+                new ScaledDotProductAttention(),
+                new ChunkedAttention(),
+                new ChunkedAttention(1, 1),
+                new ChunkedAttention(2, 3),
+                new SimpleAttention());
     }
 
     private static Tensor q() {
@@ -66,16 +68,28 @@ class NonFiniteInputTest {
 
     /** The row's output, weights and log-sum-exp are all NaN. */
     private static void assertRowNaN(String what, AttentionResult r, int row) {
-        assertThat(r.output().select(0, row).toArray()).as("%s: output row %d", what, row).containsOnly(NAN);
-        assertThat(r.weights().select(0, row).toArray()).as("%s: weights row %d", what, row).containsOnly(NAN);
+        assertThat(r.output().select(0, row).toArray())
+                .as("%s: output row %d", what, row)
+                .containsOnly(NAN);
+        assertThat(r.weights().select(0, row).toArray())
+                .as("%s: weights row %d", what, row)
+                .containsOnly(NAN);
         assertThat(r.logSumExp().get(row)).as("%s: logSumExp row %d", what, row).isNaN();
     }
 
     /** The row is what it is in {@code clean}: no NaN, infinities equal, finite values within 1e-12. */
     private static void assertRowSame(String what, AttentionResult r, AttentionResult clean, int row) {
-        assertClose(what + ": output row " + row, r.output().select(0, row), clean.output().select(0, row));
-        assertClose(what + ": weights row " + row, r.weights().select(0, row), clean.weights().select(0, row));
-        assertClose(what + ": logSumExp row " + row, r.logSumExp().slice(0, row, row + 1),
+        assertClose(
+                what + ": output row " + row,
+                r.output().select(0, row),
+                clean.output().select(0, row));
+        assertClose(
+                what + ": weights row " + row,
+                r.weights().select(0, row),
+                clean.weights().select(0, row));
+        assertClose(
+                what + ": logSumExp row " + row,
+                r.logSumExp().slice(0, row, row + 1),
                 clean.logSumExp().slice(0, row, row + 1));
     }
 
@@ -183,12 +197,16 @@ class NonFiniteInputTest {
         assertClose(a + " weights", r.weights(), clean.weights());
         for (int i = 0; i < L; i++) {
             assertThat(r.output().get(i, 2)).isNaN();
-            assertClose(a + " columns 0, 1 of row " + i, r.output().select(0, i).slice(0, 0, 2),
+            assertClose(
+                    a + " columns 0, 1 of row " + i,
+                    r.output().select(0, i).slice(0, 0, 2),
                     clean.output().select(0, i).slice(0, 0, 2));
         }
         r = a.apply(q(), k(), with(v(), INF, 1, 0), Mask.none());
         for (int i = 0; i < L; i++) {
-            assertThat(r.output().get(i, 0)).as("+inf value times a positive weight").isEqualTo(INF);
+            assertThat(r.output().get(i, 0))
+                    .as("+inf value times a positive weight")
+                    .isEqualTo(INF);
         }
     }
 
@@ -224,13 +242,15 @@ class NonFiniteInputTest {
         Tensor zeroAt2 = Tensor.zeros(S);
         zeroAt2.set(1, 2);
         assertThat(bits(a.apply(q(), k(), v(), Mask.block(nanAt2)).output()))
-                .containsExactly(bits(a.apply(q(), k(), v(), Mask.block(zeroAt2)).output()));
+                .containsExactly(
+                        bits(a.apply(q(), k(), v(), Mask.block(zeroAt2)).output()));
         Tensor allowNan = Tensor.zeros(S);
         allowNan.set(NAN, 2);
         Tensor allowOne = Tensor.zeros(S);
         allowOne.set(1, 2);
         assertThat(bits(a.apply(q(), k(), v(), Mask.allow(allowNan)).output()))
-                .containsExactly(bits(a.apply(q(), k(), v(), Mask.allow(allowOne)).output()));
+                .containsExactly(
+                        bits(a.apply(q(), k(), v(), Mask.allow(allowOne)).output()));
     }
 
     @ParameterizedTest
@@ -249,8 +269,11 @@ class NonFiniteInputTest {
 
     private static MultiHeadAttention mha(Attention kernel) {
         Tensor bias = Tensor.random(11).normal(8);
-        return MultiHeadAttention.builder(8, 2).seed(5).kernel(kernel).biases(bias, bias.neg(), bias.scale(0.5),
-                bias.scale(2)).build();
+        return MultiHeadAttention.builder(8, 2)
+                .seed(5)
+                .kernel(kernel)
+                .biases(bias, bias.neg(), bias.scale(0.5), bias.scale(2))
+                .build();
     }
 
     @ParameterizedTest
@@ -268,10 +291,14 @@ class NonFiniteInputTest {
             if (i >= 3) {
                 assertThat(row.toArray()).as("row %d sees the NaN token", i).containsOnly(NAN);
             } else {
-                assertClose("row " + i + " does not", row, clean.output().select(0, 0).select(0, i));
+                assertClose(
+                        "row " + i + " does not",
+                        row,
+                        clean.output().select(0, 0).select(0, i));
             }
         }
-        assertClose("the other sequence", r.output().select(0, 1), clean.output().select(0, 1));
+        assertClose(
+                "the other sequence", r.output().select(0, 1), clean.output().select(0, 1));
         // the same NaN token as key and value, hidden from every query by key padding: nothing changes
         Mask padding = Mask.keyPadding(3, 5);
         AttentionResult cleanPadded = m.forward(x, x, x, padding);
@@ -279,7 +306,8 @@ class NonFiniteInputTest {
         assertClose("NaN token behind key padding", padded.output(), cleanPadded.output());
         // a row that may attend to nothing carries exactly the output bias
         AttentionResult none = m.forward(x, x, x, Mask.keyPadding(0, 5));
-        assertThat(none.output().select(0, 0).select(0, 2).toArray()).containsExactly(m.outputBias().toArray());
+        assertThat(none.output().select(0, 0).select(0, 2).toArray())
+                .containsExactly(m.outputBias().toArray());
         assertThat(none.output().toArray()).doesNotContain(NAN);
     }
 }

@@ -20,9 +20,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TensorCreationTest {
 
     static Stream<int[]> shapes() {
-        return Stream.of(new int[0], new int[] {0}, new int[] {1}, new int[] {7}, new int[] {257},
-                new int[] {3, 0}, new int[] {0, 5}, new int[] {1, 1}, new int[] {3, 7}, new int[] {13, 1, 5},
-                new int[] {2, 3, 4, 5}, new int[] {65, 64});
+        return Stream.of(
+                new int[0],
+                new int[] {0},
+                new int[] {1},
+                new int[] {7},
+                new int[] {257},
+                new int[] {3, 0},
+                new int[] {0, 5},
+                new int[] {1, 1},
+                new int[] {3, 7},
+                new int[] {13, 1, 5},
+                new int[] {2, 3, 4, 5},
+                new int[] {65, 64});
     }
 
     @ParameterizedTest
@@ -99,11 +109,15 @@ class TensorCreationTest {
     @Test
     void ofRowsRejectsRaggedArraysNamingTheRow() {
         double[][] ragged = {{1, 2, 3}, {4, 5, 6}, {7, 8}};
-        assertThatThrownBy(() -> Tensor.of(ragged)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ragged").hasMessageContaining("row 2").hasMessageContaining("2")
+        assertThatThrownBy(() -> Tensor.of(ragged))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ragged")
+                .hasMessageContaining("row 2")
+                .hasMessageContaining("2")
                 .hasMessageContaining("3");
         double[][] longer = {{1}, {2, 3}};
-        assertThatThrownBy(() -> Tensor.of(longer)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.of(longer))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("row 1");
     }
 
@@ -119,8 +133,8 @@ class TensorCreationTest {
         }
         Tensor t = Tensor.of(blocks);
         assertThat(t.shape()).containsExactly(3, 5, 7);
-        TensorTesting.forEachIndex(t.shape(), idx ->
-                assertThat(TensorTesting.ref(t, idx)).isEqualTo(blocks[idx[0]][idx[1]][idx[2]]));
+        TensorTesting.forEachIndex(
+                t.shape(), idx -> assertThat(TensorTesting.ref(t, idx)).isEqualTo(blocks[idx[0]][idx[1]][idx[2]]));
         blocks[0][0][0] = 77;
         assertThat(t.get(0, 0, 0)).isEqualTo(0);
         assertThat(Tensor.of(new double[0][][]).shape()).containsExactly(0, 0, 0);
@@ -131,13 +145,18 @@ class TensorCreationTest {
     @Test
     void ofBlocksRejectsRaggedArrays() {
         double[][][] fewerRows = {{{1, 2}, {3, 4}}, {{5, 6}}};
-        assertThatThrownBy(() -> Tensor.of(fewerRows)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ragged").hasMessageContaining("block 1");
+        assertThatThrownBy(() -> Tensor.of(fewerRows))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ragged")
+                .hasMessageContaining("block 1");
         double[][][] shortRow = {{{1, 2}, {3, 4}}, {{5, 6}, {7}}};
-        assertThatThrownBy(() -> Tensor.of(shortRow)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ragged").hasMessageContaining("block 1 row 1");
+        assertThatThrownBy(() -> Tensor.of(shortRow))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ragged")
+                .hasMessageContaining("block 1 row 1");
         double[][][] shortFirst = {{{1, 2}, {3}}};
-        assertThatThrownBy(() -> Tensor.of(shortFirst)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.of(shortFirst))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("row 1");
     }
 
@@ -238,12 +257,16 @@ class TensorCreationTest {
 
     @Test
     void uniformRejectsBadBounds() {
-        assertThatThrownBy(() -> Tensor.random(1).uniform(2, 1, 3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("2.0").hasMessageContaining("1.0");
-        assertThatThrownBy(() -> Tensor.random(1).uniform(Double.NaN, 1, 3)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.random(1).uniform(2, 1, 3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2.0")
+                .hasMessageContaining("1.0");
+        assertThatThrownBy(() -> Tensor.random(1).uniform(Double.NaN, 1, 3))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("NaN");
         assertThatThrownBy(() -> Tensor.random(1).uniform(0, Double.POSITIVE_INFINITY, 3))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Infinity");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Infinity");
     }
 
     @Test
@@ -264,9 +287,11 @@ class TensorCreationTest {
     @Test
     void itemNeedsExactlyOneElement() {
         assertThat(Tensor.of(new double[] {4}, 1, 1, 1).item()).isEqualTo(4);
-        assertThatThrownBy(() -> Tensor.zeros(2).item()).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.zeros(2).item())
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[2]");
-        assertThatThrownBy(() -> Tensor.zeros(0, 3).item()).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.zeros(0, 3).item())
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[0, 3]");
     }
 
@@ -274,15 +299,15 @@ class TensorCreationTest {
     void stridedViewsAnArrayWithAnyStrides() {
         double[] data = iota(20);
         Tensor t = Tensor.strided(data, 19, new int[] {4, 3}, new int[] {-5, -2});
-        TensorTesting.forEachIndex(t.shape(), idx ->
-                assertThat(t.get(idx)).isEqualTo(19 - 5 * idx[0] - 2 * idx[1]));
+        TensorTesting.forEachIndex(t.shape(), idx -> assertThat(t.get(idx)).isEqualTo(19 - 5 * idx[0] - 2 * idx[1]));
         assertThat(t.data()).isSameAs(data);
         assertThat(t.isContiguous()).isFalse();
         t.set(-1, 1, 1);
         assertThat(data[12]).isEqualTo(-1);
         Tensor repeated = Tensor.strided(data, 3, new int[] {5, 2}, new int[] {0, 1});
         assertThat(repeated.toArray()).containsExactly(3, 4, 3, 4, 3, 4, 3, 4, 3, 4);
-        assertThat(Tensor.strided(data, 100, new int[] {0, 4}, new int[] {1, 1}).size()).isZero();
+        assertThat(Tensor.strided(data, 100, new int[] {0, 4}, new int[] {1, 1}).size())
+                .isZero();
         assertThat(Tensor.strided(data, 7, new int[0], new int[0]).item()).isEqualTo(7);
     }
 
@@ -290,16 +315,22 @@ class TensorCreationTest {
     void stridedRejectsReachOutsideTheArray() {
         double[] data = new double[10];
         assertThatThrownBy(() -> Tensor.strided(data, 0, new int[] {4, 3}, new int[] {3, 1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[4, 3]")
-                .hasMessageContaining("[3, 1]").hasMessageContaining("10");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[4, 3]")
+                .hasMessageContaining("[3, 1]")
+                .hasMessageContaining("10");
         assertThatThrownBy(() -> Tensor.strided(data, 2, new int[] {2}, new int[] {-3}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[-3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[-3]");
         assertThatThrownBy(() -> Tensor.strided(data, -1, new int[] {1}, new int[] {1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
         assertThatThrownBy(() -> Tensor.strided(data, 0, new int[] {2, 2}, new int[] {1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rank");
         assertThatThrownBy(() -> Tensor.strided(data, 0, new int[] {2, 3}, new int[] {Integer.MAX_VALUE, 1}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("outside");
     }
 
     @Test
@@ -312,11 +343,17 @@ class TensorCreationTest {
         assertThat(a.hashCode()).isEqualTo(System.identityHashCode(a));
         // The two comparisons the documentation points to instead.
         assertThat(a.allClose(same)).isTrue();
-        assertThat(Arrays.equals(a.shape(), same.shape()) && Arrays.equals(a.toArray(), same.toArray())).isTrue();
+        assertThat(Arrays.equals(a.shape(), same.shape()) && Arrays.equals(a.toArray(), same.toArray()))
+                .isTrue();
         Tensor nan = Tensor.of(new double[] {Double.NaN}, 1);
-        assertThat(Arrays.equals(nan.toArray(), nan.copy().toArray())).as("NaN equals NaN in Arrays.equals").isTrue();
+        assertThat(Arrays.equals(nan.toArray(), nan.copy().toArray()))
+                .as("NaN equals NaN in Arrays.equals")
+                .isTrue();
         assertThat(nan.allClose(nan.copy())).as("NaN is close to nothing").isFalse();
-        assertThat(Arrays.equals(Tensor.of(new double[] {0.0}, 1).toArray(), Tensor.of(new double[] {-0.0}, 1).toArray()))
-                .as("0.0 and -0.0 differ in Arrays.equals").isFalse();
+        assertThat(Arrays.equals(
+                        Tensor.of(new double[] {0.0}, 1).toArray(),
+                        Tensor.of(new double[] {-0.0}, 1).toArray()))
+                .as("0.0 and -0.0 differ in Arrays.equals")
+                .isFalse();
     }
 }

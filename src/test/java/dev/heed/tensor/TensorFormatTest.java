@@ -43,8 +43,11 @@ class TensorFormatTest {
                     continue;
                 }
                 String name = line.substring(5);
-                int[] shape = Arrays.stream(words(r.readLine(), "shape")).mapToInt(Integer::parseInt).toArray();
-                double[] values = Arrays.stream(words(r.readLine(), "values")).mapToDouble(TensorFormatTest::parse)
+                int[] shape = Arrays.stream(words(r.readLine(), "shape"))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
+                double[] values = Arrays.stream(words(r.readLine(), "values"))
+                        .mapToDouble(TensorFormatTest::parse)
                         .toArray();
                 int lines = Integer.parseInt(words(r.readLine(), "expected")[0]);
                 StringBuilder expected = new StringBuilder();
@@ -84,7 +87,8 @@ class TensorFormatTest {
     }
 
     static Stream<Arguments> fixturesInEveryLayout() throws IOException {
-        return cases().stream().filter(c -> c.shape().length > 0)
+        return cases().stream()
+                .filter(c -> c.shape().length > 0)
                 .flatMap(c -> Arrays.stream(Layout.values()).map(l -> Arguments.of(c, l)));
     }
 
@@ -92,8 +96,18 @@ class TensorFormatTest {
     void fixtureFileHasTheAdvertisedCases() throws IOException {
         List<Case> all = cases();
         assertThat(all).hasSizeGreaterThan(50);
-        assertThat(all).extracting(Case::name).contains("summary_1d", "summary_3d", "rank3", "nan_inf",
-                "negative_zero", "scalar_one", "empty_2x0", "sci_mixed_mantissas", "wrap_2d");
+        assertThat(all)
+                .extracting(Case::name)
+                .contains(
+                        "summary_1d",
+                        "summary_3d",
+                        "rank3",
+                        "nan_inf",
+                        "negative_zero",
+                        "scalar_one",
+                        "empty_2x0",
+                        "sci_mixed_mantissas",
+                        "wrap_2d");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -130,7 +144,9 @@ class TensorFormatTest {
         assertThat(Tensor.zeros(0, 4).toString()).isEqualTo("[], shape=(0, 4)");
         assertThat(Tensor.zeros(3, 0, 2).toString()).isEqualTo("[], shape=(3, 0, 2)");
         assertThat(Tensor.zeros(0).toString()).isEqualTo("[]");
-        assertThat(Tensor.ones(5, 4).slice(0, 2, 2).toString()).as("an empty view").isEqualTo("[], shape=(0, 4)");
+        assertThat(Tensor.ones(5, 4).slice(0, 2, 2).toString())
+                .as("an empty view")
+                .isEqualTo("[], shape=(0, 4)");
         assertThat(Tensor.ones(5, 4).slice(1, 1, 1).transpose(0, 1).toString()).isEqualTo("[], shape=(0, 5)");
     }
 }

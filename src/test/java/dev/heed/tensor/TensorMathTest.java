@@ -29,9 +29,25 @@ class TensorMathTest {
 
     /** Pairs of shapes that broadcast, including rank 0 and size 0. */
     static final int[][][] PAIRS = {
-        {{}, {}}, {{}, {3}}, {{3}, {}}, {{7}, {7}}, {{1}, {13}}, {{13}, {1}}, {{0}, {1}}, {{0}, {}}, {{}, {0, 4}},
-        {{3, 1}, {1, 4}}, {{2, 3, 4}, {4}}, {{2, 3, 4}, {3, 1}}, {{65, 1}, {1, 64}}, {{1, 257}, {7, 1}},
-        {{2, 1, 3}, {5, 1}}, {{0, 3}, {1, 3}}, {{2, 0, 1}, {3}}, {{4, 1, 1, 5}, {3, 5}}, {{1}, {1, 1, 1}},
+        {{}, {}},
+        {{}, {3}},
+        {{3}, {}},
+        {{7}, {7}},
+        {{1}, {13}},
+        {{13}, {1}},
+        {{0}, {1}},
+        {{0}, {}},
+        {{}, {0, 4}},
+        {{3, 1}, {1, 4}},
+        {{2, 3, 4}, {4}},
+        {{2, 3, 4}, {3, 1}},
+        {{65, 1}, {1, 64}},
+        {{1, 257}, {7, 1}},
+        {{2, 1, 3}, {5, 1}},
+        {{0, 3}, {1, 3}},
+        {{2, 0, 1}, {3}},
+        {{4, 1, 1, 5}, {3, 5}},
+        {{1}, {1, 1, 1}},
         {{3, 7}, {3, 7}},
     };
 
@@ -64,8 +80,9 @@ class TensorMathTest {
     static double[] naive(double[] a, int[] as, double[] b, int[] bs, DoubleBinaryOperator f) {
         int[] out = broadcast(as, bs);
         double[] r = new double[count(out)];
-        forEachIndex(out, idx -> r[flat(out, idx)] =
-                f.applyAsDouble(a[flat(as, source(as, idx))], b[flat(bs, source(bs, idx))]));
+        forEachIndex(
+                out,
+                idx -> r[flat(out, idx)] = f.applyAsDouble(a[flat(as, source(as, idx))], b[flat(bs, source(bs, idx))]));
         return r;
     }
 
@@ -105,8 +122,11 @@ class TensorMathTest {
         int[] out = broadcast(as, bs);
         for (Op op : OPS) {
             Tensor r = op.method().apply(ta, tb);
-            assertExact(r, out, naive(a, as, b, bs, op.reference()), op + " " + Arrays.toString(as) + " "
-                    + Arrays.toString(bs));
+            assertExact(
+                    r,
+                    out,
+                    naive(a, as, b, bs, op.reference()),
+                    op + " " + Arrays.toString(as) + " " + Arrays.toString(bs));
             assertThat(r.isContiguous()).isTrue();
             assertThat(r.offset()).isZero();
             assertThat(r.data()).isNotSameAs(ta.data()).isNotSameAs(tb.data());
@@ -228,8 +248,9 @@ class TensorMathTest {
     @Test
     void logAndExpEdges() {
         Tensor t = Tensor.of(new double[] {0, -0.0, -1, 1, Double.POSITIVE_INFINITY}, 5);
-        assertThat(t.log().toArray()).containsExactly(Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
-                0, Double.POSITIVE_INFINITY);
+        assertThat(t.log().toArray())
+                .containsExactly(
+                        Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 0, Double.POSITIVE_INFINITY);
         assertThat(t.neg().exp().toArray()).containsExactly(1, 1, Math.E, Math.exp(-1), 0);
         assertThat(Tensor.of(new double[] {-1e6, 1e6}, 2).tanh().toArray()).containsExactly(-1, 1);
     }
@@ -257,16 +278,21 @@ class TensorMathTest {
     @Test
     void allCloseNeverCallsNaNCloseAndMatchesEqualInfinities() {
         double inf = Double.POSITIVE_INFINITY;
-        assertThat(Tensor.scalar(Double.NaN).allClose(Tensor.scalar(Double.NaN))).isFalse();
-        assertThat(Tensor.scalar(Double.NaN).allClose(Tensor.scalar(1), 1e300, 1e300)).isFalse();
-        assertThat(Tensor.scalar(1).allClose(Tensor.scalar(Double.NaN), 1e300, 1e300)).isFalse();
+        assertThat(Tensor.scalar(Double.NaN).allClose(Tensor.scalar(Double.NaN)))
+                .isFalse();
+        assertThat(Tensor.scalar(Double.NaN).allClose(Tensor.scalar(1), 1e300, 1e300))
+                .isFalse();
+        assertThat(Tensor.scalar(1).allClose(Tensor.scalar(Double.NaN), 1e300, 1e300))
+                .isFalse();
         assertThat(Tensor.scalar(inf).allClose(Tensor.scalar(inf))).isTrue();
         assertThat(Tensor.scalar(-inf).allClose(Tensor.scalar(-inf), 0, 0)).isTrue();
-        assertThat(Tensor.scalar(inf).allClose(Tensor.scalar(-inf), 1e300, 1e300)).isFalse();
+        assertThat(Tensor.scalar(inf).allClose(Tensor.scalar(-inf), 1e300, 1e300))
+                .isFalse();
         // np.isclose(1, inf) and np.isclose(inf, 1) are both False, whatever the tolerance.
         assertThat(Tensor.scalar(1).allClose(Tensor.scalar(inf))).isFalse();
         assertThat(Tensor.scalar(1).allClose(Tensor.scalar(inf), 1, 0)).isFalse();
-        assertThat(Tensor.scalar(inf).allClose(Tensor.scalar(1e308), 1e300, 1e300)).isFalse();
+        assertThat(Tensor.scalar(inf).allClose(Tensor.scalar(1e308), 1e300, 1e300))
+                .isFalse();
         Tensor withNaN = Tensor.of(new double[] {1, Double.NaN, 3}, 3);
         assertThat(withNaN.allClose(withNaN.copy())).isFalse();
         assertThat(Tensor.of(new double[] {inf, -inf, 0}, 3).allClose(Tensor.of(new double[] {inf, -inf, -0.0}, 3)))
@@ -297,7 +323,9 @@ class TensorMathTest {
         for (int p : new int[] {0, 64, 65, 257 * 65 - 1, 4000}) {
             double[] x = v.clone();
             x[p] += 1e-3;
-            assertThat(a.allClose(Tensor.of(x, 257, 65))).as("perturbed at %d", p).isFalse();
+            assertThat(a.allClose(Tensor.of(x, 257, 65)))
+                    .as("perturbed at %d", p)
+                    .isFalse();
             assertThat(a.allClose(Tensor.of(x, 257, 65), 0, 1.1e-3)).isTrue();
         }
         Tensor row = Tensor.of(new double[] {1, 2, 3}, 3);

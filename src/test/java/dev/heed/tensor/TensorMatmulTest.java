@@ -79,18 +79,22 @@ class TensorMatmulTest {
         double[] bv = values(b);
         Expected e = naive(av, a.shape(), bv, b.shape());
         Tensor c = a.matmul(b);
-        assertThat(c.shape()).as("%s: shape of %s @ %s", what, Arrays.toString(a.shape()), Arrays.toString(b.shape()))
+        assertThat(c.shape())
+                .as("%s: shape of %s @ %s", what, Arrays.toString(a.shape()), Arrays.toString(b.shape()))
                 .containsExactly(e.shape());
         assertThat(c.isContiguous()).isTrue();
         double[] cv = values(c);
         for (int i = 0; i < cv.length; i++) {
             double want = e.values()[i];
-            boolean ok = Double.isNaN(want) ? Double.isNaN(cv[i])
-                    : Double.isInfinite(want) ? cv[i] == want
-                    : Math.abs(cv[i] - want) <= REL * e.magnitude()[i] + Double.MIN_NORMAL;
+            boolean ok = Double.isNaN(want)
+                    ? Double.isNaN(cv[i])
+                    : Double.isInfinite(want)
+                            ? cv[i] == want
+                            : Math.abs(cv[i] - want) <= REL * e.magnitude()[i] + Double.MIN_NORMAL;
             if (!ok) {
-                fail("%s: %s @ %s element %d expected %s but was %s", what, Arrays.toString(a.shape()),
-                        Arrays.toString(b.shape()), i, want, cv[i]);
+                fail(
+                        "%s: %s @ %s element %d expected %s but was %s",
+                        what, Arrays.toString(a.shape()), Arrays.toString(b.shape()), i, want, cv[i]);
             }
         }
         // The operands are not modified.
@@ -119,8 +123,13 @@ class TensorMatmulTest {
     }
 
     static Stream<Arguments> largeShapes() {
-        return Stream.of(Arguments.of(64, 65, 257), Arguments.of(257, 64, 65), Arguments.of(65, 257, 64),
-                Arguments.of(1, 299, 301), Arguments.of(301, 299, 1), Arguments.of(129, 301, 257),
+        return Stream.of(
+                Arguments.of(64, 65, 257),
+                Arguments.of(257, 64, 65),
+                Arguments.of(65, 257, 64),
+                Arguments.of(1, 299, 301),
+                Arguments.of(301, 299, 1),
+                Arguments.of(129, 301, 257),
                 Arguments.of(257, 513, 3));
     }
 
@@ -148,8 +157,8 @@ class TensorMatmulTest {
         assertThat(c.toArray()).containsOnly(0.0);
         assertThat(Tensor.zeros(0).matmul(Tensor.zeros(0)).shape()).isEmpty();
         assertThat(Tensor.zeros(0).matmul(Tensor.zeros(0)).item()).isZero();
-        assertThat(Tensor.zeros(2, 5, 0).matmul(Tensor.zeros(0, 1)).toArray()).containsExactly(0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0);
+        assertThat(Tensor.zeros(2, 5, 0).matmul(Tensor.zeros(0, 1)).toArray())
+                .containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     @Test
@@ -182,7 +191,10 @@ class TensorMatmulTest {
         Tensor c = a.matmul(b);
         assertThat(c.shape()).isEmpty();
         assertThat(c.item()).isEqualTo(12);
-        assertThat(Tensor.of(new double[] {2}, 1).matmul(Tensor.of(new double[] {3}, 1)).item()).isEqualTo(6);
+        assertThat(Tensor.of(new double[] {2}, 1)
+                        .matmul(Tensor.of(new double[] {3}, 1))
+                        .item())
+                .isEqualTo(6);
     }
 
     @Test

@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Reductions along an axis and softmax, against naive loops over multi-indices. */
 class TensorReductionTest {
 
-    static final int[][] SHAPES = {{1}, {7}, {257}, {7, 13}, {3, 1, 5}, {2, 3, 4, 5}, {64, 65}, {0, 3}, {3, 0},
-            {2, 0, 4}};
+    static final int[][] SHAPES = {
+        {1}, {7}, {257}, {7, 13}, {3, 1, 5}, {2, 3, 4, 5}, {64, 65}, {0, 3}, {3, 0}, {2, 0, 4}
+    };
 
     static Stream<Arguments> shapesAndLayouts() {
         List<Arguments> out = new ArrayList<>();
@@ -145,29 +146,58 @@ class TensorReductionTest {
             int[] out = without(shape, a);
             int n = shape[a];
             String what = " along " + axis + " of " + Arrays.toString(shape) + " " + l;
-            assertClose(t.sum(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveSum), 1e-14, 1e-14,
+            assertClose(
+                    t.sum(axis),
+                    out,
+                    reduceNaive(v, shape, a, TensorReductionTest::naiveSum),
+                    1e-14,
+                    1e-14,
                     "sum" + what);
-            assertClose(t.mean(axis), out, reduceNaive(v, shape, a, row -> naiveSum(row) / row.length), 1e-14,
-                    1e-14, "mean" + what);
-            assertClose(t.logSumExp(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveLogSumExp),
-                    1e-13, 1e-14, "logSumExp" + what);
+            assertClose(
+                    t.mean(axis),
+                    out,
+                    reduceNaive(v, shape, a, row -> naiveSum(row) / row.length),
+                    1e-14,
+                    1e-14,
+                    "mean" + what);
+            assertClose(
+                    t.logSumExp(axis),
+                    out,
+                    reduceNaive(v, shape, a, TensorReductionTest::naiveLogSumExp),
+                    1e-13,
+                    1e-14,
+                    "logSumExp" + what);
             if (n > 0) {
                 assertExact(t.max(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveMax), "max" + what);
-                assertExact(t.argmax(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveArgmax),
+                assertExact(
+                        t.argmax(axis),
+                        out,
+                        reduceNaive(v, shape, a, TensorReductionTest::naiveArgmax),
                         "argmax" + what);
                 assertExact(t.min(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveMin), "min" + what);
-                assertExact(t.argmin(axis), out, reduceNaive(v, shape, a, TensorReductionTest::naiveArgmin),
+                assertExact(
+                        t.argmin(axis),
+                        out,
+                        reduceNaive(v, shape, a, TensorReductionTest::naiveArgmin),
                         "argmin" + what);
             } else {
                 final int ax = axis;
-                assertThatThrownBy(() -> t.max(ax)).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
-                assertThatThrownBy(() -> t.argmax(ax)).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
-                assertThatThrownBy(() -> t.min(ax)).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
-                assertThatThrownBy(() -> t.argmin(ax)).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining(Arrays.toString(shape)).hasMessageContaining("empty");
+                assertThatThrownBy(() -> t.max(ax))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(Arrays.toString(shape))
+                        .hasMessageContaining("empty");
+                assertThatThrownBy(() -> t.argmax(ax))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(Arrays.toString(shape))
+                        .hasMessageContaining("empty");
+                assertThatThrownBy(() -> t.min(ax))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(Arrays.toString(shape))
+                        .hasMessageContaining("empty");
+                assertThatThrownBy(() -> t.argmin(ax))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(Arrays.toString(shape))
+                        .hasMessageContaining("empty");
             }
             assertThat(t.sum(axis).isContiguous()).isTrue();
         }
@@ -185,13 +215,17 @@ class TensorReductionTest {
         if (v.length == 0) {
             assertThat(t.sum()).isZero();
             assertThat(t.mean()).isNaN();
-            assertThatThrownBy(t::max).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(t::max)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(Arrays.toString(shape));
-            assertThatThrownBy(t::min).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(t::min)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(Arrays.toString(shape));
-            assertThatThrownBy(t::argmax).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(t::argmax)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(Arrays.toString(shape));
-            assertThatThrownBy(t::argmin).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(t::argmin)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(Arrays.toString(shape));
         } else {
             assertThat(t.mean()).isCloseTo(s / v.length, within(1e-14 * g / v.length + 1e-300));
@@ -219,27 +253,59 @@ class TensorReductionTest {
             for (int axis = -2; axis < 2; axis++) {
                 int a = Math.floorMod(axis, 2);
                 int[] out = without(shape, a);
-                assertClose(b.sum(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveSum), 1e-14,
-                        1e-14, "sum of broadcast along " + axis);
-                assertClose(b.softmax(axis), shape, softmaxNaive(full, shape, a), 1e-13, 1e-16,
+                assertClose(
+                        b.sum(axis),
+                        out,
+                        reduceNaive(full, shape, a, TensorReductionTest::naiveSum),
+                        1e-14,
+                        1e-14,
+                        "sum of broadcast along " + axis);
+                assertClose(
+                        b.softmax(axis),
+                        shape,
+                        softmaxNaive(full, shape, a),
+                        1e-13,
+                        1e-16,
                         "softmax of broadcast along " + axis);
                 if (n > 0) {
-                    assertExact(b.max(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveMax),
+                    assertExact(
+                            b.max(axis),
+                            out,
+                            reduceNaive(full, shape, a, TensorReductionTest::naiveMax),
                             "max of broadcast along " + axis);
-                    assertExact(b.argmax(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveArgmax),
+                    assertExact(
+                            b.argmax(axis),
+                            out,
+                            reduceNaive(full, shape, a, TensorReductionTest::naiveArgmax),
                             "argmax of broadcast along " + axis);
-                    assertExact(b.min(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveMin),
+                    assertExact(
+                            b.min(axis),
+                            out,
+                            reduceNaive(full, shape, a, TensorReductionTest::naiveMin),
                             "min of broadcast along " + axis);
-                    assertExact(b.argmin(axis), out, reduceNaive(full, shape, a, TensorReductionTest::naiveArgmin),
+                    assertExact(
+                            b.argmin(axis),
+                            out,
+                            reduceNaive(full, shape, a, TensorReductionTest::naiveArgmin),
                             "argmin of broadcast along " + axis);
                 }
             }
             double[] cv = values(c);
             int[] square = {n, n};
-            assertClose(c.logSumExp(1), new int[] {n}, reduceNaive(cv, square, 1, TensorReductionTest::naiveLogSumExp),
-                    1e-13, 1e-14, "logSumExp of a transposed broadcast");
-            assertClose(c.mean(0), new int[] {n}, reduceNaive(cv, square, 0, row1 -> naiveSum(row1) / row1.length),
-                    1e-14, 1e-14, "mean of a transposed broadcast");
+            assertClose(
+                    c.logSumExp(1),
+                    new int[] {n},
+                    reduceNaive(cv, square, 1, TensorReductionTest::naiveLogSumExp),
+                    1e-13,
+                    1e-14,
+                    "logSumExp of a transposed broadcast");
+            assertClose(
+                    c.mean(0),
+                    new int[] {n},
+                    reduceNaive(cv, square, 0, row1 -> naiveSum(row1) / row1.length),
+                    1e-14,
+                    1e-14,
+                    "mean of a transposed broadcast");
         }
     }
 
@@ -260,12 +326,15 @@ class TensorReductionTest {
         assertThat(t.logSumExp(1).toArray()).containsExactly(ninf, ninf, ninf);
         assertThat(t.sum(0).shape()).containsExactly(0);
         assertThat(t.max(0).shape()).containsExactly(0);
-        assertThatThrownBy(() -> t.max(1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> t.max(1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[3, 0]");
         // NumPy refuses a maximum over an empty axis even when the result would be empty.
-        assertThatThrownBy(() -> Tensor.zeros(0, 0).max(1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.zeros(0, 0).max(1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[0, 0]");
-        assertThatThrownBy(() -> Tensor.zeros(0, 0).argmax(0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Tensor.zeros(0, 0).argmax(0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[0, 0]");
     }
 
@@ -277,7 +346,8 @@ class TensorReductionTest {
         assertThat(t.max(0).toArray()).containsExactly(nan, nan, 6);
         assertThat(t.max()).isNaN();
         assertThat(t.slice(0, 1, 2).max()).isEqualTo(6);
-        assertThat(Tensor.of(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}, 2).max())
+        assertThat(Tensor.of(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}, 2)
+                        .max())
                 .isEqualTo(Double.NEGATIVE_INFINITY);
         assertThat(t.sum(1).get(0)).isNaN();
         assertThat(t.logSumExp(1).toArray()).containsExactly(nan, naiveLogSumExp(new double[] {4, 5, 6}), nan);
@@ -288,11 +358,14 @@ class TensorReductionTest {
         double nan = Double.NaN;
         double ninf = Double.NEGATIVE_INFINITY;
         assertThat(Tensor.of(new double[] {1, 3, 3, 2}, 4).argmax(0).item()).isEqualTo(1);
-        assertThat(Tensor.of(new double[] {ninf, ninf, ninf}, 3).argmax(0).item()).isEqualTo(0);
+        assertThat(Tensor.of(new double[] {ninf, ninf, ninf}, 3).argmax(0).item())
+                .isEqualTo(0);
         assertThat(Tensor.of(new double[] {nan, 1, nan}, 3).argmax(0).item()).isEqualTo(0);
-        assertThat(Tensor.of(new double[] {1, 9, nan, 9, nan}, 5).argmax(0).item()).isEqualTo(2);
+        assertThat(Tensor.of(new double[] {1, 9, nan, 9, nan}, 5).argmax(0).item())
+                .isEqualTo(2);
         assertThat(Tensor.of(new double[] {-0.0, 0.0}, 2).argmax(0).item()).isEqualTo(0);
-        assertThat(Tensor.of(new double[] {5, 5, 5, 5}, 2, 2).argmax(-1).toArray()).containsExactly(0, 0);
+        assertThat(Tensor.of(new double[] {5, 5, 5, 5}, 2, 2).argmax(-1).toArray())
+                .containsExactly(0, 0);
         // Ties along the first axis of a transposed view.
         Tensor t = Tensor.of(new double[] {2, 7, 7, 7, 1, 7}, 2, 3).transpose(0, 1); // [[2, 7], [7, 1], [7, 7]]
         assertThat(t.argmax(0).toArray()).containsExactly(1, 0);
@@ -347,8 +420,10 @@ class TensorReductionTest {
         assertThat(b.argmin()).isEqualTo(3);
         assertThat(b.transpose(0, 1).argmax()).isEqualTo(3);
         assertThat(b.transpose(0, 1).argmin()).isEqualTo(9);
-        assertThatThrownBy(() -> Tensor.zeros(0, 4).argmax()).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("empty").hasMessageContaining("[0, 4]");
+        assertThatThrownBy(() -> Tensor.zeros(0, 4).argmax())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty")
+                .hasMessageContaining("[0, 4]");
     }
 
     @Test
@@ -413,7 +488,12 @@ class TensorReductionTest {
         for (int axis = -shape.length; axis < shape.length; axis++) {
             int a = Math.floorMod(axis, shape.length);
             Tensor s = t.softmax(axis);
-            assertClose(s, shape, softmaxNaive(v, shape, a), 1e-13, 1e-16,
+            assertClose(
+                    s,
+                    shape,
+                    softmaxNaive(v, shape, a),
+                    1e-13,
+                    1e-16,
                     "softmax along " + axis + " of " + Arrays.toString(shape) + " " + l);
             assertThat(s.isContiguous()).isTrue();
             // Every (non-empty) row sums to one.
@@ -431,10 +511,14 @@ class TensorReductionTest {
         Tensor t = Tensor.of(new double[] {1e6, 1e6, 1e6, -1e6, 1e6, 1e6 - 1, -1e6, -1e6 - 1, -1e6, -1e6}, 5, 2);
         Tensor s = t.softmax(-1);
         // Exact up to the last bit or so: the max shift leaves exp(0) and exp(-1), never exp(±1e6).
-        assertThat(s.toArray()).containsExactly(new double[] {0.5, 0.5, 1, 0, 1 / (1 + e1), e1 / (1 + e1),
-            1 / (1 + e1), e1 / (1 + e1), 0.5, 0.5}, within(1e-16));
+        assertThat(s.toArray())
+                .containsExactly(
+                        new double[] {0.5, 0.5, 1, 0, 1 / (1 + e1), e1 / (1 + e1), 1 / (1 + e1), e1 / (1 + e1), 0.5, 0.5
+                        },
+                        within(1e-16));
         // The same along axis 0 of the transpose.
-        assertThat(t.transpose(0, 1).softmax(0).toArray()).containsExactly(s.transpose(0, 1).toArray());
+        assertThat(t.transpose(0, 1).softmax(0).toArray())
+                .containsExactly(s.transpose(0, 1).toArray());
         Tensor big = Tensor.of(new double[] {1e308, -1e308, 1e308}, 3);
         assertThat(big.softmax(0).toArray()).containsExactly(0.5, 0, 0.5);
     }
@@ -447,15 +531,19 @@ class TensorReductionTest {
         double[] s = t.softmax(1).toArray();
         assertThat(Arrays.copyOfRange(s, 0, 3)).containsExactly(0, 0, 0);
         double e = Math.exp(-1);
-        assertThat(Arrays.copyOfRange(s, 3, 6)).containsExactly(new double[] {e / (1 + e), 0, 1 / (1 + e)},
-                within(1e-16));
+        assertThat(Arrays.copyOfRange(s, 3, 6))
+                .containsExactly(new double[] {e / (1 + e), 0, 1 / (1 + e)}, within(1e-16));
         assertThat(Arrays.copyOfRange(s, 6, 9)).containsExactly(nan, nan, nan);
         assertThat(Arrays.copyOfRange(s, 9, 12)).containsExactly(nan, nan, nan);
         // Along the other axis: columns 0 and 1 hold a NaN; column 2 is [-inf, 1, 2, -inf].
         double[] c = t.softmax(0).toArray();
-        assertThat(c).containsExactly(new double[] {nan, nan, 0, nan, nan, e / (1 + e), nan, nan, 1 / (1 + e),
-            nan, nan, 0}, within(1e-16));
-        assertThat(Tensor.of(new double[] {Double.POSITIVE_INFINITY, 0}, 2).softmax(0).toArray())
+        assertThat(c)
+                .containsExactly(
+                        new double[] {nan, nan, 0, nan, nan, e / (1 + e), nan, nan, 1 / (1 + e), nan, nan, 0},
+                        within(1e-16));
+        assertThat(Tensor.of(new double[] {Double.POSITIVE_INFINITY, 0}, 2)
+                        .softmax(0)
+                        .toArray())
                 .containsExactly(nan, nan);
     }
 

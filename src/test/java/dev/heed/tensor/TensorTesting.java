@@ -293,8 +293,9 @@ final class TensorTesting {
                 ok = Math.abs(a[i] - e) <= abs + rel * Math.abs(e);
             }
             if (!ok) {
-                fail("%s: at %s expected %s but was %s (difference %s)", what, Arrays.toString(idx.get(i)), e, a[i],
-                        a[i] - e);
+                fail(
+                        "%s: at %s expected %s but was %s (difference %s)",
+                        what, Arrays.toString(idx.get(i)), e, a[i], a[i] - e);
             }
         }
     }

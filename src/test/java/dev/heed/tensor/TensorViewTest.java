@@ -28,8 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TensorViewTest {
 
-    static final int[][] SHAPES = {{}, {0}, {1}, {7}, {3, 5}, {1, 4}, {0, 3}, {2, 3, 4}, {3, 1, 5}, {2, 0, 3},
-            {2, 3, 1, 5}};
+    static final int[][] SHAPES = {
+        {}, {0}, {1}, {7}, {3, 5}, {1, 4}, {0, 3}, {2, 3, 4}, {3, 1, 5}, {2, 0, 3}, {2, 3, 1, 5}
+    };
 
     static Stream<Arguments> shapesAndLayouts() {
         List<Arguments> out = new ArrayList<>();
@@ -115,8 +116,12 @@ class TensorViewTest {
         assertThat(t.slice(0, 1, 2).slice(1, 2, 3).isContiguous()).isTrue(); // [1, 1, 5]: size-1 strides ignored
         assertThat(Tensor.ones(1, 5).broadcastTo(3, 5).isContiguous()).isFalse();
         assertThat(Tensor.ones(5).broadcastTo(1, 5).isContiguous()).isTrue();
-        assertThat(Tensor.strided(new double[5], 4, new int[] {5}, new int[] {-1}).isContiguous()).isFalse();
-        assertThat(Tensor.strided(new double[5], 2, new int[] {1, 1}, new int[] {-7, 99}).isContiguous()).isTrue();
+        assertThat(Tensor.strided(new double[5], 4, new int[] {5}, new int[] {-1})
+                        .isContiguous())
+                .isFalse();
+        assertThat(Tensor.strided(new double[5], 2, new int[] {1, 1}, new int[] {-7, 99})
+                        .isContiguous())
+                .isTrue();
         assertThat(Tensor.scalar(1).isContiguous()).isTrue();
     }
 
@@ -199,7 +204,8 @@ class TensorViewTest {
                         continue;
                     }
                     for (int step : new int[] {1, 2, 3, 5, 20}) {
-                        Tensor v = step == 1 && (start & 1) == 0 ? t.slice(axis, start, end)
+                        Tensor v = step == 1 && (start & 1) == 0
+                                ? t.slice(axis, start, end)
                                 : t.slice(axis, start, end, step);
                         int len = 0;
                         for (int i = s0; i < e0; i += step) {
@@ -207,7 +213,8 @@ class TensorViewTest {
                         }
                         int[] expectedShape = shape.clone();
                         expectedShape[a] = len;
-                        assertThat(v.shape()).as("slice(%d, %d, %d, %d)", axis, start, end, step)
+                        assertThat(v.shape())
+                                .as("slice(%d, %d, %d, %d)", axis, start, end, step)
                                 .containsExactly(expectedShape);
                         assertThat(v.size()).isEqualTo(count(expectedShape));
                         final int first = s0;
@@ -367,7 +374,8 @@ class TensorViewTest {
 
     @Test
     void broadcastShapesFollowsNumPy() {
-        assertThat(Tensor.broadcastShapes(new int[] {3, 1, 5}, new int[] {4, 1})).containsExactly(3, 4, 5);
+        assertThat(Tensor.broadcastShapes(new int[] {3, 1, 5}, new int[] {4, 1}))
+                .containsExactly(3, 4, 5);
         assertThat(Tensor.broadcastShapes(new int[0], new int[] {2, 3})).containsExactly(2, 3);
         assertThat(Tensor.broadcastShapes(new int[] {1}, new int[] {0})).containsExactly(0);
         assertThat(Tensor.broadcastShapes(new int[] {2, 1}, new int[] {1, 0})).containsExactly(2, 0);
@@ -382,8 +390,19 @@ class TensorViewTest {
         int[] shape = {2, 3, 4};
         double[] v = random(9, 24);
         Tensor t = layout(l, v, shape);
-        int[][] targets = {{24}, {4, 6}, {6, 4}, {2, 12}, {1, 24, 1}, {2, 3, 2, 2}, {-1}, {4, -1}, {-1, 3, 2},
-                {1, 1, 2, -1, 1}, {24, 1}};
+        int[][] targets = {
+            {24},
+            {4, 6},
+            {6, 4},
+            {2, 12},
+            {1, 24, 1},
+            {2, 3, 2, 2},
+            {-1},
+            {4, -1},
+            {-1, 3, 2},
+            {1, 1, 2, -1, 1},
+            {24, 1}
+        };
         for (int[] target : targets) {
             Tensor r = t.reshape(target);
             int[] expectedShape = target.clone();
@@ -444,19 +463,24 @@ class TensorViewTest {
                 Arguments.of("transposed [6, 4] to [3, 8]", mat.transpose(0, 1), new int[] {3, 8}, false),
                 Arguments.of("stepped [6] to [2, 3]", vec.slice(0, 1, 13, 2), new int[] {2, 3}, true),
                 Arguments.of("stepped [7] to [7, 1]", vec.slice(0, 0, 13, 2), new int[] {7, 1}, true),
-                Arguments.of("reversed [13] to [13, 1]", Tensor.strided(iota(13), 12, new int[] {13}, new int[] {-1}),
-                        new int[] {1, 13}, true),
+                Arguments.of(
+                        "reversed [13] to [13, 1]",
+                        Tensor.strided(iota(13), 12, new int[] {13}, new int[] {-1}),
+                        new int[] {1, 13},
+                        true),
                 Arguments.of("columns [4, 3] to [12]", mat.slice(1, 0, 3), new int[] {12}, false),
                 Arguments.of("columns [4, 3] to [2, 2, 3]", mat.slice(1, 0, 3), new int[] {2, 2, 3}, true),
                 Arguments.of("rows [2, 6] to [12]", mat.slice(0, 1, 3), new int[] {12}, true),
                 Arguments.of("rows [2, 6] to [3, 4]", mat.slice(0, 1, 3), new int[] {3, 4}, true),
-                Arguments.of("broadcast [4, 6] to [24]", Tensor.of(iota(6), 6).broadcastTo(4, 6), new int[] {24},
-                        false),
-                Arguments.of("broadcast [4, 6] to [2, 2, 6]", Tensor.of(iota(6), 6).broadcastTo(4, 6),
-                        new int[] {2, 2, 6}, true),
-                Arguments.of("permuted [3, 2, 4] to [3, 8]", base.permute(1, 0, 2), new int[] {3, 8}, false),
-                Arguments.of("permuted [3, 2, 4] to [3, 2, 2, 2]", base.permute(1, 0, 2), new int[] {3, 2, 2, 2},
+                Arguments.of(
+                        "broadcast [4, 6] to [24]", Tensor.of(iota(6), 6).broadcastTo(4, 6), new int[] {24}, false),
+                Arguments.of(
+                        "broadcast [4, 6] to [2, 2, 6]",
+                        Tensor.of(iota(6), 6).broadcastTo(4, 6),
+                        new int[] {2, 2, 6},
                         true),
+                Arguments.of("permuted [3, 2, 4] to [3, 8]", base.permute(1, 0, 2), new int[] {3, 8}, false),
+                Arguments.of("permuted [3, 2, 4] to [3, 2, 2, 2]", base.permute(1, 0, 2), new int[] {3, 2, 2, 2}, true),
                 Arguments.of("selected [2, 4] to [8]", base.select(1, 1), new int[] {8}, false),
                 Arguments.of("selected [3, 4] to [12]", base.select(0, 1), new int[] {12}, true));
     }
@@ -490,7 +514,11 @@ class TensorViewTest {
     void viewsOfViewsShareTheBaseArray() {
         double[] data = iota(60);
         Tensor base = Tensor.of(data, 3, 4, 5);
-        Tensor v = base.transpose(0, 2).slice(0, 1, 5, 2).select(1, -1).unsqueeze(0).reshape(2, 3);
+        Tensor v = base.transpose(0, 2)
+                .slice(0, 1, 5, 2)
+                .select(1, -1)
+                .unsqueeze(0)
+                .reshape(2, 3);
         // transpose → [5, 4, 3] (i5, i4, i3) = base[i3, i4, i5]; slice i5 ∈ {1, 3}; select i4 = 3
         forEachIndex(new int[] {2, 3}, idx -> assertThat(v.get(idx)).isEqualTo(base.get(idx[1], 3, 1 + 2 * idx[0])));
         v.set(-100, 1, 2);

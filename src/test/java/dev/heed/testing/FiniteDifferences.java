@@ -80,8 +80,7 @@ public final class FiniteDifferences {
      *
      * @see #assertGradient(String, Tensor, double, ScalarFunction, int, Tensor...)
      */
-    public static void assertGradient(String context, Tensor analytic, ScalarFunction f, int which,
-                                      Tensor... inputs) {
+    public static void assertGradient(String context, Tensor analytic, ScalarFunction f, int which, Tensor... inputs) {
         assertGradient(context, analytic, RTOL, f, which, inputs);
     }
 
@@ -94,8 +93,8 @@ public final class FiniteDifferences {
      * that is zero everywhere must come out within {@code rtol · 1e-3 · max(1, |f|)} of zero.
      * NaN or infinity in either gradient fails.
      */
-    public static void assertGradient(String context, Tensor analytic, double rtol, ScalarFunction f,
-                                      int which, Tensor... inputs) {
+    public static void assertGradient(
+            String context, Tensor analytic, double rtol, ScalarFunction f, int which, Tensor... inputs) {
         Evaluation e = evaluate(f, which, inputs);
         double floor = 1e-3 * Math.max(1.0, Math.abs(e.value));
         assertClose(context, analytic, e.gradient, rtol, floor);
@@ -126,22 +125,25 @@ public final class FiniteDifferences {
             if (!ok) {
                 bad++;
                 if (problems.size() < MAX_REPORTED) {
-                    problems.add(String.format("[%d] %s analytic %s numeric %s", i,
-                            Arrays.toString(ReferenceAssertions.unravel(i, numeric.shape())), a[i], n[i]));
+                    problems.add(String.format(
+                            "[%d] %s analytic %s numeric %s",
+                            i, Arrays.toString(ReferenceAssertions.unravel(i, numeric.shape())), a[i], n[i]));
                 }
             }
         }
         assertThat(problems)
-                .as("%s: %d of %d gradient elements off by more than %s relative to scale %s "
-                        + "(worst |diff|/scale %s)", context, bad, a.length, rtol, scale, worst)
+                .as(
+                        "%s: %d of %d gradient elements off by more than %s relative to scale %s "
+                                + "(worst |diff|/scale %s)",
+                        context, bad, a.length, rtol, scale, worst)
                 .isEmpty();
     }
 
     /** {@code Σ a·b} over two tensors of the same shape: the scalar whose gradient is {@code b}. */
     public static double dot(Tensor a, Tensor b) {
         if (!Arrays.equals(a.shape(), b.shape())) {
-            throw new IllegalArgumentException("dot of " + Arrays.toString(a.shape()) + " and "
-                    + Arrays.toString(b.shape()));
+            throw new IllegalArgumentException(
+                    "dot of " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
         }
         double[] x = a.toArray();
         double[] y = b.toArray();
@@ -152,8 +154,7 @@ public final class FiniteDifferences {
         return sum;
     }
 
-    private record Evaluation(Tensor gradient, double value) {
-    }
+    private record Evaluation(Tensor gradient, double value) {}
 
     private static Evaluation evaluate(ScalarFunction f, int which, Tensor... inputs) {
         if (which < 0 || which >= inputs.length) {

@@ -122,7 +122,9 @@ public final class Fixtures {
         }
 
         private void checkNew(String key, int lineNo) {
-            if (tensors.containsKey(key) || ints.containsKey(key) || scalars.containsKey(key)
+            if (tensors.containsKey(key)
+                    || ints.containsKey(key)
+                    || scalars.containsKey(key)
                     || strings.containsKey(key)) {
                 throw new IllegalStateException(file + ":" + lineNo + ": duplicate entry '" + key + "' in " + name);
             }
@@ -192,14 +194,17 @@ public final class Fixtures {
             String rest = head.length > 2 ? head[2] : "";
             switch (kind) {
                 case "tensor" -> {
-                    String[] dims = rest.isBlank() ? new String[0] : rest.strip().split(" +");
+                    String[] dims =
+                            rest.isBlank() ? new String[0] : rest.strip().split(" +");
                     if (dims.length < 1) {
                         throw error(file, lineNo, "tensor " + name + " without a rank");
                     }
                     int rank = Integer.parseInt(dims[0]);
                     if (dims.length != rank + 1) {
-                        throw error(file, lineNo, "tensor " + name + ": rank " + rank + " but "
-                                + (dims.length - 1) + " dimensions");
+                        throw error(
+                                file,
+                                lineNo,
+                                "tensor " + name + ": rank " + rank + " but " + (dims.length - 1) + " dimensions");
                     }
                     int[] shape = new int[rank];
                     long size = 1;
@@ -215,10 +220,13 @@ public final class Fixtures {
                     if (values == null) {
                         throw error(file, lineNo, "tensor " + name + ": missing value line");
                     }
-                    String[] tokens = values.isBlank() ? new String[0] : values.strip().split(" +");
+                    String[] tokens =
+                            values.isBlank() ? new String[0] : values.strip().split(" +");
                     if (tokens.length != size) {
-                        throw error(file, lineNo, "tensor " + name + ": expected " + size
-                                + " values, found " + tokens.length);
+                        throw error(
+                                file,
+                                lineNo,
+                                "tensor " + name + ": expected " + size + " values, found " + tokens.length);
                     }
                     double[] data = new double[tokens.length];
                     for (int i = 0; i < tokens.length; i++) {
@@ -228,7 +236,8 @@ public final class Fixtures {
                     current.tensors.put(name, new TensorData(name, data, shape));
                 }
                 case "ints" -> {
-                    String[] tokens = rest.isBlank() ? new String[0] : rest.strip().split(" +");
+                    String[] tokens =
+                            rest.isBlank() ? new String[0] : rest.strip().split(" +");
                     int[] values = new int[tokens.length];
                     for (int i = 0; i < tokens.length; i++) {
                         values[i] = Integer.parseInt(tokens[i]);

@@ -82,7 +82,8 @@ class FixturesTest {
                         sum += d[row * s + j];
                     }
                     if (sum != 0.0) {
-                        assertThat(sum).as("%s row %d sums to 1", c, row)
+                        assertThat(sum)
+                                .as("%s row %d sums to 1", c, row)
                                 .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-12));
                     }
                 }

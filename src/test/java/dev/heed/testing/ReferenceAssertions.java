@@ -29,17 +29,18 @@ public final class ReferenceAssertions {
         assertMatches(context, expected, actual, ABS, REL);
     }
 
-    public static void assertMatches(String context, Fixtures.TensorData expected, Tensor actual,
-                                     double abs, double rel) {
+    public static void assertMatches(
+            String context, Fixtures.TensorData expected, Tensor actual, double abs, double rel) {
         assertMatches(context, expected.data(), expected.shape(), actual, abs, rel);
     }
 
-    public static void assertMatches(String context, double[] expected, int[] expectedShape, Tensor actual,
-                                     double abs, double rel) {
+    public static void assertMatches(
+            String context, double[] expected, int[] expectedShape, Tensor actual, double abs, double rel) {
         assertThat(actual).as("%s: result tensor", context).isNotNull();
         assertThat(actual.shape()).as("%s: shape", context).containsExactly(expectedShape);
         double[] values = actual.toArray();
-        assertThat(values).as("%s: toArray() length for shape %s", context, Arrays.toString(expectedShape))
+        assertThat(values)
+                .as("%s: toArray() length for shape %s", context, Arrays.toString(expectedShape))
                 .hasSize(expected.length);
         List<String> problems = new ArrayList<>();
         int mismatches = 0;
@@ -61,13 +62,15 @@ public final class ReferenceAssertions {
             if (!ok) {
                 mismatches++;
                 if (problems.size() < MAX_REPORTED) {
-                    problems.add(String.format("[%d] %s expected %s but was %s (diff %s)", i,
-                            Arrays.toString(unravel(i, expectedShape)), repr(e), repr(a), repr(a - e)));
+                    problems.add(String.format(
+                            "[%d] %s expected %s but was %s (diff %s)",
+                            i, Arrays.toString(unravel(i, expectedShape)), repr(e), repr(a), repr(a - e)));
                 }
             }
         }
         assertThat(problems)
-                .as("%s: %d of %d elements outside %s abs + %s rel (max finite |diff| %s); first mismatches",
+                .as(
+                        "%s: %d of %d elements outside %s abs + %s rel (max finite |diff| %s); first mismatches",
                         context, mismatches, expected.length, abs, rel, worst)
                 .isEmpty();
     }
@@ -78,8 +81,14 @@ public final class ReferenceAssertions {
         double[] values = actual.toArray();
         for (int i = 0; i < values.length; i++) {
             if (Double.isNaN(values[i])) {
-                assertThat(values[i]).as("%s: element [%d] %s of shape %s is NaN", context, i,
-                        Arrays.toString(unravel(i, actual.shape())), Arrays.toString(actual.shape())).isNotNaN();
+                assertThat(values[i])
+                        .as(
+                                "%s: element [%d] %s of shape %s is NaN",
+                                context,
+                                i,
+                                Arrays.toString(unravel(i, actual.shape())),
+                                Arrays.toString(actual.shape()))
+                        .isNotNaN();
             }
         }
     }
@@ -88,7 +97,8 @@ public final class ReferenceAssertions {
     public static void assertUnchanged(String context, double[] before, double[] after) {
         if (!Arrays.equals(before, after)) {
             int i = Arrays.mismatch(before, after);
-            assertThat(after[i]).as("%s: input modified at [%d] (was %s)", context, i, repr(before[i]))
+            assertThat(after[i])
+                    .as("%s: input modified at [%d] (was %s)", context, i, repr(before[i]))
                     .isEqualTo(before[i]);
         }
     }

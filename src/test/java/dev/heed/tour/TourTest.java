@@ -53,6 +53,7 @@ class TourTest {
 
     @TempDir
     static Path temp;
+
     static Path directory;
     static String text;
     static List<Path> written;
@@ -73,7 +74,9 @@ class TourTest {
         for (String header : HEADERS) {
             int at = text.indexOf(header);
             assertThat(at).as("header %s", header).isGreaterThan(previous);
-            assertThat(text.indexOf(header, at + 1)).as("%s appears once", header).isEqualTo(-1);
+            assertThat(text.indexOf(header, at + 1))
+                    .as("%s appears once", header)
+                    .isEqualTo(-1);
             previous = at;
         }
         assertThat(text).contains("Done in");
@@ -81,7 +84,8 @@ class TourTest {
 
     @Test
     void printsOnlyAscii() {
-        assertThat(text.chars().filter(c -> c > 126 || (c < 32 && c != '\n' && c != '\r'))).isEmpty();
+        assertThat(text.chars().filter(c -> c > 126 || (c < 32 && c != '\n' && c != '\r')))
+                .isEmpty();
     }
 
     @Test
@@ -98,8 +102,11 @@ class TourTest {
         double w0 = 1 / (1 + Math.exp(scores[1] - scores[0]));
         double w1 = 1 - w0;
         String weights = String.format(Locale.ROOT, "weights: [%.8f %.8f]", w0, w1);
-        String output = String.format(Locale.ROOT, "output: [%.8f %.8f]",
-                w0 * values[0][0] + w1 * values[1][0], w0 * values[0][1] + w1 * values[1][1]);
+        String output = String.format(
+                Locale.ROOT,
+                "output: [%.8f %.8f]",
+                w0 * values[0][0] + w1 * values[1][0],
+                w0 * values[0][1] + w1 * values[1][1]);
         assertThat(weights).isEqualTo("weights: [0.45512111 0.54487889]");
         assertThat(section(1)).contains(weights, output);
     }
@@ -115,13 +122,18 @@ class TourTest {
 
     @Test
     void multiHeadStepsEqualForward() {
-        assertThat(section(3)).contains("splitHeads(q)              [1, 2, 4, 4]", "it shares q's data",
-                "mergeHeads(...)            [1, 4, 8]", "Step by step equals mha.forward(x): true");
+        assertThat(section(3))
+                .contains(
+                        "splitHeads(q)              [1, 2, 4, 4]",
+                        "it shares q's data",
+                        "mergeHeads(...)            [1, 4, 8]",
+                        "Step by step equals mha.forward(x): true");
     }
 
     @Test
     void encodingSimilarityDependsOnDistanceOnly() {
-        Matcher m = Pattern.compile("sim\\(3, 5\\) = (\\S+)\\s+sim\\(20, 22\\) = (\\S+)").matcher(section(4));
+        Matcher m = Pattern.compile("sim\\(3, 5\\) = (\\S+)\\s+sim\\(20, 22\\) = (\\S+)")
+                .matcher(section(4));
         assertThat(m.find()).isTrue();
         assertThat(m.group(1)).isEqualTo(m.group(2));
     }
@@ -129,13 +141,15 @@ class TourTest {
     @Test
     void theTrainedClassifierReachesItsAccuracyAndReadsTheSentimentWords() {
         String classification = section(5);
-        assertThat(number(classification, "\nheld-out accuracy: (\\d\\.\\d{3})\n")).isGreaterThanOrEqualTo(0.97);
+        assertThat(number(classification, "\nheld-out accuracy: (\\d\\.\\d{3})\n"))
+                .isGreaterThanOrEqualTo(0.97);
         assertThat(number(classification, "mean pooling weight on the deciding words: (\\d\\.\\d{3})"))
                 .isGreaterThan(0.5);
         assertThat(classification).containsPattern("AdamW steps in \\d+\\.\\d s");
         // Review 1 ("not bad ... great") is positive, review 2 ("really not good") negative, and in both
         // the sentiment words take most of the weight.
-        assertThat(classification.indexOf("-> positive")).isPositive()
+        assertThat(classification.indexOf("-> positive"))
+                .isPositive()
                 .isLessThan(classification.indexOf("-> negative"));
         String weight = "(\\d\\.\\d{3})";
         double notBad = number(classification, "not " + weight + "  bad") + number(classification, " bad " + weight);
@@ -148,21 +162,29 @@ class TourTest {
     @Test
     void theTrainedTranslatorAlignsAndCrossesAtTheAdjectives() {
         String translation = section(6);
-        assertThat(number(translation, "\nalignment accuracy: (\\d\\.\\d{3})\n")).isGreaterThanOrEqualTo(0.95);
-        assertThat(translation).contains("the black cat sees a red bird on my tree   (right)",
-                "trained W_a:              10/10 target words find their source",
-                "hand-set Bahdanau: 8/8 target words find their source");
-        assertThat(translation).containsPattern("black\\s+-> noir").containsPattern("cat\\s+-> chat")
-                .containsPattern("red\\s+-> rouge").containsPattern("bird\\s+-> oiseau");
+        assertThat(number(translation, "\nalignment accuracy: (\\d\\.\\d{3})\n"))
+                .isGreaterThanOrEqualTo(0.95);
+        assertThat(translation)
+                .contains(
+                        "the black cat sees a red bird on my tree   (right)",
+                        "trained W_a:              10/10 target words find their source",
+                        "hand-set Bahdanau: 8/8 target words find their source");
+        assertThat(translation)
+                .containsPattern("black\\s+-> noir")
+                .containsPattern("cat\\s+-> chat")
+                .containsPattern("red\\s+-> rouge")
+                .containsPattern("bird\\s+-> oiseau");
     }
 
     @Test
     void theTrainedTransformerHasAnInductionHead() {
         String transformer = section(7);
-        assertThat(number(transformer, "loss on the repeated half: (\\d\\.\\d{3})")).isLessThan(0.15);
+        assertThat(number(transformer, "loss on the repeated half: (\\d\\.\\d{3})"))
+                .isLessThan(0.15);
         double firstHalf = number(transformer, "loss on the first half: +(\\d\\.\\d{3})");
         assertThat(firstHalf).isGreaterThan(number(transformer, "no model can beat (\\d\\.\\d{3})"));
-        assertThat(number(transformer, "induction head: layer 1 head \\d, score (\\d\\.\\d{3})")).isGreaterThan(0.8);
+        assertThat(number(transformer, "induction head: layer 1 head \\d, score (\\d\\.\\d{3})"))
+                .isGreaterThan(0.8);
         assertThat(number(transformer, "\n(\\d\\.\\d{3}) of each repeated token's attention on the token after"))
                 .isGreaterThan(0.8);
         assertThat(transformer).containsPattern("Its partner is layer 0's head \\d, a (duplicate|previous)-token head");
@@ -170,11 +192,12 @@ class TourTest {
 
     @Test
     void eachHeadLooksWhereItWasBuiltTo() {
-        assertThat(section(7)).contains(
-                "head 0: \"tired\" looks at \"tired\" (position 9)",
-                "head 1: \"tired\" looks at \"was\" (position 8)",
-                "head 2: \"tired\" looks at \"it\" (position 7)",
-                "head 3: \"tired\" looks at \"the\" (position 0)");
+        assertThat(section(7))
+                .contains(
+                        "head 0: \"tired\" looks at \"tired\" (position 9)",
+                        "head 1: \"tired\" looks at \"was\" (position 8)",
+                        "head 2: \"tired\" looks at \"it\" (position 7)",
+                        "head 3: \"tired\" looks at \"the\" (position 0)");
     }
 
     @Test
@@ -208,8 +231,8 @@ class TourTest {
     void summaryPicksTheOnTopicSentences() {
         String summary = section(11);
         assertThat(summary).contains("The padding sentence weighs exactly 0.0");
-        assertThat(summary.substring(summary.indexOf("Summary"))).contains(
-                "  attention weighs inputs.\n", "  each query scores keys.\n", "  softmax makes weights.\n");
+        assertThat(summary.substring(summary.indexOf("Summary")))
+                .contains("  attention weighs inputs.\n", "  each query scores keys.\n", "  softmax makes weights.\n");
         assertThat(summary).doesNotContain("  we had lunch by a river.\n");
     }
 
@@ -243,7 +266,8 @@ class TourTest {
         factory.setNamespaceAware(true);
         factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
         for (String name : PICTURES) {
-            Document svg = factory.newDocumentBuilder().parse(directory.resolve(name + ".svg").toFile());
+            Document svg = factory.newDocumentBuilder()
+                    .parse(directory.resolve(name + ".svg").toFile());
             assertThat(svg.getDocumentElement().getLocalName()).as(name).isEqualTo("svg");
             assertThat(svg.getDocumentElement().getNamespaceURI()).isEqualTo("http://www.w3.org/2000/svg");
         }
@@ -254,7 +278,7 @@ class TourTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             assertThat(Tour.main(new String[] {"--help"}, o, e)).isZero();
             assertThat(Tour.main(new String[] {"a", "b"}, o, e)).isEqualTo(2);
             assertThat(Tour.main(new String[] {"--quiet"}, o, e)).isEqualTo(2);

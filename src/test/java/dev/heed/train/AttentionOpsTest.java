@@ -15,10 +15,10 @@ import dev.heed.tensor.Tensor;
 import dev.heed.testing.FiniteDifferences;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class AttentionOpsTest {
 
@@ -32,7 +32,11 @@ class AttentionOpsTest {
 
     /** A loss that is not linear in the attention output: sum(tanh(out) ∘ w). */
     private static Variable loss(Attention kernel, Variable q, Variable k, Variable v, Mask mask, Tensor w) {
-        return AttentionOps.attention(kernel, q, k, v, mask).output().tanh().mul(Variable.constant(w)).sum();
+        return AttentionOps.attention(kernel, q, k, v, mask)
+                .output()
+                .tanh()
+                .mul(Variable.constant(w))
+                .sum();
     }
 
     @ParameterizedTest
@@ -47,7 +51,8 @@ class AttentionOpsTest {
         Variable kv = Variable.parameter(k);
         Variable vv = Variable.parameter(v);
         loss(kernel, qv, kv, vv, mask, w).backward();
-        FiniteDifferences.ScalarFunction f = in -> kernel.apply(in[0], in[1], in[2], mask).output().tanh().mul(w).sum();
+        FiniteDifferences.ScalarFunction f = in ->
+                kernel.apply(in[0], in[1], in[2], mask).output().tanh().mul(w).sum();
         FiniteDifferences.assertGradient(kernel + " dq", qv.grad(), f, 0, q, k, v);
         FiniteDifferences.assertGradient(kernel + " dk", kv.grad(), f, 1, q, k, v);
         FiniteDifferences.assertGradient(kernel + " dv", vv.grad(), f, 2, q, k, v);
@@ -69,7 +74,8 @@ class AttentionOpsTest {
         AttentionResult direct = kernel.apply(q, k, v, Mask.causal());
         AttentionGradients g = kernel.backward(q, k, v, Mask.causal(), direct, gradOut);
         assertThat(a.output().value().toArray()).containsExactly(direct.output().toArray());
-        assertThat(a.forward().logSumExp().toArray()).containsExactly(direct.logSumExp().toArray());
+        assertThat(a.forward().logSumExp().toArray())
+                .containsExactly(direct.logSumExp().toArray());
         assertThat(qv.grad().toArray()).containsExactly(g.query().toArray());
         assertThat(kv.grad().toArray()).containsExactly(g.key().toArray());
         assertThat(vv.grad().toArray()).containsExactly(g.value().toArray());
@@ -82,7 +88,10 @@ class AttentionOpsTest {
         Variable kv = Variable.constant(Tensor.random(10).normal(2, 3));
         Variable vv = Variable.parameter(Tensor.random(11).normal(2, 3));
         // causal with L = 4 > S = 2: queries 0 and 1 may attend to nothing.
-        AttentionOps.attention(new ScaledDotProductAttention(), qv, kv, vv, Mask.causal()).output().sum().backward();
+        AttentionOps.attention(new ScaledDotProductAttention(), qv, kv, vv, Mask.causal())
+                .output()
+                .sum()
+                .backward();
         assertThat(kv.grad()).isNull();
         double[] dq = qv.grad().toArray();
         assertThat(List.of(dq[0], dq[1], dq[2], dq[3], dq[4], dq[5])).containsOnly(0.0);
@@ -93,9 +102,11 @@ class AttentionOpsTest {
     void badArgumentsAreRefusedByName() {
         Variable x = Variable.parameter(Tensor.zeros(2, 3));
         assertThatThrownBy(() -> AttentionOps.attention(null, x, x, x, Mask.none()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kernel");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("kernel");
         Variable wrong = Variable.parameter(Tensor.zeros(2, 4));
         assertThatThrownBy(() -> AttentionOps.attention(new ScaledDotProductAttention(), x, wrong, x, Mask.none()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 4]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 4]");
     }
 }

@@ -9,13 +9,11 @@ import dev.heed.layers.Module;
 import dev.heed.layers.TrainableEmbedding;
 import dev.heed.layers.TrainableLinear;
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,18 +35,24 @@ class CheckpointsTest {
 
         @Override
         public Map<String, Variable> parameters() {
-            return Module.builder().add("embedding", embedding).add("fc", fc).add("out", out).build();
+            return Module.builder()
+                    .add("embedding", embedding)
+                    .add("fc", fc)
+                    .add("out", out)
+                    .build();
         }
     }
 
     private static void assertBitExact(Module a, Module b) {
-        assertThat(b.parameters().keySet()).containsExactlyElementsOf(a.parameters().keySet());
+        assertThat(b.parameters().keySet())
+                .containsExactlyElementsOf(a.parameters().keySet());
         for (String name : a.parameters().keySet()) {
             double[] x = a.parameters().get(name).value().toArray();
             double[] y = b.parameters().get(name).value().toArray();
             assertThat(y.length).isEqualTo(x.length);
             for (int i = 0; i < x.length; i++) {
-                assertThat(Double.doubleToRawLongBits(y[i])).as("%s[%d]", name, i)
+                assertThat(Double.doubleToRawLongBits(y[i]))
+                        .as("%s[%d]", name, i)
                         .isEqualTo(Double.doubleToRawLongBits(x[i]));
             }
         }
@@ -58,9 +62,23 @@ class CheckpointsTest {
     void roundTripIsBitExactUnderPyTorchNames() throws IOException {
         Net trained = new Net(1, 5);
         // awkward values: -0.0, a subnormal, the extremes
-        trained.out.weight().assign(Tensor.of(new double[] {
-            -0.0, Double.MIN_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE, 1e-310,
-            Math.PI, -1.0 / 3, 1e300, -7, 0.1}, 2, 5));
+        trained.out
+                .weight()
+                .assign(Tensor.of(
+                        new double[] {
+                            -0.0,
+                            Double.MIN_VALUE,
+                            Double.MAX_VALUE,
+                            -Double.MAX_VALUE,
+                            1e-310,
+                            Math.PI,
+                            -1.0 / 3,
+                            1e300,
+                            -7,
+                            0.1
+                        },
+                        2,
+                        5));
         Path file = dir.resolve("net.safetensors");
         Checkpoints.save(file, trained);
 
@@ -100,7 +118,7 @@ class CheckpointsTest {
         Path broken = dir.resolve("broken.safetensors");
         SafeTensors.write(broken, edited);
 
-        Net narrow = new Net(2, 4);   // fc is [4, 3] here, [5, 3] in the file
+        Net narrow = new Net(2, 4); // fc is [4, 3] here, [5, 3] in the file
         double[] before = narrow.embedding.weight().value().toArray();
         assertThatThrownBy(() -> Checkpoints.load(broken, narrow))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -117,7 +135,8 @@ class CheckpointsTest {
         Net net = new Net(1, 5);
         Path file = dir.resolve("net.safetensors");
         Checkpoints.save(file, net);
-        Variable loss = net.out.forward(net.fc.forward(net.embedding.forward(1, 2))).sum();
+        Variable loss =
+                net.out.forward(net.fc.forward(net.embedding.forward(1, 2))).sum();
         Checkpoints.load(file, net);
         assertThatThrownBy(loss::backward).isInstanceOf(IllegalStateException.class);
     }

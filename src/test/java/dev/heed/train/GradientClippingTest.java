@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class GradientClippingTest {
@@ -39,7 +37,8 @@ class GradientClippingTest {
         Tensor before = a.grad().copy();
         assertThat(GradientClipping.clipNorm(List.of(a), 5 + 1e-6)).isEqualTo(5);
         assertThat(a.grad().toArray()).containsExactly(before.toArray());
-        assertThat(GradientClipping.clipNorm(List.of(a), Double.POSITIVE_INFINITY)).isEqualTo(5);
+        assertThat(GradientClipping.clipNorm(List.of(a), Double.POSITIVE_INFINITY))
+                .isEqualTo(5);
         assertThat(a.grad().toArray()).containsExactly(before.toArray());
     }
 
@@ -72,7 +71,8 @@ class GradientClippingTest {
     void nonFiniteNormsFollowPyTorchOrThrow() {
         Variable a = withGradient(Double.NaN, 1);
         assertThatThrownBy(() -> GradientClipping.clipNorm(List.of(a), 1, true))
-                .isInstanceOf(ArithmeticException.class).hasMessageContaining("NaN");
+                .isInstanceOf(ArithmeticException.class)
+                .hasMessageContaining("NaN");
         assertThat(a.grad().toArray()[1]).isEqualTo(1);
         assertThat(GradientClipping.clipNorm(List.of(a), 1)).isNaN();
         assertThat(a.grad().toArray()[1]).isNaN();
@@ -91,10 +91,13 @@ class GradientClippingTest {
     @Test
     void badArgumentsAreRefused() {
         Variable a = withGradient(1);
-        assertThatThrownBy(() -> GradientClipping.clipNorm(List.of(a), -1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> GradientClipping.clipNorm(List.of(a), -1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
-        assertThatThrownBy(() -> GradientClipping.clipNorm(List.of(a), Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> GradientClipping.clipNorm(List.of(a), Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> GradientClipping.clipNorm(null, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> GradientClipping.clipValue(List.of(a), -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> GradientClipping.clipValue(List.of(a), -1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

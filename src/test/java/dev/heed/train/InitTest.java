@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
-
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 class InitTest {
@@ -29,7 +27,9 @@ class InitTest {
         assertThat(Init.fanOut(3, 5)).isEqualTo(3);
         assertThat(Init.fanIn(4, 3, 2, 5)).isEqualTo(30);
         assertThat(Init.fanOut(4, 3, 2, 5)).isEqualTo(40);
-        assertThatThrownBy(() -> Init.fanIn(7)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[7]");
+        assertThatThrownBy(() -> Init.fanIn(7))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[7]");
     }
 
     @Test
@@ -98,10 +98,12 @@ class InitTest {
         assertThatThrownBy(() -> Init.normal(r, 0, -1, 3)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Init.xavierUniform(r, -1, 3, 3)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Init.kaimingUniform(r, Double.NaN, 3, 3)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Init.kaimingUniform(r, 0, 3, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Init.kaimingUniform(r, 0, 3, 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[3, 0]");
         assertThatThrownBy(() -> Init.xavierNormal(null, 1, 3, 3)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Init.kaimingNormal(r, 0, 5)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Init.kaimingNormal(r, 0, 5))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[5]");
     }
 }

@@ -7,10 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import dev.heed.autograd.GradCheck;
 import dev.heed.autograd.Variable;
 import dev.heed.tensor.Tensor;
-
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class LossesTest {
@@ -31,7 +29,8 @@ class LossesTest {
         double[] g = x.grad().toArray();
         double[] hand = {
             Math.exp(1) / z / 2, Math.exp(2) / z / 2, (Math.exp(3) / z - 1) / 2,
-            (1.0 / 3 - 1) / 2, 1.0 / 3 / 2, 1.0 / 3 / 2};
+            (1.0 / 3 - 1) / 2, 1.0 / 3 / 2, 1.0 / 3 / 2
+        };
         for (int i = 0; i < 6; i++) {
             assertThat(g[i]).as("element %d", i).isCloseTo(hand[i], within(1e-16));
         }
@@ -42,14 +41,18 @@ class LossesTest {
         Tensor x = GradCheck.normal(1, 7, 5).scale(3);
         int[] targets = {4, 0, -100, 2, 2, 1, 3};
         for (Reduction r : Reduction.values()) {
-            GradCheck.check("crossEntropy " + r, List.of(x),
+            GradCheck.check(
+                    "crossEntropy " + r,
+                    List.of(x),
                     v -> Losses.crossEntropy(v.get(0), targets, Losses.DEFAULT_IGNORE_INDEX, r));
         }
         // strided logits: a transposed view
-        GradCheck.check("crossEntropy of a transpose", List.of(GradCheck.normal(2, 4, 3)),
+        GradCheck.check(
+                "crossEntropy of a transpose",
+                List.of(GradCheck.normal(2, 4, 3)),
                 v -> Losses.crossEntropy(v.get(0).transpose(0, 1), new int[] {3, 0, 1}));
-        GradCheck.check("one class", List.of(GradCheck.normal(3, 2, 1)),
-                v -> Losses.crossEntropy(v.get(0), new int[] {0, 0}));
+        GradCheck.check(
+                "one class", List.of(GradCheck.normal(3, 2, 1)), v -> Losses.crossEntropy(v.get(0), new int[] {0, 0}));
     }
 
     @Test
@@ -84,15 +87,22 @@ class LossesTest {
         loss.backward();
         reference.backward();
         assertThat(x.grad().select(0, 1).toArray()).containsExactly(0, 0);
-        assertThat(x.grad().select(0, 0).toArray()).containsExactly(kept.grad().select(0, 0).toArray());
+        assertThat(x.grad().select(0, 0).toArray())
+                .containsExactly(kept.grad().select(0, 0).toArray());
         // another ignore index, and -100 then becomes an error
         assertThat(Losses.crossEntropy(x, new int[] {1, 7, 0}, 7).item()).isEqualTo(reference.item());
         assertThatThrownBy(() -> Losses.crossEntropy(x, new int[] {1, -100, 0}, 7))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target -100").hasMessageContaining("position 1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target -100")
+                .hasMessageContaining("position 1");
         // SUM and NONE
-        assertThat(Losses.crossEntropy(x, new int[] {1, -100, 0}, -100, Reduction.SUM).item())
+        assertThat(Losses.crossEntropy(x, new int[] {1, -100, 0}, -100, Reduction.SUM)
+                        .item())
                 .isCloseTo(2 * reference.item(), within(1e-15));
-        assertThat(Losses.crossEntropy(x, new int[] {1, -100, 0}, -100, Reduction.NONE).value().get(1)).isEqualTo(0);
+        assertThat(Losses.crossEntropy(x, new int[] {1, -100, 0}, -100, Reduction.NONE)
+                        .value()
+                        .get(1))
+                .isEqualTo(0);
     }
 
     @Test
@@ -108,15 +118,22 @@ class LossesTest {
     void crossEntropyRejectsBadInput() {
         Variable x = logits(new double[][] {{1, 2, 3}, {1, 1, 1}});
         assertThatThrownBy(() -> Losses.crossEntropy(x, new int[] {0}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 targets").hasMessageContaining("[2, 3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1 targets")
+                .hasMessageContaining("[2, 3]");
         assertThatThrownBy(() -> Losses.crossEntropy(x, new int[] {0, 3}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target 3").hasMessageContaining("3 classes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target 3")
+                .hasMessageContaining("3 classes");
         assertThatThrownBy(() -> Losses.crossEntropy(x, new int[] {-1, 0}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target -1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target -1");
         assertThatThrownBy(() -> Losses.crossEntropy(Variable.parameter(Tensor.zeros(3)), new int[] {0}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3]");
         assertThatThrownBy(() -> Losses.crossEntropy(Variable.parameter(Tensor.zeros(2, 0)), new int[] {0, 0}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 0]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 0]");
         assertThatThrownBy(() -> Losses.crossEntropy(null, new int[0])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Losses.crossEntropy(x, null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Losses.crossEntropy(x, new int[] {0, 0}, -100, null))
@@ -142,12 +159,15 @@ class LossesTest {
         loss.backward();
         assertThat(p.grad().toArray()).containsExactly(2.0 / 3, 0, 2.0);
         assertThat(Losses.meanSquaredError(p, t, Reduction.SUM).item()).isEqualTo(10);
-        assertThat(Losses.meanSquaredError(p, t, Reduction.NONE).value().toArray()).containsExactly(1, 0, 9);
+        assertThat(Losses.meanSquaredError(p, t, Reduction.NONE).value().toArray())
+                .containsExactly(1, 0, 9);
         Variable q = Variable.parameter(t);
         p.zeroGrad();
         Losses.meanSquaredError(p, q).backward();
         assertThat(q.grad().toArray()).containsExactly(-2.0 / 3, -0.0, -2.0);
-        GradCheck.check("mse", List.of(GradCheck.normal(5, 3, 4), GradCheck.normal(6, 4, 3)),
+        GradCheck.check(
+                "mse",
+                List.of(GradCheck.normal(5, 3, 4), GradCheck.normal(6, 4, 3)),
                 v -> Losses.meanSquaredError(v.get(0), v.get(1).transpose(0, 1)));
     }
 
@@ -155,8 +175,11 @@ class LossesTest {
     void meanSquaredErrorRefusesToBroadcast() {
         Variable p = Variable.parameter(Tensor.zeros(3, 1));
         assertThatThrownBy(() -> Losses.meanSquaredError(p, Tensor.zeros(3)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 1]").hasMessageContaining("[3]");
-        assertThatThrownBy(() -> Losses.meanSquaredError(p, (Tensor) null)).isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 1]")
+                .hasMessageContaining("[3]");
+        assertThatThrownBy(() -> Losses.meanSquaredError(p, (Tensor) null))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(Arrays.asList(Reduction.values())).hasSize(3);
     }
 }

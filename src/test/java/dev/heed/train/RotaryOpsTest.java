@@ -48,11 +48,16 @@ class RotaryOpsTest {
         Variable kv = Variable.parameter(k);
         Variable vv = Variable.constant(v);
         // the 5 queries are the last 5 of the 7 keys' positions, as when decoding after 2 cached
-        Variable out = AttentionOps.attention(kernel, RotaryOps.apply(rope, qv, 12), RotaryOps.apply(rope, kv, 10), vv,
-                Mask.causal()).output();
+        Variable out = AttentionOps.attention(
+                        kernel, RotaryOps.apply(rope, qv, 12), RotaryOps.apply(rope, kv, 10), vv, Mask.causal())
+                .output();
         out.tanh().mul(Variable.constant(w)).sum().backward();
-        FiniteDifferences.ScalarFunction f = in -> kernel.apply(rope.apply(in[0], 12), rope.apply(in[1], 10), v,
-                Mask.causal()).output().tanh().mul(w).sum();
+        FiniteDifferences.ScalarFunction f =
+                in -> kernel.apply(rope.apply(in[0], 12), rope.apply(in[1], 10), v, Mask.causal())
+                        .output()
+                        .tanh()
+                        .mul(w)
+                        .sum();
         FiniteDifferences.assertGradient("dq", qv.grad(), f, 0, q, k);
         FiniteDifferences.assertGradient("dk", kv.grad(), f, 1, q, k);
     }
@@ -67,13 +72,18 @@ class RotaryOpsTest {
     @Test
     void badArgumentsAreRefusedByName() {
         Variable x = Variable.parameter(Tensor.zeros(3, 4));
-        assertThatThrownBy(() -> RotaryOps.apply(null, x, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RotaryOps.apply(null, x, 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[3, 4]");
         assertThatThrownBy(() -> RotaryOps.apply(RotaryEncoding.of(4), null, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("null");
         assertThatThrownBy(() -> RotaryOps.apply(RotaryEncoding.of(8), x, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 4]").hasMessageContaining("d >= 8");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 4]")
+                .hasMessageContaining("d >= 8");
         assertThatThrownBy(() -> RotaryOps.apply(RotaryEncoding.of(4), x, -2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-2");
     }
 }

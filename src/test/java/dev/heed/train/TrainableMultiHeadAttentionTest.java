@@ -31,14 +31,25 @@ class TrainableMultiHeadAttentionTest {
     static Stream<Arguments> modules() {
         return Stream.of(
                 Arguments.of(MultiHeadAttention.builder(8, 2).seed(3).build(), 5, 5, Mask.causal()),
-                Arguments.of(MultiHeadAttention.builder(6, 3).keyDim(4).valueDim(5).seed(4)
-                        .kernel(new ChunkedAttention(2, 3)).build(), 3, 7, Mask.keyPadding(7, 2)),
-                Arguments.of(MultiHeadAttention.builder(4, 1).bias(false).seed(5).build(), 1, 4, Mask.none()));
+                Arguments.of(
+                        MultiHeadAttention.builder(6, 3)
+                                .keyDim(4)
+                                .valueDim(5)
+                                .seed(4)
+                                .kernel(new ChunkedAttention(2, 3))
+                                .build(),
+                        3,
+                        7,
+                        Mask.keyPadding(7, 2)),
+                Arguments.of(
+                        MultiHeadAttention.builder(4, 1).bias(false).seed(5).build(), 1, 4, Mask.none()));
     }
 
     private static void assertClose(String what, Tensor expected, Tensor actual) {
         assertThat(actual.shape()).as(what).containsExactly(expected.shape());
-        assertThat(actual.allClose(expected, 1e-11, 1e-12)).as(what + ": " + actual + " vs " + expected).isTrue();
+        assertThat(actual.allClose(expected, 1e-11, 1e-12))
+                .as(what + ": " + actual + " vs " + expected)
+                .isTrue();
     }
 
     @ParameterizedTest
@@ -78,7 +89,9 @@ class TrainableMultiHeadAttentionTest {
         Map<String, Tensor> torch = StateDicts.of(mha);
         assertThat(saved.keySet()).containsExactlyInAnyOrderElementsOf(torch.keySet());
         for (var e : torch.entrySet()) {
-            assertThat(saved.get(e.getKey()).toArray()).as(e.getKey()).containsExactly(e.getValue().toArray());
+            assertThat(saved.get(e.getKey()).toArray())
+                    .as(e.getKey())
+                    .containsExactly(e.getValue().toArray());
         }
         Tensor x = Tensor.random(1).normal(5, 8);
         assertThat(t.snapshot().forward(x, Mask.causal()).output().toArray())
@@ -88,7 +101,8 @@ class TrainableMultiHeadAttentionTest {
     @Test
     void trainingStepsMoveTheParametersAndLaterGraphsStillRun() {
         Attention kernel = new ScaledDotProductAttention();
-        MultiHeadAttention mha = MultiHeadAttention.builder(4, 2).kernel(kernel).seed(2).build();
+        MultiHeadAttention mha =
+                MultiHeadAttention.builder(4, 2).kernel(kernel).seed(2).build();
         TrainableMultiHeadAttention t = TrainableMultiHeadAttention.of(mha);
         Variable x = Variable.constant(Tensor.random(3).normal(2, 6, 4));
         Variable target = Variable.constant(Tensor.random(4).normal(2, 6, 4));
@@ -116,9 +130,11 @@ class TrainableMultiHeadAttentionTest {
         MultiHeadAttention mha = MultiHeadAttention.builder(4, 2).seed(2).build();
         TrainableMultiHeadAttention t = TrainableMultiHeadAttention.of(mha);
         Tensor x = Tensor.random(5).normal(3, 4);
-        assertThat(t.forward(Variable.constant(x), Mask.none()).output().shape()).containsExactly(3, 4);
+        assertThat(t.forward(Variable.constant(x), Mask.none()).output().shape())
+                .containsExactly(3, 4);
         assertThatThrownBy(() -> t.forward(Variable.constant(Tensor.zeros(3, 5)), Mask.none()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[3, 5]");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[3, 5]");
         assertThatThrownBy(() -> TrainableMultiHeadAttention.of(null)).isInstanceOf(IllegalArgumentException.class);
     }
 }

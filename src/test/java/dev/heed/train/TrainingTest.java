@@ -7,12 +7,10 @@ import dev.heed.layers.Module;
 import dev.heed.layers.TrainableEmbedding;
 import dev.heed.layers.TrainableLinear;
 import dev.heed.tensor.Tensor;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +78,8 @@ class TrainingTest {
         }
         assertThat(first).isGreaterThan(0.3);
         assertThat(last).isLessThan(0.1);
-        assertThat(accuracy(model.forward(Variable.constant(test.x())), test.y())).isGreaterThanOrEqualTo(0.97);
+        assertThat(accuracy(model.forward(Variable.constant(test.x())), test.y()))
+                .isGreaterThanOrEqualTo(0.97);
     }
 
     /** 2 → 16 → 2 with tanh. */
@@ -127,11 +126,13 @@ class TrainingTest {
         Mlp model = new Mlp(12);
         double loss = train(model, train, 300);
         assertThat(loss).isLessThan(0.05);
-        assertThat(accuracy(model.forward(Variable.constant(test.x())), test.y())).isGreaterThanOrEqualTo(0.98);
+        assertThat(accuracy(model.forward(Variable.constant(test.x())), test.y()))
+                .isGreaterThanOrEqualTo(0.98);
 
         Mlp again = new Mlp(12);
         assertThat(Double.doubleToRawLongBits(train(again, train, 300))).isEqualTo(Double.doubleToRawLongBits(loss));
-        assertThat(again.out.weight().value().toArray()).containsExactly(model.out.weight().value().toArray());
+        assertThat(again.out.weight().value().toArray())
+                .containsExactly(model.out.weight().value().toArray());
     }
 
     @Test
@@ -144,7 +145,8 @@ class TrainingTest {
         Mlp restored = new Mlp(22);
         Checkpoints.load(file, restored);
         Variable x = Variable.constant(discAndRing(23, 50).x());
-        assertThat(restored.forward(x).value().toArray()).containsExactly(model.forward(x).value().toArray());
+        assertThat(restored.forward(x).value().toArray())
+                .containsExactly(model.forward(x).value().toArray());
     }
 
     /**
@@ -167,16 +169,20 @@ class TrainingTest {
 
         /** The pooling weights [B, T] and the logits [B, 2]. */
         Variable[] forward(int[][] ids) {
-            Variable h = embedding.forward(ids);                                   // [B, T, D]
+            Variable h = embedding.forward(ids); // [B, T, D]
             Variable weights = attention.forward(h).tanh().matmul(context).softmax(-1); // [B, T]
-            Variable pooled = weights.unsqueeze(-1).mul(h).sum(1);                 // [B, D]
+            Variable pooled = weights.unsqueeze(-1).mul(h).sum(1); // [B, D]
             return new Variable[] {weights, head.forward(pooled)};
         }
 
         @Override
         public Map<String, Variable> parameters() {
-            return Module.builder().add("embedding", embedding).add("attention", attention)
-                    .add("context", context).add("head", head).build();
+            return Module.builder()
+                    .add("embedding", embedding)
+                    .add("attention", attention)
+                    .add("context", context)
+                    .add("head", head)
+                    .build();
         }
     }
 
@@ -218,6 +224,8 @@ class TrainingTest {
         for (int i = 0; i < testAt.length; i++) {
             onMarker += out[0].value().get(i, testAt[i]);
         }
-        assertThat(onMarker / testAt.length).as("mean pooling weight on the marker").isGreaterThan(0.5);
+        assertThat(onMarker / testAt.length)
+                .as("mean pooling weight on the marker")
+                .isGreaterThan(0.5);
     }
 }

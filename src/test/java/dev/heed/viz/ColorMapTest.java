@@ -66,8 +66,10 @@ class ColorMapTest {
 
     @Test
     void colorIndexIsChecked() {
-        assertThatThrownBy(() -> viridis.color(256)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("256").hasMessageContaining("viridis");
+        assertThatThrownBy(() -> viridis.color(256))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("256")
+                .hasMessageContaining("viridis");
         assertThatThrownBy(() -> viridis.color(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -16,8 +16,11 @@ class DownsamplerTest {
         double[] v = new double[rows * columns];
         for (int c = 0; c < v.length; c++) {
             double u = random.nextDouble();
-            v[c] = u < 0.05 ? Double.NaN : u < 0.06 ? Double.POSITIVE_INFINITY : u < 0.07 ? Double.NEGATIVE_INFINITY
-                    : random.nextDouble(-1, 1);
+            v[c] = u < 0.05
+                    ? Double.NaN
+                    : u < 0.06
+                            ? Double.POSITIVE_INFINITY
+                            : u < 0.07 ? Double.NEGATIVE_INFINITY : random.nextDouble(-1, 1);
         }
         for (int i = 0; i < rows; i += 17) {
             for (int j = 0; j < columns; j++) {
@@ -42,8 +45,21 @@ class DownsamplerTest {
     }
 
     @ParameterizedTest(name = "{0}×{1} into at most {2}")
-    @CsvSource({"1, 1, 1", "1, 7, 3", "3, 1, 2", "7, 13, 5", "13, 7, 13", "64, 65, 64", "65, 64, 64", "257, 3, 128",
-        "3, 257, 128", "769, 768, 768", "1000, 13, 768", "2000, 2000, 768", "300, 300, 1"})
+    @CsvSource({
+        "1, 1, 1",
+        "1, 7, 3",
+        "3, 1, 2",
+        "7, 13, 5",
+        "13, 7, 13",
+        "64, 65, 64",
+        "65, 64, 64",
+        "257, 3, 128",
+        "3, 257, 128",
+        "769, 768, 768",
+        "1000, 13, 768",
+        "2000, 2000, 768",
+        "300, 300, 1"
+    })
     void everyShownCellIsTheMaximumOfItsBlock(int rows, int columns, int maxShown) {
         Downsampler d = new Downsampler(rows, columns, maxShown);
         assertThat(d.shownRows).isBetween(1, maxShown);
@@ -58,10 +74,16 @@ class DownsamplerTest {
         assertThat(shown).hasSize(d.shownRows * d.shownColumns);
         for (int bi = 0; bi < d.shownRows; bi++) {
             for (int bj = 0; bj < d.shownColumns; bj++) {
-                double expected = naiveMax(v, columns, bi * d.rowBlock, Math.min(rows, (bi + 1) * d.rowBlock),
-                        bj * d.columnBlock, Math.min(columns, (bj + 1) * d.columnBlock));
+                double expected = naiveMax(
+                        v,
+                        columns,
+                        bi * d.rowBlock,
+                        Math.min(rows, (bi + 1) * d.rowBlock),
+                        bj * d.columnBlock,
+                        Math.min(columns, (bj + 1) * d.columnBlock));
                 // Double.valueOf: NaN equals NaN (an all-NaN block stays NaN)
-                assertThat(Double.valueOf(shown[bi * d.shownColumns + bj])).as("block (%d, %d)", bi, bj)
+                assertThat(Double.valueOf(shown[bi * d.shownColumns + bj]))
+                        .as("block (%d, %d)", bi, bj)
                         .isEqualTo(Double.valueOf(expected));
             }
         }

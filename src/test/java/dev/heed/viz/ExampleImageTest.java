@@ -24,13 +24,14 @@ import org.junit.jupiter.api.Test;
  */
 class ExampleImageTest {
     static final Path EXAMPLE = Path.of("docs/images/causal-self-attention-heads.png");
-    static final List<String> TOKENS = List.of("the", "cat", "sat", "on", "the", "mat", "because", "it", "was",
-            "tired");
+    static final List<String> TOKENS =
+            List.of("the", "cat", "sat", "on", "the", "mat", "because", "it", "was", "tired");
     private static final int EMBED = 64;
     private static final int HEADS = 4;
     private static final int HEAD_DIM = EMBED / HEADS;
     /** How far back each head looks, and from which feature of the encoding its frequencies start. */
     private static final int[] OFFSET = {0, 1, 2, 0};
+
     private static final int[] FIRST_FEATURE = {0, 0, 0, 16};
     /** Sharpens the scores: the dot products of encodings differ by < 1 between neighbours. */
     private static final double SHARPNESS = 24;
@@ -66,7 +67,9 @@ class ExampleImageTest {
         for (int i = 0; i < EMBED; i++) {
             identity.set(1.0, i, i);
         }
-        return MultiHeadAttention.builder(EMBED, HEADS).weights(wq, wk, identity, identity).build();
+        return MultiHeadAttention.builder(EMBED, HEADS)
+                .weights(wq, wk, identity, identity)
+                .build();
     }
 
     static Tensor exampleWeights() {
@@ -76,7 +79,9 @@ class ExampleImageTest {
     }
 
     static HeadGrid exampleChart() {
-        return HeadGrid.of(exampleWeights()).labels(TOKENS).range(0, 1)
+        return HeadGrid.of(exampleWeights())
+                .labels(TOKENS)
+                .range(0, 1)
                 .title("Causal self-attention: heads that look 0, 1, 2 tokens back, and a fading window");
     }
 
@@ -86,7 +91,9 @@ class ExampleImageTest {
         assertThat(w.shape()).containsExactly(HEADS, 10, 10);
         for (int h = 0; h < 3; h++) {
             for (int i = OFFSET[h]; i < 10; i++) {
-                assertThat(w.get(h, i, i - OFFSET[h])).as("head %d, query %d", h, i).isGreaterThan(0.9);
+                assertThat(w.get(h, i, i - OFFSET[h]))
+                        .as("head %d, query %d", h, i)
+                        .isGreaterThan(0.9);
             }
         }
         for (int i = 2; i < 10; i++) {
@@ -109,7 +116,9 @@ class ExampleImageTest {
             Files.write(EXAMPLE, png);
         }
         assertThat(png.length).isLessThan(100_000);
-        assertThat(EXAMPLE).as("run with -Dheed.writeExamples=true to create it").exists();
+        assertThat(EXAMPLE)
+                .as("run with -Dheed.writeExamples=true to create it")
+                .exists();
         assertThat(Files.size(EXAMPLE)).isLessThan(100_000);
         BufferedImage committed = decode(Files.readAllBytes(EXAMPLE));
         assertThat(committed.getWidth()).isBetween(600, 1400);

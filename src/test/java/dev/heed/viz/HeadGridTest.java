@@ -47,13 +47,15 @@ class HeadGridTest {
             // the heads span 0 to 1 together; a single constant head takes the middle colour
             int expected = VIRIDIS.rgb(heads == 1 ? 0.5 : (double) h / (heads - 1));
             for (int[] cell : new int[][] {{0, 0}, {2, 3}, {1, 2}}) {
-                assertThat(cellCentre(image, f, h, cell[0], cell[1])).as("head %d cell %s", h, cell[0] + "," + cell[1])
+                assertThat(cellCentre(image, f, h, cell[0], cell[1]))
+                        .as("head %d cell %s", h, cell[0] + "," + cell[1])
                         .isEqualTo(expected);
             }
             // panel title above the panel's grid
             int top = f.panelY(h);
             assertThat(inked(image, f.panelX(h), top, f.panelX(h) + f.panelWidth, top + f.gridTop - 2))
-                    .as("title of head %d", h).isGreaterThan(20);
+                    .as("title of head %d", h)
+                    .isGreaterThan(20);
         }
         // panels do not overlap and stay left of the colour bar
         for (int h = 1; h < heads; h++) {
@@ -76,10 +78,13 @@ class HeadGridTest {
         assertThat(cells).hasSize(heads * 2 * 5);
         for (int h = 0; h < heads; h++) {
             String fill = ColorMap.hex(VIRIDIS.rgb((double) h / (heads - 1)));
-            assertThat(cells.subList(h * 10, h * 10 + 10)).allMatch(e -> e.getAttribute("fill").equals(fill));
+            assertThat(cells.subList(h * 10, h * 10 + 10))
+                    .allMatch(e -> e.getAttribute("fill").equals(fill));
         }
         assertThat(texts(doc)).contains("head 0", "head 1", "head 2");
-        assertThat(elements(doc, "rect", "colorbar")).as("one shared colour bar").hasSize(1);
+        assertThat(elements(doc, "rect", "colorbar"))
+                .as("one shared colour bar")
+                .hasSize(1);
     }
 
     @Test
@@ -156,8 +161,11 @@ class HeadGridTest {
                     assertThat(cellCentre(image, f, h, i, j))
                             .isEqualTo(VIRIDIS.rgb(unbatched.weights().get(h, i, j)));
                 }
-                assertThat(cellCentre(image, f, h, i, 4)).isEqualTo(i < 4 ? VizTesting.VIRIDIS_FIRST
-                        : VIRIDIS.rgb(unbatched.weights().get(h, 4, 4)));
+                assertThat(cellCentre(image, f, h, i, 4))
+                        .isEqualTo(
+                                i < 4
+                                        ? VizTesting.VIRIDIS_FIRST
+                                        : VIRIDIS.rgb(unbatched.weights().get(h, 4, 4)));
             }
         }
         Tensor batch = Tensor.random(2).normal(3, 5, 8);

@@ -24,7 +24,11 @@ class HeadlessTest {
         List<String> entries = new java.util.ArrayList<>();
         for (Class<?> c : List.of(Heatmap.class, HeadlessProbe.class)) {
             try {
-                entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+                entries.add(Path.of(c.getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .toString());
             } catch (java.net.URISyntaxException e) {
                 throw new IllegalStateException(e);
             }
@@ -60,7 +64,9 @@ class HeadlessTest {
     void rendersWithoutAnyFlagWhenThereIsNoDisplay() throws Exception {
         String output = probe(List.of(), null);
         if (System.getProperty("os.name").startsWith("Linux")) {
-            assertThat(output).as("OpenJDK on Linux is headless without DISPLAY").contains("headless=true");
+            assertThat(output)
+                    .as("OpenJDK on Linux is headless without DISPLAY")
+                    .contains("headless=true");
         }
     }
 

@@ -60,7 +60,8 @@ class HeatmapPngTest {
         assertThat(image.getHeight()).isEqualTo(f.height);
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 5; j++) {
-                assertThat(ColorMap.hex(cellCentre(image, f, 0, i, j))).as("cell (%d, %d)", i, j)
+                assertThat(ColorMap.hex(cellCentre(image, f, 0, i, j)))
+                        .as("cell (%d, %d)", i, j)
                         .isEqualTo(i == 2 && j == 3 ? "#fde725" : "#440154");
             }
         }
@@ -83,7 +84,11 @@ class HeatmapPngTest {
         assertThat(Math.max(hot[3], cold[3]) - gridY).isEqualTo(4 * f.cellHeight);
         assertThat(new int[] {hot[0] - gridX, hot[1] - gridY, hot[2] - hot[0], hot[3] - hot[1], hot[4]})
                 .as("hot cell: x, y from the grid corner, width, height, pixel count")
-                .containsExactly(column * f.cellWidth, row * f.cellHeight, f.cellWidth, f.cellHeight,
+                .containsExactly(
+                        column * f.cellWidth,
+                        row * f.cellHeight,
+                        f.cellWidth,
+                        f.cellHeight,
                         f.cellWidth * f.cellHeight);
         assertThat(cold[4]).isEqualTo(19 * f.cellWidth * f.cellHeight);
         assertThat(f.cellWidth).isEqualTo(Layout.MAX_CELL);
@@ -99,14 +104,16 @@ class HeatmapPngTest {
         double max = Arrays.stream(w.toArray()).max().orElseThrow();
         for (int i = 0; i < 7; i++) {
             for (int j = 0; j < 9; j++) {
-                assertThat(cellColours(image, f, i, j)).as("cell (%d, %d), scaled to the data", i, j)
+                assertThat(cellColours(image, f, i, j))
+                        .as("cell (%d, %d), scaled to the data", i, j)
                         .containsExactly(VIRIDIS.rgb((w.get(i, j) - min) / (max - min)));
             }
         }
         BufferedImage fixed = decode(Heatmap.of(w).range(0, 1).toPng());
         for (int i = 0; i < 7; i++) {
             for (int j = 0; j < 9; j++) {
-                assertThat(cellColours(fixed, f, i, j)).as("cell (%d, %d) over [0, 1]", i, j)
+                assertThat(cellColours(fixed, f, i, j))
+                        .as("cell (%d, %d) over [0, 1]", i, j)
                         .containsExactly(VIRIDIS.rgb(w.get(i, j)));
             }
         }
@@ -139,7 +146,9 @@ class HeatmapPngTest {
         for (int y = f.barY; y < f.barY + f.barHeight; y++) {
             int c = rgb(image, x, y);
             int index = table.indexOf(c);
-            assertThat(index).as("bar pixel at y=%d (%s) is a viridis colour", y, ColorMap.hex(c)).isNotNegative();
+            assertThat(index)
+                    .as("bar pixel at y=%d (%s) is a viridis colour", y, ColorMap.hex(c))
+                    .isNotNegative();
             assertThat(index).as("bar index at y=%d", y).isLessThanOrEqualTo(previousIndex);
             previousIndex = index;
         }
@@ -148,7 +157,8 @@ class HeatmapPngTest {
         // the bar is framed, and its tick labels are drawn to its right
         assertThat(rgb(image, x, f.barY - 1)).isEqualTo(Painter.AXIS);
         int right = f.barX + Layout.BAR_WIDTH + 1;
-        assertThat(inked(image, right + Layout.TICK, f.barY - 8, f.width, f.barY + f.barHeight + 8)).isGreaterThan(100);
+        assertThat(inked(image, right + Layout.TICK, f.barY - 8, f.width, f.barY + f.barHeight + 8))
+                .isGreaterThan(100);
     }
 
     @ParameterizedTest(name = "{0}×{1}")
@@ -206,7 +216,8 @@ class HeatmapPngTest {
         Layout f = map.layout();
         int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST, VIRIDIS_FIRST};
         for (int j = 0; j < 6; j++) {
-            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j))).as("value %s", values[j])
+            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j)))
+                    .as("value %s", values[j])
                     .isEqualTo(ColorMap.hex(expected[j]));
         }
     }
@@ -240,12 +251,16 @@ class HeatmapPngTest {
         assertThat(new double[] {f.spec.scale().low, f.spec.scale().high}).containsExactly(0, 1);
         BufferedImage image = decode(fixedLast.toPng());
         for (int j = 0; j < 3; j++) {
-            assertThat(cellCentre(image, f, 0, 0, j)).as("value %s over [0, 1]", w.get(0, j)).isEqualTo(VIRIDIS_LAST);
+            assertThat(cellCentre(image, f, 0, 0, j))
+                    .as("value %s over [0, 1]", w.get(0, j))
+                    .isEqualTo(VIRIDIS_LAST);
         }
         assertThat(cellCentre(image, f, 0, 0, 3)).isEqualTo(ColorMap.NAN_RGB);
         // autoRange() after range(): back to the data's [2, 4], the same picture as the default
         Heatmap autoLast = Heatmap.of(w).range(0, 1).autoRange();
-        assertThat(new double[] {autoLast.layout().spec.scale().low, autoLast.layout().spec.scale().high})
+        assertThat(new double[] {
+                    autoLast.layout().spec.scale().low, autoLast.layout().spec.scale().high
+                })
                 .containsExactly(2, 4);
         assertThat(autoLast.toPng()).isEqualTo(Heatmap.of(w).toPng());
         // and a later range() replaces an earlier one
@@ -270,10 +285,15 @@ class HeatmapPngTest {
         Heatmap map = Heatmap.of(weights);
         Layout f = map.layout();
         BufferedImage image = decode(map.toPng());
-        assertThat(cellCentre(image, f, 0, argMax / 128, argMax % 128)).as("the largest weight").isEqualTo(VIRIDIS_LAST);
-        assertThat(cellCentre(image, f, 0, argMin / 128, argMin % 128)).as("the smallest").isEqualTo(VIRIDIS_FIRST);
+        assertThat(cellCentre(image, f, 0, argMax / 128, argMax % 128))
+                .as("the largest weight")
+                .isEqualTo(VIRIDIS_LAST);
+        assertThat(cellCentre(image, f, 0, argMin / 128, argMin % 128))
+                .as("the smallest")
+                .isEqualTo(VIRIDIS_FIRST);
         for (int c = 0; c < values.length; c += 37) {
-            assertThat(cellCentre(image, f, 0, c / 128, c % 128)).as("cell %d", c)
+            assertThat(cellCentre(image, f, 0, c / 128, c % 128))
+                    .as("cell %d", c)
                     .isEqualTo(VIRIDIS.rgb((values[c] - min) / (max - min)));
         }
         // the colour bar is labelled in the data's range
@@ -299,7 +319,8 @@ class HeatmapPngTest {
         Layout f = map.layout();
         int[] expected = {0x808080, VIRIDIS_LAST, VIRIDIS_FIRST, VIRIDIS_FIRST, VIRIDIS.color(128), VIRIDIS_LAST};
         for (int j = 0; j < 6; j++) {
-            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j))).as("value %s", values[j])
+            assertThat(ColorMap.hex(cellCentre(image, f, 0, 0, j)))
+                    .as("value %s", values[j])
                     .isEqualTo(ColorMap.hex(expected[j]));
         }
         // no finite value: [0, 1]
@@ -340,15 +361,19 @@ class HeatmapPngTest {
         for (int i = 0; i < 6; i++) {
             int y0 = gridY + i * f.cellHeight;
             assertThat(inked(image, 0, y0, gridX - 1 - Layout.TICK, y0 + f.cellHeight))
-                    .as("row label %d: text left of the grid", i).isGreaterThan(15);
+                    .as("row label %d: text left of the grid", i)
+                    .isGreaterThan(15);
         }
         for (int j = 0; j < 6; j++) {
             int x0 = gridX + j * f.cellWidth;
             int below = gridY + f.gridHeight + 1 + Layout.TICK;
             assertThat(inked(image, x0, below, x0 + f.cellWidth, f.height))
-                    .as("column label %d: text below the grid", j).isGreaterThan(15);
+                    .as("column label %d: text below the grid", j)
+                    .isGreaterThan(15);
         }
-        assertThat(inked(image, 0, 0, f.width, gridY - 2)).as("title above the grid").isGreaterThan(100);
+        assertThat(inked(image, 0, 0, f.width, gridY - 2))
+                .as("title above the grid")
+                .isGreaterThan(100);
 
         BufferedImage untitled = decode(Heatmap.of(w).labels(TOKENS).toPng());
         assertThat(inked(untitled, 0, 0, untitled.getWidth(), Layout.PAD)).isZero();
@@ -366,13 +391,18 @@ class HeatmapPngTest {
         for (int i = 0; i < 2; i++) {
             for (int j = 0; j < 2; j++) {
                 assertThat(cellColours(plainImage, f, i, j)).hasSize(1);
-                assertThat(cellColours(annotatedImage, f, i, j)).as("text in cell (%d, %d)", i, j).hasSizeGreaterThan(3);
+                assertThat(cellColours(annotatedImage, f, i, j))
+                        .as("text in cell (%d, %d)", i, j)
+                        .hasSizeGreaterThan(3);
                 assertThat(cellCentre(annotatedImage, f, 0, i, j) == VIRIDIS.rgb(w.get(i, j))
-                        || cellColours(annotatedImage, f, i, j).contains(VIRIDIS.rgb(w.get(i, j)))).isTrue();
+                                || cellColours(annotatedImage, f, i, j).contains(VIRIDIS.rgb(w.get(i, j))))
+                        .isTrue();
             }
         }
-        assertThat(Heatmap.of(Tensor.zeros(60, 60)).annotate(3).layout().annotated()).isFalse();
-        assertThat(Heatmap.of(Tensor.zeros(2000, 3)).annotate(true).layout().annotated()).isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(60, 60)).annotate(3).layout().annotated())
+                .isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(2000, 3)).annotate(true).layout().annotated())
+                .isFalse();
     }
 
     @Test
@@ -398,12 +428,18 @@ class HeatmapPngTest {
     void longColumnLabelsAreRotatedShortOnesAreNot() {
         List<String> shortTokens = List.of("a", "b", "c", "d", "e", "f");
         List<String> longTokens = List.of("internationalisation", "of", "attention", "mechanisms", "explained", ".");
-        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(shortTokens).layout().columnsRotated()).isFalse();
-        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).layout().columnsRotated()).isTrue();
-        assertThat(Heatmap.of(Tensor.zeros(30, 30)).layout().columnsRotated()).as("index labels stay level").isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(shortTokens).layout().columnsRotated())
+                .isFalse();
+        assertThat(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).layout().columnsRotated())
+                .isTrue();
+        assertThat(Heatmap.of(Tensor.zeros(30, 30)).layout().columnsRotated())
+                .as("index labels stay level")
+                .isFalse();
         // rotated labels fit in the image: nothing drawn is cut at the bottom or left edge
-        BufferedImage image = decode(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).toPng());
-        assertThat(inked(image, 0, image.getHeight() - 2, image.getWidth(), image.getHeight())).isZero();
+        BufferedImage image =
+                decode(Heatmap.of(Tensor.zeros(6, 6)).labels(longTokens).toPng());
+        assertThat(inked(image, 0, image.getHeight() - 2, image.getWidth(), image.getHeight()))
+                .isZero();
         assertThat(inked(image, 0, 0, 2, image.getHeight())).isZero();
     }
 
@@ -413,12 +449,15 @@ class HeatmapPngTest {
         Heatmap map = Heatmap.of(w);
         byte[] before = map.toPng();
         w.set(0.0, 1, 1);
-        assertThat(map.toPng()).as("PNG output is deterministic and ignores later writes").isEqualTo(before);
+        assertThat(map.toPng())
+                .as("PNG output is deterministic and ignores later writes")
+                .isEqualTo(before);
     }
 
     @Test
     void toImageIsWhatThePngHolds() {
-        Heatmap map = Heatmap.of(Tensor.random(4).uniform(0, 1, 5, 7)).title("t").annotate(true);
+        Heatmap map =
+                Heatmap.of(Tensor.random(4).uniform(0, 1, 5, 7)).title("t").annotate(true);
         BufferedImage direct = map.toImage();
         BufferedImage decoded = decode(map.toPng());
         assertThat(direct.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);

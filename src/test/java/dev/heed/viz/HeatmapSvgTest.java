@@ -40,7 +40,8 @@ class HeatmapSvgTest {
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 6; j++) {
                 Element rect = cells.get(i * 6 + j);
-                assertThat(rect.getAttribute("fill")).as("cell (%d, %d)", i, j)
+                assertThat(rect.getAttribute("fill"))
+                        .as("cell (%d, %d)", i, j)
                         .isEqualTo(ColorMap.hex(VIRIDIS.rgb((w.get(i, j) - min) / (max - min))));
                 assertThat(rect.getAttribute("x")).isEqualTo(Integer.toString(gridX + j * f.cellWidth));
                 assertThat(rect.getAttribute("y")).isEqualTo(Integer.toString(gridY + i * f.cellHeight));
@@ -54,13 +55,15 @@ class HeatmapSvgTest {
     void oneAndZeroAreViridisEndsAndNaNIsGrey() {
         Tensor w = Tensor.of(new double[] {1, 0, Double.NaN, Double.NEGATIVE_INFINITY}, 2, 2);
         List<Element> cells = elements(parseSvg(Heatmap.of(w).toSvg()), "rect", "cell");
-        assertThat(cells).extracting(e -> e.getAttribute("fill"))
+        assertThat(cells)
+                .extracting(e -> e.getAttribute("fill"))
                 .containsExactly("#fde725", "#440154", "#808080", "#440154");
     }
 
     @Test
     void svgAndPngShareTheirSizeAndLayout() {
-        Heatmap map = Heatmap.of(Tensor.random(2).uniform(0, 1, 5, 3)).title("Cross-attention")
+        Heatmap map = Heatmap.of(Tensor.random(2).uniform(0, 1, 5, 3))
+                .title("Cross-attention")
                 .rowLabels(List.of("l'", "accord", "sur", "la", "zone"))
                 .columnLabels(List.of("the", "agreement", "on"));
         Element svg = parseSvg(map.toSvg()).getDocumentElement();
@@ -74,20 +77,35 @@ class HeatmapSvgTest {
     void labelsTitleAndTicksAreEscapedText() {
         String nasty = "<b>&\"'";
         Heatmap map = Heatmap.of(Tensor.of(new double[] {0.5, 0.5, 0.25, 0.75}, 2, 2))
-                .labels(List.of(nasty, "x\u0001y\nz")).title("a < b & c").range(0, 1);
+                .labels(List.of(nasty, "x\u0001y\nz"))
+                .title("a < b & c")
+                .range(0, 1);
         String svg = map.toSvg();
         Document doc = parseSvg(svg);
 
-        assertThat(svg).contains("&lt;b&gt;&amp;&quot;&apos;").doesNotContain("<b>").doesNotContain("\u0001");
+        assertThat(svg)
+                .contains("&lt;b&gt;&amp;&quot;&apos;")
+                .doesNotContain("<b>")
+                .doesNotContain("\u0001");
         List<String> texts = texts(doc);
         assertThat(texts).filteredOn(nasty::equals).as("the label on each axis").hasSize(2);
-        assertThat(texts).filteredOn("x y z"::equals).as("control characters become spaces").hasSize(2);
+        assertThat(texts)
+                .filteredOn("x y z"::equals)
+                .as("control characters become spaces")
+                .hasSize(2);
         assertThat(texts).contains("a < b & c", "0.0", "0.2", "0.4", "0.6", "0.8", "1.0");
         // hover text per cell names query, key and weight
         List<String> titles = elements(doc, "rect", "cell").stream()
-                .map(e -> e.getElementsByTagNameNS(VizTesting.SVG_NS, "title").item(0).getTextContent()).toList();
-        assertThat(titles).containsExactly(nasty + " → " + nasty + ": 0.5", nasty + " → x y z: 0.5",
-                "x y z → " + nasty + ": 0.25", "x y z → x y z: 0.75");
+                .map(e -> e.getElementsByTagNameNS(VizTesting.SVG_NS, "title")
+                        .item(0)
+                        .getTextContent())
+                .toList();
+        assertThat(titles)
+                .containsExactly(
+                        nasty + " → " + nasty + ": 0.5",
+                        nasty + " → x y z: 0.5",
+                        "x y z → " + nasty + ": 0.25",
+                        "x y z → x y z: 0.75");
     }
 
     @Test
@@ -96,8 +114,8 @@ class HeatmapSvgTest {
         Heatmap map = Heatmap.of(Tensor.ones(1, 1)).labels(List.of(longLabel));
         Document doc = parseSvg(map.toSvg());
         assertThat(texts(doc)).contains("supercalifragilisticexp…").doesNotContain(longLabel);
-        assertThat(elements(doc, "title", null).get(0).getTextContent()).isEqualTo(longLabel + " → " + longLabel
-                + ": 1");
+        assertThat(elements(doc, "title", null).get(0).getTextContent())
+                .isEqualTo(longLabel + " → " + longLabel + ": 1");
     }
 
     @Test

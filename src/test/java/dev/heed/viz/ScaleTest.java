@@ -12,8 +12,8 @@ class ScaleTest {
     void defaultAttentionRangeHasTicksEveryFifth() {
         Scale s = Scale.fixed(0, 1);
         assertThat(s.ticks()).containsExactly(0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0);
-        assertThat(Arrays.stream(s.ticks()).mapToObj(s::label)).containsExactly("0.0", "0.2", "0.4", "0.6", "0.8",
-                "1.0");
+        assertThat(Arrays.stream(s.ticks()).mapToObj(s::label))
+                .containsExactly("0.0", "0.2", "0.4", "0.6", "0.8", "1.0");
     }
 
     @Test
@@ -47,8 +47,12 @@ class ScaleTest {
 
     @Test
     void extremeRangesGiveFewFiniteTicks() {
-        for (Scale s : new Scale[] {Scale.fixed(-Double.MAX_VALUE, Double.MAX_VALUE), Scale.fixed(0, 1e-12),
-                Scale.fixed(1e9, 1e9 + 3), Scale.fixed(-0.37, 0.015)}) {
+        for (Scale s : new Scale[] {
+            Scale.fixed(-Double.MAX_VALUE, Double.MAX_VALUE),
+            Scale.fixed(0, 1e-12),
+            Scale.fixed(1e9, 1e9 + 3),
+            Scale.fixed(-0.37, 0.015)
+        }) {
             double[] ticks = s.ticks();
             assertThat(ticks.length).as("ticks of [%s, %s]", s.low, s.high).isBetween(2, 21);
             for (double t : ticks) {

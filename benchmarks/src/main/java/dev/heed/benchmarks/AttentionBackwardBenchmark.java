@@ -7,7 +7,7 @@ import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.tensor.Tensor;
-
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,8 +21,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The backward of self-attention over {@code [batchHeads, tokens, depth]} tensors, the forward
@@ -119,7 +117,8 @@ public class AttentionBackwardBenchmark {
         attentionMask = AttentionBenchmark.mask(mask, batchHeads, tokens);
         full = new ScaledDotProductAttention().withParallelism(threads);
         ChunkedAttention tiles = queryChunk > 0 || keyChunk > 0
-                ? new ChunkedAttention(queryChunk > 0 ? queryChunk : ChunkedAttention.DEFAULT_QUERY_CHUNK,
+                ? new ChunkedAttention(
+                        queryChunk > 0 ? queryChunk : ChunkedAttention.DEFAULT_QUERY_CHUNK,
                         keyChunk > 0 ? keyChunk : ChunkedAttention.DEFAULT_KEY_CHUNK)
                 : new ChunkedAttention();
         chunked = tiles.withParallelism(threads);
@@ -137,8 +136,8 @@ public class AttentionBackwardBenchmark {
             compare(method + " vs " + (isFull ? "chunked" : "full"), other, actual, TOLERANCE);
             if (threads > 1) {
                 Attention single = isFull ? full.withParallelism(1) : chunked.withParallelism(1);
-                AttentionGradients one = single.backward(query, key, value, attentionMask,
-                        isFull ? fullForward : chunkedForward, gradOutput);
+                AttentionGradients one = single.backward(
+                        query, key, value, attentionMask, isFull ? fullForward : chunkedForward, gradOutput);
                 compare(method + " on " + threads + " threads vs 1 thread (bitwise)", one, actual, 0);
             }
         }

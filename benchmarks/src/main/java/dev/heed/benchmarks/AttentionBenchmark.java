@@ -5,7 +5,8 @@ import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.tensor.Tensor;
-
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,9 +20,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Self-attention over {@code [batchHeads, tokens, depth]} tensors: {@link ScaledDotProductAttention}
@@ -139,7 +137,8 @@ public class AttentionBenchmark {
         attentionMask = mask(mask, batchHeads, tokens);
         full = new ScaledDotProductAttention().withParallelism(threads);
         ChunkedAttention tiles = queryChunk > 0 || keyChunk > 0
-                ? new ChunkedAttention(queryChunk > 0 ? queryChunk : ChunkedAttention.DEFAULT_QUERY_CHUNK,
+                ? new ChunkedAttention(
+                        queryChunk > 0 ? queryChunk : ChunkedAttention.DEFAULT_QUERY_CHUNK,
                         keyChunk > 0 ? keyChunk : ChunkedAttention.DEFAULT_KEY_CHUNK)
                 : new ChunkedAttention();
         chunked = tiles.withParallelism(threads);
@@ -148,14 +147,17 @@ public class AttentionBenchmark {
         boolean isFull = method.startsWith("full");
         Attention measured = isFull ? full : chunked;
         Attention other = isFull ? chunked : full;
-        double[] actual = measured.apply(query, key, value, attentionMask).output().toArray();
+        double[] actual =
+                measured.apply(query, key, value, attentionMask).output().toArray();
         checkAgainstReference(method, actual);
         if (tokens <= CROSS_CHECK_MAX_TOKENS) {
-            double[] expected = other.apply(query, key, value, attentionMask).output().toArray();
+            double[] expected =
+                    other.apply(query, key, value, attentionMask).output().toArray();
             compare(method + " vs " + (isFull ? "chunked" : "full"), expected, actual, TOLERANCE);
             if (threads > 1) {
                 Attention single = isFull ? full.withParallelism(1) : chunked.withParallelism(1);
-                double[] one = single.apply(query, key, value, attentionMask).output().toArray();
+                double[] one =
+                        single.apply(query, key, value, attentionMask).output().toArray();
                 compare(method + " on " + threads + " threads vs 1 thread (bitwise)", one, actual, 0);
             }
         }
@@ -230,7 +232,10 @@ public class AttentionBenchmark {
                 pairs = (double) batchHeads * tokens * (tokens + 1) / 2;
                 break;
             case "padding":
-                pairs = (double) tokens * Arrays.stream(keyLengths(mask, batchHeads, tokens)).asLongStream().sum();
+                pairs = (double) tokens
+                        * Arrays.stream(keyLengths(mask, batchHeads, tokens))
+                                .asLongStream()
+                                .sum();
                 break;
             default:
                 throw new IllegalArgumentException("mask must be none, causal or padding, got " + mask);
@@ -267,8 +272,8 @@ public class AttentionBenchmark {
                 rows[r] = random.nextInt(tokens);
             }
             for (int i : rows) {
-                double[] expected = Checks.referenceRow(q, k, v, b, i, tokens, tokens, depth, depth, keyEnd(b, i),
-                        scale);
+                double[] expected =
+                        Checks.referenceRow(q, k, v, b, i, tokens, tokens, depth, depth, keyEnd(b, i), scale);
                 double diff = Checks.maxDifference(expected, actual, (b * tokens + i) * depth);
                 if (!(diff <= TOLERANCE)) {
                     throw new IllegalStateException(method + " is wrong: row " + i + " of batch element " + b

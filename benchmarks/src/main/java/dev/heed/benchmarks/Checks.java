@@ -57,8 +57,18 @@ final class Checks {
      * @return the {@code dv} outputs of query {@code i} of batch element {@code b}; zeros if
      *         {@code keyEnd <= 0}
      */
-    static double[] referenceRow(double[] q, double[] k, double[] v, int b, int i, int queries, int keys,
-                                 int depth, int valueDepth, int keyEnd, double scale) {
+    static double[] referenceRow(
+            double[] q,
+            double[] k,
+            double[] v,
+            int b,
+            int i,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            int keyEnd,
+            double scale) {
         double[] out = new double[valueDepth];
         if (keyEnd <= 0) {
             return out;

@@ -3,7 +3,7 @@ package dev.heed.benchmarks;
 import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.tensor.Tensor;
-
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,8 +17,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Grouped-query attention against plain multi-head attention, causal, by {@link ChunkedAttention}:
@@ -70,7 +68,8 @@ public class GroupedQueryBenchmark {
     public void setup(BenchmarkParams params) {
         Checks.requireKernelPath(params.getBenchmark());
         if (tokens < 1 || depth < 1 || kvHeads < 1 || queryHeads % kvHeads != 0 || threads < 1) {
-            throw new IllegalArgumentException("tokens, depth, threads must be positive and kvHeads must divide queryHeads");
+            throw new IllegalArgumentException(
+                    "tokens, depth, threads must be positive and kvHeads must divide queryHeads");
         }
         query = Tensor.random(1).normal(1, queryHeads, tokens, depth);
         groupedKey = Tensor.random(2).normal(1, kvHeads, tokens, depth);
@@ -79,8 +78,12 @@ public class GroupedQueryBenchmark {
         key = repeatInterleave(groupedKey, queryHeads / kvHeads);
         value = repeatInterleave(groupedValue, queryHeads / kvHeads);
         attention = new ChunkedAttention().withParallelism(threads);
-        double[] grouped = attention.apply(query, groupedKey, groupedValue, Mask.causal()).output().toArray();
-        double[] repeated = attention.apply(query, key, value, Mask.causal()).output().toArray();
+        double[] grouped = attention
+                .apply(query, groupedKey, groupedValue, Mask.causal())
+                .output()
+                .toArray();
+        double[] repeated =
+                attention.apply(query, key, value, Mask.causal()).output().toArray();
         if (!java.util.Arrays.equals(grouped, repeated)) {
             throw new IllegalStateException("grouped-query output differs from attention over repeated keys/values");
         }

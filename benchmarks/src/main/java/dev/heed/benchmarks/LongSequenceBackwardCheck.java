@@ -5,7 +5,6 @@ import dev.heed.attention.AttentionResult;
 import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.tensor.Tensor;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -47,6 +46,7 @@ import java.util.TreeSet;
 public final class LongSequenceBackwardCheck {
     /** Largest absolute difference allowed between a sampled row and its direct computation. */
     static final double TOLERANCE = 1e-9;
+
     private static final int RANDOM_ROWS = 4;
 
     private LongSequenceBackwardCheck() {}
@@ -64,8 +64,10 @@ public final class LongSequenceBackwardCheck {
                 throw new IllegalArgumentException("tokens and depth must be positive");
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("LongSequenceBackwardCheck: " + (e instanceof NumberFormatException
-                    ? "tokens and depth must be integers, got " + String.join(" ", args) : e.getMessage()));
+            System.err.println("LongSequenceBackwardCheck: "
+                    + (e instanceof NumberFormatException
+                            ? "tokens and depth must be integers, got " + String.join(" ", args)
+                            : e.getMessage()));
             System.err.println("usage: java -Xmx512m [--add-modules jdk.incubator.vector] -cp benchmarks.jar "
                     + "dev.heed.benchmarks.LongSequenceBackwardCheck [tokens (32768) [depth (64)]]");
             System.exit(2);
@@ -81,9 +83,16 @@ public final class LongSequenceBackwardCheck {
         Tensor v = Tensor.random(3).normal(1, tokens, depth);
         Tensor dO = Tensor.random(4).normal(1, tokens, depth);
         ChunkedAttention attention = new ChunkedAttention();
-        System.out.printf(Locale.ROOT, "LongSequenceBackwardCheck: [1, %d, %d] causal, %s, kernels=%s, "
-                        + "%d processors, max heap %s (weights would need %s)%n", tokens, depth, attention,
-                Checks.kernels(), Runtime.getRuntime().availableProcessors(), mib(Runtime.getRuntime().maxMemory()),
+        System.out.printf(
+                Locale.ROOT,
+                "LongSequenceBackwardCheck: [1, %d, %d] causal, %s, kernels=%s, "
+                        + "%d processors, max heap %s (weights would need %s)%n",
+                tokens,
+                depth,
+                attention,
+                Checks.kernels(),
+                Runtime.getRuntime().availableProcessors(),
+                mib(Runtime.getRuntime().maxMemory()),
                 mib(8.0 * tokens * tokens));
 
         long start = System.nanoTime();
@@ -110,12 +119,26 @@ public final class LongSequenceBackwardCheck {
         boolean ok = forwardError <= TOLERANCE && queryError <= TOLERANCE && keyValueError <= TOLERANCE;
         double forwardSeconds = (middle - start) / 1e9;
         double backwardSeconds = (end - middle) / 1e9;
-        System.out.printf(Locale.ROOT, "  forward %.2f s, backward %.2f s (%.2f× the forward), one call each, "
-                + "JIT warm-up included%n", forwardSeconds, backwardSeconds, backwardSeconds / forwardSeconds);
-        System.out.printf(Locale.ROOT, "  rows and keys checked %s: max |error| output and logSumExp %.3g, dQ %.3g, "
-                + "dK and dV %.3g (tolerance %.0e)%n", rows, forwardError, queryError, keyValueError, TOLERANCE);
-        System.out.printf(Locale.ROOT, "  heap: peak used %s (inputs, gradients and garbage not yet collected) "
-                + "of max %s%n", mib(peak), mib(Runtime.getRuntime().maxMemory()));
+        System.out.printf(
+                Locale.ROOT,
+                "  forward %.2f s, backward %.2f s (%.2f× the forward), one call each, " + "JIT warm-up included%n",
+                forwardSeconds,
+                backwardSeconds,
+                backwardSeconds / forwardSeconds);
+        System.out.printf(
+                Locale.ROOT,
+                "  rows and keys checked %s: max |error| output and logSumExp %.3g, dQ %.3g, "
+                        + "dK and dV %.3g (tolerance %.0e)%n",
+                rows,
+                forwardError,
+                queryError,
+                keyValueError,
+                TOLERANCE);
+        System.out.printf(
+                Locale.ROOT,
+                "  heap: peak used %s (inputs, gradients and garbage not yet collected) " + "of max %s%n",
+                mib(peak),
+                mib(Runtime.getRuntime().maxMemory()));
         System.out.println(ok ? "OK" : "FAILED: sampled values differ from the direct computation");
         return ok;
     }

@@ -3,7 +3,6 @@ package dev.heed.benchmarks;
 import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.tensor.Tensor;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -35,6 +34,7 @@ import java.util.TreeSet;
 public final class LongSequenceCheck {
     /** Largest absolute difference allowed between a sampled output row and the direct computation. */
     static final double TOLERANCE = 1e-9;
+
     private static final int RANDOM_ROWS = 4;
 
     private LongSequenceCheck() {}
@@ -52,8 +52,10 @@ public final class LongSequenceCheck {
                 throw new IllegalArgumentException("tokens and depth must be positive");
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("LongSequenceCheck: " + (e instanceof NumberFormatException
-                    ? "tokens and depth must be integers, got " + String.join(" ", args) : e.getMessage()));
+            System.err.println("LongSequenceCheck: "
+                    + (e instanceof NumberFormatException
+                            ? "tokens and depth must be integers, got " + String.join(" ", args)
+                            : e.getMessage()));
             System.err.println("usage: java -Xmx256m [--add-modules jdk.incubator.vector] -cp benchmarks.jar "
                     + "dev.heed.benchmarks.LongSequenceCheck [tokens (32768) [depth (64)]]");
             System.exit(2);
@@ -68,9 +70,16 @@ public final class LongSequenceCheck {
         Tensor k = Tensor.random(2).normal(1, tokens, depth);
         Tensor v = Tensor.random(3).normal(1, tokens, depth);
         ChunkedAttention attention = new ChunkedAttention();
-        System.out.printf(Locale.ROOT, "LongSequenceCheck: [1, %d, %d] causal, %s, kernels=%s, %d processors, "
-                        + "max heap %s (weights would need %s)%n", tokens, depth, attention, Checks.kernels(),
-                Runtime.getRuntime().availableProcessors(), mib(Runtime.getRuntime().maxMemory()),
+        System.out.printf(
+                Locale.ROOT,
+                "LongSequenceCheck: [1, %d, %d] causal, %s, kernels=%s, %d processors, "
+                        + "max heap %s (weights would need %s)%n",
+                tokens,
+                depth,
+                attention,
+                Checks.kernels(),
+                Runtime.getRuntime().availableProcessors(),
+                mib(Runtime.getRuntime().maxMemory()),
                 mib(8.0 * tokens * tokens));
 
         long start = System.nanoTime();
@@ -100,12 +109,23 @@ public final class LongSequenceCheck {
             }
         }
         boolean ok = worst <= TOLERANCE;
-        System.out.printf(Locale.ROOT, "  time %.2f s (%.1f GFLOP/s, causal count 2·L(L+1)·d), one call, "
-                + "JIT warm-up included%n", seconds, flops / seconds / 1e9);
-        System.out.printf(Locale.ROOT, "  rows checked %s: max |error| %.3g%s (tolerance %.0e)%n", rows, worst,
-                worstRow >= 0 ? " at row " + worstRow : "", TOLERANCE);
-        System.out.printf(Locale.ROOT, "  heap: peak used %s (inputs, output and garbage not yet collected) "
-                + "of max %s%n", mib(peak), mib(Runtime.getRuntime().maxMemory()));
+        System.out.printf(
+                Locale.ROOT,
+                "  time %.2f s (%.1f GFLOP/s, causal count 2·L(L+1)·d), one call, " + "JIT warm-up included%n",
+                seconds,
+                flops / seconds / 1e9);
+        System.out.printf(
+                Locale.ROOT,
+                "  rows checked %s: max |error| %.3g%s (tolerance %.0e)%n",
+                rows,
+                worst,
+                worstRow >= 0 ? " at row " + worstRow : "",
+                TOLERANCE);
+        System.out.printf(
+                Locale.ROOT,
+                "  heap: peak used %s (inputs, output and garbage not yet collected) " + "of max %s%n",
+                mib(peak),
+                mib(Runtime.getRuntime().maxMemory()));
         System.out.println(ok ? "OK" : "FAILED: sampled rows differ from the direct computation");
         return ok;
     }

@@ -1,7 +1,7 @@
 package dev.heed.benchmarks;
 
 import dev.heed.tensor.Tensor;
-
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -15,8 +15,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@link Tensor#matmul} of two square {@code [size, size]} matrices of seeded standard-normal
@@ -63,9 +61,17 @@ public class MatmulBenchmark {
         double[] y = b.toArray();
         java.util.Random random = new java.util.Random(42);
         int last = size - 1;
-        int[][] entries = {{0, 0}, {0, last}, {last, 0}, {last, last}, {size / 2, size / 2},
-            {random.nextInt(size), random.nextInt(size)}, {random.nextInt(size), random.nextInt(size)},
-            {random.nextInt(size), random.nextInt(size)}, {random.nextInt(size), random.nextInt(size)}};
+        int[][] entries = {
+            {0, 0},
+            {0, last},
+            {last, 0},
+            {last, last},
+            {size / 2, size / 2},
+            {random.nextInt(size), random.nextInt(size)},
+            {random.nextInt(size), random.nextInt(size)},
+            {random.nextInt(size), random.nextInt(size)},
+            {random.nextInt(size), random.nextInt(size)}
+        };
         for (int[] e : entries) {
             int i = e[0];
             int j = e[1];

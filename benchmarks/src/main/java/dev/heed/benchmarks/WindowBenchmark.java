@@ -3,7 +3,7 @@ package dev.heed.benchmarks;
 import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.tensor.Tensor;
-
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,8 +17,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * A sliding window against plain causal attention, both by {@link ChunkedAttention}: one head of
@@ -149,15 +147,18 @@ public class WindowBenchmark {
     @Benchmark
     @Fork(value = 1, jvmArgsPrepend = Checks.VECTOR_FLAG)
     public Tensor windowBackwardVector() {
-        return attention.backward(query, key, value, windowMask,
-                attention.apply(query, key, value, windowMask), gradOutput).key();
+        return attention
+                .backward(query, key, value, windowMask, attention.apply(query, key, value, windowMask), gradOutput)
+                .key();
     }
 
     /** Forward and backward under causal, Vector API kernels. */
     @Benchmark
     @Fork(value = 1, jvmArgsPrepend = Checks.VECTOR_FLAG)
     public Tensor causalBackwardVector() {
-        return attention.backward(query, key, value, Mask.causal(),
-                attention.apply(query, key, value, Mask.causal()), gradOutput).key();
+        return attention
+                .backward(
+                        query, key, value, Mask.causal(), attention.apply(query, key, value, Mask.causal()), gradOutput)
+                .key();
     }
 }

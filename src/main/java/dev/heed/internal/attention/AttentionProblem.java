@@ -36,16 +36,39 @@ public final class AttentionProblem {
      */
     public final double softCap;
 
-    public AttentionProblem(int batches, int queries, int keys, int depth, int valueDepth, double scale,
-                            double[] q, int[] qOffset, double[] k, int[] kOffset, double[] v, int[] vOffset,
-                            MaskPlan mask) {
+    public AttentionProblem(
+            int batches,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            double scale,
+            double[] q,
+            int[] qOffset,
+            double[] k,
+            int[] kOffset,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask) {
         this(batches, queries, keys, depth, valueDepth, scale, 0.0, q, qOffset, k, kOffset, v, vOffset, mask);
     }
 
     /** @param softCap the soft cap, finite and positive, or 0 for none */
-    public AttentionProblem(int batches, int queries, int keys, int depth, int valueDepth, double scale,
-                            double softCap, double[] q, int[] qOffset, double[] k, int[] kOffset, double[] v,
-                            int[] vOffset, MaskPlan mask) {
+    public AttentionProblem(
+            int batches,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            double scale,
+            double softCap,
+            double[] q,
+            int[] qOffset,
+            double[] k,
+            int[] kOffset,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask) {
         this.softCap = softCap;
         this.batches = batches;
         this.queries = queries;

@@ -2,7 +2,6 @@ package dev.heed.internal.attention;
 
 import dev.heed.internal.Parallel;
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -61,8 +60,8 @@ public final class BackwardKernels {
      * @param vt      the values transposed by {@link #transposeValues}
      * @param ds      modified: rows {@code [i0, i1)} of {@code [B, L, S]}, which must start zeroed
      */
-    public void materialisedQueries(BackwardProblem g, double[] weights, double[] vt, int[] vtOffset, double[] ds,
-                                    int b, int i0, int i1) {
+    public void materialisedQueries(
+            BackwardProblem g, double[] weights, double[] vt, int[] vtOffset, double[] ds, int b, int i0, int i1) {
         AttentionProblem p = g.forward;
         int L = p.queries;
         int S = p.keys;
@@ -100,8 +99,8 @@ public final class BackwardKernels {
      * do not keep the scores, so {@code Sᵀ = K Qᵀ} is recomputed for the tile (as the forward
      * computed it) and each {@code dS} multiplied by the cap's derivative there.
      */
-    private void softCapMaterialised(AttentionProblem p, int b, int i0, int rows, int j0, int width, double[] ds,
-                                     int w0, int S) {
+    private void softCapMaterialised(
+            AttentionProblem p, int b, int i0, int rows, int j0, int width, double[] ds, int w0, int S) {
         int d = p.depth;
         Scratch w = scratch.get();
         double[] qt = w.packedA = grow(w.packedA, d * rows);
@@ -160,8 +159,21 @@ public final class BackwardKernels {
             return; // no query sees these keys: their gradients stay 0
         }
         int a0 = (b * L + first) * S + j0;
-        s.gemm(n, dv, rows, weights, a0, 1, S, g.gradOutput, (b * L + first) * dv, dv,
-                g.gradValue, (b * S + j0) * dv, dv, false);
+        s.gemm(
+                n,
+                dv,
+                rows,
+                weights,
+                a0,
+                1,
+                S,
+                g.gradOutput,
+                (b * L + first) * dv,
+                dv,
+                g.gradValue,
+                (b * S + j0) * dv,
+                dv,
+                false);
         int ko = (b * S + j0) * d;
         s.gemm(n, d, rows, ds, a0, 1, S, p.q, p.qOffset[b] + first * d, d, g.gradKey, ko, d, false);
         s.scale(g.gradKey, ko, n * d, p.scale);
@@ -188,7 +200,10 @@ public final class BackwardKernels {
             offsets[b] = at * S * dv;
         }
         double[] vt = new double[distinct * S * dv];
-        Parallel.forEach(distinct, 2.0 * distinct * S * dv, parallelism,
+        Parallel.forEach(
+                distinct,
+                2.0 * distinct * S * dv,
+                parallelism,
                 t -> TiledKernels.transposeBlock(p.v, sources[t], S, dv, vt, t * S * dv));
         return vt;
     }
@@ -345,8 +360,8 @@ public final class BackwardKernels {
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a row-major tile. */
-    private static void maskRows(AttentionProblem p, int[] rowEnd, int b, int i0, int rows, int j0, int n,
-                                 double[] st) {
+    private static void maskRows(
+            AttentionProblem p, int[] rowEnd, int b, int i0, int rows, int j0, int n, double[] st) {
         boolean elementwise = p.mask.isElementwise();
         for (int r = 0; r < rows; r++) {
             int end = rowEnd[b * p.queries + i0 + r] - j0;
@@ -436,10 +451,12 @@ public final class BackwardKernels {
         double[] packedA = new double[0];
         /** Vᵀ of the key pass, or dOᵀ of the query pass. */
         double[] packedB = new double[0];
+
         double[] scores = new double[0];
         double[] gradScores = new double[0];
         /** The soft cap's derivative at each score of the tile. */
         double[] capGrad = new double[0];
+
         double[] shift = new double[0];
         double[] delta = new double[0];
         double[] sum = new double[0];

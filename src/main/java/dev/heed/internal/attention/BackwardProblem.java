@@ -49,8 +49,14 @@ public final class BackwardProblem {
      * @param gradKey    modified: zeroed {@code [B, S, d]}
      * @param gradValue  modified: zeroed {@code [B, S, dv]}
      */
-    public BackwardProblem(AttentionProblem forward, double[] output, double[] gradOutput, double[] logSumExp,
-                           double[] gradQuery, double[] gradKey, double[] gradValue) {
+    public BackwardProblem(
+            AttentionProblem forward,
+            double[] output,
+            double[] gradOutput,
+            double[] logSumExp,
+            double[] gradQuery,
+            double[] gradKey,
+            double[] gradValue) {
         this.forward = forward;
         this.gradOutput = gradOutput;
         this.logSumExp = logSumExp;

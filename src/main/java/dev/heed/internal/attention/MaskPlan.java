@@ -49,8 +49,7 @@ public abstract class MaskPlan {
             }
 
             @Override
-            public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {
-            }
+            public void apply(int batch, int row, int j0, int j1, double[] scores, int offset, int stride) {}
         };
     }
 

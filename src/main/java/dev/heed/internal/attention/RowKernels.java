@@ -2,7 +2,6 @@ package dev.heed.internal.attention;
 
 import dev.heed.internal.Softmax;
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Arrays;
 
 /**
@@ -29,8 +28,8 @@ public final class RowKernels {
      * @param out     modified: {@code [L, dv]} at {@code b·L·dv}
      * @param lse     modified: {@code [L]} at {@code b·L}
      */
-    public static void materialised(KernelSupport s, AttentionProblem p, int b, double[] weights, double[] out,
-                                    double[] lse) {
+    public static void materialised(
+            KernelSupport s, AttentionProblem p, int b, double[] weights, double[] out, double[] lse) {
         int L = p.queries;
         int S = p.keys;
         int dv = p.valueDepth;
@@ -55,8 +54,8 @@ public final class RowKernels {
      * @param weights modified: markers cleared
      * @param out     modified: the row, overwritten
      */
-    static void weightedValues(double[] weights, int w, int end, double lse, double[] v, int vOff, int dv,
-                               double[] out, int o) {
+    static void weightedValues(
+            double[] weights, int w, int end, double lse, double[] v, int vOff, int dv, double[] out, int o) {
         Arrays.fill(out, o, o + dv, 0.0);
         if (lse == Double.NEGATIVE_INFINITY) {
             return;
@@ -158,7 +157,8 @@ public final class RowKernels {
      * The softmax weights of row {@code i} of batch element {@code b} into
      * {@code weights[w, w + S)}, keys from {@code end} on zero; returns the row's log-sum-exp.
      */
-    private static double weightsRow(KernelSupport s, AttentionProblem p, int b, int i, int end, double[] weights, int w) {
+    private static double weightsRow(
+            KernelSupport s, AttentionProblem p, int b, int i, int end, double[] weights, int w) {
         int d = p.depth;
         int qi = p.qOffset[b] + i * d;
         for (int j = 0; j < end; j++) {

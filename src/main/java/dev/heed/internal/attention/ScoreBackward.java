@@ -59,8 +59,14 @@ public final class ScoreBackward {
      * @param gradScores modified: zeroed {@code [B, L, S]}
      * @param gradValue  modified: zeroed {@code [B, S, dv]}
      */
-    public ScoreBackward(ScoresProblem forward, double[] weights, double[] output, double[] gradOutput,
-                         double[] logSumExp, double[] gradScores, double[] gradValue) {
+    public ScoreBackward(
+            ScoresProblem forward,
+            double[] weights,
+            double[] output,
+            double[] gradOutput,
+            double[] logSumExp,
+            double[] gradScores,
+            double[] gradValue) {
         this.forward = forward;
         this.weights = weights;
         this.gradOutput = gradOutput;
@@ -138,8 +144,21 @@ public final class ScoreBackward {
         if (rows == 0) {
             return; // no query sees these keys: their gradients stay 0
         }
-        s.gemm(j1 - j0, dv, rows, weights, (b * L + first) * S + j0, 1, S, gradOutput, (b * L + first) * dv, dv,
-                gradValue, (b * S + j0) * dv, dv, false);
+        s.gemm(
+                j1 - j0,
+                dv,
+                rows,
+                weights,
+                (b * L + first) * S + j0,
+                1,
+                S,
+                gradOutput,
+                (b * L + first) * dv,
+                dv,
+                gradValue,
+                (b * S + j0) * dv,
+                dv,
+                false);
     }
 
     /**
@@ -205,7 +224,10 @@ public final class ScoreBackward {
         }
         int blocks = distinct.count();
         double[] vt = new double[blocks * S * dv];
-        Parallel.forEach(blocks, 2.0 * blocks * S * dv, parallelism,
+        Parallel.forEach(
+                blocks,
+                2.0 * blocks * S * dv,
+                parallelism,
                 t -> TiledKernels.transposeBlock(p.v, distinct.offset(t), S, dv, vt, t * S * dv));
         return vt;
     }

@@ -2,7 +2,6 @@ package dev.heed.internal.attention;
 
 import dev.heed.internal.Softmax;
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Arrays;
 
 /**
@@ -30,8 +29,8 @@ public final class ScoreKernels {
      * @param out     modified: rows {@code [i0, i1)} of {@code [L, dv]} at {@code b·L·dv}
      * @param lse     modified: entries {@code [i0, i1)} at {@code b·L}
      */
-    public static void forward(KernelSupport s, ScoresProblem p, int b, int i0, int i1, double[] weights,
-                               double[] out, double[] lse) {
+    public static void forward(
+            KernelSupport s, ScoresProblem p, int b, int i0, int i1, double[] weights, double[] out, double[] lse) {
         int L = p.queries;
         int S = p.keys;
         int dv = p.valueDepth;
@@ -49,8 +48,8 @@ public final class ScoreKernels {
             }
             if (exact) {
                 lse[b * L + i] = Softmax.inPlaceMarkingBlocked(s, weights, w, end);
-                RowKernels.weightedValues(weights, w, end, lse[b * L + i], p.v, p.vOffset[b], dv, out,
-                        (b * L + i) * dv);
+                RowKernels.weightedValues(
+                        weights, w, end, lse[b * L + i], p.v, p.vOffset[b], dv, out, (b * L + i) * dv);
             } else {
                 lse[b * L + i] = Softmax.inPlace(s, weights, w, end);
             }

@@ -28,8 +28,18 @@ public final class ScoresProblem {
     /** Whether every value element is finite: then weights times values is one matrix product per tile. */
     public final boolean valuesFinite;
 
-    public ScoresProblem(int batches, int queries, int keys, int valueDepth, double[] scores, int[] scoresOffset,
-                         int rowStride, int colStride, double[] v, int[] vOffset, MaskPlan mask) {
+    public ScoresProblem(
+            int batches,
+            int queries,
+            int keys,
+            int valueDepth,
+            double[] scores,
+            int[] scoresOffset,
+            int rowStride,
+            int colStride,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask) {
         this.batches = batches;
         this.queries = queries;
         this.keys = keys;

@@ -4,7 +4,6 @@ import dev.heed.internal.Parallel;
 import dev.heed.internal.Softmax;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.internal.vector.KernelSupport;
-
 import java.util.Arrays;
 
 /**
@@ -138,8 +137,7 @@ public final class TiledKernels {
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
-    static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st,
-                                       int[] rowEnd) {
+    static void maskTransposed(AttentionProblem p, int b, int i0, int rows, int j0, int n, double[] st, int[] rowEnd) {
         boolean elementwise = p.mask.isElementwise();
         for (int r = 0; r < rows; r++) {
             int end = rowEnd[r] - j0;
@@ -162,8 +160,16 @@ public final class TiledKernels {
      *                compute the weights only
      * @param lse     modified: entries {@code [i0, i1)} at {@code b·L}
      */
-    public void materialised(AttentionProblem p, double[] kt, int[] ktOffset, int b, int i0, int i1,
-                             double[] weights, double[] out, double[] lse) {
+    public void materialised(
+            AttentionProblem p,
+            double[] kt,
+            int[] ktOffset,
+            int b,
+            int i0,
+            int i1,
+            double[] weights,
+            double[] out,
+            double[] lse) {
         int rows = i1 - i0;
         int L = p.queries;
         int S = p.keys;
@@ -175,8 +181,21 @@ public final class TiledKernels {
         int tileStart = Math.min(p.mask.keyStart(b, i0, i1), tileEnd);
         int width = tileEnd - tileStart;
         // W[rows × width] = Q[i0 : i1] · Kᵀ[:, tileStart : tileEnd], written in place with row stride S.
-        s.gemm(rows, width, d, p.q, p.qOffset[b] + i0 * d, d, 1, kt, ktOffset[b] + tileStart, S,
-                weights, w0 + tileStart, S, false);
+        s.gemm(
+                rows,
+                width,
+                d,
+                p.q,
+                p.qOffset[b] + i0 * d,
+                d,
+                1,
+                kt,
+                ktOffset[b] + tileStart,
+                S,
+                weights,
+                w0 + tileStart,
+                S,
+                false);
         for (int r = 0; r < rows; r++) {
             int w = w0 + r * S;
             int end = Math.max(tileStart, p.mask.keyEnd(b, i0 + r));
@@ -192,8 +211,21 @@ public final class TiledKernels {
             return;
         }
         // O[rows × dv] = W[rows × width] · V[tileStart : tileEnd]; empty rows are all-zero weights.
-        s.gemm(rows, dv, width, weights, w0 + tileStart, S, 1, p.v, p.vOffset[b] + tileStart * dv, dv,
-                out, (b * L + i0) * dv, dv, false);
+        s.gemm(
+                rows,
+                dv,
+                width,
+                weights,
+                w0 + tileStart,
+                S,
+                1,
+                p.v,
+                p.vOffset[b] + tileStart * dv,
+                dv,
+                out,
+                (b * L + i0) * dv,
+                dv,
+                false);
     }
 
     /**
@@ -211,7 +243,10 @@ public final class TiledKernels {
         }
         double[] kt = new double[distinct.count() * S * d];
         int blocks = distinct.count();
-        Parallel.forEach(blocks, 2.0 * blocks * S * d, parallelism,
+        Parallel.forEach(
+                blocks,
+                2.0 * blocks * S * d,
+                parallelism,
                 t -> transposeBlock(p.k, distinct.offset(t), S, d, kt, t * S * d));
         return kt;
     }

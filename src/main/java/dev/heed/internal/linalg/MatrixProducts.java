@@ -27,8 +27,18 @@ public final class MatrixProducts {
      *
      * @see #multiply(KernelSupport, int[], int, int, int, double[], int, int[], double[], int, int[], double[])
      */
-    public static void multiply(int[] batch, int n, int k, int m, double[] a, int aOffset, int[] aStrides,
-                                double[] b, int bOffset, int[] bStrides, double[] c) {
+    public static void multiply(
+            int[] batch,
+            int n,
+            int k,
+            int m,
+            double[] a,
+            int aOffset,
+            int[] aStrides,
+            double[] b,
+            int bOffset,
+            int[] bStrides,
+            double[] c) {
         multiply(VectorizationProvider.support(), batch, n, k, m, a, aOffset, aStrides, b, bOffset, bStrides, c);
     }
 
@@ -51,9 +61,19 @@ public final class MatrixProducts {
      * @param c        modified: the row-major {@code [batch..., n, m]} product, overwritten; must
      *                 not overlap A or B
      */
-    public static void multiply(KernelSupport kernels, int[] batch, int n, int k, int m,
-                                double[] a, int aOffset, int[] aStrides,
-                                double[] b, int bOffset, int[] bStrides, double[] c) {
+    public static void multiply(
+            KernelSupport kernels,
+            int[] batch,
+            int n,
+            int k,
+            int m,
+            double[] a,
+            int aOffset,
+            int[] aStrides,
+            double[] b,
+            int bOffset,
+            int[] bStrides,
+            double[] c) {
         int r = batch.length;
         int batches = 1;
         for (int x : batch) {
@@ -92,14 +112,14 @@ public final class MatrixProducts {
             int g = task / blocks;
             int i0 = (task % blocks) * ROW_BLOCK;
             int i1 = Math.min(rows, i0 + ROW_BLOCK);
-            kernels.gemm(i1 - i0, m, k, a, aOff[g] + i0 * ars, ars, acs, bd, bOff[g], ld,
-                    c, (g * rows + i0) * m, m, false);
+            kernels.gemm(
+                    i1 - i0, m, k, a, aOff[g] + i0 * ars, ars, acs, bd, bOff[g], ld, c, (g * rows + i0) * m, m, false);
         });
     }
 
     /** {@code dst[dstOff + i·cols + j] = src[off + i·rowStride + j·colStride]}: a strided matrix made dense. */
-    private static void pack(double[] src, int off, int rowStride, int colStride, int rows, int cols,
-                             double[] dst, int dstOff) {
+    private static void pack(
+            double[] src, int off, int rowStride, int colStride, int rows, int cols, double[] dst, int dstOff) {
         for (int i = 0, o = dstOff; i < rows; i++) {
             for (int j = 0, p = off + i * rowStride; j < cols; j++, p += colStride) {
                 dst[o++] = src[p];

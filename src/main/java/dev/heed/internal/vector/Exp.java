@@ -26,6 +26,7 @@ public final class Exp {
     static final double LN2_LO = 0x1.abc9e3b39803fp-56;
     /** 1.5·2⁵²: adding it rounds x/ln2 to an integer held in the low bits of the mantissa. */
     static final double SHIFTER = 0x1.8p52;
+
     static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
     /**
      * Inputs are clamped to [MIN_X, MAX_X]: beyond them the result is 0 or +inf anyway. At MIN_X
@@ -33,6 +34,7 @@ public final class Exp {
      * ln(2⁻¹⁰⁷⁵) = −745.1332…, −∞ included: no separate test for underflow is needed.
      */
     static final double MIN_X = -745.2;
+
     static final double MAX_X = 709.8;
 
     static final double C2 = 1.0 / 2;

@@ -22,10 +22,21 @@ public interface KernelSupport {
      *
      * @param c modified
      */
-    void gemm(int m, int n, int k,
-              double[] a, int aOff, int ars, int acs,
-              double[] b, int bOff, int ldb,
-              double[] c, int cOff, int ldc, boolean accumulate);
+    void gemm(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff,
+            int ldc,
+            boolean accumulate);
 
     /** Largest of {@code x[off, off+n)}, {@code -inf} when {@code n == 0}; NaN if any element is NaN. */
     double max(double[] x, int off, int n);

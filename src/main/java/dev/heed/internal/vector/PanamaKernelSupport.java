@@ -1,11 +1,10 @@
 package dev.heed.internal.vector;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.util.Arrays;
 
 /**
  * {@link KernelSupport} on the Vector API. Not API; loaded reflectively by
@@ -24,6 +23,7 @@ final class PanamaKernelSupport implements KernelSupport {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
     /** Longs in a vector of the same size, for the bit manipulation in {@link #exp}. */
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+
     private static final int LANES = SPECIES.length();
     /** Columns of C per micro-tile: four vectors. */
     private static final int NR = 4 * LANES;
@@ -70,8 +70,21 @@ final class PanamaKernelSupport implements KernelSupport {
     }
 
     @Override
-    public void gemm(int m, int n, int k, double[] a, int aOff, int ars, int acs, double[] b, int bOff, int ldb,
-                     double[] c, int cOff, int ldc, boolean accumulate) {
+    public void gemm(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff,
+            int ldc,
+            boolean accumulate) {
         // The tiles always accumulate into C (their accumulators start from C): a tile that chose
         // between "start from C" and "start from zero" would merge two vector values at a join,
         // which C2 can only do by boxing them. Zeroing C first costs m·n stores against m·n·k FMAs.
@@ -86,8 +99,20 @@ final class PanamaKernelSupport implements KernelSupport {
         }
     }
 
-    private static void block(int m, int n, int k, double[] a, int aOff, int ars, int acs, double[] b, int bOff,
-                              int ldb, double[] c, int cOff, int ldc) {
+    private static void block(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff,
+            int ldc) {
         int j = 0;
         for (; j + NR <= n; j += NR) {
             int i = 0;
@@ -112,15 +137,27 @@ final class PanamaKernelSupport implements KernelSupport {
         }
     }
 
-    private static void tile4x4(int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, int ldc) {
+    private static void tile4x4(
+            int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int c1 = c0 + ldc;
         int c2 = c1 + ldc;
         int c3 = c2 + ldc;
-        DoubleVector c00 = load(c, c0), c01 = load(c, c0 + LANES), c02 = load(c, c0 + 2 * LANES), c03 = load(c, c0 + 3 * LANES);
-        DoubleVector c10 = load(c, c1), c11 = load(c, c1 + LANES), c12 = load(c, c1 + 2 * LANES), c13 = load(c, c1 + 3 * LANES);
-        DoubleVector c20 = load(c, c2), c21 = load(c, c2 + LANES), c22 = load(c, c2 + 2 * LANES), c23 = load(c, c2 + 3 * LANES);
-        DoubleVector c30 = load(c, c3), c31 = load(c, c3 + LANES), c32 = load(c, c3 + 2 * LANES), c33 = load(c, c3 + 3 * LANES);
+        DoubleVector c00 = load(c, c0),
+                c01 = load(c, c0 + LANES),
+                c02 = load(c, c0 + 2 * LANES),
+                c03 = load(c, c0 + 3 * LANES);
+        DoubleVector c10 = load(c, c1),
+                c11 = load(c, c1 + LANES),
+                c12 = load(c, c1 + 2 * LANES),
+                c13 = load(c, c1 + 3 * LANES);
+        DoubleVector c20 = load(c, c2),
+                c21 = load(c, c2 + LANES),
+                c22 = load(c, c2 + 2 * LANES),
+                c23 = load(c, c2 + 3 * LANES);
+        DoubleVector c30 = load(c, c3),
+                c31 = load(c, c3 + LANES),
+                c32 = load(c, c3 + 2 * LANES),
+                c33 = load(c, c3 + 3 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             DoubleVector b0v = DoubleVector.fromArray(SPECIES, b, bp);
             DoubleVector b1v = DoubleVector.fromArray(SPECIES, b, bp + LANES);
@@ -170,7 +207,10 @@ final class PanamaKernelSupport implements KernelSupport {
     }
 
     private static void tile1x4(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb, double[] c, int c0) {
-        DoubleVector c0v = load(c, c0), c1v = load(c, c0 + LANES), c2v = load(c, c0 + 2 * LANES), c3v = load(c, c0 + 3 * LANES);
+        DoubleVector c0v = load(c, c0),
+                c1v = load(c, c0 + LANES),
+                c2v = load(c, c0 + 2 * LANES),
+                c3v = load(c, c0 + 3 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c0v = av.fma(DoubleVector.fromArray(SPECIES, b, bp), c0v);
@@ -184,9 +224,12 @@ final class PanamaKernelSupport implements KernelSupport {
         c3v.intoArray(c, c0 + 3 * LANES);
     }
 
-    private static void tile4x1(int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, int ldc) {
-        DoubleVector c0v = load(c, c0), c1v = load(c, c0 + ldc), c2v = load(c, c0 + 2 * ldc), c3v = load(c, c0 + 3 * ldc);
+    private static void tile4x1(
+            int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
+        DoubleVector c0v = load(c, c0),
+                c1v = load(c, c0 + ldc),
+                c2v = load(c, c0 + 2 * ldc),
+                c3v = load(c, c0 + 3 * ldc);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
             DoubleVector bv = DoubleVector.fromArray(SPECIES, b, bp);
             c0v = DoubleVector.broadcast(SPECIES, a[ap]).fma(bv, c0v);
@@ -209,8 +252,21 @@ final class PanamaKernelSupport implements KernelSupport {
     }
 
     /** Columns {@code [j0, j1)}, fewer than one vector: plain dot products. */
-    private static void scalarColumns(int m, int j0, int j1, int k, double[] a, int aOff, int ars, int acs,
-                                      double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {
+    private static void scalarColumns(
+            int m,
+            int j0,
+            int j1,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff,
+            int ldc) {
         for (int i = 0; i < m; i++) {
             for (int j = j0; j < j1; j++) {
                 int ci = cOff + i * ldc + j;
@@ -246,7 +302,8 @@ final class PanamaKernelSupport implements KernelSupport {
         int i = 0;
         int bound = SPECIES.loopBound(n);
         for (; i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, acc, accOff + i).max(DoubleVector.fromArray(SPECIES, x, off + i))
+            DoubleVector.fromArray(SPECIES, acc, accOff + i)
+                    .max(DoubleVector.fromArray(SPECIES, x, off + i))
                     .intoArray(acc, accOff + i);
         }
         for (; i < n; i++) {
@@ -259,7 +316,8 @@ final class PanamaKernelSupport implements KernelSupport {
         int i = 0;
         int bound = SPECIES.loopBound(n);
         for (; i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i));
+            DoubleVector x =
+                    DoubleVector.fromArray(SPECIES, xs, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i));
             // e = exp(x), the same steps as Exp.exp, written out (see the class comment)
             DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
             DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
@@ -282,12 +340,15 @@ final class PanamaKernelSupport implements KernelSupport {
             p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
             // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
             // conversion whose target species is a constant.
-            LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
+            LongVector k =
+                    ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
             LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
             LongVector k2 = k.sub(k1);
-            DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
+            DoubleVector s1 = (DoubleVector) k1.add(1023)
+                    .lanewise(VectorOperators.LSHL, 52)
                     .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-            DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
+            DoubleVector s2 = (DoubleVector) k2.add(1023)
+                    .lanewise(VectorOperators.LSHL, 52)
                     .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
             DoubleVector e = p.mul(s1).mul(s2);
             e.intoArray(xs, off + i);
@@ -331,12 +392,15 @@ final class PanamaKernelSupport implements KernelSupport {
                 p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
                 // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
                 // conversion whose target species is a constant.
-                LongVector k = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
+                LongVector k =
+                        ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
                 LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
                 LongVector k2 = k.sub(k1);
-                DoubleVector s1 = (DoubleVector) k1.add(1023).lanewise(VectorOperators.LSHL, 52)
+                DoubleVector s1 = (DoubleVector) k1.add(1023)
+                        .lanewise(VectorOperators.LSHL, 52)
                         .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-                DoubleVector s2 = (DoubleVector) k2.add(1023).lanewise(VectorOperators.LSHL, 52)
+                DoubleVector s2 = (DoubleVector) k2.add(1023)
+                        .lanewise(VectorOperators.LSHL, 52)
                         .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
                 DoubleVector e = p.mul(s1).mul(s2);
                 e.intoArray(xs, off + j);
@@ -368,13 +432,14 @@ final class PanamaKernelSupport implements KernelSupport {
         return s;
     }
 
-
     @Override
     public void subtractMultiply(double[] x, int off, int n, double shift, double[] p, int pOff) {
         int i = 0;
         int bound = SPECIES.loopBound(n);
         for (; i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, x, off + i).sub(shift).mul(DoubleVector.fromArray(SPECIES, p, pOff + i))
+            DoubleVector.fromArray(SPECIES, x, off + i)
+                    .sub(shift)
+                    .mul(DoubleVector.fromArray(SPECIES, p, pOff + i))
                     .intoArray(x, off + i);
         }
         for (; i < n; i++) {
@@ -387,8 +452,10 @@ final class PanamaKernelSupport implements KernelSupport {
         int i = 0;
         int bound = SPECIES.loopBound(n);
         for (; i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, x, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i))
-                    .mul(DoubleVector.fromArray(SPECIES, p, pOff + i)).intoArray(x, off + i);
+            DoubleVector.fromArray(SPECIES, x, off + i)
+                    .sub(DoubleVector.fromArray(SPECIES, shift, i))
+                    .mul(DoubleVector.fromArray(SPECIES, p, pOff + i))
+                    .intoArray(x, off + i);
         }
         for (; i < n; i++) {
             x[off + i] = p[pOff + i] * (x[off + i] - shift[i]);

@@ -14,8 +14,21 @@ import java.util.Arrays;
 public final class ScalarKernelSupport implements KernelSupport {
 
     @Override
-    public void gemm(int m, int n, int k, double[] a, int aOff, int ars, int acs, double[] b, int bOff, int ldb,
-                     double[] c, int cOff, int ldc, boolean accumulate) {
+    public void gemm(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff,
+            int ldc,
+            boolean accumulate) {
         if (!accumulate) {
             for (int i = 0; i < m; i++) {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
@@ -40,8 +53,8 @@ public final class ScalarKernelSupport implements KernelSupport {
         }
     }
 
-    private static void tile4x4(int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb,
-                                double[] c, int c0, int ldc) {
+    private static void tile4x4(
+            int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         double c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         double c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (int p = 0, ap = a0, bp = b0; p < k; p++, ap += acs, bp += ldb) {

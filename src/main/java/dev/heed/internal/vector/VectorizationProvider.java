@@ -50,7 +50,8 @@ public final class VectorizationProvider {
             return SCALAR;
         }
         try {
-            KernelSupport panama = (KernelSupport) Class.forName(PANAMA).getDeclaredConstructor().newInstance();
+            KernelSupport panama = (KernelSupport)
+                    Class.forName(PANAMA).getDeclaredConstructor().newInstance();
             LOG.fine("Heed: using Vector API kernels (" + panama.name() + ")");
             return panama;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {

@@ -22,10 +22,13 @@ class BatchedMatricesTest {
             }
         }
         // batchRank 0: one matrix; an empty batch axis: none.
-        assertThat(BatchedMatrices.offsets(new int[] {4, 5}, new int[] {5, 1}, 7)).containsExactly(7);
-        assertThat(BatchedMatrices.offsets(new int[] {2, 0, 4, 5}, new int[] {0, 20, 5, 1}, 0)).isEmpty();
+        assertThat(BatchedMatrices.offsets(new int[] {4, 5}, new int[] {5, 1}, 7))
+                .containsExactly(7);
+        assertThat(BatchedMatrices.offsets(new int[] {2, 0, 4, 5}, new int[] {0, 20, 5, 1}, 0))
+                .isEmpty();
         // Only the leading batchRank axes count.
-        assertThat(BatchedMatrices.offsets(new int[] {2, 3, 9}, new int[] {30, 10, 1}, 1, 1)).containsExactly(1, 31);
+        assertThat(BatchedMatrices.offsets(new int[] {2, 3, 9}, new int[] {30, 10, 1}, 1, 1))
+                .containsExactly(1, 31);
     }
 
     @Test
@@ -40,7 +43,8 @@ class BatchedMatricesTest {
         assertThat(slots).containsExactly(0, 1, 0, 1, 2, 0);
         // A whole batch broadcast from one matrix is one matrix; no batch at all, none.
         assertThat(BatchedMatrices.distinct(BatchedMatrices.offsets(new int[] {5, 2, 2}, new int[] {0, 2, 1}, 3))
-                .count()).isEqualTo(1);
+                        .count())
+                .isEqualTo(1);
         assertThat(BatchedMatrices.distinct(new int[0]).count()).isZero();
     }
 }

@@ -1,10 +1,9 @@
 package dev.heed.internal.vector;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ExpTest {
 
@@ -58,7 +57,8 @@ class ExpTest {
             double[] e = x.clone();
             double sum = vector.expShiftSum(e, 0, n, 0.5);
             for (int i = 0; i < n; i++) {
-                assertThat(Double.doubleToRawLongBits(e[i])).as("lane %d of %d", i, n)
+                assertThat(Double.doubleToRawLongBits(e[i]))
+                        .as("lane %d of %d", i, n)
                         .isEqualTo(Double.doubleToRawLongBits(Exp.exp(x[i] - 0.5)));
             }
             assertThat(sum).isFinite();

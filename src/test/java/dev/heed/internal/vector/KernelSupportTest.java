@@ -1,15 +1,14 @@
 package dev.heed.internal.vector;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every {@link KernelSupport} this JVM can run (the scalar one always; the Vector API one when
@@ -38,7 +37,8 @@ class KernelSupportTest {
     }
 
     /** C = A·B through {@code support}, with A row-major or transposed, checked element by element. */
-    static void checkGemm(KernelSupport support, int m, int n, int k, int pad, boolean transposedA, boolean accumulate) {
+    static void checkGemm(
+            KernelSupport support, int m, int n, int k, int pad, boolean transposedA, boolean accumulate) {
         int ars = transposedA ? 1 : k + pad;
         int acs = transposedA ? m + pad : 1;
         int ldb = n + pad;
@@ -58,7 +58,9 @@ class KernelSupportTest {
             int rel = p - cOff;
             boolean inside = rel >= 0 && rel < m * ldc && rel % ldc < n;
             if (!inside) {
-                assertThat(c[p]).as("C[%d] outside the %dx%d block is untouched", p, m, n).isEqualTo(SENTINEL);
+                assertThat(c[p])
+                        .as("C[%d] outside the %dx%d block is untouched", p, m, n)
+                        .isEqualTo(SENTINEL);
                 continue;
             }
             int i = rel / ldc;
@@ -71,7 +73,8 @@ class KernelSupportTest {
                 g += Math.abs(x);
             }
             if (Math.abs(c[p] - s) > 1e-13 * g) {
-                fail("%s m=%d n=%d k=%d transposedA=%s acc=%s: C[%d][%d] expected %s but was %s",
+                fail(
+                        "%s m=%d n=%d k=%d transposedA=%s acc=%s: C[%d][%d] expected %s but was %s",
                         support.name(), m, n, k, transposedA, accumulate, i, j, s, c[p]);
             }
         }
@@ -131,8 +134,9 @@ class KernelSupportTest {
                     if (j >= off && j < off + n) {
                         double want = Math.exp(x[j] - shift);
                         expectedSum += want;
-                        assertThat(e[j]).as("exp n=%d at %d", n, j).isCloseTo(want,
-                                org.assertj.core.data.Offset.offset(2 * Math.ulp(want)));
+                        assertThat(e[j])
+                                .as("exp n=%d at %d", n, j)
+                                .isCloseTo(want, org.assertj.core.data.Offset.offset(2 * Math.ulp(want)));
                     } else {
                         assertThat(e[j]).isEqualTo(x[j]);
                     }
@@ -166,7 +170,9 @@ class KernelSupportTest {
             for (int at = 0; at < n; at++) {
                 double[] x = random(n, n);
                 x[at] = Double.NaN;
-                assertThat(support.max(x, 0, n)).as("max with NaN at %d of %d", at, n).isNaN();
+                assertThat(support.max(x, 0, n))
+                        .as("max with NaN at %d of %d", at, n)
+                        .isNaN();
                 double[] acc = new double[n];
                 Arrays.fill(acc, Double.NEGATIVE_INFINITY);
                 support.maxInto(x, 0, n, acc, 0);

@@ -1,10 +1,9 @@
 package dev.heed.internal.vector;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link KernelSupport#subtractMultiply}, the softmax backward's {@code dS = P ∘ (dP − D)}, in
@@ -62,9 +61,11 @@ class SubtractMultiplyTest {
             s.subtractMultiply(a, 0, a.length, 2.0, p, 0);
             s.subtractMultiply(b, 0, b.length, shift, p, 0);
             for (int i = 0; i < x.length; i++) {
-                assertThat(Double.doubleToRawLongBits(a[i])).as("%s scalar shift at %d", s.name(), i)
+                assertThat(Double.doubleToRawLongBits(a[i]))
+                        .as("%s scalar shift at %d", s.name(), i)
                         .isEqualTo(Double.doubleToRawLongBits(p[i] * (x[i] - 2.0)));
-                assertThat(Double.doubleToRawLongBits(b[i])).as("%s shift array at %d", s.name(), i)
+                assertThat(Double.doubleToRawLongBits(b[i]))
+                        .as("%s shift array at %d", s.name(), i)
                         .isEqualTo(Double.doubleToRawLongBits(p[i] * (x[i] - shift[i])));
             }
         }
