@@ -162,8 +162,12 @@ final class AttentionBackward {
         final Tensor query;
         final Tensor key;
         final Tensor value;
+        final int keyGroup;
+        final int valueGroup;
 
         Gradients(AttentionInputs in) {
+            keyGroup = in.keyGroup;
+            valueGroup = in.valueGroup;
             AttentionProblem p = in.problem;
             // Tensor.zeros refuses a shape past 2^31-1 elements, naming it: a key broadcast over a
             // large batch has a per-element gradient that large before it is summed back.
@@ -184,8 +188,40 @@ final class AttentionBackward {
         }
 
         AttentionGradients reduce(Tensor q, Tensor k, Tensor v) {
-            return new AttentionGradients(sumTo(query, q.shape()), sumTo(key, k.shape()), sumTo(value, v.shape()));
+            return new AttentionGradients(
+                    sumTo(query, q.shape()),
+                    sumTo(sumGroups(key, keyGroup), k.shape()),
+                    sumTo(sumGroups(value, valueGroup), v.shape()));
         }
+    }
+
+    /**
+     * The gradient of a grouped key or value ({@code group} query heads per head of its own):
+     * {@code full [..., H, rows, cols]} summed over each run of {@code group} consecutive heads,
+     * in head order, giving {@code [..., H / group, rows, cols]}; {@code full} itself when
+     * {@code group == 1}.
+     */
+    static Tensor sumGroups(Tensor full, int group) {
+        if (group == 1) {
+            return full;
+        }
+        int[] fs = full.shape();
+        int rank = fs.length;
+        int[] shape = fs.clone();
+        shape[rank - 3] /= group;
+        Tensor out = Tensor.zeros(shape);
+        double[] src = full.data();
+        double[] dst = out.data();
+        int block = fs[rank - 1] * fs[rank - 2];
+        for (int h = 0, blocks = out.size() / Math.max(1, block); h < blocks && block > 0; h++) {
+            for (int t = 0; t < group; t++) {
+                int from = (h * group + t) * block;
+                for (int e = 0; e < block; e++) {
+                    dst[h * block + e] += src[from + e];
+                }
+            }
+        }
+        return out;
     }
 
     /**

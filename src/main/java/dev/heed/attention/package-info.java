@@ -16,7 +16,8 @@
  *       {@code backward} gives the gradients of the scores and the value.</li>
  *   <li>{@link dev.heed.attention.Mask} — which keys each query may see, with the polarity in the
  *       name: {@code none}, {@code causal} (bottom-right aligned), {@code allow}, {@code block},
- *       {@code bias}, {@code keyPadding}, combined with {@code and}.</li>
+ *       {@code bias}, {@code keyPadding}, {@code slidingWindow}, {@code alibi}, {@code where} (any
+ *       mask as a function), combined with {@code and}.</li>
  *   <li>{@link dev.heed.attention.MultiHeadAttention} — PyTorch's {@code nn.MultiheadAttention}
  *       (projections, heads, output projection), configured by its
  *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel; its
@@ -37,7 +38,10 @@
  * {@code [..., L, S]}, log-sum-exp {@code [..., L]}. Masks broadcast against the scores
  * {@code [..., L, S]}. Multi-head attention takes {@code [B, L, E]} (or {@code [L, E]}) and has
  * weights per head, {@code [B, H, L, S]}. Inputs may be any view (strided, transposed,
- * broadcast) and are never modified; results are new tensors.
+ * broadcast) and are never modified; results are new tensors. A key and value with fewer heads
+ * (axis -3) than the query, dividing its count, serve groups of query heads (grouped-query
+ * attention), and both kernels take {@code withSoftCap}; {@code docs/modern-attention.md} shows
+ * each variant with its PyTorch equivalent.
  *
  * <p>Edges, the same in every class: the softmax subtracts the row maximum, so scores of ±1e6 stay
  * exact; a query that may attend to nothing gets output 0, weights 0 and log-sum-exp

@@ -14,7 +14,8 @@ import java.util.Map;
  * upstream gradient: {@code dV = Pᵀ dO}, {@code dP = dO Vᵀ}, {@code dS = P ∘ (dP − D)} with
  * {@code D = rowsum(dO ∘ O)} (equal to {@code rowsum(dP ∘ P)}), {@code dQ = scale · dS K},
  * {@code dK = scale · dSᵀ Q}. Masks and biases are constants: they shape {@code P} and get no
- * gradient.
+ * gradient. With a soft cap ({@link AttentionProblem#softCap}) each {@code dS} is first multiplied
+ * by the cap's derivative {@code 1 − tanh²} at its score.
  *
  * <p>Three ways to compute it:
  * <ul>
@@ -69,19 +70,63 @@ public final class BackwardKernels {
         int rows = i1 - i0;
         int row0 = b * L + i0;
         int tileEnd = 0;
+        int tileStart = S;
         for (int r = 0; r < rows; r++) {
             tileEnd = Math.max(tileEnd, g.rowEnd[row0 + r]);
+            tileStart = Math.min(tileStart, g.rowStart[row0 + r]);
         }
-        int w0 = row0 * S;
-        // dP[rows × tileEnd] = dO[i0 : i1] · Vᵀ[:, 0 : tileEnd], in place of the dS rows (row stride S).
-        s.gemm(rows, tileEnd, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b], S, ds, w0, S, false);
+        // Keys outside [tileStart, tileEnd) have P = 0 for every row (a sliding window, causal):
+        // their dS stays as allocated, 0, and they are never multiplied.
+        tileStart = Math.min(tileStart, tileEnd);
+        int width = tileEnd - tileStart;
+        int w0 = row0 * S + tileStart;
+        // dP[rows × width] = dO[i0 : i1] · Vᵀ[:, tileStart : tileEnd], in place of the dS rows (row stride S).
+        s.gemm(rows, width, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b] + tileStart, S, ds, w0, S, false);
         for (int r = 0; r < rows; r++) {
-            // Keys past a row's end have P = 0, hence dS = 0; past tileEnd dS stays as allocated, 0.
-            s.subtractMultiply(ds, w0 + r * S, tileEnd, g.delta[row0 + r], weights, w0 + r * S);
+            // Keys past a row's end have P = 0, hence dS = 0.
+            s.subtractMultiply(ds, w0 + r * S, width, g.delta[row0 + r], weights, w0 + r * S);
+        }
+        if (p.softCap != 0) {
+            softCapMaterialised(p, b, i0, rows, tileStart, width, ds, w0, S);
         }
         int qo = row0 * d;
-        s.gemm(rows, d, tileEnd, ds, w0, S, 1, p.k, p.kOffset[b], d, g.gradQuery, qo, d, false);
+        s.gemm(rows, d, width, ds, w0, S, 1, p.k, p.kOffset[b] + tileStart * d, d, g.gradQuery, qo, d, false);
         s.scale(g.gradQuery, qo, rows * d, p.scale);
+    }
+
+    /**
+     * Turns the materialised {@code dS} of capped scores into that of the scaled ones: the weights
+     * do not keep the scores, so {@code Sᵀ = K Qᵀ} is recomputed for the tile (as the forward
+     * computed it) and each {@code dS} multiplied by the cap's derivative there.
+     */
+    private void softCapMaterialised(
+            AttentionProblem p, int b, int i0, int rows, int j0, int width, double[] ds, int w0, int S) {
+        int d = p.depth;
+        Scratch w = scratch.get();
+        double[] qt = w.packedA = grow(w.packedA, d * rows);
+        double[] st = w.scores = grow(w.scores, width * rows);
+        TiledKernels.transposeBlock(p.q, p.qOffset[b] + i0 * d, rows, d, qt, 0);
+        s.gemm(width, rows, d, p.k, p.kOffset[b] + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
+        p.toScores(s, st, 0, width * rows);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < width; j++) {
+                ds[w0 + r * S + j] *= p.softCapDerivative(st[j * rows + r]);
+            }
+        }
+    }
+
+    /** {@code factor[i] = } the soft cap's derivative at capped score {@code scores[i]}, for {@code i < n}. */
+    private static void softCapFactors(AttentionProblem p, double[] scores, double[] factor, int n) {
+        for (int i = 0; i < n; i++) {
+            factor[i] = p.softCapDerivative(scores[i]);
+        }
+    }
+
+    /** {@code x[i] *= factor[i]} for {@code i < n}. */
+    private static void multiply(double[] x, double[] factor, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] *= factor[i];
+        }
     }
 
     /**
@@ -104,7 +149,12 @@ public final class BackwardKernels {
         while (first < L && g.rowEnd[b * L + first] <= j0) {
             first++;
         }
-        int rows = L - first;
+        // Likewise the last rows, when their windows start past these keys (a sliding window).
+        int last = L;
+        while (last > first && g.rowStart[b * L + last - 1] >= j1) {
+            last--;
+        }
+        int rows = last - first;
         if (rows == 0) {
             return; // no query sees these keys: their gradients stay 0
         }
@@ -179,6 +229,8 @@ public final class BackwardKernels {
         double[] vt = w.packedB = grow(w.packedB, dv * n);
         double[] st = w.scores = grow(w.scores, queryChunk * n);
         double[] dp = w.gradScores = grow(w.gradScores, queryChunk * n);
+        boolean capped = p.softCap != 0;
+        double[] capGrad = capped ? (w.capGrad = grow(w.capGrad, queryChunk * n)) : null;
         TiledKernels.transposeBlock(p.k, p.kOffset[b] + j0 * d, n, d, kt, 0);
         TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         boolean elementwise = p.mask.isElementwise();
@@ -189,17 +241,22 @@ public final class BackwardKernels {
             int row0 = b * L + i0;
             int maxEnd = 0;
             int minEnd = p.keys;
+            int minStart = p.keys;
             for (int r = 0; r < rows; r++) {
                 maxEnd = Math.max(maxEnd, g.rowEnd[row0 + r]);
                 minEnd = Math.min(minEnd, g.rowEnd[row0 + r]);
+                minStart = Math.min(minStart, g.rowStart[row0 + r]);
             }
-            if (maxEnd <= j0) {
+            if (maxEnd <= j0 || minStart >= j1 || p.mask.blocksAll(b, i0, i0 + rows, j0, j1)) {
                 continue; // every row of this query tile is blocked from these keys
             }
             int qo = p.qOffset[b] + i0 * d;
             // The same products in the same order as the forward's tiles: bitwise the forward's scores.
             s.gemm(rows, n, d, p.q, qo, d, 1, kt, 0, n, st, 0, n, false);
-            s.scale(st, 0, rows * n, p.scale);
+            p.toScores(s, st, 0, rows * n);
+            if (capped) {
+                softCapFactors(p, st, capGrad, rows * n);
+            }
             if (elementwise || j0 + n > minEnd) {
                 maskRows(p, g.rowEnd, b, i0, rows, j0, n, st);
             }
@@ -211,6 +268,9 @@ public final class BackwardKernels {
             s.gemm(rows, n, dv, g.gradOutput, row0 * dv, dv, 1, vt, 0, n, dp, 0, n, false);
             for (int r = 0; r < rows; r++) {
                 s.subtractMultiply(dp, r * n, n, g.delta[row0 + r], st, r * n);
+            }
+            if (capped) {
+                multiply(dp, capGrad, rows * n);
             }
             // dK[n × d] += dSᵀ · Q[i0 : i1].
             s.gemm(n, d, rows, dp, 0, 1, n, p.q, qo, d, g.gradKey, ko, d, true);
@@ -237,6 +297,8 @@ public final class BackwardKernels {
         double[] dot = w.packedB = grow(w.packedB, dv * rows);
         double[] st = w.scores = grow(w.scores, keyChunk * rows);
         double[] dpt = w.gradScores = grow(w.gradScores, keyChunk * rows);
+        boolean capped = p.softCap != 0;
+        double[] capGrad = capped ? (w.capGrad = grow(w.capGrad, keyChunk * rows)) : null;
         double[] shift = w.shift = grow(w.shift, rows);
         double[] delta = w.delta = grow(w.delta, rows);
         double[] sum = w.sum = grow(w.sum, rows);
@@ -245,22 +307,30 @@ public final class BackwardKernels {
         TiledKernels.transposeBlock(g.gradOutput, row0 * dv, rows, dv, dot, 0);
         int minEnd = p.keys;
         int tileEnd = 0;
+        int tileStart = p.keys;
         for (int r = 0; r < rows; r++) {
             shift[r] = shift(g.logSumExp[row0 + r]);
             delta[r] = g.delta[row0 + r];
             rowEnd[r] = g.rowEnd[row0 + r];
             minEnd = Math.min(minEnd, rowEnd[r]);
             tileEnd = Math.max(tileEnd, rowEnd[r]);
+            tileStart = Math.min(tileStart, g.rowStart[row0 + r]);
         }
         Arrays.fill(sum, 0, rows, 0.0);
         boolean elementwise = p.mask.isElementwise();
         int kOff = p.kOffset[b];
         int vOff = p.vOffset[b];
         int qo = row0 * d;
-        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+        for (int j0 = tileStart; j0 < tileEnd; j0 += keyChunk) { // keys left of every row's window: skipped
             int n = Math.min(keyChunk, tileEnd - j0);
+            if (p.mask.blocksAll(b, i0, i1, j0, j0 + n)) {
+                continue; // an empty tile of a block mask: dS = 0 there
+            }
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
-            s.scale(st, 0, n * rows, p.scale);
+            p.toScores(s, st, 0, n * rows);
+            if (capped) {
+                softCapFactors(p, st, capGrad, n * rows);
+            }
             if (elementwise || j0 + n > minEnd) {
                 TiledKernels.maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
             }
@@ -270,6 +340,9 @@ public final class BackwardKernels {
             s.gemm(n, rows, dv, p.v, vOff + j0 * dv, dv, 1, dot, 0, rows, dpt, 0, rows, false);
             for (int j = 0; j < n; j++) {
                 s.subtractMultiply(dpt, j * rows, rows, delta, st, j * rows);
+            }
+            if (capped) {
+                multiply(dpt, capGrad, n * rows);
             }
             // dQ[rows × d] += dS · K[j0 : j0+n], reading dS = (dSᵀ)ᵀ through strides.
             s.gemm(rows, d, n, dpt, 0, 1, rows, p.k, kOff + j0 * d, d, g.gradQuery, qo, d, true);
@@ -328,7 +401,7 @@ public final class BackwardKernels {
                 System.arraycopy(weights, row * S, prob, 0, end);
             } else {
                 for (int j = 0; j < end; j++) {
-                    prob[j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+                    prob[j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + j * d));
                 }
                 if (p.mask.isElementwise()) {
                     p.mask.apply(b, i, 0, end, prob, 0, 1);
@@ -345,6 +418,9 @@ public final class BackwardKernels {
                 int vj = p.vOffset[b] + j * dv;
                 axpy(dv, pj, g.gradOutput, oi, g.gradValue, (b * S + j) * dv);
                 double ds = pj * (dot(dv, g.gradOutput, oi, p.v, vj) - g.delta[row]) * p.scale;
+                if (p.softCap != 0) {
+                    ds *= p.softCapDerivative(p.toScore(dot(d, p.q, qi, p.k, kj)));
+                }
                 axpy(d, ds, p.k, kj, g.gradQuery, row * d);
                 axpy(d, ds, p.q, qi, g.gradKey, (b * S + j) * d);
             }
@@ -378,6 +454,9 @@ public final class BackwardKernels {
 
         double[] scores = new double[0];
         double[] gradScores = new double[0];
+        /** The soft cap's derivative at each score of the tile. */
+        double[] capGrad = new double[0];
+
         double[] shift = new double[0];
         double[] delta = new double[0];
         double[] sum = new double[0];
