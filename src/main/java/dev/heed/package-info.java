@@ -9,11 +9,17 @@
  *   <li>{@link dev.heed.tensor} — {@code Tensor}, a strided view on a flat {@code double[]}
  *       (NumPy's ndarray): views, copies and the core math everything else builds on.</li>
  *   <li>{@link dev.heed.attention} — the {@code Attention} kernels ({@code SimpleAttention},
- *       {@code ScaledDotProductAttention}, {@code ChunkedAttention}), {@code Mask},
+ *       {@code ScaledDotProductAttention}, {@code ChunkedAttention}) and their backward,
+ *       {@code SoftmaxAttention} over caller-computed scores, {@code Mask},
  *       {@code MultiHeadAttention}, and the applied forms: additive pooling, encoder–decoder
  *       alignment and hierarchical attention.</li>
  *   <li>{@link dev.heed.encoding} — positional encodings.</li>
- *   <li>{@link dev.heed.layers} — {@code Linear} and {@code Embedding}, in PyTorch's layouts.</li>
+ *   <li>{@link dev.heed.layers} — {@code Linear} and {@code Embedding}, in PyTorch's layouts, their
+ *       gradients, their trainable forms and {@code Module}, which names parameters.</li>
+ *   <li>{@link dev.heed.autograd} — {@code Variable}: a small reverse-mode autograd over tensors,
+ *       with fused operations for the attention kernels.</li>
+ *   <li>{@link dev.heed.train} — losses, optimisers (SGD, AdamW), gradient clipping,
+ *       initialisation, checkpoints, and attention kernels as autograd operations.</li>
  *   <li>{@link dev.heed.metrics} — entropy, concentration and distance of attention weights;
  *       accuracy of predictions.</li>
  *   <li>{@link dev.heed.viz} — heatmaps of attention weights as PNG or SVG.</li>

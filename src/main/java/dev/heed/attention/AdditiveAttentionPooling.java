@@ -3,6 +3,9 @@ package dev.heed.attention;
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -32,6 +35,10 @@ import java.util.Random;
  * {@code Mask.allow(keep.reshape(B, 1, n))}. Padded positions get weight exactly 0 and add
  * nothing to the context, whatever their vectors hold; a sequence with no real position gets
  * context 0, weights 0 and logSumExp −∞ — never NaN.
+ *
+ * <p>{@link #backward(Tensor, Mask, Tensor)} gives the gradients of {@code x} and of the
+ * parameters {@code projection.weight}, {@code projection.bias} and {@code scoreVector} for a
+ * gradient of the context, through {@link SoftmaxAttention#backward}.
  *
  * <p>Seeded initialisation ({@link #seeded(int, int, long)}) draws, from one {@link Random}, W and
  * b as {@code torch.nn.Linear(E, H)} does (uniform in {@code ±1/√E}) and then v as the weight of
@@ -180,8 +187,7 @@ public final class AdditiveAttentionPooling {
             throw new IllegalArgumentException("mask must not be null; use Mask.none()");
         }
         Tensor x3 = x.rank() == 2 ? x.unsqueeze(0) : x;
-        Tensor u = scores(x3).unsqueeze(1);
-        AttentionResult r = SCORES.apply(u, x3, mask);
+        AttentionResult r = pass(x3, mask).result;
         Tensor output = r.output().squeeze(1);
         Tensor weights = r.weights().squeeze(1);
         Tensor lse = r.logSumExp().squeeze(1);
@@ -189,6 +195,145 @@ public final class AdditiveAttentionPooling {
             return new AttentionResult(output.squeeze(0), weights.squeeze(0), lse.squeeze(0));
         }
         return new AttentionResult(output, weights, lse);
+    }
+
+    /**
+     * The gradients of a scalar loss with respect to {@code x} and the parameters, given
+     * {@code gradOutput}, the loss's gradient with respect to the context that
+     * {@code forward(x, mask)} returns.
+     *
+     * <p>Through the weighted sum and the softmax by {@link SoftmaxAttention#backward} (which
+     * gives the score gradient {@code du} and the part of {@code dx} from {@code x} as values),
+     * then through the score {@code u_i = vᵀ tanh(W x_i + b)}: with {@code t_i = tanh(W x_i + b)},
+     * {@code dv = Σ du_i t_i}, {@code dh_i = du_i v ∘ (1 − t_i²)}, {@code dW = Σ dh_i x_iᵀ},
+     * {@code db = Σ dh_i}, and {@code dx_i} gains {@code Wᵀ dh_i} — {@code x} is both what is
+     * scored and what is averaged, so its gradient has both parts.
+     *
+     * <p>The parameters are named as the fields that hold them, in this order:
+     * {@code projection.weight} {@code [H, E]}, {@code projection.bias} {@code [H]} (only when the
+     * projection has a bias), {@code scoreVector} {@code [H]} (the {@code v} of
+     * {@link #scoreVector()}).
+     *
+     * <p>The forward is computed again (no forward result is passed in): about the cost of one
+     * forward, on top of the backward's own, which is about twice a forward. Padded positions
+     * (weight 0) get {@code dx = 0} and add nothing to the parameter gradients; a sequence with no
+     * real position gets zero gradients everywhere — never NaN. The mask gets no gradient.
+     *
+     * @param x          {@code [B, n, E]} or {@code [n, E]}, as given to {@code forward}; not
+     *                   modified
+     * @param mask       as given to {@code forward}
+     * @param gradOutput ∂loss/∂context, shaped like the context: {@code [B, E]}, or {@code [E]} for
+     *                   an unbatched {@code x}; not modified
+     * @return {@code dx} shaped like {@code x} and the parameter gradients; new tensors
+     * @throws IllegalArgumentException if an argument is null, {@code x} or the mask does not fit
+     *                                  as in {@link #forward(Tensor, Mask)}, or {@code gradOutput}
+     *                                  is not shaped like the context — naming the shapes
+     */
+    public Gradients backward(Tensor x, Mask mask, Tensor gradOutput) {
+        check(x);
+        if (mask == null) {
+            throw new IllegalArgumentException("mask must not be null; use Mask.none()");
+        }
+        if (gradOutput == null) {
+            throw new IllegalArgumentException("gradOutput must not be null");
+        }
+        boolean unbatched = x.rank() == 2;
+        int[] context = unbatched ? new int[] {inputDim()} : new int[] {x.shape(0), inputDim()};
+        if (!Arrays.equals(gradOutput.shape(), context)) {
+            throw new IllegalArgumentException("gradOutput must be shaped like the context " + Arrays.toString(context)
+                    + " of x " + Arrays.toString(x.shape()) + ", got " + Arrays.toString(gradOutput.shape()));
+        }
+        Tensor x3 = unbatched ? x.unsqueeze(0) : x;
+        Tensor gy = unbatched ? gradOutput.unsqueeze(0).unsqueeze(0) : gradOutput.unsqueeze(1);
+        Gradients g = gradients(pass(x3, mask), mask, gy);
+        return unbatched ? new Gradients(g.x().squeeze(0), g.parameters()) : g;
+    }
+
+    /**
+     * {@link #backward(Tensor, Mask, Tensor)} without padding: every position is real.
+     *
+     * @param x          {@code [B, n, E]} or {@code [n, E]}; not modified
+     * @param gradOutput ∂loss/∂context, {@code [B, E]} or {@code [E]}; not modified
+     * @return {@code dx} shaped like {@code x} and the parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #backward(Tensor, Mask, Tensor)}
+     */
+    public Gradients backward(Tensor x, Tensor gradOutput) {
+        return backward(x, Mask.none(), gradOutput);
+    }
+
+    /**
+     * {@link #backward(Tensor, Mask, Tensor)} for sequences padded at the end, as
+     * {@link #forward(Tensor, int...)} takes them.
+     *
+     * @param x          {@code [B, n, E]} or {@code [n, E]}; not modified
+     * @param lengths    {@code B} entries (one for an unbatched {@code x}), each in {@code [0, n]};
+     *                   not modified
+     * @param gradOutput ∂loss/∂context, {@code [B, E]} or {@code [E]}; not modified
+     * @return {@code dx} shaped like {@code x} (exactly 0 on padding) and the parameter gradients;
+     *         new tensors
+     * @throws IllegalArgumentException as {@link #backward(Tensor, Mask, Tensor)}, or if
+     *                                  {@code lengths} is null or its count or a value is wrong
+     */
+    public Gradients backward(Tensor x, int[] lengths, Tensor gradOutput) {
+        check(x);
+        int batch = x.rank() == 3 ? x.shape(0) : 1;
+        return backward(x, paddingMask(lengths, batch, x.shape(-2), "sequence"), gradOutput);
+    }
+
+    /** One forward of {@code x3 [B, n, E]}, with what its backward reads. */
+    record Pass(Tensor x3, Tensor hidden, Tensor scores, AttentionResult result) {}
+
+    /** The forward: {@code hidden = tanh(W x + b)} {@code [B, n, H]}, scores {@code [B, 1, n]}, the attention. */
+    Pass pass(Tensor x3, Mask mask) {
+        Tensor hidden = projection.forward(x3).tanh();
+        Tensor u = scoreVector.forward(hidden).squeeze(-1).unsqueeze(1);
+        return new Pass(x3, hidden, u, SCORES.apply(u, x3, mask));
+    }
+
+    /** The backward of {@code pass} for {@code gradOutput [B, 1, E]}; {@code dx} is {@code [B, n, E]}. */
+    Gradients gradients(Pass f, Mask mask, Tensor gradOutput) {
+        SoftmaxAttention.Gradients sg = SCORES.backward(f.scores, f.x3, mask, f.result, gradOutput);
+        Tensor du = sg.scores().squeeze(1).unsqueeze(-1); // [B, n, 1]
+        Tensor dPre = ParameterGradients.tanh(ParameterGradients.input(du, scoreVector.weight()), f.hidden);
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        p.put("projection.weight", ParameterGradients.weight(dPre, f.x3));
+        if (projection.hasBias()) {
+            p.put("projection.bias", ParameterGradients.bias(dPre));
+        }
+        p.put("scoreVector", ParameterGradients.weight(du, f.hidden).reshape(hiddenDim()));
+        Tensor dx = sg.value().add(ParameterGradients.input(dPre, projection.weight()));
+        return new Gradients(dx, p);
+    }
+
+    /**
+     * What {@link #backward(Tensor, Mask, Tensor)} returns. The tensors are new, owned by this
+     * object, none a view of an input or of the module's parameters.
+     *
+     * @param x          ∂loss/∂x, shaped like {@code x}: {@code [B, n, E]} or {@code [n, E]}
+     * @param parameters ∂loss/∂parameter by name — {@code projection.weight}, {@code projection.bias}
+     *                   (when there is a bias), {@code scoreVector} — in that order; an
+     *                   unmodifiable map
+     */
+    public record Gradients(Tensor x, Map<String, Tensor> parameters) {
+        /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
+         * @param x          ∂loss/∂x; kept, not copied
+         * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the tensors
+         *                   are not
+         * @throws NullPointerException if any argument, name or tensor is null
+         */
+        public Gradients {
+            Objects.requireNonNull(x, "x");
+            parameters = ParameterGradients.frozen(parameters);
+        }
+
+        /** {@return the shapes, for logs} */
+        @Override
+        public String toString() {
+            return "AdditiveAttentionPooling.Gradients{x=" + Arrays.toString(x.shape()) + ", "
+                    + ParameterGradients.shapes(parameters) + "}";
+        }
     }
 
     private void check(Tensor x) {

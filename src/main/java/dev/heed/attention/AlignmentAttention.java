@@ -3,6 +3,9 @@ package dev.heed.attention;
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -44,6 +47,10 @@ import java.util.Random;
  * applies to every batch element, and a {@code [B, S]} source mask {@code keep} is
  * {@code Mask.allow(keep.reshape(B, 1, S))}. Masked positions get weight exactly 0; a target
  * step that may attend to nothing gets context 0, weights 0 and logSumExp −∞, never NaN.
+ *
+ * <p>{@link #backward(Tensor, Tensor, Mask, Tensor)} gives the gradients of the decoder and
+ * encoder states and of the parameters ({@code wa}, {@code ua}, {@code va}, as the factories name
+ * them) for a gradient of the context, through {@link SoftmaxAttention#backward}.
  *
  * <p>Seeded factories draw from one {@link Random} in the order the parameters are listed above,
  * each matrix uniform in {@code ±1/√fanIn} as {@code torch.nn.Linear} initialises one (v_a as a
@@ -306,54 +313,229 @@ public final class AlignmentAttention {
                 return dec.matmul(enc.transpose(1, 2));
             case GENERAL:
                 return dec.matmul(first.forward(enc).transpose(1, 2));
-            case CONCAT: {
-                // W_a [h_t; h̄_s] = W_a[:, :Hd] h_t + W_a[:, Hd:] h̄_s: project each side once, not each pair.
-                int hd = dec.shape(2);
-                Tensor decoderPart = dec.matmul(concatWeightT.slice(0, 0, hd));
-                if (first.hasBias()) {
-                    decoderPart = decoderPart.add(first.bias());
-                }
-                return tanhScores(decoderPart, enc.matmul(concatWeightT.slice(0, hd, first.inFeatures())));
+            case CONCAT:
+            case ADDITIVE: {
+                Tensor[] sides = tanhSides(in);
+                return TanhScores.forward(sides[0], sides[1], v.weight());
             }
-            case ADDITIVE:
-                return tanhScores(first.forward(dec), second.forward(enc));
             default:
                 throw new AssertionError(score);
         }
     }
 
     /**
-     * {@code Σ_h v_h tanh(a[b, t, h] + c[b, s, h])} for every {@code (b, t, s)}: the pairwise
-     * additive score, {@code B·T·S·H} tanh evaluations without materialising {@code [B, T, S, H]}.
+     * CONCAT and ADDITIVE: the decoder side {@code a [B, T, H]} and the encoder side
+     * {@code c [B, S, H]} of the pairwise score {@code Σ_h v_h tanh(a[b, t, h] + c[b, s, h])}.
      */
-    private Tensor tanhScores(Tensor a, Tensor c) {
-        int batch = a.shape(0);
-        int steps = a.shape(1);
-        int sources = c.shape(1);
-        int hidden = a.shape(2);
-        double[] ad = a.contiguous().toArray();
-        double[] cd = c.contiguous().toArray();
-        double[] vd = v.weight().toArray();
-        long size = (long) batch * steps * sources;
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "the scores [" + batch + ", " + steps + ", " + sources + "] would have more than 2^31-1 elements");
+    private Tensor[] tanhSides(Inputs in) {
+        Tensor dec = in.decoder;
+        Tensor enc = in.encoder;
+        if (score == Score.ADDITIVE) {
+            return new Tensor[] {first.forward(dec), second.forward(enc)};
         }
-        double[] out = new double[(int) size];
-        for (int b = 0, o = 0; b < batch; b++) {
-            for (int t = 0; t < steps; t++) {
-                int ai = (b * steps + t) * hidden;
-                for (int s = 0; s < sources; s++, o++) {
-                    int ci = (b * sources + s) * hidden;
-                    double sum = 0;
-                    for (int h = 0; h < hidden; h++) {
-                        sum += vd[h] * Math.tanh(ad[ai + h] + cd[ci + h]);
-                    }
-                    out[o] = sum;
-                }
+        // W_a [h_t; h̄_s] = W_a[:, :Hd] h_t + W_a[:, Hd:] h̄_s: project each side once, not each pair.
+        int hd = dec.shape(2);
+        Tensor decoderPart = dec.matmul(concatWeightT.slice(0, 0, hd));
+        if (first.hasBias()) {
+            decoderPart = decoderPart.add(first.bias());
+        }
+        return new Tensor[] {decoderPart, enc.matmul(concatWeightT.slice(0, hd, first.inFeatures()))};
+    }
+
+    /**
+     * The gradients of a scalar loss with respect to the decoder and encoder states and the
+     * parameters, given {@code gradOutput}, the loss's gradient with respect to the context that
+     * {@code forward(decoder, encoder, mask)} returns.
+     *
+     * <p>Through the weighted sum and the softmax by {@link SoftmaxAttention#backward} (the encoder
+     * states are the values, so they get a gradient there), then through the score function with
+     * the score gradient {@code dS [B, T, S]}:
+     * <pre>
+     *   DOT       d(dec) = dS·enc,           d(enc) += dSᵀ·dec
+     *   GENERAL   d(dec) = dS·(enc W_aᵀ),    d(enc) += (dSᵀ·dec)·W_a,   dW_a = Σ_b decᵀ·dS·enc
+     *   CONCAT    with z = a_t + c_s, a = W_a[:, :Hd] dec (+ b), c = W_a[:, Hd:] enc:
+     *   ADDITIVE  with a = W_a dec (+ b_a), c = U_a enc (+ b_u):
+     *             dz = dS · v_a ∘ (1 − tanh² z),  dv_a = Σ dS · tanh z,  d(a_t) = Σ_s dz,  d(c_s) = Σ_t dz,
+     *             then through the linear maps a and c
+     * </pre>
+     * The tanh is evaluated again for every (step, source, hidden) triple: {@code B·T·S·H}
+     * evaluations, as in the forward, without holding them.
+     *
+     * <p>The parameters are named after the factory arguments that give them, in this order:
+     * DOT none; GENERAL {@code wa} {@code [Hd, He]}; CONCAT {@code wa.weight} {@code [H, Hd+He]},
+     * {@code wa.bias} {@code [H]} (when {@code W_a} has a bias), {@code va} {@code [H]}; ADDITIVE
+     * {@code wa.weight} {@code [H, Hd]}, {@code wa.bias}, {@code ua.weight} {@code [H, He]},
+     * {@code ua.bias} (each bias only when its layer has one), {@code va} {@code [H]}.
+     *
+     * <p>The forward is computed again (no forward result is passed in), about the cost of one
+     * forward on top of the backward's own. Masked pairs (weight 0) pass no gradient; a target step
+     * that may attend to nothing gets a zero decoder gradient and gives none — never NaN. The mask
+     * gets no gradient.
+     *
+     * @param decoder    {@code [B, T, Hd]}, {@code [B, Hd]}, {@code [T, Hd]} or {@code [Hd]}, as given
+     *                   to {@code forward}; not modified
+     * @param encoder    {@code [B, S, He]} or {@code [S, He]}; not modified
+     * @param mask       as given to {@code forward}
+     * @param gradOutput ∂loss/∂context, shaped like the context {@code forward} returns
+     *                   ({@code [B, T, He]} without the axes the inputs lack); not modified
+     * @return the decoder and encoder gradients, shaped like the inputs, and the parameter
+     *         gradients; new tensors
+     * @throws IllegalArgumentException if an argument is null, the inputs or the mask do not fit as
+     *                                  in {@link #forward(Tensor, Tensor, Mask)}, or
+     *                                  {@code gradOutput} is not shaped like the context — naming the
+     *                                  shapes
+     */
+    public Gradients backward(Tensor decoder, Tensor encoder, Mask mask, Tensor gradOutput) {
+        if (mask == null) {
+            throw new IllegalArgumentException("mask must not be null; use Mask.none()");
+        }
+        Inputs in = inputs(decoder, encoder);
+        if (gradOutput == null) {
+            throw new IllegalArgumentException("gradOutput must not be null");
+        }
+        Tensor dec = in.decoder;
+        Tensor enc = in.encoder;
+        int batch = enc.shape(0);
+        int steps = dec.shape(1);
+        int he = enc.shape(2);
+        int[] context = in.unbatched
+                ? (in.singleStep ? new int[] {he} : new int[] {steps, he})
+                : (in.singleStep ? new int[] {batch, he} : new int[] {batch, steps, he});
+        if (!Arrays.equals(gradOutput.shape(), context)) {
+            throw new IllegalArgumentException("gradOutput must be shaped like the context " + Arrays.toString(context)
+                    + " of decoder " + Arrays.toString(decoder.shape()) + " and encoder "
+                    + Arrays.toString(encoder.shape()) + ", got " + Arrays.toString(gradOutput.shape()));
+        }
+        Tensor gy = gradOutput.reshape(batch, steps, he);
+        Tensor[] sides = score == Score.CONCAT || score == Score.ADDITIVE ? tanhSides(in) : null;
+        Tensor scores = sides != null ? TanhScores.forward(sides[0], sides[1], v.weight()) : scores(in);
+        AttentionResult r = SCORES.apply(scores, enc, mask);
+        SoftmaxAttention.Gradients sg = SCORES.backward(scores, enc, mask, r, gy);
+        Tensor ds = sg.scores();
+        Tensor dEnc = sg.value();
+        Tensor dDec;
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        switch (score) {
+            case DOT:
+                dDec = ds.matmul(enc);
+                dEnc = dEnc.add(ds.transpose(1, 2).matmul(dec));
+                break;
+            case GENERAL: {
+                // scores = dec · (enc W_aᵀ)ᵀ: the encoder side is a linear map of the encoder states.
+                Tensor projected = first.forward(enc);
+                dDec = ds.matmul(projected);
+                Tensor dProjected = ds.transpose(1, 2).matmul(dec);
+                p.put("wa", ParameterGradients.weight(dProjected, enc));
+                dEnc = dEnc.add(ParameterGradients.input(dProjected, first.weight()));
+                break;
             }
+            case CONCAT: {
+                Tensor[] d = TanhScores.backward(sides[0], sides[1], v.weight(), ds);
+                int hd = dec.shape(2);
+                Tensor w = first.weight();
+                dDec = ParameterGradients.input(d[0], w.slice(1, 0, hd));
+                dEnc = dEnc.add(ParameterGradients.input(d[1], w.slice(1, hd, hd + he)));
+                p.put(
+                        "wa.weight",
+                        TanhScores.columns(ParameterGradients.weight(d[0], dec), ParameterGradients.weight(d[1], enc)));
+                if (first.hasBias()) {
+                    p.put("wa.bias", ParameterGradients.bias(d[0]));
+                }
+                p.put("va", d[2]);
+                break;
+            }
+            case ADDITIVE: {
+                Tensor[] d = TanhScores.backward(sides[0], sides[1], v.weight(), ds);
+                dDec = ParameterGradients.input(d[0], first.weight());
+                dEnc = dEnc.add(ParameterGradients.input(d[1], second.weight()));
+                p.put("wa.weight", ParameterGradients.weight(d[0], dec));
+                if (first.hasBias()) {
+                    p.put("wa.bias", ParameterGradients.bias(d[0]));
+                }
+                p.put("ua.weight", ParameterGradients.weight(d[1], enc));
+                if (second.hasBias()) {
+                    p.put("ua.bias", ParameterGradients.bias(d[1]));
+                }
+                p.put("va", d[2]);
+                break;
+            }
+            default:
+                throw new AssertionError(score);
         }
-        return Tensor.of(out, batch, steps, sources);
+        return new Gradients(dDec.reshape(decoder.shape()), dEnc.reshape(encoder.shape()), p);
+    }
+
+    /**
+     * {@link #backward(Tensor, Tensor, Mask, Tensor)} without a mask.
+     *
+     * @param decoder    {@code [B, T, Hd]}, {@code [B, Hd]}, {@code [T, Hd]} or {@code [Hd]}; not modified
+     * @param encoder    {@code [B, S, He]} or {@code [S, He]}; not modified
+     * @param gradOutput ∂loss/∂context, shaped like the context; not modified
+     * @return the decoder, encoder and parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #backward(Tensor, Tensor, Mask, Tensor)}
+     */
+    public Gradients backward(Tensor decoder, Tensor encoder, Tensor gradOutput) {
+        return backward(decoder, encoder, Mask.none(), gradOutput);
+    }
+
+    /**
+     * {@link #backward(Tensor, Tensor, Mask, Tensor)} with source padding, as
+     * {@link #forward(Tensor, Tensor, int...)} takes it.
+     *
+     * @param decoder       {@code [B, T, Hd]}, {@code [B, Hd]}, {@code [T, Hd]} or {@code [Hd]}; not
+     *                      modified
+     * @param encoder       {@code [B, S, He]} or {@code [S, He]}; not modified
+     * @param sourceLengths {@code B} entries (one without a batch axis), each in {@code [0, S]}; not
+     *                      modified
+     * @param gradOutput    ∂loss/∂context, shaped like the context; not modified
+     * @return the decoder, encoder (exactly 0 on padding) and parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #backward(Tensor, Tensor, Mask, Tensor)}, or if
+     *                                  {@code sourceLengths} is null or its count or a value is
+     *                                  wrong
+     */
+    public Gradients backward(Tensor decoder, Tensor encoder, int[] sourceLengths, Tensor gradOutput) {
+        Inputs in = inputs(decoder, encoder);
+        return backward(
+                decoder,
+                encoder,
+                AdditiveAttentionPooling.paddingMask(
+                        sourceLengths, in.encoder.shape(0), in.encoder.shape(1), "source sequence"),
+                gradOutput);
+    }
+
+    /**
+     * What {@link #backward(Tensor, Tensor, Mask, Tensor)} returns. The tensors are new, owned by
+     * this object, none a view of an input or of the module's parameters.
+     *
+     * @param decoder    ∂loss/∂decoder states, shaped like the decoder input
+     * @param encoder    ∂loss/∂encoder states, shaped like the encoder input: the sum of its part as
+     *                   the values and its part through the scores
+     * @param parameters ∂loss/∂parameter by name (see {@link #backward(Tensor, Tensor, Mask, Tensor)});
+     *                   empty for DOT; an unmodifiable, insertion-ordered map
+     */
+    public record Gradients(Tensor decoder, Tensor encoder, Map<String, Tensor> parameters) {
+        /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
+         * @param decoder    ∂loss/∂decoder; kept, not copied
+         * @param encoder    ∂loss/∂encoder; kept, not copied
+         * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the
+         *                   tensors are not
+         * @throws NullPointerException if any argument, name or tensor is null
+         */
+        public Gradients {
+            Objects.requireNonNull(decoder, "decoder");
+            Objects.requireNonNull(encoder, "encoder");
+            parameters = ParameterGradients.frozen(parameters);
+        }
+
+        /** {@return the shapes, for logs} */
+        @Override
+        public String toString() {
+            String named = ParameterGradients.shapes(parameters);
+            return "AlignmentAttention.Gradients{decoder=" + Arrays.toString(decoder.shape()) + ", encoder="
+                    + Arrays.toString(encoder.shape()) + (named.isEmpty() ? "" : ", " + named) + "}";
+        }
     }
 
     /** Decoder {@code [B, T, Hd]} and encoder {@code [B, S, He]} views, and which axes the caller lacked. */

@@ -10,6 +10,14 @@ import dev.heed.tensor.Tensor;
  * output {@code [..., L, dv]}, weights {@code [..., L, S]} and log-sum-exp {@code [..., L]}.
  * The mask broadcasts against the scores {@code [..., L, S]}; see {@link Mask}.
  *
+ * <p>Grouped-query and multi-query attention need no option: axis -3 counts heads, and when the
+ * key's (or the value's) head count {@code Hkv} divides the query's {@code Hq}, query head
+ * {@code h} attends with key/value head {@code h / (Hq / Hkv)} — PyTorch's
+ * {@code scaled_dot_product_attention(..., enable_gqa=True)}, i.e. the key and value repeated with
+ * {@code repeat_interleave} — without copying them per head; one head ({@code Hkv = 1}) broadcasts
+ * as any size-1 axis does. Their gradients come back shaped like the key and value: each head's is
+ * the sum over the query heads of its group, added in head order.
+ *
  * <p>Implementations check their arguments and throw {@link IllegalArgumentException} naming
  * the shapes when they do not fit. They never modify their inputs, and the ones in Heed are
  * immutable and safe to share between threads.

@@ -5,6 +5,7 @@ import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.internal.attention.BackwardKernels;
 import dev.heed.internal.attention.BackwardProblem;
 import dev.heed.internal.attention.QueryGradientSum;
+import dev.heed.internal.attention.QueryTiles;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
@@ -134,15 +135,15 @@ final class AttentionBackward {
         // Tiles no larger than the problem, as in the forward (a huge chunk would overflow the tile arithmetic).
         int qc = Math.min(queryChunk, Math.max(1, p.queries));
         int kc = Math.min(keyChunk, Math.max(1, p.keys));
-        int keyTiles = (p.keys + kc - 1) / kc;
+        QueryTiles tiles = QueryTiles.of(g, qc, kc);
+        int keyTiles = tiles.keyTiles();
         QueryGradientSum dq = new QueryGradientSum(
                 kernels.support(),
                 g.gradQuery,
                 p.batches,
                 p.queries,
                 p.depth,
-                qc,
-                keyTiles,
+                tiles,
                 heldShares < 0 ? HELD_SHARES_PER_THREAD * threads : heldShares);
         // One task per key tile, in increasing (batch element, key tile) order as QueryGradientSum
         // requires; under a causal mask key tile 0 sees the most queries, so the longest tasks start first.
@@ -190,7 +191,7 @@ final class AttentionBackward {
     }
 
     /** The elements in row-major order from index 0: the backing array when it is exactly that, else a copy. */
-    private static double[] dense(Tensor t) {
+    static double[] dense(Tensor t) {
         return t.isContiguous() && t.offset() == 0 ? t.data() : t.toArray();
     }
 
@@ -199,8 +200,12 @@ final class AttentionBackward {
         final Tensor query;
         final Tensor key;
         final Tensor value;
+        final int keyGroup;
+        final int valueGroup;
 
         Gradients(AttentionInputs in) {
+            keyGroup = in.keyGroup;
+            valueGroup = in.valueGroup;
             AttentionProblem p = in.problem;
             // Tensor.zeros refuses a shape past 2^31-1 elements, naming it: a key broadcast over a
             // large batch has a per-element gradient that large before it is summed back.
@@ -221,8 +226,40 @@ final class AttentionBackward {
         }
 
         AttentionGradients reduce(Tensor q, Tensor k, Tensor v) {
-            return new AttentionGradients(sumTo(query, q.shape()), sumTo(key, k.shape()), sumTo(value, v.shape()));
+            return new AttentionGradients(
+                    sumTo(query, q.shape()),
+                    sumTo(sumGroups(key, keyGroup), k.shape()),
+                    sumTo(sumGroups(value, valueGroup), v.shape()));
         }
+    }
+
+    /**
+     * The gradient of a grouped key or value ({@code group} query heads per head of its own):
+     * {@code full [..., H, rows, cols]} summed over each run of {@code group} consecutive heads,
+     * in head order, giving {@code [..., H / group, rows, cols]}; {@code full} itself when
+     * {@code group == 1}.
+     */
+    static Tensor sumGroups(Tensor full, int group) {
+        if (group == 1) {
+            return full;
+        }
+        int[] fs = full.shape();
+        int rank = fs.length;
+        int[] shape = fs.clone();
+        shape[rank - 3] /= group;
+        Tensor out = Tensor.zeros(shape);
+        double[] src = full.data();
+        double[] dst = out.data();
+        int block = fs[rank - 1] * fs[rank - 2];
+        for (int h = 0, blocks = out.size() / Math.max(1, block); h < blocks && block > 0; h++) {
+            for (int t = 0; t < group; t++) {
+                int from = (h * group + t) * block;
+                for (int e = 0; e < block; e++) {
+                    dst[h * block + e] += src[from + e];
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -21,6 +21,8 @@ public final class AttentionGradients {
     private final Tensor value;
 
     /**
+     * Gradients as computed by a backward; the tensors are kept, not copied.
+     *
      * @param query ∂loss/∂query; kept, not copied
      * @param key   ∂loss/∂key; kept, not copied
      * @param value ∂loss/∂value; kept, not copied

@@ -13,16 +13,30 @@ import java.util.Arrays;
 final class AttentionInputs {
     final AttentionProblem problem;
     final int[] batchShape;
+    /** Query heads per key head (grouped-query attention), 1 when the key is not grouped. */
+    final int keyGroup;
+    /** Query heads per value head, 1 when the value is not grouped. */
+    final int valueGroup;
 
-    private AttentionInputs(AttentionProblem problem, int[] batchShape) {
+    private AttentionInputs(AttentionProblem problem, int[] batchShape, int keyGroup, int valueGroup) {
         this.problem = problem;
         this.batchShape = batchShape;
+        this.keyGroup = keyGroup;
+        this.valueGroup = valueGroup;
     }
 
     /**
      * @param scale the score scale, or NaN for the default {@code 1/sqrt(d)}
      */
     static AttentionInputs of(Tensor query, Tensor key, Tensor value, Mask mask, double scale) {
+        return of(query, key, value, mask, scale, 0.0);
+    }
+
+    /**
+     * @param scale   the score scale, or NaN for the default {@code 1/sqrt(d)}
+     * @param softCap the soft cap of the scores, or 0 for none
+     */
+    static AttentionInputs of(Tensor query, Tensor key, Tensor value, Mask mask, double scale, double softCap) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -50,9 +64,15 @@ final class AttentionInputs {
             throw new IllegalArgumentException(
                     "key and value differ in the number of keys S (" + S + " vs " + vs[vs.length - 2] + "): " + shapes);
         }
+        // Grouped-query attention: a key or value whose head axis (-3) divides the query's serves
+        // a group of query heads. It takes part in the broadcast as if it had the query's heads;
+        // its offsets below then map query head h to its own head h / group.
+        int queryHeads = heads(qs);
+        int keyGroup = group("key", ks, queryHeads, shapes);
+        int valueGroup = group("value", vs, queryHeads, shapes);
         int[] batch;
         try {
-            batch = Tensor.broadcastShapes(Tensor.broadcastShapes(lead(qs), lead(ks)), lead(vs));
+            batch = Tensor.broadcastShapes(Tensor.broadcastShapes(lead(qs), lead(ks, keyGroup)), lead(vs, valueGroup));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the batch axes do not broadcast: " + shapes, e);
         }
@@ -63,12 +83,36 @@ final class AttentionInputs {
         Tensor q = packed(query);
         Tensor k = packed(key);
         Tensor v = packed(value);
-        int[] qOff = batchOffsets(q, batch, L, d);
-        int[] kOff = batchOffsets(k, batch, S, d);
-        int[] vOff = batchOffsets(v, batch, S, dv);
+        int[] qOff = batchOffsets(q, batch, L, d, 1);
+        int[] kOff = batchOffsets(k, batch, S, d, keyGroup);
+        int[] vOff = batchOffsets(v, batch, S, dv, valueGroup);
         AttentionProblem p = new AttentionProblem(
-                qOff.length, L, S, d, dv, scale, q.data(), qOff, k.data(), kOff, v.data(), vOff, plan);
-        return new AttentionInputs(p, batch);
+                qOff.length, L, S, d, dv, scale, softCap, q.data(), qOff, k.data(), kOff, v.data(), vOff, plan);
+        return new AttentionInputs(p, batch, keyGroup, valueGroup);
+    }
+
+    /** The size of the head axis (-3) of a {@code [..., rows, cols]} shape; 1 below rank 3. */
+    static int heads(int[] shape) {
+        return shape.length >= 3 ? shape[shape.length - 3] : 1;
+    }
+
+    /**
+     * How many query heads share one head of {@code shape} (a key or value): 1 unless its head
+     * axis has more than one head and fewer than the query, in which case its count must divide
+     * the query's (grouped-query attention; one head is multi-query attention, plain broadcast).
+     */
+    private static int group(String name, int[] shape, int queryHeads, String shapes) {
+        int h = heads(shape);
+        if (h == 1 || h == queryHeads || queryHeads == 1) {
+            return 1; // equal, or broadcast (checked with the other batch axes)
+        }
+        if (h > queryHeads || queryHeads % h != 0) {
+            throw new IllegalArgumentException("the batch axes do not broadcast: the " + name + " has " + h
+                    + " heads (axis -3) and the query "
+                    + queryHeads + ": for grouped-query attention the " + name + "'s head count must divide the "
+                    + "query's (or be 1 or equal to it); " + shapes);
+        }
+        return queryHeads / h;
     }
 
     /** Output shape {@code [batch..., L, dv]}. */
@@ -107,7 +151,20 @@ final class AttentionInputs {
             k = copyBlocks(p.k, p.kOffset, p.keys * p.depth, kOff);
         }
         return new AttentionProblem(
-                p.batches, p.queries, p.keys, p.depth, p.valueDepth, p.scale, q, qOff, k, kOff, p.v, p.vOffset, p.mask);
+                p.batches,
+                p.queries,
+                p.keys,
+                p.depth,
+                p.valueDepth,
+                p.scale,
+                p.softCap,
+                q,
+                qOff,
+                k,
+                kOff,
+                p.v,
+                p.vOffset,
+                p.mask);
     }
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */
@@ -135,13 +192,40 @@ final class AttentionInputs {
         return colsOk && rowsOk ? t : t.copy();
     }
 
-    private static int[] batchOffsets(Tensor t, int[] batch, int rows, int cols) {
-        Tensor b = t.broadcastTo(append(batch, rows, cols));
-        return BatchedMatrices.offsets(b.shape(), b.strides(), b.offset());
+    /**
+     * Where each batch element's matrix of {@code t} starts. With {@code group > 1} the last batch
+     * axis counts query heads and {@code t} has {@code group} times fewer: batch element
+     * {@code (outer, h)} reads {@code t}'s head {@code h / group}, so no head is copied.
+     */
+    private static int[] batchOffsets(Tensor t, int[] batch, int rows, int cols, int group) {
+        if (group == 1) {
+            Tensor b = t.broadcastTo(append(batch, rows, cols));
+            return BatchedMatrices.offsets(b.shape(), b.strides(), b.offset());
+        }
+        int queryHeads = batch[batch.length - 1];
+        int ownHeads = queryHeads / group;
+        int[] own = batch.clone();
+        own[own.length - 1] = ownHeads;
+        Tensor b = t.broadcastTo(append(own, rows, cols));
+        int[] ownOffsets = BatchedMatrices.offsets(b.shape(), b.strides(), b.offset());
+        int[] out = new int[ownOffsets.length * group];
+        for (int e = 0; e < out.length; e++) {
+            out[e] = ownOffsets[(e / queryHeads) * ownHeads + (e % queryHeads) / group];
+        }
+        return out;
     }
 
     private static int[] lead(int[] shape) {
         return Arrays.copyOf(shape, shape.length - 2);
+    }
+
+    /** The batch axes of {@code shape} with its head axis widened {@code group} times (a grouped key or value). */
+    private static int[] lead(int[] shape, int group) {
+        int[] out = lead(shape);
+        if (group > 1) {
+            out[out.length - 1] *= group;
+        }
+        return out;
     }
 
     static int[] append(int[] xs, int... more) {
@@ -155,6 +239,13 @@ final class AttentionInputs {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + threads);
         }
         return threads;
+    }
+
+    static double checkSoftCap(double cap) {
+        if (!(cap > 0) || cap == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("softCap must be finite and > 0, got " + cap);
+        }
+        return cap;
     }
 
     static double checkScale(double scale) {

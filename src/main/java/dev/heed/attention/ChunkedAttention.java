@@ -12,8 +12,9 @@ import dev.heed.tensor.Tensor;
  * {@code keyChunk}; for each query tile the key tiles are visited in order with the online
  * softmax (a running maximum {@code m}, running sum {@code l} and an accumulator rescaled by
  * {@code exp(m_old − m_new)} whenever the maximum grows). Extra memory is
- * O(queryChunk · (keyChunk + dv)) per thread. Key tiles wholly blocked by a causal or
- * key-padding mask are skipped, so causal attention costs about half.
+ * O(queryChunk · (keyChunk + dv)) per thread. Key tiles wholly blocked by a causal,
+ * key-padding or sliding-window mask are skipped, so causal attention costs about half and a
+ * window of {@code W} keys about {@code W/S}.
  *
  * <p>Shapes and semantics are those of {@link Attention}. The result equals
  * {@code ScaledDotProductAttention}'s to about 1e-12 for every chunk size, mask and shape. Its
@@ -38,6 +39,9 @@ public final class ChunkedAttention implements Attention {
     private final int queryChunk;
     private final int keyChunk;
     private final double scale;
+    /** The soft cap of the scores, 0 for none. */
+    private final double softCap;
+
     private final AttentionDriver driver;
 
     /**
@@ -58,10 +62,10 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless both chunks are positive
      */
     public ChunkedAttention(int queryChunk, int keyChunk) {
-        this(queryChunk, keyChunk, Double.NaN, AttentionDriver.of(null, 0));
+        this(queryChunk, keyChunk, Double.NaN, 0.0, AttentionDriver.of(null, 0));
     }
 
-    private ChunkedAttention(int queryChunk, int keyChunk, double scale, AttentionDriver driver) {
+    private ChunkedAttention(int queryChunk, int keyChunk, double scale, double softCap, AttentionDriver driver) {
         if (queryChunk <= 0 || keyChunk <= 0) {
             throw new IllegalArgumentException(
                     "chunk sizes must be positive, got queryChunk=" + queryChunk + ", keyChunk=" + keyChunk);
@@ -69,6 +73,7 @@ public final class ChunkedAttention implements Attention {
         this.queryChunk = queryChunk;
         this.keyChunk = keyChunk;
         this.scale = scale;
+        this.softCap = softCap;
         this.driver = driver;
     }
 
@@ -82,7 +87,21 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ChunkedAttention withScale(double scale) {
-        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), driver);
+        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver);
+    }
+
+    /**
+     * The same attention with soft-capped scores, Gemma 2's attention logit soft-capping:
+     * {@code s = cap · tanh(scale · q·k / cap)}, then the mask and its biases — exactly as
+     * {@link ScaledDotProductAttention#withSoftCap}, tile by tile; the backward multiplies each
+     * recomputed score's gradient by the cap's derivative {@code 1 − tanh²}.
+     *
+     * @param cap the cap, finite and {@code > 0} (Gemma 2 uses 50)
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException if {@code cap} is not finite and positive
+     */
+    public ChunkedAttention withSoftCap(double cap) {
+        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver);
     }
 
     /**
@@ -99,12 +118,14 @@ public final class ChunkedAttention implements Attention {
                 queryChunk,
                 keyChunk,
                 scale,
+                softCap,
                 AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ChunkedAttention withSupport(KernelSupport support) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionDriver.of(support, driver.parallelism()));
+        return new ChunkedAttention(
+                queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()));
     }
 
     /**
@@ -139,7 +160,7 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         AttentionProblem p = in.problem;
         Tensor out = Tensor.zeros(in.outputShape());
         Tensor lse = Tensor.zeros(in.logSumExpShape());
@@ -169,7 +190,7 @@ public final class ChunkedAttention implements Attention {
      * in key-tile order, whichever thread computed them first. Extra memory is
      * O(queryChunk · keyChunk + keyChunk · (d + dv) + queryChunk · d) per thread, besides the
      * gradients, two numbers per query row and a few early {@code dQ} shares held per thread; tiles
-     * a causal or key-padding mask blocks entirely are skipped. The gradients are bitwise the same
+     * a causal, key-padding or sliding-window mask blocks entirely are skipped. The gradients are bitwise the same
      * whatever the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about
      * 1e-12 (for scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of
      * about {@code M · 2⁻⁵²}).
@@ -177,14 +198,15 @@ public final class ChunkedAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }
 
     @Override
     public String toString() {
         return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
-                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + ", parallelism=" + driver.parallelism()
+                + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + (softCap == 0 ? "" : ", softCap=" + softCap)
+                + ", parallelism=" + driver.parallelism()
                 + ", kernels=" + driver.support().name() + "}";
     }
 }

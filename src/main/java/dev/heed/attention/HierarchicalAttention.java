@@ -3,6 +3,8 @@ package dev.heed.attention;
 import dev.heed.layers.Embedding;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -33,6 +35,9 @@ import java.util.Random;
  * {@code [N, E]}, sentence weights {@code [N]} and word weights {@code [N, W]}; a batch
  * {@code int[B][N][W]} (every document padded to the same {@code N} and {@code W}) adds a leading
  * {@code B} to each. All are new tensors.
+ *
+ * <p>{@link #backward(int[][][], int[][], int[], Tensor)} gives the gradients of every parameter
+ * (the embedding table and both attentions) for a gradient of the document vectors.
  *
  * <p>Immutable and thread-safe.
  */
@@ -136,13 +141,7 @@ public final class HierarchicalAttention {
      */
     public Result forward(int[][][] documents) {
         int[] shape = checkDocuments(documents);
-        int[][] wordCounts = new int[shape[0]][shape[1]];
-        int[] sentenceCounts = new int[shape[0]];
-        for (int b = 0; b < shape[0]; b++) {
-            Arrays.fill(wordCounts[b], shape[2]);
-            sentenceCounts[b] = shape[1];
-        }
-        return forward(documents, wordCounts, sentenceCounts);
+        return forward(documents, fullWordCounts(shape), fullSentenceCounts(shape));
     }
 
     /**
@@ -162,6 +161,178 @@ public final class HierarchicalAttention {
      *                                  word)
      */
     public Result forward(int[][][] documents, int[][] wordCounts, int[] sentenceCounts) {
+        Flat f = flatten(documents, wordCounts, sentenceCounts);
+        int e = embedding.embedDim();
+        AttentionResult wordLevel = wordAttention.forward(embedding.lookup(f.ids), f.lengths);
+        Tensor sentenceVectors = wordLevel.output().reshape(f.batch, f.sentences, e);
+        AttentionResult sentenceLevel = sentenceAttention.forward(sentenceVectors, f.realSentences());
+        return new Result(
+                sentenceLevel.output(),
+                sentenceVectors,
+                sentenceLevel.weights(),
+                wordLevel.weights().reshape(f.batch, f.sentences, f.words));
+    }
+
+    /**
+     * The gradients of a scalar loss with respect to every parameter, given
+     * {@code gradDocumentVectors}, the loss's gradient with respect to the document vectors that
+     * {@code forward(documents, wordCounts, sentenceCounts)} returns.
+     *
+     * <p>Back through the sentence attention and then the word attention by
+     * {@link AdditiveAttentionPooling}'s backward (the sentence vectors' gradient is the word level's
+     * upstream gradient), then into the embedding table: row {@code id} of its gradient is the sum
+     * of the gradients of every real word with that id, as {@code torch.nn.Embedding} accumulates a
+     * repeated id. The token ids themselves are integers and get no gradient.
+     *
+     * <p>The parameters are named by the part that holds them, a dot, and that part's own name, in
+     * this order: {@code embedding.weight} {@code [vocabSize, E]} (PyTorch's name for the table);
+     * {@code wordAttention.projection.weight}, {@code wordAttention.projection.bias} (when it has a
+     * bias), {@code wordAttention.scoreVector}; the same three under {@code sentenceAttention.}
+     * (see {@link AdditiveAttentionPooling#backward(Tensor, Mask, Tensor)}).
+     *
+     * <p>The forward is computed once more inside (no forward result is passed in), about the cost
+     * of one forward on top of the backward's own. Padded words and sentences, and ids never looked
+     * up, get zero gradient; a document with no real sentence contributes nothing — never NaN.
+     *
+     * @param documents           {@code [B, N, W]}, rectangular, as given to {@code forward}; not modified
+     * @param wordCounts          {@code [B, N]}, each in {@code [0, W]}; not modified
+     * @param sentenceCounts      {@code [B]}, each in {@code [0, N]}; not modified
+     * @param gradDocumentVectors ∂loss/∂document vectors, {@code [B, E]}; not modified
+     * @return the parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #forward(int[][][], int[][], int[])}, or if
+     *                                  {@code gradDocumentVectors} is null or not {@code [B, E]}
+     */
+    public Gradients backward(
+            int[][][] documents, int[][] wordCounts, int[] sentenceCounts, Tensor gradDocumentVectors) {
+        Flat f = flatten(documents, wordCounts, sentenceCounts);
+        int e = embedding.embedDim();
+        checkGradient(gradDocumentVectors, new int[] {f.batch, e});
+        // The forward of forward(...), step by step, keeping what each backward reads.
+        int rows = f.batch * f.sentences;
+        Tensor words = embedding.lookup(f.ids);
+        Mask wordMask = AdditiveAttentionPooling.paddingMask(f.lengths, rows, f.words, "sequence");
+        AdditiveAttentionPooling.Pass wordLevel = wordAttention.pass(words, wordMask);
+        Tensor sentenceVectors = wordLevel.result().output().squeeze(1).reshape(f.batch, f.sentences, e);
+        Mask sentenceMask = f.realSentences();
+        AdditiveAttentionPooling.Pass sentenceLevel = sentenceAttention.pass(sentenceVectors, sentenceMask);
+        AdditiveAttentionPooling.Gradients sg =
+                sentenceAttention.gradients(sentenceLevel, sentenceMask, gradDocumentVectors.unsqueeze(1));
+        AdditiveAttentionPooling.Gradients wg =
+                wordAttention.gradients(wordLevel, wordMask, sg.x().reshape(rows, 1, e));
+        // The embedding: each real word's gradient into its id's row, in document order.
+        double[] dWords = wg.x().toArray();
+        double[] table = new double[embedding.vocabSize() * e];
+        for (int k = 0; k < rows; k++) {
+            for (int w = 0; w < f.lengths[k]; w++) {
+                int from = (k * f.words + w) * e;
+                int to = f.ids[k][w] * e;
+                for (int c = 0; c < e; c++) {
+                    table[to + c] += dWords[from + c];
+                }
+            }
+        }
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        p.put("embedding.weight", Tensor.of(table, embedding.vocabSize(), e));
+        wg.parameters().forEach((n, t) -> p.put("wordAttention." + n, t));
+        sg.parameters().forEach((n, t) -> p.put("sentenceAttention." + n, t));
+        return new Gradients(p);
+    }
+
+    /**
+     * {@link #backward(int[][][], int[][], int[], Tensor)} for a batch without padding.
+     *
+     * @param documents           {@code [B, N, W]}, rectangular; not modified
+     * @param gradDocumentVectors ∂loss/∂document vectors, {@code [B, E]}; not modified
+     * @return the parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #backward(int[][][], int[][], int[], Tensor)}
+     */
+    public Gradients backward(int[][][] documents, Tensor gradDocumentVectors) {
+        int[] shape = checkDocuments(documents);
+        return backward(documents, fullWordCounts(shape), fullSentenceCounts(shape), gradDocumentVectors);
+    }
+
+    /**
+     * {@link #backward(int[][][], int[][], int[], Tensor)} for one document whose sentence
+     * {@code s} has {@code wordCounts[s]} real words, as {@link #forward(int[][], int[])} takes it.
+     *
+     * @param document           {@code [N, W]}, rectangular; not modified
+     * @param wordCounts         {@code N} entries, each in {@code [0, W]}; not modified
+     * @param gradDocumentVector ∂loss/∂document vector, {@code [E]}; not modified
+     * @return the parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #forward(int[][], int[])}, or if
+     *                                  {@code gradDocumentVector} is null or not {@code [E]}
+     */
+    public Gradients backward(int[][] document, int[] wordCounts, Tensor gradDocumentVector) {
+        checkDocument(document);
+        checkGradient(gradDocumentVector, new int[] {embedding.embedDim()});
+        return backward(
+                new int[][][] {document},
+                new int[][] {wordCounts},
+                new int[] {document.length},
+                gradDocumentVector.unsqueeze(0));
+    }
+
+    /**
+     * {@link #backward(int[][][], int[][], int[], Tensor)} for one document without padding.
+     *
+     * @param document           {@code [N, W]}, rectangular; not modified
+     * @param gradDocumentVector ∂loss/∂document vector, {@code [E]}; not modified
+     * @return the parameter gradients; new tensors
+     * @throws IllegalArgumentException as {@link #forward(int[][])}, or if
+     *                                  {@code gradDocumentVector} is null or not {@code [E]}
+     */
+    public Gradients backward(int[][] document, Tensor gradDocumentVector) {
+        checkDocument(document);
+        checkGradient(gradDocumentVector, new int[] {embedding.embedDim()});
+        return backward(new int[][][] {document}, gradDocumentVector.unsqueeze(0));
+    }
+
+    private static void checkGradient(Tensor gradient, int[] shape) {
+        if (gradient == null) {
+            throw new IllegalArgumentException("the gradient of the document vectors must not be null");
+        }
+        if (!Arrays.equals(gradient.shape(), shape)) {
+            throw new IllegalArgumentException("the gradient must be shaped like the document vectors "
+                    + Arrays.toString(shape) + ", got " + Arrays.toString(gradient.shape()));
+        }
+    }
+
+    /**
+     * What {@link #backward(int[][][], int[][], int[], Tensor)} returns: the gradients of the
+     * parameters (token ids get none).
+     *
+     * @param parameters ∂loss/∂parameter by name — {@code embedding.weight}, then
+     *                   {@code wordAttention.*}, then {@code sentenceAttention.*} — an
+     *                   unmodifiable, insertion-ordered map of new tensors
+     */
+    public record Gradients(Map<String, Tensor> parameters) {
+        /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
+         * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the
+         *                   tensors are not
+         * @throws NullPointerException if the map, a name or a tensor is null
+         */
+        public Gradients {
+            parameters = ParameterGradients.frozen(parameters);
+        }
+
+        /** {@return the shapes, for logs} */
+        @Override
+        public String toString() {
+            return "HierarchicalAttention.Gradients{" + ParameterGradients.shapes(parameters) + "}";
+        }
+    }
+
+    /** A checked batch flattened to {@code B·N} sentences: ids (0 in padded slots) and real word counts. */
+    private record Flat(int batch, int sentences, int words, int[][] ids, int[] lengths, double[] sentenceAllowed) {
+        /** The sentence-level mask: a sentence with no real word takes no part. */
+        Mask realSentences() {
+            return Mask.allow(Tensor.of(sentenceAllowed, batch, 1, sentences));
+        }
+    }
+
+    private Flat flatten(int[][][] documents, int[][] wordCounts, int[] sentenceCounts) {
         int[] shape = checkDocuments(documents);
         int batch = shape[0];
         int sentences = shape[1];
@@ -200,16 +371,21 @@ public final class HierarchicalAttention {
                 sentenceAllowed[k] = n > 0 ? 1 : 0;
             }
         }
-        int e = embedding.embedDim();
-        AttentionResult wordLevel = wordAttention.forward(embedding.lookup(ids), lengths);
-        Tensor sentenceVectors = wordLevel.output().reshape(batch, sentences, e);
-        Mask realSentences = Mask.allow(Tensor.of(sentenceAllowed, batch, 1, sentences));
-        AttentionResult sentenceLevel = sentenceAttention.forward(sentenceVectors, realSentences);
-        return new Result(
-                sentenceLevel.output(),
-                sentenceVectors,
-                sentenceLevel.weights(),
-                wordLevel.weights().reshape(batch, sentences, words));
+        return new Flat(batch, sentences, words, ids, lengths, sentenceAllowed);
+    }
+
+    private static int[][] fullWordCounts(int[] shape) {
+        int[][] wordCounts = new int[shape[0]][shape[1]];
+        for (int[] row : wordCounts) {
+            Arrays.fill(row, shape[2]);
+        }
+        return wordCounts;
+    }
+
+    private static int[] fullSentenceCounts(int[] shape) {
+        int[] sentenceCounts = new int[shape[0]];
+        Arrays.fill(sentenceCounts, shape[1]);
+        return sentenceCounts;
     }
 
     private static void checkDocument(int[][] document) {

@@ -25,6 +25,12 @@ import java.util.List;
  *   <li>{@link #bias(Tensor)} — added to the scores; {@code -inf} blocks.</li>
  *   <li>{@link #keyPadding(int...)} — element {@code b} of the leading axis sees keys
  *       {@code j < lengths[b]} only.</li>
+ *   <li>{@link #alibi(double...)} — ALiBi's bias {@code -slopes[h]·|p - j|} per head, with the
+ *       paper's slopes from {@link #alibiSlopes(int)}.</li>
+ *   <li>{@link #where(Predicate)} — any mask as a function {@code (batch, head, query, key) -> boolean},
+ *       true = may attend (FlexAttention's {@code mask_mod} and block mask).</li>
+ *   <li>{@link #slidingWindow(int, int)} — query {@code i} sees keys {@code p - left <= j <= p + right},
+ *       {@code p = i + (S - L)} (FlashAttention's {@code window_size}).</li>
  * </ul>
  * Tensor masks broadcast against the scores {@code [..., L, S]} by NumPy's rules, so an
  * {@code [L, S]} mask serves every batch element and head and a {@code [B, 1, 1, S]} mask is a
@@ -60,6 +66,134 @@ public abstract class Mask {
     public static Mask causal() {
         return Causal.INSTANCE;
     }
+
+    /**
+     * A sliding window, aligned bottom-right like {@link #causal()}: query {@code i} sees key
+     * {@code j} iff {@code p - left <= j <= p + right}, where {@code p = i + (S - L)} is the query's
+     * position among the keys (its own position when {@code L == S}). FlashAttention's
+     * {@code window_size=(left, right)}; Mistral's and Gemma's local attention is
+     * {@code slidingWindow(W - 1, 0)} (each token sees itself and the {@code W - 1} before it).
+     *
+     * <p>A side given as {@code -1} is unbounded, as in FlashAttention: {@code slidingWindow(-1, 0)}
+     * is {@link #causal()}, {@code slidingWindow(-1, -1)} blocks nothing. A query whose window holds
+     * no key (with {@code L > S} the first queries sit before key 0) attends to nothing and gets
+     * output 0. The kernels skip every key tile left or right of a query
+     * tile's windows, so a window of {@code W} keys costs about {@code W/S} of unmasked attention.
+     * Combine with {@link #and} for anything else (padding, ALiBi, a bias).
+     *
+     * @param left  keys visible before the query's position, {@code >= 0}, or {@code -1} for all
+     * @param right keys visible after it, {@code >= 0}, or {@code -1} for all
+     * @return a new mask; it fits scores of any shape
+     * @throws IllegalArgumentException if {@code left} or {@code right} is below {@code -1}
+     */
+    public static Mask slidingWindow(int left, int right) {
+        return new WindowMask(left, right);
+    }
+
+    /**
+     * ALiBi's linear position bias (Press et al., "Train Short, Test Long"): adds
+     * {@code -slopes[h] · |p - j|} to the score of query {@code i} and key {@code j}, where
+     * {@code p = i + (S - L)} is the query's position among the keys (bottom-right aligned, like
+     * {@link #causal()}) and {@code h} is the index on the scores' head axis (-3). This is
+     * FlashAttention's {@code alibi_slopes}; with {@link #causal()} ({@code j <= p}) it is the
+     * paper's {@code -m·(i - j)}, and since a softmax ignores a constant added to a row it also
+     * equals BLOOM's {@code m·j} (Hugging Face's {@code build_alibi_tensor}) under a causal mask.
+     * It blocks nothing by itself: combine it with {@link #causal()} or a window via {@link #and}.
+     *
+     * @param slopes one slope per head, or a single slope for every head; finite (any sign, though
+     *               ALiBi's are positive: {@link #alibiSlopes(int)}); copied
+     * @return a new bias mask
+     * @throws IllegalArgumentException if {@code slopes} is null, empty or holds NaN or an infinity;
+     *                                  when the mask is applied, if there are neither 1 nor as many
+     *                                  slopes as the scores' axis -3 has heads (1 for scores of rank 2)
+     */
+    public static Mask alibi(double... slopes) {
+        return new AlibiMask(slopes);
+    }
+
+    /**
+     * The ALiBi paper's slopes for {@code numHeads} heads, as its reference code
+     * ({@code get_slopes}) computes them. For a power of two {@code n}, the geometric sequence
+     * {@code 2^(-8(h+1)/n)}, {@code h = 0 … n-1} (8 heads: 1/2, 1/4, … 1/256). Otherwise, with
+     * {@code c} the largest power of two below {@code n}: the {@code c} slopes of {@code c} heads,
+     * then every other slope of {@code 2c} heads ({@code 2^(-4(2k+1)/c)}, {@code k = 0, 1, …}) for
+     * the remaining {@code n - c} heads. Each slope is {@code 2^e} correctly rounded, the same bits
+     * on every JVM (the reference code's {@code start * ratio**i} accumulates rounding: for 16 heads
+     * it gives 0.5000000000000001 for 1/2, and some slopes differ by a dozen ulps).
+     *
+     * @param numHeads the number of heads, {@code >= 1}
+     * @return a new array of {@code numHeads} slopes in {@code (0, 1)}, largest first for powers of two
+     * @throws IllegalArgumentException if {@code numHeads < 1}
+     */
+    public static double[] alibiSlopes(int numHeads) {
+        if (numHeads < 1) {
+            throw new IllegalArgumentException("alibiSlopes needs at least one head, got " + numHeads);
+        }
+        int c = Integer.highestOneBit(numHeads);
+        double[] out = new double[numHeads];
+        for (int h = 0; h < c; h++) {
+            out[h] = AlibiMask.powerOfTwo(-8L * (h + 1), c);
+        }
+        for (int k = 0; c + k < numHeads; k++) {
+            out[c + k] = AlibiMask.powerOfTwo(-8L * (2 * k + 1), 2L * c);
+        }
+        return out;
+    }
+
+    /**
+     * Which keys a query may attend to, as a function: FlexAttention's {@code mask_mod}, for
+     * masks no tensor should hold (documents packed into one sequence, a prefix-LM, dilated or
+     * strided patterns). Implementations must be pure (the same answer for the same arguments, every
+     * time) and thread-safe: {@link Mask#where} calls them from several threads, in no fixed order.
+     */
+    @FunctionalInterface
+    public interface Predicate {
+        /**
+         * Whether a query may attend to a key.
+         *
+         * @param batch the flat row-major index over the scores' axes before the head axis (0 below rank 4)
+         * @param head  the index on the scores' axis -3 (0 below rank 3)
+         * @param query the query row {@code i}, in {@code [0, L)}
+         * @param key   the key {@code j}, in {@code [0, S)}
+         * @return true if query {@code i} may attend to key {@code j}
+         */
+        boolean test(int batch, int head, int query, int key);
+    }
+
+    /**
+     * A mask given as a function: query {@code i} may attend to key {@code j} of head {@code h} in
+     * batch element {@code b} iff {@code predicate.test(b, h, i, j)}. PyTorch FlexAttention's
+     * {@code create_block_mask(mask_mod, B, H, L, S)} in one call: for example packed documents,
+     * {@code Mask.where((b, h, i, j) -> doc[i] == doc[j])}, or a prefix-LM,
+     * {@code (b, h, i, j) -> j < prefix || j <= i}. The head is the index on the scores' axis -3
+     * (0 below rank 3); the batch is the flat row-major index over the axes before it (0 below
+     * rank 4).
+     *
+     * <p>When an attention call applies it, the predicate is evaluated once for every
+     * {@code (batch, head, query, key)} of the scores — {@code B·H·L·S} calls, on the fork/join
+     * common pool — and the result kept as a block mask: each tile of {@value #WHERE_TILE} ×
+     * {@value #WHERE_TILE} is classified as empty, full or partial (FlexAttention's block mask; a
+     * partial tile keeps one bit per pair, 512 bytes). The kernels skip empty tiles and everything
+     * left or right of a query tile's first and last non-empty one; full tiles cost no per-element
+     * work. Memory: one byte per tile and 512 bytes per partial tile, per batch element and head.
+     *
+     * @param predicate pure and thread-safe; true = may attend
+     * @return a new mask; it fits scores of any shape
+     * @throws IllegalArgumentException if {@code predicate} is null; an exception the predicate
+     *                                  throws reaches the attention call's caller
+     */
+    public static Mask where(Predicate predicate) {
+        if (predicate == null) {
+            throw new IllegalArgumentException("where needs a predicate");
+        }
+        return new WhereMask(predicate);
+    }
+
+    /**
+     * The side of the tiles {@link #where} classifies: rows of 64 bits, so a partial tile is 64
+     * {@code long}s, and the kernels' default tiles are this size too.
+     */
+    public static final int WHERE_TILE = 64;
 
     /**
      * Queries may attend where {@code allowed} is nonzero (any nonzero value, NaN included).
@@ -366,6 +500,25 @@ public abstract class Mask {
                 }
 
                 @Override
+                public int keyStart(int batch, int row) {
+                    int start = 0;
+                    for (MaskPlan p : plans) {
+                        start = Math.max(start, p.keyStart(batch, row));
+                    }
+                    return start;
+                }
+
+                @Override
+                public boolean blocksAll(int batch, int r0, int r1, int j0, int j1) {
+                    for (MaskPlan p : plans) {
+                        if (p.blocksAll(batch, r0, r1, j0, j1)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }
+
+                @Override
                 public boolean isElementwise() {
                     return anyElementwise;
                 }
@@ -382,7 +535,7 @@ public abstract class Mask {
         }
 
         private static boolean isBias(Mask m) {
-            return m instanceof TensorMask && ((TensorMask) m).kind == TensorMask.Kind.BIAS;
+            return m instanceof AlibiMask || m instanceof TensorMask && ((TensorMask) m).kind == TensorMask.Kind.BIAS;
         }
 
         @Override

@@ -3,6 +3,8 @@ package dev.heed.attention;
 import dev.heed.layers.Linear;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -36,6 +38,9 @@ import java.util.Random;
  * {@link Random}: Wq, Wk, Wv Xavier-uniform (with the fan of the packed {@code [3E, E]} matrix
  * when key and value dims equal E), Wo uniform in {@code ±1/sqrt(E)}, biases zero.
  *
+ * <p>{@link #backward} gives the gradients of the inputs and of every parameter, the latter keyed
+ * by PyTorch's state_dict names ({@link Gradients}).
+ *
  * <p>Self-attention reads {@code mha.forward(x)} or {@code mha.forward(x, Mask.causal())}.
  * The attention kernel is pluggable ({@link Builder#kernel}); the default materialises the
  * scores ({@link ScaledDotProductAttention}); {@link ChunkedAttention} gives the same numbers
@@ -68,49 +73,18 @@ public final class MultiHeadAttention {
         this.valueDim = b.valueDim;
         this.bias = b.bias;
         this.kernel = b.kernel;
-        int e = embedDim;
-        Tensor wq;
-        Tensor wk;
-        Tensor wv;
-        Tensor wo;
-        Tensor bq;
-        Tensor bk;
-        Tensor bv;
-        Tensor bo;
-        if (b.wq != null) {
-            wq = checked(b.wq, "Wq", e, e);
-            wk = checked(b.wk, "Wk", e, keyDim);
-            wv = checked(b.wv, "Wv", e, valueDim);
-            wo = checked(b.wo, "Wo", e, e);
-        } else {
-            Random random = new Random(b.seed);
-            boolean packed = keyDim == e && valueDim == e;
-            // PyTorch draws the packed [3E, E] in_proj_weight at once, so its fan_out is 3E.
-            wq = uniform(random, e, e, xavierBound(e, packed ? 3 * e : e));
-            wk = uniform(random, e, keyDim, xavierBound(keyDim, packed ? 3 * e : e));
-            wv = uniform(random, e, valueDim, xavierBound(valueDim, packed ? 3 * e : e));
-            wo = uniform(random, e, e, 1.0 / Math.sqrt(e));
-        }
-        if (b.bq != null) {
-            if (!bias) {
-                throw new IllegalArgumentException("biases were given but bias(false) was set");
-            }
-            bq = checked(b.bq, "bq", e);
-            bk = checked(b.bk, "bk", e);
-            bv = checked(b.bv, "bv", e);
-            bo = checked(b.bo, "bo", e);
-        } else if (bias) {
-            bq = Tensor.zeros(e);
-            bk = Tensor.zeros(e);
-            bv = Tensor.zeros(e);
-            bo = Tensor.zeros(e);
-        } else {
-            bq = bk = bv = bo = null;
-        }
-        queryProjection = Linear.of(wq, bq);
-        keyProjection = Linear.of(wk, bk);
-        valueProjection = Linear.of(wv, bv);
-        outputProjection = Linear.of(wo, bo);
+        Linear[] projections = MultiHeadProjections.of(
+                embedDim,
+                keyDim,
+                valueDim,
+                bias,
+                b.seed,
+                new Tensor[] {b.wq, b.wk, b.wv, b.wo},
+                b.bq == null ? null : new Tensor[] {b.bq, b.bk, b.bv, b.bo});
+        queryProjection = projections[0];
+        keyProjection = projections[1];
+        valueProjection = projections[2];
+        outputProjection = projections[3];
     }
 
     /**
@@ -190,6 +164,45 @@ public final class MultiHeadAttention {
      *                                  the scores, naming the shapes
      */
     public AttentionResult forward(Tensor query, Tensor key, Tensor value, Mask mask) {
+        Tensor[] in = batched(query, key, value, mask);
+        boolean unbatched = query.rank() == 2;
+        Tensor q = splitHeads(queryProjection.forward(in[0]));
+        Tensor k = splitHeads(keyProjection.forward(in[1]));
+        Tensor v = splitHeads(valueProjection.forward(in[2]));
+        AttentionResult heads = kernel.apply(q, k, v, mask);
+        Tensor output = outputProjection.forward(mergeHeads(heads.output()));
+        Tensor lse = heads.logSumExp();
+        if (unbatched) {
+            return AttentionResult.withLazyWeights(
+                    output.squeeze(0), () -> heads.weights().squeeze(0), lse.squeeze(0));
+        }
+        return AttentionResult.withLazyWeights(output, heads::weights, lse);
+    }
+
+    /** {@return a new, empty {@link KeyValueCache} for {@link #forward(Tensor, KeyValueCache)}; not thread-safe} */
+    public KeyValueCache newCache() {
+        return new KeyValueCache(this);
+    }
+
+    /**
+     * Decoding: causal self-attention of new tokens over the {@code n} cached ones and themselves, appending
+     * them to {@code cache}; in any chunks it is {@code forward(x, Mask.causal())} on the whole sequence.
+     * @param x     the new tokens {@code [B, T, E]} or {@code [T, E]}; not modified
+     * @param cache from this module's {@link #newCache()}; <b>modified</b>: it then holds {@code n + T} tokens
+     * @return output {@code [B, T, E]}, weights {@code [B, H, T, n + T]}, logSumExp {@code [B, H, T]} (no B if unbatched)
+     * @throws IllegalArgumentException if x or cache is null, x is not {@code [B, T, E]}/{@code [T, E]}, keyDim or
+     *                                  valueDim is not E, or the cache is another module's or holds another batch
+     */
+    public AttentionResult forward(Tensor x, KeyValueCache cache) {
+        return CachedSelfAttention.forward(
+                this, x, cache, queryProjection, keyProjection, valueProjection, outputProjection);
+    }
+
+    /**
+     * Checks the arguments of {@link #forward(Tensor, Tensor, Tensor, Mask)} and {@link #backward}
+     * and returns query, key and value with a batch axis ({@code [B, ·, ·]} views).
+     */
+    private Tensor[] batched(Tensor query, Tensor key, Tensor value, Mask mask) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -217,17 +230,91 @@ public final class MultiHeadAttention {
         if (k3.shape(1) != v3.shape(1)) {
             throw new IllegalArgumentException("key and value differ in the number of keys S: " + shapes);
         }
-        Tensor q = splitHeads(queryProjection.forward(q3));
-        Tensor k = splitHeads(keyProjection.forward(k3));
-        Tensor v = splitHeads(valueProjection.forward(v3));
-        AttentionResult heads = kernel.apply(q, k, v, mask);
-        Tensor output = outputProjection.forward(mergeHeads(heads.output()));
-        Tensor lse = heads.logSumExp();
-        if (unbatched) {
-            return AttentionResult.withLazyWeights(
-                    output.squeeze(0), () -> heads.weights().squeeze(0), lse.squeeze(0));
+        return new Tensor[] {q3, k3, v3};
+    }
+
+    /**
+     * The gradients of a scalar loss with respect to the inputs and every parameter, given
+     * {@code gradOutput}, the loss's gradient with respect to the output of
+     * {@code forward(query, key, value, mask)}.
+     *
+     * <p>Working back through the forward (y = x·Wᵀ + b gives {@code dx = dy·W},
+     * {@code dW = Σ dyᵀ·x}, {@code db = Σ dy}, sums over every batch element and position):
+     * the output projection, the merge of the heads, the kernel's own
+     * {@link Attention#backward backward} on the per-head {@code [B, H, ·, E/H]} tensors, the split,
+     * and the three input projections. The attention runs through the module's configured
+     * {@linkplain #kernel() kernel} and that kernel's backward, with its memory: the default
+     * {@link ScaledDotProductAttention} holds the weights {@code [B, H, L, S]} and its score
+     * gradient, {@link ChunkedAttention} O(L + S) per head.
+     *
+     * <p><b>Recomputation.</b> No forward result is passed in: this method runs the forward again
+     * (the three input projections, the attention, the merge — all but the output projection),
+     * keeping what the backward needs. That is about the cost of one forward on top of the
+     * backward itself (about twice a forward), so a training step of {@code forward} then
+     * {@code backward} costs about four forwards; a caller who needs only gradients can skip
+     * {@code forward}. The recomputed forward is bitwise the one {@code forward} computes.
+     *
+     * <p><b>Edges.</b> A query row that may attend to nothing in a head gets no gradient through
+     * that head: its output there is the constant 0, so in a row every head leaves empty, whose
+     * output is just the output bias, the gradient flows to {@code out_proj.bias} only (and the
+     * row's query gradient is 0). Never NaN, unlike PyTorch. A key that no query may attend to gets
+     * zero gradient. The mask gets no gradient.
+     *
+     * <p><b>Self-attention.</b> When one tensor is passed as query, key and value,
+     * {@link Gradients#query()}, {@link Gradients#key()} and {@link Gradients#value()} are still the
+     * three partial gradients, each with respect to one argument: the gradient of the shared tensor
+     * is their sum, which the caller forms (PyTorch accumulates the three into the one leaf).
+     *
+     * @param query      {@code [B, L, E]}, or {@code [L, E]} unbatched, as given to {@code forward};
+     *                   not modified
+     * @param key        {@code [B, S, keyDim]} or {@code [S, keyDim]}; not modified
+     * @param value      {@code [B, S, valueDim]} or {@code [S, valueDim]}; not modified
+     * @param mask       as given to {@code forward}
+     * @param gradOutput ∂loss/∂output, shaped like the output: {@code [B, L, E]} ({@code [L, E]}
+     *                   unbatched); any view; not modified
+     * @return the input gradients, shaped like {@code query}, {@code key} and {@code value}, and
+     *         the parameter gradients keyed by PyTorch's state_dict names; all new tensors
+     * @throws IllegalArgumentException if an argument is null, the inputs or the mask do not fit
+     *                                  as in {@link #forward(Tensor, Tensor, Tensor, Mask)}, or
+     *                                  {@code gradOutput} is not shaped like the output — naming the
+     *                                  shapes
+     */
+    public Gradients backward(Tensor query, Tensor key, Tensor value, Mask mask, Tensor gradOutput) {
+        Tensor[] in = batched(query, key, value, mask);
+        if (gradOutput == null) {
+            throw new IllegalArgumentException("gradOutput must not be null");
         }
-        return AttentionResult.withLazyWeights(output, heads::weights, lse);
+        boolean unbatched = query.rank() == 2;
+        int[] outputShape = query.shape();
+        if (!Arrays.equals(gradOutput.shape(), outputShape)) {
+            throw new IllegalArgumentException(
+                    "gradOutput must be shaped like the output " + Arrays.toString(outputShape)
+                            + " (the query's shape), got " + Arrays.toString(gradOutput.shape()));
+        }
+        Tensor gy = unbatched ? gradOutput.unsqueeze(0) : gradOutput;
+        // The forward again, keeping the inputs of every step.
+        Tensor q = splitHeads(queryProjection.forward(in[0]));
+        Tensor k = splitHeads(keyProjection.forward(in[1]));
+        Tensor v = splitHeads(valueProjection.forward(in[2]));
+        AttentionResult heads = kernel.apply(q, k, v, mask);
+        Tensor merged = mergeHeads(heads.output());
+        // Output projection, then the heads, then the input projections.
+        Tensor dMerged = ParameterGradients.input(gy, outputProjection.weight());
+        AttentionGradients dh = kernel.backward(q, k, v, mask, heads, splitHeads(dMerged));
+        Tensor dq = mergeHeads(dh.query());
+        Tensor dk = mergeHeads(dh.key());
+        Tensor dv = mergeHeads(dh.value());
+        // PyTorch keeps one packed [3E, E] in_proj_weight exactly when kdim = vdim = E (_qkv_same_embed_dim).
+        boolean packed = keyDim == embedDim && valueDim == embedDim;
+        return MultiHeadProjections.gradients(
+                new Linear[] {queryProjection, keyProjection, valueProjection},
+                packed,
+                bias,
+                in,
+                merged,
+                gy,
+                new Tensor[] {dq, dk, dv},
+                unbatched);
     }
 
     /**
@@ -334,74 +421,46 @@ public final class MultiHeadAttention {
         return kernel;
     }
 
-    /**
-     * Query projection weight Wq.
-     *
-     * @return {@code [E, E]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the query projection weight Wq: {@code [E, E]} in the layout {@code [out, in]}; a new copy on each
+     * call} */
     public Tensor queryWeight() {
         return queryProjection.weight();
     }
 
-    /**
-     * Key projection weight Wk.
-     *
-     * @return {@code [E, keyDim]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the key projection weight Wk: {@code [E, keyDim]} in the layout {@code [out, in]}; a new copy on
+     * each call} */
     public Tensor keyWeight() {
         return keyProjection.weight();
     }
 
-    /**
-     * Value projection weight Wv.
-     *
-     * @return {@code [E, valueDim]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the value projection weight Wv: {@code [E, valueDim]} in the layout {@code [out, in]}; a new copy on
+     * each call} */
     public Tensor valueWeight() {
         return valueProjection.weight();
     }
 
-    /**
-     * Output projection weight Wo.
-     *
-     * @return {@code [E, E]} in the layout {@code [out, in]}; a new copy on each call
-     */
+    /** {@return the output projection weight Wo: {@code [E, E]} in the layout {@code [out, in]}; a new copy on each
+     * call} */
     public Tensor outputWeight() {
         return outputProjection.weight();
     }
 
-    /**
-     * Query projection bias bq.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the query projection bias bq: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor queryBias() {
         return queryProjection.bias();
     }
 
-    /**
-     * Key projection bias bk.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the key projection bias bk: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor keyBias() {
         return keyProjection.bias();
     }
 
-    /**
-     * Value projection bias bv.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the value projection bias bv: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor valueBias() {
         return valueProjection.bias();
     }
 
-    /**
-     * Output projection bias bo.
-     *
-     * @return {@code [E]}, a new copy on each call; null without biases
-     */
+    /** {@return the output projection bias bo: {@code [E]}, a new copy on each call; null without biases} */
     public Tensor outputBias() {
         return outputProjection.bias();
     }
@@ -412,27 +471,51 @@ public final class MultiHeadAttention {
                 + ", valueDim=" + valueDim + ", bias=" + bias + ", kernel=" + kernel + "}";
     }
 
-    private static Tensor checked(Tensor t, String name, int... expected) {
-        if (t == null) {
-            throw new IllegalArgumentException(name + " is null");
+    /**
+     * What {@link #backward} returns: the gradients with respect to the three inputs and to every
+     * parameter. All tensors are new and owned by this object, none a view of an input or of the
+     * module's weights.
+     *
+     * <p>The parameter map is keyed exactly like {@code torch.nn.MultiheadAttention}'s
+     * {@code state_dict}, in its order, with only the entries that exist: {@code in_proj_weight}
+     * {@code [3E, E]} (rows {@code [0, E)}, {@code [E, 2E)}, {@code [2E, 3E)} for Wq, Wk, Wv) when
+     * {@code keyDim = valueDim = E}, otherwise {@code q_proj_weight} {@code [E, E]},
+     * {@code k_proj_weight} {@code [E, keyDim]} and {@code v_proj_weight} {@code [E, valueDim]};
+     * then, with biases, {@code in_proj_bias} {@code [3E]} (bq, bk, bv); then
+     * {@code out_proj.weight} {@code [E, E]}; then, with biases, {@code out_proj.bias} {@code [E]}.
+     * So a PyTorch user can apply them to a state_dict as they are.
+     *
+     * @param query      ∂loss/∂query, shaped like the query: {@code [B, L, E]} or {@code [L, E]}
+     * @param key        ∂loss/∂key, shaped like the key: {@code [B, S, keyDim]} or {@code [S, keyDim]}
+     * @param value      ∂loss/∂value, shaped like the value: {@code [B, S, valueDim]} or
+     *                   {@code [S, valueDim]}
+     * @param parameters ∂loss/∂parameter by state_dict name; an unmodifiable, insertion-ordered map
+     */
+    public record Gradients(Tensor query, Tensor key, Tensor value, Map<String, Tensor> parameters) {
+        /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
+         * @param query      ∂loss/∂query; kept, not copied
+         * @param key        ∂loss/∂key; kept, not copied
+         * @param value      ∂loss/∂value; kept, not copied
+         * @param parameters ∂loss/∂parameter by name; the map is copied (its order kept), the
+         *                   tensors are not
+         * @throws NullPointerException if any argument, name or tensor is null
+         */
+        public Gradients {
+            Objects.requireNonNull(query, "query");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            parameters = ParameterGradients.frozen(parameters);
         }
-        if (!Arrays.equals(t.shape(), expected)) {
-            throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(expected)
-                    + " (PyTorch layout [out, in]), got " + Arrays.toString(t.shape()));
-        }
-        return t; // Linear.of copies it
-    }
 
-    private static double xavierBound(int fanIn, int fanOut) {
-        return Math.sqrt(6.0 / (fanIn + fanOut));
-    }
-
-    private static Tensor uniform(Random random, int rows, int cols, double bound) {
-        double[] d = new double[rows * cols];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (2 * random.nextDouble() - 1) * bound;
+        /** {@return the shapes, for logs} */
+        @Override
+        public String toString() {
+            return "MultiHeadAttention.Gradients{query=" + Arrays.toString(query.shape()) + ", key="
+                    + Arrays.toString(key.shape()) + ", value=" + Arrays.toString(value.shape()) + ", "
+                    + ParameterGradients.shapes(parameters) + "}";
         }
-        return Tensor.of(d, rows, cols);
     }
 
     /** Configures a {@link MultiHeadAttention}; each setter returns this builder. Not thread-safe. */

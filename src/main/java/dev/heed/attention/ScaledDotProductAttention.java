@@ -27,15 +27,19 @@ import dev.heed.tensor.Tensor;
  */
 public final class ScaledDotProductAttention implements Attention {
     private final double scale;
+    /** The soft cap of the scores, 0 for none. */
+    private final double softCap;
+
     private final AttentionDriver driver;
 
     /** Attention with the default scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism. */
     public ScaledDotProductAttention() {
-        this(Double.NaN, AttentionDriver.of(null, 0));
+        this(Double.NaN, 0.0, AttentionDriver.of(null, 0));
     }
 
-    private ScaledDotProductAttention(double scale, AttentionDriver driver) {
+    private ScaledDotProductAttention(double scale, double softCap, AttentionDriver driver) {
         this.scale = scale;
+        this.softCap = softCap;
         this.driver = driver;
     }
 
@@ -49,7 +53,24 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ScaledDotProductAttention withScale(double scale) {
-        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), driver);
+        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), softCap, driver);
+    }
+
+    /**
+     * The same attention with soft-capped scores, Gemma 2's attention logit soft-capping:
+     * {@code s = cap · tanh(scale · q·k / cap)}, then the mask and its biases are applied (so an
+     * ALiBi or other bias is not capped). Scores stay within {@code (-cap, cap)}; for
+     * {@code |scale · q·k|} much smaller than {@code cap} they are nearly unchanged. The backward
+     * multiplies each score's gradient by the cap's derivative {@code 1 − tanh²}. PyTorch has no
+     * flag for it: FlexAttention writes it as a {@code score_mod}, Hugging Face's Gemma 2 as
+     * {@code torch.tanh(scores / cap) * cap}.
+     *
+     * @param cap the cap, finite and {@code > 0} (Gemma 2 uses 50)
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException if {@code cap} is not finite and positive
+     */
+    public ScaledDotProductAttention withSoftCap(double cap) {
+        return new ScaledDotProductAttention(scale, AttentionInputs.checkSoftCap(cap), driver);
     }
 
     /**
@@ -63,12 +84,12 @@ public final class ScaledDotProductAttention implements Attention {
      */
     public ScaledDotProductAttention withParallelism(int threads) {
         return new ScaledDotProductAttention(
-                scale, AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
+                scale, softCap, AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ScaledDotProductAttention withSupport(KernelSupport support) {
-        return new ScaledDotProductAttention(scale, AttentionDriver.of(support, driver.parallelism()));
+        return new ScaledDotProductAttention(scale, softCap, AttentionDriver.of(support, driver.parallelism()));
     }
 
     /**
@@ -80,7 +101,7 @@ public final class ScaledDotProductAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         AttentionProblem p = in.problem;
         // Tensor.zeros refuses a shape past 2^31-1 elements, naming it, before anything is computed.
         Tensor weights = Tensor.zeros(in.weightsShape());
@@ -103,13 +124,14 @@ public final class ScaledDotProductAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
         return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
     }
 
     @Override
     public String toString() {
-        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + ", parallelism="
-                + driver.parallelism() + ", kernels=" + driver.support().name() + "}";
+        return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
+                + (softCap == 0 ? "" : ", softCap=" + softCap) + ", parallelism=" + driver.parallelism() + ", kernels="
+                + driver.support().name() + "}";
     }
 }

@@ -1,8 +1,12 @@
 package dev.heed.attention;
 
+import dev.heed.internal.Parallel;
+import dev.heed.internal.attention.ScoreBackward;
 import dev.heed.internal.attention.ScoresProblem;
 import dev.heed.internal.vector.KernelSupport;
 import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Attention over scores the caller computed: {@code weights = softmax(scores + mask)} over the
@@ -31,6 +35,9 @@ import dev.heed.tensor.Tensor;
  * row, as everywhere in Heed — while other rows are unaffected; at a key the mask blocks it is
  * never looked at. NaN or an infinity in the values propagates as IEEE says, except through a
  * blocked key.
+ *
+ * <p><b>Backward.</b> {@link #backward} gives the gradients of a loss with respect to the scores
+ * and the value, so whatever computed the scores can pass the gradient on (docs/gradients.md).
  *
  * <p>Work is split over (batch element, tile of 64 queries) on fork/join — the common pool, or the
  * caller's pool when called from inside one — on at most {@link #withParallelism} threads; results
@@ -91,6 +98,144 @@ public final class SoftmaxAttention {
         Tensor lse = Tensor.zeros(in.logSumExpShape());
         driver.fromScores(p, weights.data(), out.data(), lse.data());
         return new AttentionResult(out, weights, lse);
+    }
+
+    /**
+     * The gradients of a scalar loss with respect to {@code scores} and {@code value}, given
+     * {@code gradOutput}, the loss's gradient with respect to the output of
+     * {@code apply(scores, value, mask)}.
+     *
+     * <p>With {@code P} the weights, {@code O} the output and {@code dO = gradOutput}, per batch
+     * element: {@code dValue = Pᵀ dO} and {@code dScores = P ∘ (dP − D)} with {@code dP = dO Vᵀ}
+     * and {@code D = rowsum(dO ∘ O)} (the softmax's Jacobian; docs/gradients.md derives it). The
+     * mask is a constant and gets no gradient; a {@link Mask#bias bias} added to the scores would
+     * get exactly {@code dScores}, summed over the axes it was broadcast along.
+     *
+     * <p><b>Edges.</b> A key the mask blocks (or a score of {@code -inf}) has weight 0, so its score
+     * gets gradient 0 and it adds nothing to its value's gradient; a query row that may attend to
+     * nothing gets a zero score gradient and contributes nothing — never NaN, also when an input
+     * where no weight falls holds an infinity. A NaN row of the forward (a NaN or {@code +inf}
+     * score at an allowed key) gives NaN score gradients at that row's allowed keys and NaN value
+     * gradients at the keys it attended, as IEEE arithmetic says; other rows are unaffected.
+     *
+     * <p><b>Broadcasting.</b> Scores or values whose batch axes were broadcast in the forward (an
+     * {@code [L, S]} scores tensor serving a batch of values, a value {@code [1, S, dv]} shared by
+     * every batch element) get their gradients summed back to their own shapes. A stride-0 view
+     * ({@link Tensor#broadcastTo}) has as many elements as its shape says and gets a gradient per
+     * element of that shape, as in PyTorch.
+     *
+     * <p><b>Cost.</b> Two matrix products, {@code 4·L·S·dv} flops per batch element (the forward
+     * has one), from the forward's weights: nothing is recomputed. Memory: the score gradient,
+     * {@code [..., L, S]} like the weights, a transposed copy of the values, and the value gradient.
+     * Split over (batch element, tile of 64 queries) for the scores, then (batch element, tile of 64
+     * keys) for the values; bitwise the same for any thread count. Inputs holding an infinity or
+     * NaN take a row-by-row path that skips every pair of weight 0.
+     *
+     * <p>The backward reads {@code forward}'s weights, output and log-sum-exp and the values passed
+     * here: these must be what produced {@code forward}, unchanged. Only the shapes can be checked.
+     *
+     * @param scores     as given to {@code apply}: {@code [..., L, S]}; not modified (only its
+     *                   shape is read)
+     * @param value      as given to {@code apply}: {@code [..., S, dv]}; not modified
+     * @param mask       as given to {@code apply}
+     * @param forward    what {@code apply(scores, value, mask)} returned; not modified
+     * @param gradOutput ∂loss/∂output, shaped like {@code forward.output()}; any view; not modified
+     * @return the two gradients, new tensors shaped like {@code scores} and {@code value}
+     * @throws IllegalArgumentException if the inputs do not fit each other as in {@code apply}, if
+     *                                  {@code forward} or {@code gradOutput} is null, if
+     *                                  {@code forward}'s output, weights or log-sum-exp do not have
+     *                                  the shapes these inputs give, or {@code gradOutput} is not
+     *                                  shaped like {@code forward.output()} — naming the shapes
+     */
+    public Gradients backward(Tensor scores, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
+        ScoreInputs in = ScoreInputs.of(scores, value, mask);
+        if (forward == null) {
+            throw new IllegalArgumentException("forward must not be null: pass what apply returned for these inputs");
+        }
+        if (gradOutput == null) {
+            throw new IllegalArgumentException("gradOutput must not be null");
+        }
+        int[] output = forward.output().shape();
+        int[] lse = forward.logSumExp().shape();
+        int[] weights = forward.weights().shape();
+        if (!Arrays.equals(output, in.outputShape())
+                || !Arrays.equals(lse, in.logSumExpShape())
+                || !Arrays.equals(weights, in.weightsShape())) {
+            throw new IllegalArgumentException("forward does not belong to these inputs: its output has shape "
+                    + Arrays.toString(output) + ", weights " + Arrays.toString(weights) + " and logSumExp "
+                    + Arrays.toString(lse) + ", but scores " + Arrays.toString(scores.shape()) + " and value "
+                    + Arrays.toString(value.shape()) + " give output " + Arrays.toString(in.outputShape())
+                    + ", weights " + Arrays.toString(in.weightsShape()) + " and logSumExp "
+                    + Arrays.toString(in.logSumExpShape()));
+        }
+        if (!Arrays.equals(gradOutput.shape(), output)) {
+            throw new IllegalArgumentException("gradOutput must be shaped like forward.output() "
+                    + Arrays.toString(output) + ", got " + Arrays.toString(gradOutput.shape()));
+        }
+        ScoresProblem p = in.problem;
+        Tensor gradScores = Tensor.zeros(in.weightsShape());
+        Tensor gradValue = Tensor.zeros(AttentionInputs.append(in.batchShape, p.keys, p.valueDepth));
+        ScoreBackward g = new ScoreBackward(
+                p,
+                AttentionBackward.dense(forward.weights()),
+                AttentionBackward.dense(forward.output()),
+                AttentionBackward.dense(gradOutput),
+                AttentionBackward.dense(forward.logSumExp()),
+                gradScores.data(),
+                gradValue.data());
+        KernelSupport s = driver.support();
+        int threads = driver.parallelism();
+        if (g.finite) {
+            int[] vtOffset = new int[p.batches];
+            double[] vt = ScoreBackward.transposeValues(p, vtOffset, threads);
+            int tile = AttentionDriver.MATERIALISED_QUERY_TILE;
+            int queryTiles = (p.queries + tile - 1) / tile;
+            Parallel.forEach(p.batches * queryTiles, p.flops(), threads, t -> {
+                int b = t / queryTiles;
+                int i0 = (t % queryTiles) * tile;
+                g.queries(s, vt, vtOffset, b, i0, Math.min(p.queries, i0 + tile));
+            });
+            int keyTile = AttentionBackward.MATERIALISED_KEY_TILE;
+            int keyTiles = (p.keys + keyTile - 1) / keyTile;
+            Parallel.forEach(p.batches * keyTiles, p.flops(), threads, t -> {
+                int b = t / keyTiles;
+                int j0 = (t % keyTiles) * keyTile;
+                g.keys(s, b, j0, Math.min(p.keys, j0 + keyTile));
+            });
+        } else {
+            Parallel.forEach(p.batches, 2 * p.flops(), threads, g::exact);
+        }
+        return new Gradients(
+                AttentionBackward.sumTo(gradScores, scores.shape()), AttentionBackward.sumTo(gradValue, value.shape()));
+    }
+
+    /**
+     * The gradients {@link #backward} returns. Each has exactly the shape of its input; both are new
+     * tensors owned by this object, neither a view of an input.
+     *
+     * @param scores ∂loss/∂scores, shaped like the scores {@code [..., L, S]}: 0 at every blocked
+     *               key and on every row that may attend to nothing
+     * @param value  ∂loss/∂value, shaped like the value {@code [..., S, dv]}
+     */
+    public record Gradients(Tensor scores, Tensor value) {
+        /**
+         * Checks and keeps the gradients, as computed by {@code backward}.
+         *
+         * @param scores ∂loss/∂scores; kept, not copied
+         * @param value  ∂loss/∂value; kept, not copied
+         * @throws NullPointerException if either is null
+         */
+        public Gradients {
+            Objects.requireNonNull(scores, "scores");
+            Objects.requireNonNull(value, "value");
+        }
+
+        /** {@return the shapes, for logs} */
+        @Override
+        public String toString() {
+            return "SoftmaxAttention.Gradients{scores=" + Arrays.toString(scores.shape()) + ", value="
+                    + Arrays.toString(value.shape()) + "}";
+        }
     }
 
     /** {@return a description with the parallelism and the kernels, for logs} */

@@ -135,6 +135,108 @@ public final class Embedding {
         return Tensor.of(out, b, n, embedDim);
     }
 
+    /**
+     * The gradient of the table for a {@link #lookup(int...)}, without autograd: row {@code id}
+     * of the result is the sum of the rows of {@code gradOutput} at the positions where {@code id}
+     * occurs (a repeated id collects all its gradients); rows of ids that do not occur are zero.
+     *
+     * @param ids        the ids of the lookup, each in {@code [0, vocabSize)}; not modified
+     * @param gradOutput {@code [ids.length, embedDim]}, the gradient of the lookup's result; not
+     *                   modified
+     * @return a new {@code [vocabSize, embedDim]} tensor
+     * @throws IllegalArgumentException if an argument is null, an id is out of range, or
+     *                                  {@code gradOutput} has the wrong shape, naming it
+     */
+    public Tensor backward(int[] ids, Tensor gradOutput) {
+        if (ids == null || gradOutput == null) {
+            throw new IllegalArgumentException(
+                    "Embedding.backward: " + (ids == null ? "ids" : "gradOutput") + " is null");
+        }
+        checkGradient(gradOutput, ids.length);
+        double[] out = new double[vocabSize * embedDim];
+        scatter(ids, gradOutput.contiguous(), 0, out, "");
+        return Tensor.of(out, vocabSize, embedDim);
+    }
+
+    /**
+     * The gradient of the table for a batched {@link #lookup(int[][])}: as
+     * {@link #backward(int[], Tensor)}, summing over every row of the batch.
+     *
+     * @param ids        {@code [b][n]}, rectangular, each in {@code [0, vocabSize)}; not modified
+     * @param gradOutput {@code [b, n, embedDim]}; not modified
+     * @return a new {@code [vocabSize, embedDim]} tensor
+     * @throws IllegalArgumentException if an argument or a row is null, the rows are ragged, an id
+     *                                  is out of range, or {@code gradOutput} has the wrong shape,
+     *                                  naming it
+     */
+    public Tensor backward(int[][] ids, Tensor gradOutput) {
+        if (ids == null || gradOutput == null) {
+            throw new IllegalArgumentException(
+                    "Embedding.backward: " + (ids == null ? "ids" : "gradOutput") + " is null");
+        }
+        int b = ids.length;
+        int n = b == 0 ? 0 : lengthOf(ids[0], 0);
+        for (int i = 0; i < b; i++) {
+            if (lengthOf(ids[i], i) != n) {
+                throw new IllegalArgumentException(
+                        "ids must be rectangular: row 0 has " + n + " ids, row " + i + " has " + ids[i].length);
+            }
+        }
+        if (!Arrays.equals(gradOutput.shape(), new int[] {b, n, embedDim})) {
+            throw new IllegalArgumentException("Embedding.backward: gradOutput must have shape "
+                    + Arrays.toString(new int[] {b, n, embedDim}) + " for ids [" + b + "][" + n + "], got "
+                    + Arrays.toString(gradOutput.shape()));
+        }
+        Tensor g = gradOutput.contiguous();
+        double[] out = new double[vocabSize * embedDim];
+        for (int i = 0; i < b; i++) {
+            scatter(ids[i], g, i * n * embedDim, out, "[" + i + "]");
+        }
+        return Tensor.of(out, vocabSize, embedDim);
+    }
+
+    private void checkGradient(Tensor gradOutput, int rows) {
+        if (!Arrays.equals(gradOutput.shape(), new int[] {rows, embedDim})) {
+            throw new IllegalArgumentException("Embedding.backward: gradOutput must have shape [" + rows + ", "
+                    + embedDim + "] for " + rows + " ids, got " + Arrays.toString(gradOutput.shape()));
+        }
+    }
+
+    /** Adds row {@code j} of the contiguous {@code g} (from element {@code o}) into row {@code ids[j]} of {@code out}. */
+    private void scatter(int[] ids, Tensor g, int o, double[] out, String where) {
+        double[] src = g.data();
+        int base = g.offset() + o;
+        for (int j = 0; j < ids.length; j++) {
+            int id = checkId(ids[j], where, j);
+            int s = base + j * embedDim;
+            int d = id * embedDim;
+            for (int c = 0; c < embedDim; c++) {
+                out[d + c] += src[s + c];
+            }
+        }
+    }
+
+    private int checkId(int id, String where, int j) {
+        if (id < 0 || id >= vocabSize) {
+            throw new IllegalArgumentException("token id " + id + " at ids" + where + "[" + j
+                    + "] is out of range for a vocabulary of " + vocabSize + " (valid ids are 0.."
+                    + (vocabSize - 1) + ")");
+        }
+        return id;
+    }
+
+    /**
+     * A trainable copy of this embedding for {@link dev.heed.autograd autograd}: its table
+     * becomes a parameter, registered as {@code weight} as in PyTorch. This embedding is not
+     * changed by training the copy; {@link TrainableEmbedding#snapshot()} gives the trained table
+     * back as an {@code Embedding}.
+     *
+     * @return a new trainable embedding holding a copy of this table
+     */
+    public TrainableEmbedding trainable() {
+        return new TrainableEmbedding(table);
+    }
+
     private int resultSize(int rows, int cols) {
         long size = (long) rows * cols * embedDim;
         if (size > Integer.MAX_VALUE) {

@@ -145,6 +145,62 @@ public final class Linear {
     }
 
     /**
+     * The gradients of {@link #forward(Tensor)} at {@code input}, without autograd: given
+     * {@code gradOutput = ∂loss/∂y}, returns {@code ∂loss/∂x = gradOutput·W},
+     * {@code ∂loss/∂W = Σ gradOutputᵀ·x} and {@code ∂loss/∂b = Σ gradOutput}, the sums over every
+     * leading axis of the input.
+     *
+     * @param input      the {@code [..., in]} input of the forward pass; not modified
+     * @param gradOutput {@code [..., out]} with the input's leading axes; not modified
+     * @return the gradients, new tensors
+     * @throws IllegalArgumentException if an argument is null or the shapes do not fit this layer,
+     *                                  naming them
+     */
+    public Gradients backward(Tensor input, Tensor gradOutput) {
+        if (input == null || gradOutput == null) {
+            throw new IllegalArgumentException(
+                    "Linear.backward: " + (input == null ? "input" : "gradOutput") + " is null");
+        }
+        int[] expected = input.shape();
+        if (expected.length > 0) {
+            expected[expected.length - 1] = outFeatures;
+        }
+        if (input.rank() == 0 || input.shape(-1) != inFeatures || !Arrays.equals(gradOutput.shape(), expected)) {
+            throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures
+                    + ").backward needs input [..., "
+                    + inFeatures + "] and gradOutput [..., " + outFeatures + "] with the same leading axes, got input "
+                    + Arrays.toString(input.shape()) + " and gradOutput " + Arrays.toString(gradOutput.shape()));
+        }
+        Tensor gradInput = gradOutput.matmul(weight);
+        Tensor g = gradOutput.reshape(-1, outFeatures);
+        Tensor x = input.reshape(-1, inFeatures);
+        Tensor gradWeight = g.transpose(0, 1).matmul(x);
+        Tensor gradBias = bias == null ? null : g.sum(0);
+        return new Gradients(gradInput, gradWeight, gradBias);
+    }
+
+    /**
+     * The gradients {@link #backward(Tensor, Tensor)} returns.
+     *
+     * @param input  {@code ∂loss/∂x}, shaped like the input {@code [..., in]}
+     * @param weight {@code ∂loss/∂W}, {@code [out, in]}
+     * @param bias   {@code ∂loss/∂b}, {@code [out]}; null for a layer without bias
+     */
+    public record Gradients(Tensor input, Tensor weight, Tensor bias) {}
+
+    /**
+     * A trainable copy of this layer for {@link dev.heed.autograd autograd}: its weight and bias
+     * become parameters, registered as {@code weight} and {@code bias} as in PyTorch. This layer
+     * is not changed by training the copy; {@link TrainableLinear#snapshot()} gives the trained
+     * values back as a {@code Linear}.
+     *
+     * @return a new trainable layer holding copies of this layer's parameters
+     */
+    public TrainableLinear trainable() {
+        return new TrainableLinear(weight, bias);
+    }
+
+    /**
      * Input size {@code in}.
      *
      * @return the size of the last axis {@link #forward} takes

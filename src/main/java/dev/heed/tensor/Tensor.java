@@ -123,7 +123,7 @@ public final class Tensor {
         return new Tensor(data, offset, s, strides.clone(), n);
     }
 
-    /**
+    /** A 0-d (scalar) tensor.
      * @param value the element
      * @return a new 0-d tensor holding {@code value}
      */
@@ -131,7 +131,7 @@ public final class Tensor {
         return rowMajor(new double[] {value}, new int[0]);
     }
 
-    /**
+    /** A new row-major tensor of zeros.
      * @param shape the dimensions
      * @return a new tensor of zeros
      * @throws IllegalArgumentException if a dimension is negative or there are more than 2³¹−1 elements
@@ -141,7 +141,7 @@ public final class Tensor {
         return rowMajor(new double[Shapes.checkedSize(s)], s);
     }
 
-    /**
+    /** A new row-major tensor of ones.
      * @param shape the dimensions
      * @return a new tensor of ones
      * @throws IllegalArgumentException as {@link #zeros}
@@ -150,7 +150,7 @@ public final class Tensor {
         return full(1.0, shape);
     }
 
-    /**
+    /** A new row-major tensor with every element equal to {@code value}.
      * @param value every element
      * @param shape the dimensions
      * @return a new tensor with every element {@code value}
@@ -163,7 +163,7 @@ public final class Tensor {
         return rowMajor(d, s);
     }
 
-    /**
+    /** The 1-d tensor {@code [0, 1, …, n-1]}, NumPy's {@code arange(n)}.
      * @param n the length, {@code >= 0}
      * @return the new 1-d tensor {@code [0, 1, …, n-1]}
      * @throws IllegalArgumentException if {@code n} is negative
@@ -205,7 +205,7 @@ public final class Tensor {
         return shape.clone();
     }
 
-    /**
+    /** The extent of one axis.
      * @param axis an axis; negative counts from the end
      * @return the size of that axis
      * @throws IllegalArgumentException if the axis is out of range
@@ -249,7 +249,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ elements
 
-    /**
+    /** One element, by its index on every axis.
      * @param index one index per axis; negative indices count from the end
      * @return the element at {@code index}
      * @throws IllegalArgumentException if the number of indices is not the rank or one is out of range
@@ -269,7 +269,7 @@ public final class Tensor {
         data[offset + Shapes.flatOffset(index, shape, strides)] = value;
     }
 
-    /**
+    /** The only element, as a {@code double}.
      * @return the only element of a tensor with exactly one element (of any rank)
      * @throws IllegalArgumentException if the tensor has another number of elements
      */
@@ -315,7 +315,7 @@ public final class Tensor {
         return reshape(-1);
     }
 
-    /**
+    /** Swaps two axes: a view, no data copied.
      * @param axis0 one axis (negative allowed)
      * @param axis1 the other
      * @return a <b>view</b> with the two axes swapped
@@ -327,7 +327,7 @@ public final class Tensor {
         return new Tensor(data, offset, Shapes.swap(shape, a, b), Shapes.swap(strides, a, b), size);
     }
 
-    /**
+    /** Reorders the axes: a view, no data copied.
      * @param order every axis once (negative allowed): axis {@code k} of the result is this tensor's {@code order[k]}
      * @return a <b>view</b> with the axes reordered
      * @throws IllegalArgumentException if {@code order} does not name every axis exactly once
@@ -349,7 +349,7 @@ public final class Tensor {
         return slice(axis, start, end, 1);
     }
 
-    /**
+    /** Every {@code step}-th index of {@code [start, end)} along one axis: a view.
      * @param axis  the axis to slice
      * @param start first index kept; negative counts from the end of the axis
      * @param end   indices from here on are dropped; negative counts from the end of the axis
@@ -368,7 +368,7 @@ public final class Tensor {
         return new Tensor(data, n == 0 ? offset : offset + range[0] * strides[a], s, st, n);
     }
 
-    /**
+    /** Fixes one axis at one index and removes it: a view of rank one less.
      * @param axis  the axis to index
      * @param index the position along it; negative counts from the end
      * @return a <b>view</b> at {@code index} along {@code axis}, with that axis removed (rank − 1)
@@ -381,7 +381,7 @@ public final class Tensor {
                 data, offset + i * strides[a], Shapes.remove(shape, a), Shapes.remove(strides, a), size / shape[a]);
     }
 
-    /**
+    /** Inserts an axis of size 1: a view.
      * @param axis where the new axis goes, in {@code [-(rank+1), rank]}; {@code -1} appends one
      * @return a <b>view</b> with a new size-1 axis at position {@code axis}
      * @throws IllegalArgumentException if the position is out of range
@@ -391,7 +391,7 @@ public final class Tensor {
         return new Tensor(data, offset, Shapes.insert(shape, a, 1), Shapes.insert(strides, a, 0), size);
     }
 
-    /**
+    /** Removes one axis of size 1: a view.
      * @param axis an axis of size 1
      * @return a <b>view</b> without that axis
      * @throws IllegalArgumentException if the axis is out of range or not of size 1
@@ -422,7 +422,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ elementwise math
 
-    /**
+    /** Elementwise sum with NumPy broadcasting, as a new tensor.
      * @param other the right operand
      * @return a new tensor {@code this + other}, broadcast
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -431,7 +431,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "add", (x, y) -> x + y);
     }
 
-    /**
+    /** Elementwise difference with NumPy broadcasting, as a new tensor.
      * @param other the right operand
      * @return a new tensor {@code this - other}, broadcast
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -440,7 +440,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "sub", (x, y) -> x - y);
     }
 
-    /**
+    /** Elementwise product with NumPy broadcasting, as a new tensor.
      * @param other the right operand
      * @return a new tensor {@code this * other} elementwise, broadcast
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -449,7 +449,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "mul", (x, y) -> x * y);
     }
 
-    /**
+    /** Elementwise quotient with NumPy broadcasting, as a new tensor.
      * @param other the divisor
      * @return a new tensor {@code this / other} elementwise, broadcast (IEEE division: x/0 is ±∞ or NaN)
      * @throws IllegalArgumentException if the shapes do not broadcast
@@ -458,7 +458,7 @@ public final class Tensor {
         return Elementwise.zip(this, other, "div", (x, y) -> x / y);
     }
 
-    /**
+    /** Adds a constant to every element, as a new tensor.
      * @param value added to every element
      * @return a new tensor {@code this + value}
      */
@@ -466,7 +466,7 @@ public final class Tensor {
         return map(x -> x + value);
     }
 
-    /**
+    /** Multiplies every element by a constant, as a new tensor.
      * @param factor every element is multiplied by it
      * @return a new tensor {@code this · factor}
      */
@@ -494,7 +494,7 @@ public final class Tensor {
         return map(Math::tanh);
     }
 
-    /**
+    /** Applies a function to every element, as a new tensor.
      * @param f applied to every element, in row-major order
      * @return {@code f(x)} for every element, a new row-major tensor of this shape
      */
@@ -502,7 +502,7 @@ public final class Tensor {
         return Elementwise.map(this, f);
     }
 
-    /**
+    /** Combines two tensors element by element with NumPy broadcasting, as a new tensor.
      * @param other the second operand
      * @param f     applied to every pair of elements of the two tensors broadcast together
      * @return {@code f(x, y)} for every pair, a new row-major tensor of the broadcast shape
@@ -536,7 +536,7 @@ public final class Tensor {
         return Reductions.all(this, Kind.MEAN);
     }
 
-    /**
+    /** The largest element.
      * @return the largest element; NaN if any element is NaN
      * @throws IllegalArgumentException if the tensor is empty
      */
@@ -544,7 +544,7 @@ public final class Tensor {
         return Reductions.all(this, Kind.MAX);
     }
 
-    /**
+    /** The smallest element.
      * @return the smallest element; NaN if any element is NaN
      * @throws IllegalArgumentException if the tensor is empty
      */
@@ -552,7 +552,7 @@ public final class Tensor {
         return Reductions.all(this, Kind.MIN);
     }
 
-    /**
+    /** Where the largest element is.
      * @return the row-major (flat) index of the largest element, the first on ties, the first NaN if any: NumPy's
      *         {@code argmax} without an axis
      * @throws IllegalArgumentException if the tensor is empty
@@ -561,7 +561,7 @@ public final class Tensor {
         return (int) Reductions.all(this, Kind.ARGMAX);
     }
 
-    /**
+    /** Where the smallest element is.
      * @return the row-major (flat) index of the smallest element, the first on ties, the first NaN if any: NumPy's
      *         {@code argmin} without an axis
      * @throws IllegalArgumentException if the tensor is empty
@@ -570,7 +570,7 @@ public final class Tensor {
         return (int) Reductions.all(this, Kind.ARGMIN);
     }
 
-    /**
+    /** Sums over one axis.
      * @param axis the axis to sum over, removed from the result
      * @return a new tensor of sums (0 over an empty axis)
      * @throws IllegalArgumentException if the axis is out of range
@@ -579,7 +579,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.SUM);
     }
 
-    /**
+    /** Averages over one axis.
      * @param axis the axis to average over, removed from the result
      * @return a new tensor of means (NaN over an empty axis)
      * @throws IllegalArgumentException if the axis is out of range
@@ -588,7 +588,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.MEAN);
     }
 
-    /**
+    /** The largest element along one axis.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of maxima; NaN for a row containing NaN
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -597,7 +597,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.MAX);
     }
 
-    /**
+    /** The smallest element along one axis.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of minima; NaN for a row containing NaN
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -606,7 +606,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.MIN);
     }
 
-    /**
+    /** Where the largest element along one axis is.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of the indices of the maxima along {@code axis} (first of ties, first NaN if any)
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -615,7 +615,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.ARGMAX);
     }
 
-    /**
+    /** Where the smallest element along one axis is.
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of the indices of the minima along {@code axis} (first of ties, first NaN if any)
      * @throws IllegalArgumentException if the axis is out of range or empty
@@ -624,7 +624,7 @@ public final class Tensor {
         return Reductions.along(this, axis, Kind.ARGMIN);
     }
 
-    /**
+    /** {@code log Σ exp} over one axis, computed stably (the maximum is subtracted first).
      * @param axis the axis to reduce, removed from the result
      * @return a new tensor of {@code log Σ exp(x)}, computed stably (row maximum factored out); {@code -∞} for a row of
      *         {@code -∞} or an empty axis, NaN for a row holding NaN

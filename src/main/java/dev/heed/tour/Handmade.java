@@ -110,7 +110,7 @@ final class Handmade {
         return eye;
     }
 
-    // ---- translation alignment (section 6) -------------------------------------------------
+    // ---- Bahdanau's additive score, hand-set (section 6) --------------------------------------
 
     /** Width of the encoder and decoder states. */
     static final int STATE_DIM = 32;
@@ -131,11 +131,6 @@ final class Handmade {
             rows[t] = SinusoidalEncoding.table(alignedSource[t], 1, STATE_DIM).toArray();
         }
         return Tensor.of(rows);
-    }
-
-    /** Luong's general score with {@code W_a = sharpness·I}: the dot score, sharpened. */
-    static AlignmentAttention sharpGeneral(double sharpness) {
-        return AlignmentAttention.general(identity(STATE_DIM).scale(sharpness));
     }
 
     /** Slope and offset of a bump unit pair, and the weight of each pair in the score. */
@@ -168,11 +163,11 @@ final class Handmade {
         return AlignmentAttention.additive(Linear.of(wa, bias), Linear.of(ua), va);
     }
 
-    // ---- a tiny lexicon for classification and summarisation (sections 5, 11) ---------------
+    // ---- a tiny lexicon for summarisation (section 11) ----------------------------------------
 
     /**
      * Two hand-set features per word — how much it carries (0 for function words) and which way
-     * it leans (sentiment for reviews, on-topic or off-topic for the document) — and small seeded
+     * it leans (on-topic or off-topic for the document) — and small seeded
      * noise in the other features, so no two words are alike.
      */
     record Lexicon(List<String> words, Map<String, double[]> features, int embedDim) {
@@ -216,48 +211,6 @@ final class Handmade {
             }
             return Embedding.of(table);
         }
-    }
-
-    /** Film reviews: weight = how much sentiment a word carries, leaning = its sign. */
-    static final Lexicon REVIEWS = new Lexicon(
-            List.of(
-                    "<pad>",
-                    "the",
-                    "movie",
-                    "was",
-                    "absolutely",
-                    "wonderful",
-                    "a",
-                    "boring",
-                    "plot",
-                    "and",
-                    "dull",
-                    "acting"),
-            Map.of(
-                    "movie",
-                    new double[] {0.2, 0},
-                    "plot",
-                    new double[] {0.2, 0},
-                    "acting",
-                    new double[] {0.2, 0},
-                    "absolutely",
-                    new double[] {0.3, 0},
-                    "wonderful",
-                    new double[] {1, 1},
-                    "boring",
-                    new double[] {1, -1},
-                    "dull",
-                    new double[] {1, -1}),
-            6);
-
-    /**
-     * Additive pooling {@code u = v·tanh(W x)} that reads only a word's weight feature: function
-     * words score 0, sentiment words about 5, so they take most of the attention.
-     */
-    static AdditiveAttentionPooling sentimentPooling(Lexicon lexicon) {
-        Tensor w = Tensor.zeros(1, lexicon.embedDim());
-        w.set(2.0, 0, Lexicon.WEIGHT);
-        return AdditiveAttentionPooling.of(Linear.of(w), Tensor.of(new double[] {5.0}, 1));
     }
 
     /** A document about attention with two sentences about something else: weight = content word, leaning = on topic. */

@@ -1,8 +1,6 @@
 package dev.heed.tour;
 
 import dev.heed.Heed;
-import dev.heed.attention.AdditiveAttentionPooling;
-import dev.heed.attention.AlignmentAttention;
 import dev.heed.attention.AttentionResult;
 import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.HierarchicalAttention;
@@ -60,9 +58,11 @@ public final class Tour {
             "  -h, --help   print this message");
 
     private final Narrator n;
+    private final TrainedModels trained;
 
     private Tour(Narrator narrator) {
         this.n = narrator;
+        this.trained = new TrainedModels(narrator);
     }
 
     public static void main(String[] args) throws IOException {
@@ -125,8 +125,8 @@ public final class Tour {
         scaledDotProductAttention();
         multiHeadAttention();
         positionalEncoding();
-        textClassification();
-        translationAlignment();
+        trained.textClassification();
+        trained.translationAlignment();
         Tensor heads = transformerSelfAttention();
         metrics(heads);
         heatmaps();
@@ -316,140 +316,15 @@ public final class Tour {
 
     // ---- 5 ----------------------------------------------------------------------------------
 
-    private void textClassification() throws IOException {
-        n.section(5, "Text classification: additive attention pooling");
-        n.say("Score each word with u = v tanh(W x), softmax over the sentence, and classify the weighted");
-        n.say("average of the word vectors. The embeddings are set by hand: one feature says how much");
-        n.say("sentiment a word carries, another which way it leans; W reads only the first.");
-        Lexicon lexicon = Handmade.REVIEWS;
-        String[] reviews = {"the movie was absolutely wonderful", "a boring plot and dull acting"};
-        int slots = 7;
-        int[][] ids = ids(lexicon, reviews, slots);
-        int[] lengths = wordCounts(reviews);
-        Tensor x = lexicon.embedding(5).lookup(ids);
-        AdditiveAttentionPooling pooling = Handmade.sentimentPooling(lexicon);
-        AttentionResult r = pooling.forward(x, lengths);
-        n.say("Two reviews padded to %d slots, lengths %s: x %s", slots, Arrays.toString(lengths), shape(x));
-        n.show("weights", rounded(r.weights(), 4));
-        for (int b = 0; b < reviews.length; b++) {
-            double leaning = r.output().get(b, Lexicon.LEANING);
-            n.say(
-                    "review %d: %s",
-                    b + 1, wordWeights(lexicon, ids[b], r.weights().select(0, b)));
-            n.say("          context leaning %+.3f -> %s", leaning, leaning > 0 ? "positive" : "negative");
-        }
-        n.say("The padded slots get exactly 0, whatever their vectors hold, and each row sums to 1 over");
-        n.say("its real words only.");
-        for (int b = 0; b < reviews.length; b++) {
-            List<String> words = tokens(lexicon, ids[b]);
-            n.picture(
-                    "05-review-" + (b + 1),
-                    Heatmap.of(r.weights().slice(0, b, b + 1))
-                            .columnLabels(words)
-                            .rowLabels(List.of("weight"))
-                            .range(0, 1)
-                            .annotate(2)
-                            .title("Attention pooling over review " + (b + 1)),
-                    b == 0
-                            ? "one bright cell on \"wonderful\", a little on \"absolutely\", the padding dark."
-                            : "the weight split between \"boring\" and \"dull\", the padding dark.");
-        }
-        AdditiveAttentionPooling tutorialForm =
-                AdditiveAttentionPooling.singleVector(Tensor.of(new double[] {2, 0, 0, 0, 0, 0}, 6));
-        n.say("The tutorial's form, u = tanh(w . x), caps each score at +-1, so no word can get more than");
-        n.say(
-                "e^2 = 7.4 times another's weight; on review 1 it gives %s.",
-                rounded(tutorialForm.forward(x.select(0, 0), lengths[0]).weights(), 3));
-    }
-
-    private static String wordWeights(Lexicon lexicon, int[] ids, Tensor weights) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < ids.length; i++) {
-            text.append(String.format(Locale.ROOT, "%s %.3f  ", lexicon.word(ids[i]), weights.get(i)));
-        }
-        return text.toString().strip();
-    }
-
-    private static List<String> tokens(Lexicon lexicon, int[] ids) {
-        List<String> words = new ArrayList<>();
-        for (int id : ids) {
-            words.add(lexicon.word(id));
-        }
-        return words;
-    }
-
-    // ---- 6 ----------------------------------------------------------------------------------
-
-    private void translationAlignment() throws IOException {
-        n.section(6, "Translation: alignment attention");
-        n.say("While writing each target word, the decoder attends over the source words. Here the");
-        n.say("encoder states are the positions' encodings, and the decoder state of each target word");
-        n.say("is built to carry the encoding of the source word it translates, as a trained decoder's");
-        n.say("would; French puts the adjective after the noun, so \"black cat\" crosses \"chat noir\".");
-        List<String> source = List.of("le", "chat", "noir", "est", "assis", "sur", "le", "tapis");
-        List<String> target = List.of("the", "black", "cat", "is", "sitting", "on", "the", "mat");
-        int[] aligned = {0, 2, 1, 3, 4, 5, 6, 7};
-        Tensor encoder = Handmade.encoderStates(source.size());
-        Tensor decoder = Handmade.decoderStates(aligned);
-        n.say("encoder %s, decoder %s", shape(encoder), shape(decoder));
-        AttentionResult dot = AlignmentAttention.dot().forward(decoder, encoder);
-        AttentionResult general = Handmade.sharpGeneral(3).forward(decoder, encoder);
-        AttentionResult additive = Handmade.bumpAdditive().forward(decoder, encoder);
-        summariseAlignment("Luong dot,      h_t . h_s          ", dot.weights(), aligned);
-        summariseAlignment("Luong general,  h_t W_a h_s, W_a=3I", general.weights(), aligned);
-        summariseAlignment("Bahdanau,  v tanh(W_a h_t + U_a h_s)", additive.weights(), aligned);
-        n.say("The plain dot score finds the right word but weakly: neighbouring encodings are alike.");
-        n.say("Luong's general score with W_a = 3I sharpens it; Bahdanau's additive score gets there with");
-        n.say("pairs of tanh units, tanh(a z + b) - tanh(a z - b) with z = h_t - h_s: a bump around z = 0.");
-        n.show("Luong general weights (rounded)", rounded(general.weights(), 2));
-        for (int t = 0; t < target.size(); t++) {
-            int s = argmax(general.weights().select(0, t));
-            n.say(
-                    "  %-8s -> %-6s %.3f",
-                    target.get(t), source.get(s), general.weights().get(t, s));
-        }
-        n.picture(
-                "06-alignment-luong-general",
-                Heatmap.of(general.weights())
-                        .rowLabels(target)
-                        .columnLabels(source)
-                        .range(0, 1)
-                        .annotate(2)
-                        .title("Alignment, Luong general score: target (rows) × source (columns)"),
-                "a bright diagonal with one crossing (black -> noir, cat -> chat), a little weight spilling onto "
-                        + "each source word's neighbours.");
-        n.picture(
-                "06-alignment-bahdanau",
-                Heatmap.of(additive.weights())
-                        .rowLabels(target)
-                        .columnLabels(source)
-                        .range(0, 1)
-                        .annotate(2)
-                        .title("Alignment, Bahdanau additive score"),
-                "the same diagonal and crossing, from Bahdanau's additive score.");
-    }
-
-    private void summariseAlignment(String name, Tensor weights, int[] aligned) {
-        int right = 0;
-        double mass = 0;
-        for (int t = 0; t < aligned.length; t++) {
-            Tensor row = weights.select(0, t);
-            right += argmax(row) == aligned[t] ? 1 : 0;
-            mass += row.get(aligned[t]);
-        }
-        n.say(
-                "  %s  %d/%d target words find their source; mean weight on it %.3f",
-                name, right, aligned.length, mass / aligned.length);
-    }
-
     // ---- 7 ----------------------------------------------------------------------------------
 
     private Tensor transformerSelfAttention() throws IOException {
         n.section(7, "Transformer self-attention");
         n.say("Every token attends to every token of the same sequence, in all heads at once;");
         n.say("MultiHeadAttention.forward(x, Mask.causal()) lets each see only itself and the past.");
-        n.say("The inputs are the encodings of the positions alone, and the weights are built so that");
-        n.say("heads 0, 1, 2 look 0, 1, 2 tokens back and head 3 looks at the first token.");
+        n.say("First with hand-set weights, to show what heads can do: the inputs are the encodings of");
+        n.say("the positions alone, and the weights are built so that heads 0, 1, 2 look 0, 1, 2 tokens");
+        n.say("back and head 3 looks at the first token.");
         List<String> tokens = List.of("the", "cat", "sat", "on", "the", "mat", "because", "it", "was", "tired");
         Tensor x = SinusoidalEncoding.table(tokens.size(), Handmade.HEADS_EMBED);
         AttentionResult r = Handmade.positionalHeads().forward(x, Mask.causal());
@@ -468,9 +343,11 @@ public final class Tour {
                 HeadGrid.of(weights)
                         .labels(tokens)
                         .range(0, 1)
-                        .title("Causal self-attention: heads that look 0, 1, 2 tokens back and at the start"),
+                        .title("Hand-set causal heads that look 0, 1, 2 tokens back and at the start"),
                 "four lower triangles, empty above the diagonal: the diagonal, the diagonal one and two places "
                         + "left, and the first column.");
+        n.gap();
+        trained.inductionHead();
         return weights;
     }
 
@@ -554,10 +431,11 @@ public final class Tour {
                         .title("Self-attention over \"The cat sat on mat\", mean of the four heads"),
                 "the tutorial's sentence, weights written in the cells: the first column and the diagonals of the "
                         + "heads, averaged.");
-        n.say("Self-attention pictures: 02-causal-mask, 07-causal-heads (a head grid), 09-self-attention.");
-        n.say("Cross-attention: 06-alignment-luong-general, 06-alignment-bahdanau. Also 04-* (encoding),");
-        n.say("05-review-* (pooling) and, below, 11-word-importance. Each is written as .png and .svg in");
-        n.say("%s; the SVGs show each cell's weight when the pointer rests on it.", n.directory());
+        n.say("Trained weights: 05-review-* (pooling), 06-alignment-luong-general (cross-attention),");
+        n.say("07-induction-* (self-attention). Random or hand-set: 02-causal-mask, 04-* (encoding),");
+        n.say("06-alignment-bahdanau-hand-set, 07-causal-heads (a head grid), 09-self-attention and, below,");
+        n.say("11-word-importance. Each is written as .png and .svg in %s; the SVGs show each", n.directory());
+        n.say("cell's weight when the pointer rests on it.");
     }
 
     // ---- 10 ---------------------------------------------------------------------------------
@@ -747,7 +625,7 @@ public final class Tour {
         return Arrays.toString(t.shape());
     }
 
-    private static int argmax(Tensor row) {
+    static int argmax(Tensor row) {
         return (int) row.argmax(-1).item();
     }
 

@@ -126,6 +126,65 @@ class ChunkedBackwardTest {
     }
 
     @Test
+    void dQSharesSkippedAnywhereStillSumInOrder() throws Exception {
+        // A sliding window skips a prefix of each query tile's key tiles, a document mask from
+        // Mask.where leaves holes, ALiBi and a soft cap ride along: the dQ sum must expect exactly
+        // the key tiles that visit each query tile (waiting for one that never comes would hang),
+        // and stay bitwise the same on any thread count, whatever is held, and equal the full kernel.
+        int L = 150;
+        int S = 201;
+        Tensor q = random(70, 2, L, 9);
+        Tensor k = random(71, 2, S, 9);
+        Tensor v = random(72, 2, S, 6);
+        Tensor dO = gradOutput(73, 2, L, 6);
+        Mask documents = Mask.where((b, h, i, j) -> (i + S - L) / 37 == j / 37);
+        List<Mask> masks = List.of(
+                Mask.slidingWindow(16, 0),
+                Mask.slidingWindow(9, 30).and(Mask.alibi(0.5, 0.25)),
+                documents,
+                documents.and(Mask.causal()).and(Mask.keyPadding(190, 120)),
+                Mask.where((b, h, i, j) -> j % 50 < 9));
+        ForkJoinPool pool = new ForkJoinPool(4);
+        try {
+            for (Mask mask : masks) {
+                for (double cap : new double[] {0, 2.5}) {
+                    String name = mask + (cap == 0 ? "" : " capped at " + cap);
+                    ChunkedAttention chunked = new ChunkedAttention(5, 7);
+                    ScaledDotProductAttention full = new ScaledDotProductAttention();
+                    if (cap != 0) {
+                        chunked = chunked.withSoftCap(cap);
+                        full = full.withSoftCap(cap);
+                    }
+                    AttentionResult forward = chunked.apply(q, k, v, mask);
+                    AttentionGradients one = chunked.withParallelism(1).backward(q, k, v, mask, forward, dO);
+                    BackwardChecks.assertSame(
+                            name + " vs full", full.backward(q, k, v, mask, full.apply(q, k, v, mask), dO), one, TOL);
+                    for (int threads : new int[] {2, 3}) {
+                        for (int held : new int[] {0, -1}) {
+                            AttentionDriver driver = AttentionDriver.of(VectorizationProvider.support(), threads);
+                            AttentionGradients g = pool.submit(() -> AttentionBackward.chunked(
+                                            driver,
+                                            AttentionInputs.of(q, k, v, mask, Double.NaN, cap),
+                                            5,
+                                            7,
+                                            q,
+                                            k,
+                                            v,
+                                            forward,
+                                            dO,
+                                            held))
+                                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
+                            BackwardChecks.assertBitwise(name + " on " + threads + " threads holding " + held, one, g);
+                        }
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aTaskThatFailsWakesTheTasksWaitingForItsShares() throws Exception {
         // Every early share waits (0 held), and one task throws midway: the call must end, with
         // that failure as the cause, instead of leaving the others waiting for its shares.

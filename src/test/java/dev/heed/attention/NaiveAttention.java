@@ -44,6 +44,14 @@ final class NaiveAttention {
      * @param scale the score scale, or NaN for {@code 1/sqrt(d)}
      */
     static Result attend(Tensor query, Tensor key, Tensor value, Spec mask, double scale) {
+        return attend(query, key, value, mask, scale, 0.0);
+    }
+
+    /**
+     * @param scale   the score scale, or NaN for {@code 1/sqrt(d)}
+     * @param softCap 0 for none, else the score is {@code softCap · tanh(scale · q·k / softCap)} before the bias
+     */
+    static Result attend(Tensor query, Tensor key, Tensor value, Spec mask, double scale, double softCap) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
@@ -57,7 +65,7 @@ final class NaiveAttention {
         if (Double.isNaN(scale)) {
             scale = 1.0 / Math.sqrt(d);
         }
-        int[] batch = broadcast(broadcast(lead(qs), lead(ks)), lead(vs));
+        int[] batch = batchShape(qs, ks, vs);
         int batches = 1;
         for (int n : batch) {
             batches *= n;
@@ -69,9 +77,9 @@ final class NaiveAttention {
         int[] bi = new int[batch.length];
         for (int b = 0; b < batches; b++) {
             unravel(b, batch, bi);
-            double[][] q = rows(query, bi, L, d);
-            double[][] k = rows(key, bi, S, d);
-            double[][] v = rows(value, bi, S, dv);
+            double[][] q = rows(query, batch, bi, L, d);
+            double[][] k = rows(key, batch, bi, S, d);
+            double[][] v = rows(value, batch, bi, S, dv);
             for (int i = 0; i < L; i++) {
                 boolean[] allowed = new boolean[S];
                 double[] bias = new double[S];
@@ -86,7 +94,8 @@ final class NaiveAttention {
                     for (int c = 0; c < d; c++) {
                         dot += q[i][c] * k[j][c];
                     }
-                    score[j] = scale * dot + bias[j];
+                    double x = scale * dot;
+                    score[j] = (softCap == 0 ? x : softCap * Math.tanh(x / softCap)) + bias[j];
                 }
                 int row = b * L + i;
                 softmaxRow(score, v, dv, weights, row * S, out, row * dv, lse, row);
@@ -140,13 +149,13 @@ final class NaiveAttention {
     }
 
     /** The [rows, cols] matrix of {@code t} at batch index {@code bi}, broadcasting size-1 axes. */
-    private static double[][] rows(Tensor t, int[] bi, int rows, int cols) {
+    private static double[][] rows(Tensor t, int[] batch, int[] bi, int rows, int cols) {
         int[] shape = t.shape();
         int r = shape.length;
         int[] idx = new int[r];
         int skip = bi.length - (r - 2);
         for (int k = 0; k < r - 2; k++) {
-            idx[k] = shape[k] == 1 ? 0 : bi[k + skip];
+            idx[k] = source(shape[k], batch[k + skip], bi[k + skip]);
         }
         double[][] m = new double[rows][cols];
         for (int i = 0; i < rows; i++) {
@@ -171,10 +180,17 @@ final class NaiveAttention {
             ALLOW,
             BLOCK,
             BIAS,
-            KEY_PADDING
+            KEY_PADDING,
+            WINDOW,
+            ALIBI,
+            WHERE
         }
 
-        private record Term(Kind kind, double[] data, int[] shape, int[] lengths) {
+        private record Term(Kind kind, double[] data, int[] shape, int[] lengths, Mask.Predicate predicate) {
+            Term(Kind kind, double[] data, int[] shape, int[] lengths) {
+                this(kind, data, shape, lengths, null);
+            }
+
             /** The element broadcast (right-aligned, size-1 axes stretched) to scores index (bi, i, j). */
             double at(int[] scoresShape, int[] bi, int i, int j) {
                 int rank = scoresShape.length;
@@ -222,6 +238,21 @@ final class NaiveAttention {
             return tensor(Kind.BIAS, t);
         }
 
+        /** Key j visible from query i iff p - left <= j <= p + right, p = i + S - L; -1 = unbounded side. */
+        static Spec slidingWindow(int left, int right) {
+            return new Spec(List.of(new Term(Kind.WINDOW, null, null, new int[] {left, right})));
+        }
+
+        /** Bias -slopes[h]·|i + S - L - j|, h the scores' index on axis -3 (0 below rank 3); one slope serves all. */
+        static Spec alibi(double... slopes) {
+            return new Spec(List.of(new Term(Kind.ALIBI, slopes.clone(), null, null)));
+        }
+
+        /** Allowed where predicate(batch, head, i, j): batch flat over the axes before -3 (0 below rank 4), head on -3. */
+        static Spec where(Mask.Predicate predicate) {
+            return new Spec(List.of(new Term(Kind.WHERE, null, null, null, predicate)));
+        }
+
         static Spec keyPadding(int... lengths) {
             return new Spec(List.of(new Term(Kind.KEY_PADDING, null, null, lengths.clone())));
         }
@@ -257,6 +288,9 @@ final class NaiveAttention {
                     case BLOCK -> Mask.block(Tensor.of(t.data.clone(), t.shape));
                     case BIAS -> Mask.bias(Tensor.of(t.data.clone(), t.shape));
                     case KEY_PADDING -> Mask.keyPadding(t.lengths);
+                    case WINDOW -> Mask.slidingWindow(t.lengths[0], t.lengths[1]);
+                    case ALIBI -> Mask.alibi(t.data.clone());
+                    case WHERE -> Mask.where(t.predicate);
                 };
                 m = m.and(part);
             }
@@ -277,6 +311,25 @@ final class NaiveAttention {
                 for (int j = 0; j < S; j++) {
                     switch (t.kind) {
                         case CAUSAL -> allowed[j] &= j <= i + (S - L);
+                        case WHERE -> {
+                            int head = rank >= 3 ? bi[rank - 3] : 0;
+                            int batch = 0;
+                            for (int a = 0; a < rank - 3; a++) {
+                                batch = batch * scoresShape[a] + bi[a];
+                            }
+                            allowed[j] &= t.predicate.test(batch, head, i, j);
+                        }
+                        case ALIBI -> {
+                            int h = rank >= 3 ? bi[rank - 3] : 0;
+                            double slope = t.data.length == 1 ? t.data[0] : t.data[h];
+                            bias[j] += -slope * Math.abs(i + (S - L) - j);
+                        }
+                        case WINDOW -> {
+                            int p = i + (S - L);
+                            int left = t.lengths[0];
+                            int right = t.lengths[1];
+                            allowed[j] &= (left == -1 || j >= p - left) && (right == -1 || j <= p + right);
+                        }
                         case KEY_PADDING -> {
                             int lead = rank > 2 ? bi[0] : 0;
                             int n = t.lengths.length == 1 ? t.lengths[0] : t.lengths[lead];
@@ -298,6 +351,34 @@ final class NaiveAttention {
     }
 
     // ------------------------------------------------------------------ shape arithmetic, by hand
+
+    /**
+     * The broadcast batch shape of query, key and value {@code [..., rows, cols]}, where a key or
+     * value whose head axis (-3) has a count dividing the query's (grouped-query attention) counts
+     * as having the query's heads.
+     */
+    static int[] batchShape(int[] qs, int[] ks, int[] vs) {
+        return broadcast(broadcast(lead(qs), grouped(lead(ks), qs)), grouped(lead(vs), qs));
+    }
+
+    private static int[] grouped(int[] lead, int[] qs) {
+        int hq = qs.length >= 3 ? qs[qs.length - 3] : 1;
+        int[] out = lead.clone();
+        if (out.length > 0 && out[out.length - 1] != 1 && hq % out[out.length - 1] == 0) {
+            out[out.length - 1] = hq;
+        }
+        return out;
+    }
+
+    /**
+     * Which index of an input's batch axis of {@code size} serves batch index {@code index} of a
+     * broadcast axis of {@code batchSize}: 0 when broadcast (size 1), else index / (batchSize /
+     * size) — the index itself when the sizes are equal, query head h's key head h / group for
+     * grouped-query attention.
+     */
+    static int source(int size, int batchSize, int index) {
+        return size == 1 ? 0 : index / (batchSize / size);
+    }
 
     static int[] broadcast(int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);

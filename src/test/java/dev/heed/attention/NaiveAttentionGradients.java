@@ -77,9 +77,9 @@ final class NaiveAttentionGradients {
         int[] gIndex = new int[batch.length + 2];
         for (int b = 0; b < batches; b++) {
             NaiveAttention.unravel(b, batch, bi);
-            int qBase = base(qs, bi);
-            int kBase = base(ks, bi);
-            int vBase = base(vs, bi);
+            int qBase = base(qs, batch, bi);
+            int kBase = base(ks, batch, bi);
+            int vBase = base(vs, batch, bi);
             for (int i = 0; i < L; i++) {
                 mask.row(scoresShape, bi, i, allowed, bias);
                 System.arraycopy(bi, 0, gIndex, 0, bi.length);
@@ -96,7 +96,7 @@ final class NaiveAttentionGradients {
                     }
                     double s = 0;
                     for (int c = 0; c < dv; c++) {
-                        s += g[c] * at(value, bi, j, c);
+                        s += g[c] * at(value, batch, bi, j, c);
                     }
                     dP[j] = s;
                     D += weights[w + j] * s;
@@ -108,8 +108,8 @@ final class NaiveAttentionGradients {
                     double p = weights[w + j];
                     double dS = p * (dP[j] - D);
                     for (int c = 0; c < d; c++) {
-                        dq[qBase + i * d + c] += scale * dS * at(key, bi, j, c);
-                        dk[kBase + j * d + c] += scale * dS * at(query, bi, i, c);
+                        dq[qBase + i * d + c] += scale * dS * at(key, batch, bi, j, c);
+                        dk[kBase + j * d + c] += scale * dS * at(query, batch, bi, i, c);
                     }
                     for (int c = 0; c < dv; c++) {
                         dvArr[vBase + j * dv + c] += p * g[c];
@@ -124,24 +124,24 @@ final class NaiveAttentionGradients {
      * The row-major offset, in a tensor of shape {@code shape}, of the matrix that serves batch
      * index {@code bi}: size-1 axes and missing leading axes were broadcast, so they index 0.
      */
-    private static int base(int[] shape, int[] bi) {
+    private static int base(int[] shape, int[] batch, int[] bi) {
         int r = shape.length;
         int skip = bi.length - (r - 2);
         int flat = 0;
         for (int k = 0; k < r - 2; k++) {
-            flat = flat * shape[k] + (shape[k] == 1 ? 0 : bi[k + skip]);
+            flat = flat * shape[k] + NaiveAttention.source(shape[k], batch[k + skip], bi[k + skip]);
         }
         return flat * shape[r - 2] * shape[r - 1];
     }
 
     /** Element {@code (row, col)} of the matrix of {@code t} that serves batch index {@code bi}. */
-    private static double at(Tensor t, int[] bi, int row, int col) {
+    private static double at(Tensor t, int[] batch, int[] bi, int row, int col) {
         int[] shape = t.shape();
         int r = shape.length;
         int[] idx = new int[r];
         int skip = bi.length - (r - 2);
         for (int k = 0; k < r - 2; k++) {
-            idx[k] = shape[k] == 1 ? 0 : bi[k + skip];
+            idx[k] = NaiveAttention.source(shape[k], batch[k + skip], bi[k + skip]);
         }
         idx[r - 2] = row;
         idx[r - 1] = col;

@@ -29,6 +29,21 @@ final class NaiveBackward {
      */
     static Gradients backward(
             Tensor query, Tensor key, Tensor value, NaiveAttention.Spec mask, double scale, Tensor gradOutput) {
+        return backward(query, key, value, mask, scale, 0.0, gradOutput);
+    }
+
+    /**
+     * With a soft cap ({@code softCap > 0}) the score is {@code c = softCap · tanh(scale · q·k / softCap)}
+     * and the chain rule adds the factor {@code dc/d(scale·q·k) = 1 − tanh²} to each score's gradient.
+     */
+    static Gradients backward(
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            NaiveAttention.Spec mask,
+            double scale,
+            double softCap,
+            Tensor gradOutput) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
@@ -39,7 +54,7 @@ final class NaiveBackward {
         if (Double.isNaN(scale)) {
             scale = 1.0 / Math.sqrt(d);
         }
-        int[] batch = NaiveAttention.broadcast(NaiveAttention.broadcast(lead(qs), lead(ks)), lead(vs));
+        int[] batch = NaiveAttention.batchShape(qs, ks, vs);
         int batches = 1;
         for (int n : batch) {
             batches *= n;
@@ -56,15 +71,19 @@ final class NaiveBackward {
                 double[] bias = new double[S];
                 mask.row(scoresShape, bi, i, allowed, bias);
                 double[] s = new double[S];
+                double[] capSlope = new double[S];
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < S; j++) {
                     s[j] = Double.NEGATIVE_INFINITY;
                     if (allowed[j]) {
                         double dot = 0;
                         for (int c = 0; c < d; c++) {
-                            dot += element(query, bi, i, c) * element(key, bi, j, c);
+                            dot += element(query, batch, bi, i, c) * element(key, batch, bi, j, c);
                         }
-                        s[j] = scale * dot + bias[j];
+                        double x = scale * dot;
+                        double t = softCap == 0 ? 0 : Math.tanh(x / softCap);
+                        capSlope[j] = softCap == 0 ? 1 : 1 - t * t;
+                        s[j] = (softCap == 0 ? x : softCap * t) + bias[j];
                     }
                     max = Math.max(max, s[j]);
                 }
@@ -89,7 +108,7 @@ final class NaiveBackward {
                 double[] dP = new double[S];
                 for (int j = 0; j < S; j++) {
                     for (int c = 0; c < dv; c++) {
-                        dP[j] += dO[c] * element(value, bi, j, c);
+                        dP[j] += dO[c] * element(value, batch, bi, j, c);
                     }
                 }
                 double[] dS = new double[S];
@@ -98,14 +117,15 @@ final class NaiveBackward {
                         double jacobian = p[j] * ((j == l ? 1 : 0) - p[l]);
                         dS[l] += dP[j] * jacobian;
                     }
+                    dS[l] *= capSlope[l];
                 }
                 for (int l = 0; l < S; l++) {
                     for (int c = 0; c < d; c++) {
-                        gq[index(qs, bi, i, c)] += scale * dS[l] * element(key, bi, l, c);
-                        gk[index(ks, bi, l, c)] += scale * dS[l] * element(query, bi, i, c);
+                        gq[index(qs, batch, bi, i, c)] += scale * dS[l] * element(key, batch, bi, l, c);
+                        gk[index(ks, batch, bi, l, c)] += scale * dS[l] * element(query, batch, bi, i, c);
                     }
                     for (int c = 0; c < dv; c++) {
-                        gv[index(vs, bi, l, c)] += p[l] * dO[c];
+                        gv[index(vs, batch, bi, l, c)] += p[l] * dO[c];
                     }
                 }
             }
@@ -114,13 +134,13 @@ final class NaiveBackward {
     }
 
     /** Element (row, col) of {@code t}'s matrix at broadcast batch index {@code bi}. */
-    static double element(Tensor t, int[] bi, int row, int col) {
+    static double element(Tensor t, int[] batch, int[] bi, int row, int col) {
         int[] shape = t.shape();
         int r = shape.length;
         int[] idx = new int[r];
         int skip = bi.length - (r - 2);
         for (int k = 0; k < r - 2; k++) {
-            idx[k] = shape[k] == 1 ? 0 : bi[k + skip];
+            idx[k] = NaiveAttention.source(shape[k], batch[k + skip], bi[k + skip]);
         }
         idx[r - 2] = row;
         idx[r - 1] = col;
@@ -128,12 +148,12 @@ final class NaiveBackward {
     }
 
     /** The row-major flat index, in a tensor of {@code shape}, of element (row, col) at broadcast batch index {@code bi}. */
-    static int index(int[] shape, int[] bi, int row, int col) {
+    static int index(int[] shape, int[] batch, int[] bi, int row, int col) {
         int r = shape.length;
         int skip = bi.length - (r - 2);
         int flat = 0;
         for (int k = 0; k < r - 2; k++) {
-            flat = flat * shape[k] + (shape[k] == 1 ? 0 : bi[k + skip]);
+            flat = flat * shape[k] + NaiveAttention.source(shape[k], batch[k + skip], bi[k + skip]);
         }
         flat = flat * shape[r - 2] + row;
         return flat * shape[r - 1] + col;

@@ -44,8 +44,10 @@ class TourTest {
             "05-review-1",
             "05-review-2",
             "06-alignment-luong-general",
-            "06-alignment-bahdanau",
+            "06-alignment-bahdanau-hand-set",
             "07-causal-heads",
+            "07-induction-head",
+            "07-induction-partner",
             "09-self-attention",
             "11-word-importance");
 
@@ -137,23 +139,55 @@ class TourTest {
     }
 
     @Test
-    void classificationReadsTheSentimentWordsAndIgnoresPadding() {
+    void theTrainedClassifierReachesItsAccuracyAndReadsTheSentimentWords() {
         String classification = section(5);
-        assertThat(classification).containsPattern("wonderful 0\\.8\\d\\d  <pad> 0\\.000  <pad> 0\\.000");
+        assertThat(number(classification, "\nheld-out accuracy: (\\d\\.\\d{3})\n"))
+                .isGreaterThanOrEqualTo(0.97);
+        assertThat(number(classification, "mean pooling weight on the deciding words: (\\d\\.\\d{3})"))
+                .isGreaterThan(0.5);
+        assertThat(classification).containsPattern("AdamW steps in \\d+\\.\\d s");
+        // Review 1 ("not bad ... great") is positive, review 2 ("really not good") negative, and in both
+        // the sentiment words take most of the weight.
         assertThat(classification.indexOf("-> positive"))
                 .isPositive()
                 .isLessThan(classification.indexOf("-> negative"));
+        String weight = "(\\d\\.\\d{3})";
+        double notBad = number(classification, "not " + weight + "  bad") + number(classification, " bad " + weight);
+        double notGood = number(classification, "not " + weight + "  good") + number(classification, " good " + weight);
+        assertThat(notBad + number(classification, " great " + weight)).isGreaterThan(0.8);
+        assertThat(notGood).isGreaterThan(0.8);
+        assertThat(classification).contains("The 8 padded slots get weight 0.0 in all");
     }
 
     @Test
-    void everyAlignmentFindsItsSource() {
+    void theTrainedTranslatorAlignsAndCrossesAtTheAdjectives() {
         String translation = section(6);
-        assertThat(Pattern.compile("8/8 target words find their source")
-                        .matcher(translation)
-                        .results()
-                        .count())
-                .isEqualTo(3);
-        assertThat(translation).containsPattern("black\\s+-> noir").containsPattern("cat\\s+-> chat");
+        assertThat(number(translation, "\nalignment accuracy: (\\d\\.\\d{3})\n"))
+                .isGreaterThanOrEqualTo(0.95);
+        assertThat(translation)
+                .contains(
+                        "the black cat sees a red bird on my tree   (right)",
+                        "trained W_a:              10/10 target words find their source",
+                        "hand-set Bahdanau: 8/8 target words find their source");
+        assertThat(translation)
+                .containsPattern("black\\s+-> noir")
+                .containsPattern("cat\\s+-> chat")
+                .containsPattern("red\\s+-> rouge")
+                .containsPattern("bird\\s+-> oiseau");
+    }
+
+    @Test
+    void theTrainedTransformerHasAnInductionHead() {
+        String transformer = section(7);
+        assertThat(number(transformer, "loss on the repeated half: (\\d\\.\\d{3})"))
+                .isLessThan(0.15);
+        double firstHalf = number(transformer, "loss on the first half: +(\\d\\.\\d{3})");
+        assertThat(firstHalf).isGreaterThan(number(transformer, "no model can beat (\\d\\.\\d{3})"));
+        assertThat(number(transformer, "induction head: layer 1 head \\d, score (\\d\\.\\d{3})"))
+                .isGreaterThan(0.8);
+        assertThat(number(transformer, "\n(\\d\\.\\d{3}) of each repeated token's attention on the token after"))
+                .isGreaterThan(0.8);
+        assertThat(transformer).containsPattern("Its partner is layer 0's head \\d, a (duplicate|previous)-token head");
     }
 
     @Test
@@ -253,6 +287,13 @@ class TourTest {
         }
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: ").contains("heed-tour");
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("at most one argument", "is not a directory");
+    }
+
+    /** The number captured by the first match of {@code regex} in {@code text}. */
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("%s in the tour's text", regex).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 
     /** The text of section {@code number}, from its header to the next one (or the end). */

@@ -16,12 +16,33 @@ import org.junit.jupiter.api.Test;
  */
 class HeadlessTest {
 
+    /**
+     * The probe's class path: the library's and the tests' classes, which surefire puts on the module
+     * path (not in {@code java.class.path}), and the test dependencies.
+     */
+    private static String classPath() {
+        List<String> entries = new java.util.ArrayList<>();
+        for (Class<?> c : List.of(Heatmap.class, HeadlessProbe.class)) {
+            try {
+                entries.add(Path.of(c.getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .toString());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        entries.add(System.getProperty("java.class.path"));
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
     private static String probe(List<String> jvmFlags, String display) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>();
         command.add(java);
         command.addAll(jvmFlags);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HeadlessProbe.class.getName()));
+        command.addAll(List.of("-cp", classPath(), HeadlessProbe.class.getName()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("DISPLAY");
         if (display != null) {

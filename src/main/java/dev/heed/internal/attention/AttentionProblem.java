@@ -1,5 +1,7 @@
 package dev.heed.internal.attention;
 
+import dev.heed.internal.vector.KernelSupport;
+
 /**
  * One attention call, checked and laid out for the kernels: {@code batches} independent
  * problems, each {@code softmax(scale · q kᵀ + mask) v} with q {@code [L, d]}, k
@@ -28,6 +30,12 @@ public final class AttentionProblem {
     /** Whether every value element is finite: the tiled kernels need it (see {@link TiledKernels}). */
     public final boolean valuesFinite;
 
+    /**
+     * Gemma 2's logit soft-capping: scores {@code cap · tanh(scale · q·k / cap)} before the mask;
+     * 0 for none. See {@link #toScores} and {@link #softCapDerivative}.
+     */
+    public final double softCap;
+
     public AttentionProblem(
             int batches,
             int queries,
@@ -42,6 +50,26 @@ public final class AttentionProblem {
             double[] v,
             int[] vOffset,
             MaskPlan mask) {
+        this(batches, queries, keys, depth, valueDepth, scale, 0.0, q, qOffset, k, kOffset, v, vOffset, mask);
+    }
+
+    /** @param softCap the soft cap, finite and positive, or 0 for none */
+    public AttentionProblem(
+            int batches,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            double scale,
+            double softCap,
+            double[] q,
+            int[] qOffset,
+            double[] k,
+            int[] kOffset,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask) {
+        this.softCap = softCap;
         this.batches = batches;
         this.queries = queries;
         this.keys = keys;
@@ -56,6 +84,39 @@ public final class AttentionProblem {
         this.vOffset = vOffset;
         this.mask = mask;
         this.valuesFinite = allFinite(v, vOffset, keys * valueDepth);
+    }
+
+    /**
+     * The score hook every kernel calls on raw dot products {@code x[off, off + n)}, in place:
+     * {@code scale · x}, then {@code cap · tanh(· / cap)} when soft-capped. Masks come after.
+     */
+    public void toScores(KernelSupport s, double[] x, int off, int n) {
+        s.scale(x, off, n, scale);
+        if (softCap != 0) {
+            double cap = softCap;
+            for (int i = off; i < off + n; i++) {
+                x[i] = cap * StrictMath.tanh(x[i] / cap);
+            }
+        }
+    }
+
+    /** {@link #toScores} of one dot product. */
+    public double toScore(double dot) {
+        double x = scale * dot;
+        return softCap == 0 ? x : softCap * StrictMath.tanh(x / softCap);
+    }
+
+    /**
+     * The derivative of the soft cap at a capped score {@code c = cap · tanh(x / cap)}:
+     * {@code 1 − tanh² = (1 − c/cap)(1 + c/cap)}, the factor that turns the gradient of a capped
+     * score into that of the scaled one. 1 when not soft-capped.
+     */
+    public double softCapDerivative(double capped) {
+        if (softCap == 0) {
+            return 1.0;
+        }
+        double t = capped / softCap;
+        return (1 - t) * (1 + t);
     }
 
     /** Whether {@code v[off, off + length)} is finite for every distinct offset. */

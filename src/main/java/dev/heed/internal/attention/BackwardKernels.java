@@ -14,7 +14,8 @@ import java.util.Map;
  * upstream gradient: {@code dV = Pᵀ dO}, {@code dP = dO Vᵀ}, {@code dS = P ∘ (dP − D)} with
  * {@code D = rowsum(dO ∘ O)} (equal to {@code rowsum(dP ∘ P)}), {@code dQ = scale · dS K},
  * {@code dK = scale · dSᵀ Q}. Masks and biases are constants: they shape {@code P} and get no
- * gradient.
+ * gradient. With a soft cap ({@link AttentionProblem#softCap}) each {@code dS} is first multiplied
+ * by the cap's derivative {@code 1 − tanh²} at its score.
  *
  * <p>Three ways to compute it:
  * <ul>
@@ -70,19 +71,63 @@ public final class BackwardKernels {
         int rows = i1 - i0;
         int row0 = b * L + i0;
         int tileEnd = 0;
+        int tileStart = S;
         for (int r = 0; r < rows; r++) {
             tileEnd = Math.max(tileEnd, g.rowEnd[row0 + r]);
+            tileStart = Math.min(tileStart, g.rowStart[row0 + r]);
         }
-        int w0 = row0 * S;
-        // dP[rows × tileEnd] = dO[i0 : i1] · Vᵀ[:, 0 : tileEnd], in place of the dS rows (row stride S).
-        s.gemm(rows, tileEnd, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b], S, ds, w0, S, false);
+        // Keys outside [tileStart, tileEnd) have P = 0 for every row (a sliding window, causal):
+        // their dS stays as allocated, 0, and they are never multiplied.
+        tileStart = Math.min(tileStart, tileEnd);
+        int width = tileEnd - tileStart;
+        int w0 = row0 * S + tileStart;
+        // dP[rows × width] = dO[i0 : i1] · Vᵀ[:, tileStart : tileEnd], in place of the dS rows (row stride S).
+        s.gemm(rows, width, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b] + tileStart, S, ds, w0, S, false);
         for (int r = 0; r < rows; r++) {
-            // Keys past a row's end have P = 0, hence dS = 0; past tileEnd dS stays as allocated, 0.
-            s.subtractMultiply(ds, w0 + r * S, tileEnd, g.delta[row0 + r], weights, w0 + r * S);
+            // Keys past a row's end have P = 0, hence dS = 0.
+            s.subtractMultiply(ds, w0 + r * S, width, g.delta[row0 + r], weights, w0 + r * S);
+        }
+        if (p.softCap != 0) {
+            softCapMaterialised(p, b, i0, rows, tileStart, width, ds, w0, S);
         }
         int qo = row0 * d;
-        s.gemm(rows, d, tileEnd, ds, w0, S, 1, p.k, p.kOffset[b], d, g.gradQuery, qo, d, false);
+        s.gemm(rows, d, width, ds, w0, S, 1, p.k, p.kOffset[b] + tileStart * d, d, g.gradQuery, qo, d, false);
         s.scale(g.gradQuery, qo, rows * d, p.scale);
+    }
+
+    /**
+     * Turns the materialised {@code dS} of capped scores into that of the scaled ones: the weights
+     * do not keep the scores, so {@code Sᵀ = K Qᵀ} is recomputed for the tile (as the forward
+     * computed it) and each {@code dS} multiplied by the cap's derivative there.
+     */
+    private void softCapMaterialised(
+            AttentionProblem p, int b, int i0, int rows, int j0, int width, double[] ds, int w0, int S) {
+        int d = p.depth;
+        Scratch w = scratch.get();
+        double[] qt = w.keysT = grow(w.keysT, d * rows); // Qᵀ here, in the buffer the tiles use for Kᵀ
+        double[] st = w.scores = grow(w.scores, width * rows);
+        TiledKernels.transposeBlock(p.q, p.qOffset[b] + i0 * d, rows, d, qt, 0);
+        s.gemm(width, rows, d, p.k, p.kOffset[b] + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
+        p.toScores(s, st, 0, width * rows);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < width; j++) {
+                ds[w0 + r * S + j] *= p.softCapDerivative(st[j * rows + r]);
+            }
+        }
+    }
+
+    /** {@code factor[i] = } the soft cap's derivative at capped score {@code scores[i]}, for {@code i < n}. */
+    private static void softCapFactors(AttentionProblem p, double[] scores, double[] factor, int n) {
+        for (int i = 0; i < n; i++) {
+            factor[i] = p.softCapDerivative(scores[i]);
+        }
+    }
+
+    /** {@code x[i] *= factor[i]} for {@code i < n}. */
+    private static void multiply(double[] x, double[] factor, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] *= factor[i];
+        }
     }
 
     /**
@@ -105,7 +150,12 @@ public final class BackwardKernels {
         while (first < L && g.rowEnd[b * L + first] <= j0) {
             first++;
         }
-        int rows = L - first;
+        // Likewise the last rows, when their windows start past these keys (a sliding window).
+        int last = L;
+        while (last > first && g.rowStart[b * L + last - 1] >= j1) {
+            last--;
+        }
+        int rows = last - first;
         if (rows == 0) {
             return; // no query sees these keys: their gradients stay 0
         }
@@ -195,39 +245,47 @@ public final class BackwardKernels {
         double[] st = w.scores = grow(w.scores, queryChunk * n);
         double[] ds = w.gradScores = grow(w.gradScores, queryChunk * n);
         double[] share = w.share = grow(w.share, queryChunk * d);
+        boolean capped = p.softCap != 0;
+        double[] capGrad = capped ? (w.capGrad = grow(w.capGrad, queryChunk * n)) : null;
         TiledKernels.transposeBlock(p.k, p.kOffset[b] + j0 * d, n, d, kt, 0);
         TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         boolean elementwise = p.mask.isElementwise();
+        QueryTiles tiles = dq.tiles();
         int kRows = p.kOffset[b] + j0 * d;
         int ko = (b * S + j0) * d;
         int vo = (b * S + j0) * dv;
-        for (int t = (L + queryChunk - 1) / queryChunk - 1; t >= 0; t--) {
+        for (int t = tiles.queryTiles() - 1; t >= 0; t--) {
+            if (!tiles.visits(b, t, keyTile)) {
+                continue; // no row of this query tile may see these keys: no share either
+            }
             int i0 = t * queryChunk;
             int rows = Math.min(queryChunk, L - i0);
             int row0 = b * L + i0;
-            int maxEnd = 0;
-            int minEnd = S;
-            for (int r = 0; r < rows; r++) {
-                maxEnd = Math.max(maxEnd, g.rowEnd[row0 + r]);
-                minEnd = Math.min(minEnd, g.rowEnd[row0 + r]);
-            }
-            if (maxEnd <= j0) {
-                continue; // every row of this query tile is blocked from these keys: no share either
-            }
             int qo = p.qOffset[b] + i0 * d;
             int oo = row0 * dv;
             // The same products in the same order as the forward's tiles: bitwise the forward's q·k.
             s.gemm(rows, n, d, p.q, qo, d, 1, kt, 0, n, st, 0, n, false);
             s.gemm(rows, n, dv, g.gradOutput, oo, dv, 1, vt, 0, n, ds, 0, n, false);
             double scale = p.scale;
-            if (elementwise || j0 + n > minEnd) {
-                // A mask adds to scaled scores: scale first, then the exponential's scale is 1 (exact).
-                s.scale(st, 0, rows * n, p.scale);
-                maskRows(p, g.rowEnd, b, i0, rows, j0, n, st);
+            if (capped) {
+                // Capped scores, as the forward's; the exponential's scale is then 1.
+                p.toScores(s, st, 0, rows * n);
+                softCapFactors(p, st, capGrad, rows * n);
                 scale = 1.0;
+            }
+            if (elementwise || j0 + n > tiles.minEnd(b, t)) {
+                // A mask adds to scaled scores: scale first, then the exponential's scale is 1 (exact).
+                if (scale != 1.0) {
+                    s.scale(st, 0, rows * n, scale);
+                    scale = 1.0;
+                }
+                maskRows(p, g.rowEnd, b, i0, rows, j0, n, st);
             }
             for (int r = 0; r < rows; r++) {
                 s.expSubtractMultiply(st, r * n, n, scale, shift(g.logSumExp[row0 + r]), ds, r * n, g.delta[row0 + r]);
+            }
+            if (capped) {
+                multiply(ds, capGrad, rows * n); // through the cap: dS · (1 − tanh²)
             }
             // dV[n × dv] += Pᵀ · dO[i0 : i1] and dK[n × d] += dSᵀ · Q[i0 : i1].
             s.gemm(n, dv, rows, st, 0, 1, n, g.gradOutput, oo, dv, g.gradValue, vo, dv, true);
@@ -290,7 +348,7 @@ public final class BackwardKernels {
                 System.arraycopy(weights, row * S, prob, 0, end);
             } else {
                 for (int j = 0; j < end; j++) {
-                    prob[j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+                    prob[j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + j * d));
                 }
                 if (p.mask.isElementwise()) {
                     p.mask.apply(b, i, 0, end, prob, 0, 1);
@@ -307,6 +365,9 @@ public final class BackwardKernels {
                 int vj = p.vOffset[b] + j * dv;
                 axpy(dv, pj, g.gradOutput, oi, g.gradValue, (b * S + j) * dv);
                 double ds = pj * (dot(dv, g.gradOutput, oi, p.v, vj) - g.delta[row]) * p.scale;
+                if (p.softCap != 0) {
+                    ds *= p.softCapDerivative(p.toScore(dot(d, p.q, qi, p.k, kj)));
+                }
                 axpy(d, ds, p.k, kj, g.gradQuery, row * d);
                 axpy(d, ds, p.q, qi, g.gradKey, (b * S + j) * d);
             }
@@ -331,12 +392,16 @@ public final class BackwardKernels {
         return a.length >= n ? a : new double[n];
     }
 
-    /** Per-thread working memory of {@link #chunked}, grown on demand and then reused. */
+    /** Per-thread working memory of the tile passes, grown on demand and then reused. */
     private static final class Scratch {
+        /** Kᵀ of a key tile (Qᵀ of a query tile in the full kernel's soft-cap pass). */
         double[] keysT = new double[0];
+
         double[] valuesT = new double[0];
         double[] scores = new double[0];
         double[] gradScores = new double[0];
         double[] share = new double[0];
+        /** The soft cap's derivative at each score of the tile. */
+        double[] capGrad = new double[0];
     }
 }

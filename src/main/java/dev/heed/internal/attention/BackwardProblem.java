@@ -25,6 +25,8 @@ public final class BackwardProblem {
     public final double[] delta;
     /** {@link MaskPlan#keyEnd} of every query row, asked once: the tile loops read it many times. */
     public final int[] rowEnd;
+    /** {@link MaskPlan#keyStart} of every query row (0 unless a sliding window says otherwise). */
+    public final int[] rowStart;
     /** {@code dQ}, written by the kernels. */
     public final double[] gradQuery;
     /** {@code dK}, written by the kernels. */
@@ -65,8 +67,10 @@ public final class BackwardProblem {
         int dv = forward.valueDepth;
         this.delta = new double[rows];
         this.rowEnd = new int[rows];
+        this.rowStart = new int[rows];
         for (int row = 0; row < rows; row++) {
             rowEnd[row] = forward.mask.keyEnd(row / forward.queries, row % forward.queries);
+            rowStart[row] = forward.mask.keyStart(row / forward.queries, row % forward.queries);
             if (logSumExp[row] == Double.NEGATIVE_INFINITY) {
                 continue; // nothing attended: O = 0, and D = 0 even when dO holds an infinity
             }

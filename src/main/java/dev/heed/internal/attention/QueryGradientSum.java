@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each task of {@link BackwardKernels#chunked} owns one key tile and computes, for every query
  * tile it may see, that key tile's share {@code dS·K} of the query tile's {@code dQ}. Query tile
- * {@code t} of batch element {@code b} receives its shares from key tiles {@code 0, 1, 2, …} (the
- * ones a causal or padding mask skips form a suffix, as they lie past every row's key end); this
- * class adds them into {@code dQ} in exactly that order: {@code dQ_t = ((s_0 + s_1) + s_2) + …}.
+ * {@code t} of batch element {@code b} receives its shares from the key tiles that
+ * {@link QueryTiles#visits visit} it, {@code k_0 < k_1 < k_2 < …} (a mask may skip any of them: a
+ * causal or padding mask a suffix, a sliding window a prefix, a block mask holes); this class adds
+ * them into {@code dQ} in exactly that order: {@code dQ_t = ((s_0 + s_1) + s_2) + …}.
  * A share that arrives before its predecessors is copied aside and added by whoever delivers the
  * missing predecessor. So the bits of {@code dQ} depend on the shapes and tile sizes only, never on
  * the thread count or on timing, and on one thread — where tasks run in key-tile order — nothing is
@@ -41,6 +42,7 @@ public final class QueryGradientSum {
     private final int queryChunk;
     private final int queryTiles;
     private final int keyTiles;
+    private final QueryTiles tiles;
     private final int limit;
     /** Per (batch element, query tile): the key tile whose share is added next. Guarded by the tile's stripe. */
     private final int[] next;
@@ -57,12 +59,10 @@ public final class QueryGradientSum {
     private volatile Throwable abandoned;
 
     /**
-     * @param support    the kernels that add
-     * @param gradQuery  modified: {@code dQ} {@code [batches, queries, depth]}, which must start zeroed
-     * @param queryChunk rows per query tile; the last tile of each batch element may have fewer
-     * @param keyTiles   key tiles per batch element
-     * @param limit      how many early shares may be held at once before a task waits its turn
-     *                   ({@code 0}: every share waits for its predecessors)
+     * A sum expecting a share from every key tile for every query tile, with no mask.
+     *
+     * @param keyTiles key tiles per batch element
+     * @see #QueryGradientSum(KernelSupport, double[], int, int, int, QueryTiles, int)
      */
     public QueryGradientSum(
             KernelSupport support,
@@ -73,15 +73,46 @@ public final class QueryGradientSum {
             int queryChunk,
             int keyTiles,
             int limit) {
+        this(
+                support,
+                gradQuery,
+                batches,
+                queries,
+                depth,
+                QueryTiles.dense(batches, queries, keyTiles, queryChunk, 1),
+                limit);
+    }
+
+    /**
+     * @param support   the kernels that add
+     * @param gradQuery modified: {@code dQ} {@code [batches, queries, depth]}, which must start zeroed
+     * @param tiles     the tiles, and which key tiles contribute to which query tile
+     * @param limit     how many early shares may be held at once before a task waits its turn
+     *                  ({@code 0}: every share waits for its predecessors)
+     */
+    public QueryGradientSum(
+            KernelSupport support,
+            double[] gradQuery,
+            int batches,
+            int queries,
+            int depth,
+            QueryTiles tiles,
+            int limit) {
         this.s = support;
         this.gradQuery = gradQuery;
         this.queries = queries;
         this.depth = depth;
-        this.queryChunk = queryChunk;
-        this.queryTiles = (queries + queryChunk - 1) / queryChunk;
-        this.keyTiles = keyTiles;
+        this.queryChunk = tiles.queryChunk();
+        this.queryTiles = tiles.queryTiles();
+        this.keyTiles = tiles.keyTiles();
+        this.tiles = tiles;
         this.limit = limit;
         this.next = new int[batches * queryTiles];
+        for (int b = 0; b < batches; b++) {
+            for (int t = 0; t < queryTiles; t++) {
+                next[b * queryTiles + t] = tiles.nextVisiting(b, t, 0);
+            }
+        }
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new Object();
         }
@@ -89,7 +120,8 @@ public final class QueryGradientSum {
 
     /**
      * Adds key tile {@code keyTile}'s share of query tile {@code queryTile} of batch element
-     * {@code b} into {@code dQ}, now or once the shares of key tiles {@code 0 … keyTile − 1} are in.
+     * {@code b} into {@code dQ}, now or once the shares of the key tiles before it that visit the
+     * query tile are in. Only a key tile that {@link QueryTiles#visits visits} the query tile may call.
      * May wait for them (see the class comment).
      *
      * @param share {@code rows × depth}, row-major from index 0; not modified, free for reuse on return
@@ -115,17 +147,23 @@ public final class QueryGradientSum {
                 awaitTurn(lock, tile, keyTile);
             }
             s.addInto(share, 0, length, gradQuery, at);
-            int k = keyTile + 1;
-            for (double[] h = held.remove(key(tile, k)); h != null; h = held.remove(key(tile, ++k))) {
+            int k = tiles.nextVisiting(b, queryTile, keyTile + 1);
+            for (double[] h = held.remove(key(tile, k)); h != null; h = held.remove(key(tile, k))) {
                 s.addInto(h, 0, length, gradQuery, at);
                 heldCount.decrementAndGet();
                 free.add(h);
+                k = tiles.nextVisiting(b, queryTile, k + 1);
             }
             next[tile] = k;
             if (waiting.get() > 0) {
                 lock.notifyAll();
             }
         }
+    }
+
+    /** The tiles this sum expects shares for. */
+    public QueryTiles tiles() {
+        return tiles;
     }
 
     /**

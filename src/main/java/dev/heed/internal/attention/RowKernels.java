@@ -88,8 +88,11 @@ public final class RowKernels {
         double[] s = new double[keyChunk];
         Arrays.fill(m, Double.NEGATIVE_INFINITY);
         int tileEnd = p.mask.keyEnd(b, i0, i1);
-        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+        for (int j0 = p.mask.keyStart(b, i0, i1); j0 < tileEnd; j0 += keyChunk) {
             int j1 = Math.min(j0 + keyChunk, tileEnd);
+            if (p.mask.blocksAll(b, i0, i1, j0, j1)) {
+                continue; // an empty tile of a block mask
+            }
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r;
                 int end = Math.min(j1, p.mask.keyEnd(b, i));
@@ -99,7 +102,7 @@ public final class RowKernels {
                 }
                 int qi = p.qOffset[b] + i * d;
                 for (int j = 0; j < n; j++) {
-                    s[j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d);
+                    s[j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d));
                 }
                 if (p.mask.isElementwise()) {
                     p.mask.apply(b, i, j0, end, s, 0, 1);
@@ -159,7 +162,7 @@ public final class RowKernels {
         int d = p.depth;
         int qi = p.qOffset[b] + i * d;
         for (int j = 0; j < end; j++) {
-            weights[w + j] = p.scale * dot(d, p.q, qi, p.k, p.kOffset[b] + j * d);
+            weights[w + j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + j * d));
         }
         Arrays.fill(weights, w + end, w + p.keys, 0.0);
         if (p.mask.isElementwise()) {

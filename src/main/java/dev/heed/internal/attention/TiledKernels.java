@@ -82,11 +82,15 @@ public final class TiledKernels {
         int kOff = p.kOffset[b];
         int vOff = p.vOffset[b];
         int tileEnd = p.mask.keyEnd(b, i0, i1);
-        for (int j0 = 0; j0 < tileEnd; j0 += keyChunk) {
+        // Keys left of every row's start (a sliding window) are never scored either.
+        for (int j0 = p.mask.keyStart(b, i0, i1); j0 < tileEnd; j0 += keyChunk) {
             int n = Math.min(keyChunk, tileEnd - j0);
+            if (p.mask.blocksAll(b, i0, i1, j0, j0 + n)) {
+                continue; // an empty tile of a block mask: it would add exactly nothing
+            }
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
-            s.scale(st, 0, n * rows, p.scale);
+            p.toScores(s, st, 0, n * rows);
             if (elementwise || j0 + n > minEnd) {
                 maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
             }
@@ -173,23 +177,55 @@ public final class TiledKernels {
         int dv = p.valueDepth;
         int w0 = (b * L + i0) * S;
         int tileEnd = p.mask.keyEnd(b, i0, i1);
-        // W[rows × tileEnd] = Q[i0 : i1] · Kᵀ[:, 0 : tileEnd], written in place with row stride S.
-        s.gemm(rows, tileEnd, d, p.q, p.qOffset[b] + i0 * d, d, 1, kt, ktOffset[b], S, weights, w0, S, false);
+        // Columns [0, tileStart) are blocked for every row (left of a sliding window): never scored.
+        int tileStart = Math.min(p.mask.keyStart(b, i0, i1), tileEnd);
+        int width = tileEnd - tileStart;
+        // W[rows × width] = Q[i0 : i1] · Kᵀ[:, tileStart : tileEnd], written in place with row stride S.
+        s.gemm(
+                rows,
+                width,
+                d,
+                p.q,
+                p.qOffset[b] + i0 * d,
+                d,
+                1,
+                kt,
+                ktOffset[b] + tileStart,
+                S,
+                weights,
+                w0 + tileStart,
+                S,
+                false);
         for (int r = 0; r < rows; r++) {
             int w = w0 + r * S;
-            int end = p.mask.keyEnd(b, i0 + r);
-            s.scale(weights, w, end, p.scale);
+            int end = Math.max(tileStart, p.mask.keyEnd(b, i0 + r));
+            p.toScores(s, weights, w + tileStart, end - tileStart);
             if (p.mask.isElementwise()) {
-                p.mask.apply(b, i0 + r, 0, end, weights, w, 1);
+                p.mask.apply(b, i0 + r, tileStart, end, weights, w + tileStart, 1);
             }
-            lse[b * L + i0 + r] = Softmax.inPlace(s, weights, w, end);
+            lse[b * L + i0 + r] = Softmax.inPlace(s, weights, w + tileStart, end - tileStart);
+            Arrays.fill(weights, w, w + tileStart, 0.0);
             Arrays.fill(weights, w + end, w + S, 0.0);
         }
         if (out == null) {
             return;
         }
-        // O[rows × dv] = W[rows × tileEnd] · V[0 : tileEnd]; empty rows are all-zero weights.
-        s.gemm(rows, dv, tileEnd, weights, w0, S, 1, p.v, p.vOffset[b], dv, out, (b * L + i0) * dv, dv, false);
+        // O[rows × dv] = W[rows × width] · V[tileStart : tileEnd]; empty rows are all-zero weights.
+        s.gemm(
+                rows,
+                dv,
+                width,
+                weights,
+                w0 + tileStart,
+                S,
+                1,
+                p.v,
+                p.vOffset[b] + tileStart * dv,
+                dv,
+                out,
+                (b * L + i0) * dv,
+                dv,
+                false);
     }
 
     /**
