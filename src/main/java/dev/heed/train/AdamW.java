@@ -2,8 +2,6 @@ package dev.heed.train;
 
 import dev.heed.autograd.Variable;
 import dev.heed.layers.Module;
-import dev.heed.tensor.Tensor;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,8 +21,7 @@ import java.util.List;
  * PyTorch does unless parameter groups say otherwise): build a second optimiser for parameters
  * that should not decay.
  */
-public final class AdamW implements Optimizer {
-    private final List<Variable> parameters;
+public final class AdamW extends ParameterOptimizer {
     private final double beta1;
     private final double beta2;
     private final double eps;
@@ -34,11 +31,9 @@ public final class AdamW implements Optimizer {
     private final double[][] v;
     private final double[][] vMax;
     private final int[] steps;
-    private double learningRate;
 
     private AdamW(Builder b, List<Variable> parameters) {
-        this.parameters = parameters;
-        this.learningRate = b.learningRate;
+        super(parameters, b.learningRate);
         this.beta1 = b.beta1;
         this.beta2 = b.beta2;
         this.eps = b.eps;
@@ -168,67 +163,35 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public void step() {
-        for (int i = 0; i < parameters.size(); i++) {
-            Variable p = parameters.get(i);
-            Tensor grad = p.grad();
-            if (grad == null) {
-                continue;
-            }
-            double[] g = Parameters.gradient(grad);
-            double[] x = Parameters.values(p);
-            if (m[i] == null) {
-                m[i] = new double[x.length];
-                v[i] = new double[x.length];
-                vMax[i] = amsgrad ? new double[x.length] : null;
-            }
-            int t = ++steps[i];
-            double[] mi = m[i];
-            double[] vi = v[i];
-            double[] vm = vMax[i];
-            double decay = 1 - learningRate * weightDecay;
-            double oneMinusBeta1 = 1 - beta1;
-            double oneMinusBeta2 = 1 - beta2;
-            double stepSize = learningRate / (1 - Math.pow(beta1, t));
-            double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-            for (int j = 0; j < x.length; j++) {
-                if (weightDecay != 0) {
-                    x[j] = x[j] * decay;
-                }
-                mi[j] = mi[j] + oneMinusBeta1 * (g[j] - mi[j]); // torch.lerp for a weight < 0.5
-                vi[j] = vi[j] * beta2 + oneMinusBeta2 * g[j] * g[j]; // torch.addcmul
-                double second = vi[j];
-                if (vm != null) {
-                    vm[j] = Math.max(vm[j], vi[j]);
-                    second = vm[j];
-                }
-                double denom = Math.sqrt(second) / correction2Sqrt + eps;
-                x[j] = x[j] + -stepSize * mi[j] / denom; // torch.addcdiv
-            }
-            p.assign(Tensor.of(x, p.shape()));
+    void update(int i, double[] g, double[] x, double learningRate) {
+        if (m[i] == null) {
+            m[i] = new double[x.length];
+            v[i] = new double[x.length];
+            vMax[i] = amsgrad ? new double[x.length] : null;
         }
-    }
-
-    @Override
-    public void zeroGrad() {
-        for (Variable p : parameters) {
-            p.zeroGrad();
+        int t = ++steps[i];
+        double[] mi = m[i];
+        double[] vi = v[i];
+        double[] vm = vMax[i];
+        double decay = 1 - learningRate * weightDecay;
+        double oneMinusBeta1 = 1 - beta1;
+        double oneMinusBeta2 = 1 - beta2;
+        double stepSize = learningRate / (1 - Math.pow(beta1, t));
+        double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        for (int j = 0; j < x.length; j++) {
+            if (weightDecay != 0) {
+                x[j] = x[j] * decay;
+            }
+            mi[j] = mi[j] + oneMinusBeta1 * (g[j] - mi[j]); // torch.lerp for a weight < 0.5
+            vi[j] = vi[j] * beta2 + oneMinusBeta2 * g[j] * g[j]; // torch.addcmul
+            double second = vi[j];
+            if (vm != null) {
+                vm[j] = Math.max(vm[j], vi[j]);
+                second = vm[j];
+            }
+            double denom = Math.sqrt(second) / correction2Sqrt + eps;
+            x[j] = x[j] + -stepSize * mi[j] / denom; // torch.addcdiv
         }
-    }
-
-    @Override
-    public List<Variable> parameters() {
-        return Collections.unmodifiableList(parameters);
-    }
-
-    @Override
-    public double learningRate() {
-        return learningRate;
-    }
-
-    @Override
-    public void setLearningRate(double learningRate) {
-        this.learningRate = Parameters.learningRate(learningRate);
     }
 
     /**
@@ -238,7 +201,7 @@ public final class AdamW implements Optimizer {
      */
     @Override
     public String toString() {
-        return "AdamW{lr=" + learningRate + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay="
+        return "AdamW{lr=" + learningRate() + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay="
                 + weightDecay + ", amsgrad=" + amsgrad + ", parameters=" + parameters.size() + "}";
     }
 }

@@ -2,8 +2,6 @@ package dev.heed.train;
 
 import dev.heed.autograd.Variable;
 import dev.heed.layers.Module;
-import dev.heed.tensor.Tensor;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -20,18 +18,15 @@ import java.util.List;
  * Defaults as PyTorch: learning rate 1e-3, no momentum, no dampening, no weight decay, no
  * Nesterov.
  */
-public final class Sgd implements Optimizer {
-    private final List<Variable> parameters;
+public final class Sgd extends ParameterOptimizer {
     private final double momentum;
     private final double dampening;
     private final double weightDecay;
     private final boolean nesterov;
     private final double[][] buffers;
-    private double learningRate;
 
     private Sgd(Builder b, List<Variable> parameters) {
-        this.parameters = parameters;
-        this.learningRate = b.learningRate;
+        super(parameters, b.learningRate);
         this.momentum = b.momentum;
         this.dampening = b.dampening;
         this.weightDecay = b.weightDecay;
@@ -154,60 +149,28 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void step() {
-        for (int i = 0; i < parameters.size(); i++) {
-            Variable p = parameters.get(i);
-            Tensor grad = p.grad();
-            if (grad == null) {
-                continue;
-            }
-            double[] g = Parameters.gradient(grad);
-            double[] x = Parameters.values(p);
-            double[] d = new double[x.length];
-            for (int j = 0; j < x.length; j++) {
-                d[j] = weightDecay != 0 ? g[j] + weightDecay * x[j] : g[j];
-            }
-            if (momentum != 0) {
-                double[] b = buffers[i];
-                if (b == null) {
-                    buffers[i] = d.clone();
-                    b = buffers[i];
-                } else {
-                    for (int j = 0; j < b.length; j++) {
-                        b[j] = momentum * b[j] + (1 - dampening) * d[j];
-                    }
-                }
-                for (int j = 0; j < d.length; j++) {
-                    d[j] = nesterov ? d[j] + momentum * b[j] : b[j];
+    void update(int i, double[] g, double[] x, double learningRate) {
+        double[] d = new double[x.length];
+        for (int j = 0; j < x.length; j++) {
+            d[j] = weightDecay != 0 ? g[j] + weightDecay * x[j] : g[j];
+        }
+        if (momentum != 0) {
+            double[] b = buffers[i];
+            if (b == null) {
+                buffers[i] = d.clone();
+                b = buffers[i];
+            } else {
+                for (int j = 0; j < b.length; j++) {
+                    b[j] = momentum * b[j] + (1 - dampening) * d[j];
                 }
             }
-            for (int j = 0; j < x.length; j++) {
-                x[j] = x[j] - learningRate * d[j];
+            for (int j = 0; j < d.length; j++) {
+                d[j] = nesterov ? d[j] + momentum * b[j] : b[j];
             }
-            p.assign(Tensor.of(x, p.shape()));
         }
-    }
-
-    @Override
-    public void zeroGrad() {
-        for (Variable p : parameters) {
-            p.zeroGrad();
+        for (int j = 0; j < x.length; j++) {
+            x[j] = x[j] - learningRate * d[j];
         }
-    }
-
-    @Override
-    public List<Variable> parameters() {
-        return Collections.unmodifiableList(parameters);
-    }
-
-    @Override
-    public double learningRate() {
-        return learningRate;
-    }
-
-    @Override
-    public void setLearningRate(double learningRate) {
-        this.learningRate = Parameters.learningRate(learningRate);
     }
 
     /**
@@ -217,7 +180,7 @@ public final class Sgd implements Optimizer {
      */
     @Override
     public String toString() {
-        return "Sgd{lr=" + learningRate + ", momentum=" + momentum + ", dampening=" + dampening + ", weightDecay="
+        return "Sgd{lr=" + learningRate() + ", momentum=" + momentum + ", dampening=" + dampening + ", weightDecay="
                 + weightDecay + ", nesterov=" + nesterov + ", parameters=" + parameters.size() + "}";
     }
 }
