@@ -20,9 +20,10 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p><b>Layout.</b> Keys and values are stored per head, each in one flat array laid out as a
- * row-major {@code [B, H, capacity, E/H]} tensor; the first {@link #length()} rows of each
- * {@code (batch, head)} block are filled. The attention kernel reads the filled prefix through a
- * strided view {@code [B, H, length, E/H]} (strides {@code [H·capacity·E/H, capacity·E/H, E/H, 1]}):
+ * row-major {@code [B, H, capacity, E/H]} tensor; {@link #length()} consecutive rows of each
+ * {@code (batch, head)} block are filled (the first ones, unless a sliding window has dropped some). The
+ * attention kernel reads them through a strided view {@code [B, H, length, E/H]} (strides
+ * {@code [H·capacity·E/H, capacity·E/H, E/H, 1]}):
  * nothing of the cache is copied per step. A step that needs more room than {@link #capacity()}
  * moves the cache into arrays of twice the capacity (or of what the step needs, if more), so
  * decoding {@code n} tokens one at a time copies fewer than {@code 2n} token rows in all;
