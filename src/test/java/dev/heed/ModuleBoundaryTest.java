@@ -41,7 +41,7 @@ class ModuleBoundaryTest {
             Map.entry("dev.heed.layers", Set.of("dev.heed.tensor", "dev.heed.autograd")),
             Map.entry("dev.heed.encoding", Set.of("dev.heed.tensor")),
             Map.entry("dev.heed.metrics", Set.of("dev.heed.tensor")),
-            Map.entry("dev.heed.attention", Set.of("dev.heed.tensor", "dev.heed.layers")),
+            Map.entry("dev.heed.attention", Set.of("dev.heed.tensor", "dev.heed.layers", "dev.heed.encoding")),
             Map.entry("dev.heed.viz", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.metrics")),
             Map.entry("dev.heed.io", Set.of("dev.heed.tensor", "dev.heed.attention", "dev.heed.layers")),
             Map.entry(

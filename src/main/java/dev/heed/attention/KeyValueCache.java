@@ -4,11 +4,14 @@ import dev.heed.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * The projected keys and values of every token a {@link MultiHeadAttention} has seen so far, for
- * decoding a sequence a token (or a few) at a time with
- * {@link MultiHeadAttention#forward(Tensor, KeyValueCache)}: each step projects only the new
+ * The projected keys and values of every token a {@link MultiHeadAttention} (or a
+ * {@link GroupedQueryAttention}) has seen so far, for decoding a sequence a token (or a few) at a time
+ * with {@link MultiHeadAttention#forward(Tensor, KeyValueCache)}: each step projects only the new
  * tokens, appends their keys and values here, and attends the new queries to everything cached.
- * Hugging Face's {@code past_key_values} (one layer's entry) holds the same two tensors.
+ * Hugging Face's {@code past_key_values} (one layer's entry) holds the same two tensors. The cache of a
+ * {@link GroupedQueryAttention} holds its {@code Hkv} key/value heads of size {@code headDim}, keys after
+ * the rotary rotation, and with a sliding window only the tokens a later query can still see (see
+ * <b>Sliding window</b> below); for {@link MultiHeadAttention} read {@code H} and {@code E/H} below.
  *
  * <pre>{@code
  * KeyValueCache cache = mha.newCache();
@@ -17,21 +20,33 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p><b>Layout.</b> Keys and values are stored per head, each in one flat array laid out as a
- * row-major {@code [B, H, capacity, E/H]} tensor; the first {@link #length()} rows of each
- * {@code (batch, head)} block are filled. The attention kernel reads the filled prefix through a
- * strided view {@code [B, H, length, E/H]} (strides {@code [H·capacity·E/H, capacity·E/H, E/H, 1]}):
+ * row-major {@code [B, H, capacity, E/H]} tensor; {@link #length()} consecutive rows of each
+ * {@code (batch, head)} block are filled (the first ones, unless a sliding window has dropped some). The
+ * attention kernel reads them through a strided view {@code [B, H, length, E/H]} (strides
+ * {@code [H·capacity·E/H, capacity·E/H, E/H, 1]}):
  * nothing of the cache is copied per step. A step that needs more room than {@link #capacity()}
  * moves the cache into arrays of twice the capacity (or of what the step needs, if more), so
  * decoding {@code n} tokens one at a time copies fewer than {@code 2n} token rows in all;
  * {@link #reserve(int)} allocates the final size up front and avoids even that.
  *
  * <p><b>Memory.</b> Keys and values of {@code n} tokens take {@code 2 · B · n · E · 8} bytes
- * ({@link #bytesFor}); {@link #bytes()} counts what is allocated, which is the capacity, not the
- * length. 32,768 cached tokens at {@code E = 512}, {@code B = 1} take 268,435,456 bytes
+ * ({@link #bytesFor}; {@code E} is the width of the cached keys, {@code Hkv · headDim} for grouped-query
+ * attention); {@link #bytes()} counts what is allocated, which is the capacity, not the length. 32,768 cached tokens at {@code E = 512}, {@code B = 1} take 268,435,456 bytes
  * (256 MiB) per attention layer; a model of 32 layers at {@code E = 4096} (Llama 2 7B) would need
  * 64 GiB in float64 at that length, four times its float16 cache. Each of the two arrays holds at
  * most 2³¹−1 doubles, so {@code B · capacity · E} must stay below that (about four million tokens at
  * {@code E = 512}, {@code B = 1}).
+ *
+ * <p><b>Sliding window.</b> A {@link GroupedQueryAttention} with a window of {@code W} tokens makes a cache
+ * that forgets what no later query can see: at the start of each step it keeps only the last {@code W − 1}
+ * tokens ({@link #length()} counts the tokens held, {@link #position()} every token seen). When the rows
+ * held reach the end of the arrays, they are moved back to the front if they fill at most half of them
+ * (at most {@code W − 1} rows moved for every {@code capacity/2} appended, so under one row per token),
+ * else the arrays double. With steps of at most {@code T} tokens the capacity so stays below
+ * {@code max(16, 4·(W − 1 + T))} tokens however long the sequence: for Mistral 7B ({@code W = 4096},
+ * {@code Hkv·headDim = 1024}), one token at a time, at most 16,384 tokens, 256 MiB per layer in float64,
+ * instead of 512 MiB for 32,768 tokens kept whole. (A prompt longer than that is held whole during its
+ * own step; feed it in chunks to keep the bound.)
  *
  * <p><b>Batch.</b> The first step fixes the batch size: every later step must bring the same
  * {@code B}, and a cache filled with unbatched tokens {@code [T, E]} takes only unbatched ones
@@ -52,9 +67,15 @@ public final class KeyValueCache {
     /** Capacity, in tokens, of the first allocation when neither a step nor {@link #reserve} asks for more. */
     static final int INITIAL_CAPACITY = 16;
 
-    private final MultiHeadAttention owner;
+    private final Object owner;
     private final int numHeads;
     private final int headDim;
+    /** The most tokens kept from earlier steps (a window's reach back); Integer.MAX_VALUE keeps them all. */
+    private final int keep;
+    /** Row of each (batch, head) block where the held tokens begin; above 0 only after a window dropped some. */
+    private int start;
+    /** Tokens dropped from the front by the window since the cache was made or cleared. */
+    private int dropped;
     /** Batch size of the tokens held, or -1 when empty and not yet fixed. */
     private int batch = -1;
 
@@ -72,9 +93,18 @@ public final class KeyValueCache {
 
     /** An empty cache for {@code owner}'s keys and values (a step checks that the owner does self-attention). */
     KeyValueCache(MultiHeadAttention owner) {
+        this(owner, owner.numHeads(), owner.headDim(), Integer.MAX_VALUE);
+    }
+
+    /**
+     * An empty cache of {@code numHeads} heads of size {@code headDim} for {@code owner}, keeping at most
+     * {@code keep} tokens from one step to the next (Integer.MAX_VALUE: all).
+     */
+    KeyValueCache(Object owner, int numHeads, int headDim, int keep) {
         this.owner = owner;
-        this.numHeads = owner.numHeads();
-        this.headDim = owner.headDim();
+        this.numHeads = numHeads;
+        this.headDim = headDim;
+        this.keep = keep;
     }
 
     /**
@@ -84,7 +114,9 @@ public final class KeyValueCache {
      *
      * @param batchSize the batch size {@code B}, {@code >= 0}
      * @param tokens    cached tokens per sequence, {@code >= 0}
-     * @param embedDim  the module's embed dim {@code E} ({@code H · E/H}), {@code >= 0}
+     * @param embedDim  the width of the cached keys: the module's embed dim {@code E} ({@code H · E/H}) for
+     *                  {@link MultiHeadAttention}, {@code Hkv · headDim} for {@link GroupedQueryAttention};
+     *                  {@code >= 0}
      * @return the size in bytes
      * @throws IllegalArgumentException if an argument is negative
      */
@@ -98,12 +130,25 @@ public final class KeyValueCache {
 
     /**
      * The number of tokens cached per sequence: the sum of {@code T} over the steps since the cache
-     * was made or {@linkplain #clear() cleared}.
+     * was made or {@linkplain #clear() cleared}, less the tokens a sliding window has dropped.
      *
-     * @return the length, {@code >= 0}
+     * @return the length, {@code >= 0}; the key count {@code S} the next step attends to, before its own
+     *         tokens
      */
     public int length() {
         return length;
+    }
+
+    /**
+     * The position of the next token: every token seen since the cache was made or
+     * {@linkplain #clear() cleared}, dropped ones included. Equal to {@link #length()} unless a sliding
+     * window has dropped tokens; it is the rotary position a {@link GroupedQueryAttention} gives the next
+     * token.
+     *
+     * @return the position, {@code >= length()}
+     */
+    public int position() {
+        return dropped + length;
     }
 
     /**
@@ -158,6 +203,8 @@ public final class KeyValueCache {
      */
     public void clear() {
         length = 0;
+        start = 0;
+        dropped = 0;
         batch = -1;
         unbatched = false;
     }
@@ -168,15 +215,28 @@ public final class KeyValueCache {
      * tokens a speculative or beam-search decoder rejected. The batch size and the arrays stay (cropping
      * to 0 keeps the batch size, unlike {@link #clear()}); nothing is copied.
      *
-     * @param length the number of tokens to keep, {@code 0 <= length <= length()}
-     * @throws IllegalArgumentException if {@code length} is negative or more than the cache holds
+     * <p>{@code length} counts positions, dropped tokens included ({@link #position()}). A cache whose
+     * sliding window of {@code W} tokens has dropped tokens rolls back only as far as its tokens still reach:
+     * to a position {@code p} whose {@code W − 1} predecessors are held. As a step drops tokens before
+     * appending its own, the tokens of the last step can always be rolled back.
+     *
+     * @param length the position to roll back to: {@code 0 <= length <= position()}, and, once a window
+     *               has dropped tokens, at least the first held position plus {@code W − 1}
+     * @throws IllegalArgumentException if {@code length} is negative, beyond the tokens seen, or would need
+     *                                  tokens the window dropped
      */
     public void crop(int length) {
-        if (length < 0 || length > this.length) {
+        int position = position();
+        if (length < 0 || length > position) {
             throw new IllegalArgumentException(
-                    "crop needs 0 <= length <= " + this.length + " (the tokens cached), got " + length);
+                    "crop needs 0 <= length <= " + position + " (the tokens cached), got " + length);
         }
-        this.length = length;
+        if (dropped > 0 && (long) length - keep < dropped) {
+            throw new IllegalArgumentException("crop to " + length + " would need the tokens before position "
+                    + dropped + ", which the sliding window dropped; this cache rolls back to positions "
+                    + ((long) dropped + keep) + ".." + position + " only");
+        }
+        this.length = length - dropped;
     }
 
     /**
@@ -184,7 +244,9 @@ public final class KeyValueCache {
      *
      * @return a new row-major tensor {@code [B, H, length, E/H]} ({@code [H, length, E/H]} when the
      *         cache holds unbatched tokens; {@code [0, H, 0, E/H]} when it holds none); head
-     *         {@code h} is the projected key's features {@code [h·E/H, (h+1)·E/H)}
+     *         {@code h} is the projected key's features {@code [h·E/H, (h+1)·E/H)} (for grouped-query
+     *         attention {@code [B, Hkv, length, headDim]}, rotated: row {@code t} at position
+     *         {@code position() - length() + t})
      */
     public Tensor keys() {
         return publicCopy(keyView());
@@ -216,7 +278,7 @@ public final class KeyValueCache {
         return unbatched ? copy.squeeze(0) : copy;
     }
 
-    MultiHeadAttention owner() {
+    Object owner() {
         return owner;
     }
 
@@ -232,7 +294,7 @@ public final class KeyValueCache {
 
     private Tensor prefix(double[] data) {
         int b = Math.max(batch, 0);
-        return Tensor.strided(data, 0, new int[] {b, numHeads, length, headDim}, new int[] {
+        return Tensor.strided(data, start * headDim, new int[] {b, numHeads, length, headDim}, new int[] {
             numHeads * capacity * headDim, capacity * headDim, headDim, 1
         });
     }
@@ -255,7 +317,7 @@ public final class KeyValueCache {
             throw new IllegalArgumentException("the cache holds " + held + "; x " + Arrays.toString(x.shape())
                     + " does not continue it (clear() the cache to start another batch)");
         }
-        checkFits(b, (long) length + tokens);
+        checkFits(b, (long) Math.min(length, keep) + tokens);
     }
 
     /** Fails if {@code tokens} tokens of batch size {@code b} would exceed 2³¹−1 doubles per array. */
@@ -280,16 +342,42 @@ public final class KeyValueCache {
      * last axis, growing the arrays if needed. {@link #checkStep} has passed.
      */
     void append(Tensor newKeys, Tensor newValues, boolean noBatch) {
+        appendHeads(heads(newKeys), heads(newValues), noBatch);
+    }
+
+    /** {@code [B, T, H·d]} seen as {@code [B, H, T, d]}: a view when the layout allows. */
+    private Tensor heads(Tensor x) {
+        return x.reshape(x.shape(0), x.shape(1), numHeads, headDim).permute(0, 2, 1, 3);
+    }
+
+    /**
+     * Appends the new tokens' keys and values, each {@code [B, H, T, d]} (any view), after dropping the
+     * tokens beyond the window's reach, growing or compacting the arrays if needed. {@link #checkStep} has
+     * passed.
+     */
+    void appendHeads(Tensor newKeys, Tensor newValues, boolean noBatch) {
         int b = newKeys.shape(0);
-        int tokens = newKeys.shape(1);
+        int tokens = newKeys.shape(2);
+        if (batch >= 0 && length > keep) {
+            // No query from this step on reaches back further than keep tokens.
+            int drop = length - keep;
+            start += drop;
+            dropped += drop;
+            length = keep;
+        }
         int needed = length + tokens;
-        // A reservation past the limit is honoured up to it (else every step would reallocate).
-        if (needed > capacity || Math.min(reserved, maxCapacity(b)) > capacity || b != allocatedBatch) {
+        boolean full = (long) start + needed > capacity;
+        // A reservation past the limit is honoured up to it (else every step would reallocate). Rows that
+        // reach the end move to the front when they fill at most half the arrays, which the dropped rows
+        // pay for; else the arrays double (the only case without a window, where start stays 0).
+        if ((full && 2L * needed > capacity) || Math.min(reserved, maxCapacity(b)) > capacity || b != allocatedBatch) {
             // Double what the same batch size had; a first allocation starts small unless reserved.
             long grown = b == allocatedBatch ? Math.max(2L * capacity, INITIAL_CAPACITY) : INITIAL_CAPACITY;
             grown = Math.max(grown, Math.max(needed, reserved));
             // Never past the 2^31-1 limit (checkStep made sure that needed fits under it).
             reallocate(b, (int) Math.min(grown, maxCapacity(b)));
+        } else if (full) {
+            compact();
         }
         batch = b;
         unbatched = noBatch;
@@ -298,22 +386,41 @@ public final class KeyValueCache {
         length = needed;
     }
 
-    /** Copies {@code x [B, T, E]} into rows {@code [length, length + T)} of every (batch, head) block. */
+    /**
+     * Copies {@code x [B, H, T, d]}, any view, into rows {@code [start + length, start + length + T)} of
+     * every (batch, head) block, reading its strides (no intermediate copy).
+     */
     private void scatter(Tensor x, double[] into) {
-        Tensor c = x.contiguous();
-        double[] src = c.data();
-        int base = c.offset();
-        int b = c.shape(0);
-        int tokens = c.shape(1);
-        int e = numHeads * headDim;
+        double[] src = x.data();
+        int[] s = x.strides();
+        int b = x.shape(0);
+        int tokens = x.shape(2);
         for (int n = 0; n < b; n++) {
             for (int h = 0; h < numHeads; h++) {
-                int dst = ((n * numHeads + h) * capacity + length) * headDim;
+                int dst = ((n * numHeads + h) * capacity + start + length) * headDim;
                 for (int t = 0; t < tokens; t++) {
-                    System.arraycopy(src, base + (n * tokens + t) * e + h * headDim, into, dst + t * headDim, headDim);
+                    int from = x.offset() + n * s[0] + h * s[1] + t * s[2];
+                    int to = dst + t * headDim;
+                    if (s[3] == 1) {
+                        System.arraycopy(src, from, into, to, headDim);
+                    } else {
+                        for (int i = 0; i < headDim; i++) {
+                            into[to + i] = src[from + i * s[3]];
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /** Moves the held rows of every (batch, head) block to its front, in place. */
+    private void compact() {
+        for (int blockIndex = 0; blockIndex < allocatedBatch * numHeads; blockIndex++) {
+            int base = blockIndex * capacity * headDim;
+            System.arraycopy(keys, base + start * headDim, keys, base, length * headDim);
+            System.arraycopy(values, base + start * headDim, values, base, length * headDim);
+        }
+        start = 0;
     }
 
     /**
@@ -324,13 +431,15 @@ public final class KeyValueCache {
         int block = newCapacity * headDim;
         double[] k = new double[b * numHeads * block];
         double[] v = new double[k.length];
-        int keep = b == allocatedBatch ? length : 0;
-        for (int blockIndex = 0; blockIndex < b * numHeads && keep > 0; blockIndex++) {
-            System.arraycopy(keys, blockIndex * capacity * headDim, k, blockIndex * block, keep * headDim);
-            System.arraycopy(values, blockIndex * capacity * headDim, v, blockIndex * block, keep * headDim);
+        int held = b == allocatedBatch ? length : 0;
+        for (int blockIndex = 0; blockIndex < b * numHeads && held > 0; blockIndex++) {
+            int from = (blockIndex * capacity + start) * headDim;
+            System.arraycopy(keys, from, k, blockIndex * block, held * headDim);
+            System.arraycopy(values, from, v, blockIndex * block, held * headDim);
         }
         keys = k;
         values = v;
+        start = 0;
         capacity = newCapacity;
         allocatedBatch = b;
     }

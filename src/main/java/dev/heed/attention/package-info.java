@@ -24,6 +24,10 @@
  *       {@code backward} gives the input gradients and the parameter gradients under PyTorch's
  *       state_dict names; {@code forward(x, cache)} decodes a sequence a few tokens at a time over a
  *       {@link dev.heed.attention.KeyValueCache} of the projected keys and values.</li>
+ *   <li>{@link dev.heed.attention.GroupedQueryAttention} — the attention block of Llama-family
+ *       checkpoints under Hugging Face's names ({@code q_proj} ... {@code o_proj}): grouped-query heads,
+ *       rotary positions, causal or sliding-window masks, loading from a state dict, a backward, and
+ *       decoding over a cache of the rotated keys.</li>
  *   <li>The applied forms, which compute their own scores and attend through
  *       {@link dev.heed.attention.SoftmaxAttention}:
  *       {@link dev.heed.attention.AdditiveAttentionPooling} (a learned query pools a sequence),
