@@ -28,8 +28,9 @@ import java.util.Locale;
  * from, in its order, each run for real — simple attention with the tutorial's numbers, scaled
  * dot-product attention and masks, multi-head attention, positional encoding, text
  * classification, translation alignment, transformer self-attention, metrics, heatmaps, chunked
- * attention on a long sequence, and hierarchical summarisation. It prints what it computes and
- * writes its heatmaps, PNG and SVG, into a directory.
+ * attention on a long sequence, and hierarchical summarisation — then the attention of today's decoders
+ * ({@code ModernAttention}: ALiBi, sliding windows, grouped-query heads, a key/value cache). It prints what
+ * it computes and writes its heatmaps, PNG and SVG, into a directory.
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -jar heed.jar [directory]     (default: heed-tour)
@@ -132,6 +133,7 @@ public final class Tour {
         heatmaps();
         chunkedAttention();
         documentSummarisation();
+        new ModernAttention(n).walk();
     }
 
     // ---- 1 ----------------------------------------------------------------------------------

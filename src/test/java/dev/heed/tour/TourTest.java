@@ -35,7 +35,8 @@ class TourTest {
             "== 8. Metrics ",
             "== 9. Heatmaps ",
             "== 10. Chunked attention on a long sequence ",
-            "== 11. Document summarisation: hierarchical attention ");
+            "== 11. Document summarisation: hierarchical attention ",
+            "== 12. Modern attention: ALiBi, sliding windows, grouped queries, a KV cache ");
 
     static final List<String> PICTURES = List.of(
             "02-causal-mask",
@@ -49,7 +50,10 @@ class TourTest {
             "07-induction-head",
             "07-induction-partner",
             "09-self-attention",
-            "11-word-importance");
+            "11-word-importance",
+            "12-alibi-heads",
+            "12-sliding-window",
+            "12-grouped-query-heads");
 
     @TempDir
     static Path temp;
@@ -234,6 +238,87 @@ class TourTest {
         assertThat(summary.substring(summary.indexOf("Summary")))
                 .contains("  attention weighs inputs.\n", "  each query scores keys.\n", "  softmax makes weights.\n");
         assertThat(summary).doesNotContain("  we had lunch by a river.\n");
+    }
+
+    @Test
+    void alibiHeadsLookCloserTheSteeperTheirSlope() {
+        Matcher m = Pattern.compile("(?m)^  (\\d)      (\\S+)\\s+(\\d+\\.\\d{3})\\s+(\\d+\\.\\d{3})$")
+                .matcher(section(12));
+        double previousSlope = Double.POSITIVE_INFINITY;
+        double previousDistance = 0;
+        int heads = 0;
+        while (m.find()) {
+            double slope = Double.parseDouble(m.group(2));
+            double distance = Double.parseDouble(m.group(3));
+            double causalAlone = Double.parseDouble(m.group(4));
+            assertThat(Integer.parseInt(m.group(1))).isEqualTo(heads);
+            assertThat(slope).isLessThan(previousSlope);
+            assertThat(distance)
+                    .as("head %d", heads)
+                    .isGreaterThan(previousDistance)
+                    .isLessThan(causalAlone);
+            previousSlope = slope;
+            previousDistance = distance;
+            heads++;
+        }
+        assertThat(heads).isEqualTo(ModernAttention.ALIBI_HEADS);
+        // The steepest head looks at the last token or two; the flattest is nearly plain causal attention.
+        assertThat(number(section(12), "(?m)^  0      \\S+\\s+(\\d\\.\\d{3})")).isLessThan(1.5);
+    }
+
+    @Test
+    void theWindowBlocksEverythingOutsideItsBandAndSkipsMostTiles() {
+        String modern = section(12);
+        assertThat(modern).contains("largest weight outside the band: 0.0;");
+        assertThat(number(modern, "every row sums to 1 within (\\S+)\n")).isLessThan(1e-15);
+        assertThat(number(modern, "window touches [\\d,]+ tiles, causal attention [\\d,]+: 1/(\\d+) of the work"))
+                .isGreaterThanOrEqualTo(10);
+        // Tiles of 64: 4 query tiles see 1..4 key tiles, then 252 see 5; causal sees 1 + 2 + ... + 256.
+        assertThat(ModernAttention.tilesTouched(16_384, 64, 64, 255)).isEqualTo(1 + 2 + 3 + 4 + 252 * 5);
+        assertThat(ModernAttention.tilesTouched(16_384, 64, 64, 16_384)).isEqualTo(256 * 257 / 2);
+        // Query tiles of 4 over key tiles of 3, the diagonal only: keys 0-3, 4-7 and 8-9 each straddle two key tiles.
+        assertThat(ModernAttention.tilesTouched(10, 4, 3, 0)).isEqualTo(2 + 2 + 2);
+    }
+
+    @Test
+    void groupedQueryHeadsSharingAKeyValueHeadLookAlike() {
+        String modern = section(12);
+        assertThat(modern)
+                .contains("weights [8, 12, 12]; equal bit for bit to plain attention over each key/value head "
+                        + "repeated 4 times: true");
+        assertThat(modern).contains("Heads 0-3 share key/value head 0, heads 4-7 share head 1.");
+        Matcher m = Pattern.compile("(\\d\\.\\d{4}) when they share a key/value head, (\\d\\.\\d{4}) when not")
+                .matcher(modern);
+        assertThat(m.find()).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isLessThan(Double.parseDouble(m.group(2)) / 2);
+    }
+
+    @Test
+    void everyDecodingStepEqualsTheFullCausalForward() {
+        String modern = section(12);
+        Matcher m = Pattern.compile("(?m)^  (\\d)\\s+(\\d+)\\.\\.(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+([\\d,]+)\\s+(\\S+)$")
+                .matcher(modern);
+        int steps = 0;
+        int cached = 0;
+        while (m.find()) {
+            int first = Integer.parseInt(m.group(2));
+            int last = Integer.parseInt(m.group(3));
+            int capacity = Integer.parseInt(m.group(5));
+            assertThat(first).isEqualTo(cached);
+            assertThat(last - first + 1).isEqualTo(ModernAttention.STEPS[steps]);
+            cached = last + 1;
+            assertThat(Integer.parseInt(m.group(4))).as("cache length").isEqualTo(cached);
+            assertThat(capacity).isGreaterThanOrEqualTo(cached);
+            assertThat(Long.parseLong(m.group(6).replace(",", "")))
+                    .as("bytes of keys and values at the capacity")
+                    .isEqualTo(2L * 8 * capacity * ModernAttention.DECODE_EMBED);
+            assertThat(Double.parseDouble(m.group(7))).as("step %d", steps + 1).isLessThanOrEqualTo(1e-12);
+            steps++;
+        }
+        assertThat(steps).isEqualTo(ModernAttention.STEPS.length);
+        assertThat(number(modern, "Every step equals the full causal forward: largest difference (\\S+) "))
+                .isLessThanOrEqualTo(1e-12);
+        assertThat(modern).contains("256 MiB for 32,768 tokens at E = 512");
     }
 
     @Test

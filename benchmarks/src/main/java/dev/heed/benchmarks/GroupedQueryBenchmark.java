@@ -4,6 +4,7 @@ import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,6 +31,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <p>Methods come as {@code *Scalar} and {@code *Vector} (forks with
  * {@code --add-modules=jdk.incubator.vector}); average time of one call in milliseconds, so the
  * time per query head is the score divided by {@code queryHeads} for both.
+ *
+ * <p>{@code interleavedVector} runs both in every call, alternating which goes first, and reports their
+ * times as secondary results {@code gqaNanos} and {@code mhaNanos} (summed over each iteration): on a
+ * machine shared with other work, whose load changes from one minute to the next, the two sides then
+ * see the same load, and {@code gqaNanos / mhaNanos} is the ratio to read (below 1: GQA is faster).
  *
  * <p>Checked once per trial before measuring: the fork runs the kernel path its name claims, and
  * the grouped output equals attention over keys and values repeated per head
@@ -104,6 +110,47 @@ public class GroupedQueryBenchmark {
     @Fork(value = 1, jvmArgsPrepend = Checks.VECTOR_FLAG)
     public Tensor gqaVector() {
         return attention.apply(query, groupedKey, groupedValue, Mask.causal()).output();
+    }
+
+    /** Nanoseconds each side took in the current iteration, for {@link #interleavedVector}. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class SideTimes {
+        public long gqaNanos;
+        public long mhaNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            gqaNanos = 0;
+            mhaNanos = 0;
+        }
+    }
+
+    private long interleavedCalls;
+
+    /** GQA and plain MHA in one call, in alternating order, each timed; Vector API kernels. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = Checks.VECTOR_FLAG)
+    public double interleavedVector(SideTimes times) {
+        boolean gqaFirst = (interleavedCalls++ & 1) == 0;
+        double sink = 0;
+        for (int side = 0; side < 2; side++) {
+            boolean gqa = (side == 0) == gqaFirst;
+            long start = System.nanoTime();
+            Tensor out = gqa
+                    ? attention
+                            .apply(query, groupedKey, groupedValue, Mask.causal())
+                            .output()
+                    : attention.apply(query, key, value, Mask.causal()).output();
+            long elapsed = System.nanoTime() - start;
+            if (gqa) {
+                times.gqaNanos += elapsed;
+            } else {
+                times.mhaNanos += elapsed;
+            }
+            sink += out.get(0, 0, 0, 0);
+        }
+        return sink;
     }
 
     @Benchmark

@@ -22,6 +22,13 @@ public final class MatrixProducts {
     static final int ROW_BLOCK = 64;
 
     /**
+     * Products with at most this many rows of C in all never pack a strided B: packing reads all
+     * {@code k·m} elements of B with a stride, which for one row (a token's projection while decoding,
+     * {@code x·Wᵀ}) costs 20 times the product itself; see docs/design-notes.md.
+     */
+    static final int UNPACKED_ROWS = 4;
+
+    /**
      * {@code C[t] = A[t] · B[t]} for every batch element {@code t} of {@code batch}, on the
      * {@link VectorizationProvider#support() kernels this JVM runs}.
      *
@@ -88,6 +95,10 @@ public final class MatrixProducts {
         int acs = aStrides[r + 1];
         double[] bData = b;
         int ldb = bStrides[r];
+        if (bStrides[r + 1] != 1 && m > 1 && (long) batches * n <= UNPACKED_ROWS) {
+            unpacked(kernels, batches, n, k, m, a, aOff, aStrides[r], aStrides[r + 1], b, bOff, bStrides, r, c);
+            return;
+        }
         if (bStrides[r + 1] != 1 && m > 1) {
             BatchedMatrices.Distinct distinct = BatchedMatrices.distinct(bOff);
             bData = new double[distinct.count() * k * m];
@@ -115,6 +126,48 @@ public final class MatrixProducts {
             kernels.gemm(
                     i1 - i0, m, k, a, aOff[g] + i0 * ars, ars, acs, bd, bOff[g], ld, c, (g * rows + i0) * m, m, false);
         });
+    }
+
+    /**
+     * A few rows of C, each as {@code (row i of C)ᵀ = Bᵀ · (row i of A)ᵀ}: the kernel reads its "A", here
+     * Bᵀ, through any strides, and its "B", here one row of A, is a single column, whose column stride
+     * does not matter. The gemm kernels add each element's products in the same order as on a packed
+     * B, so the result is bitwise the same.
+     */
+    private static void unpacked(
+            KernelSupport kernels,
+            int batches,
+            int n,
+            int k,
+            int m,
+            double[] a,
+            int[] aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int[] bOff,
+            int[] bStrides,
+            int r,
+            double[] c) {
+        for (int t = 0; t < batches; t++) {
+            for (int i = 0; i < n; i++) {
+                kernels.gemm(
+                        m,
+                        1,
+                        k,
+                        b,
+                        bOff[t],
+                        bStrides[r + 1],
+                        bStrides[r],
+                        a,
+                        aOff[t] + i * ars,
+                        acs,
+                        c,
+                        (t * n + i) * m,
+                        1,
+                        false);
+            }
+        }
     }
 
     /** {@code dst[dstOff + i·cols + j] = src[off + i·rowStride + j·colStride]}: a strided matrix made dense. */
