@@ -15,7 +15,10 @@ import java.util.Map;
  * {@code D = rowsum(dO ∘ O)} (equal to {@code rowsum(dP ∘ P)}), {@code dQ = scale · dS K},
  * {@code dK = scale · dSᵀ Q}. Masks and biases are constants: they shape {@code P} and get no
  * gradient. With a soft cap ({@link AttentionProblem#softCap}) each {@code dS} is first multiplied
- * by the cap's derivative {@code 1 − tanh²} at its score.
+ * by the cap's derivative {@code 1 − tanh²} at its score. With dropout ({@link AttentionProblem#dropout})
+ * the weights that multiply the values are {@code P ∘ Z}: {@code dV = (P ∘ Z)ᵀ dO},
+ * {@code dP = (dO Vᵀ) ∘ Z}, and {@code D = rowsum(dO ∘ O)} still equals {@code rowsum(dP ∘ P)}
+ * since {@code O = (P ∘ Z) V}; {@code Z} is regenerated from the counter for every tile, never stored.
  *
  * <p>Three ways to compute it:
  * <ul>
