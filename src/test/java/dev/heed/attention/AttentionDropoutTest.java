@@ -43,7 +43,7 @@ class AttentionDropoutTest {
         return out;
     }
 
-    /** Compares a kernel's forward and backward with the twin's; the keep mask (zero pattern of the weights) bitwise. */
+    /** A kernel's forward and backward against the twin's; the keep mask (the weights' zero pattern) bitwise. */
     private static void check(
             String ctx, Attention a, Tensor q, Tensor k, Tensor v, Mask mask, Tensor dO, NaiveDropout.Result e) {
         AttentionResult r = a.apply(q, k, v, mask);
@@ -128,7 +128,7 @@ class AttentionDropoutTest {
         }
     }
 
-    /** {@code [B, H, n, c]} → {@code [B, H·group, n, c]}, head h copied to heads h·group … h·group + group − 1. */
+    /** {@code [B, H, n, c]} → {@code [B, H·group, n, c]}: head h copied to heads h·group … h·group + group − 1. */
     private static Tensor repeatHeads(Tensor t, int group) {
         int[] s = t.shape();
         Tensor out = Tensor.zeros(s[0], s[1] * group, s[2], s[3]);

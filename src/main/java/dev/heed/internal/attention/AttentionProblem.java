@@ -113,7 +113,10 @@ public final class AttentionProblem {
         this.dropout = dropout;
     }
 
-    /** This problem with another dropout (null for none): the backward of the full kernel recomputes the undropped weights. */
+    /**
+     * This problem with another dropout (null for none): the full kernel's backward recomputes the
+     * undropped weights with it.
+     */
     public AttentionProblem withDropout(Dropout dropout) {
         return new AttentionProblem(
                 batches,
