@@ -64,8 +64,11 @@ final class AttentionBackward {
         BackwardKernels kernels = kernels(driver.support());
         int threads = driver.parallelism();
         double[] weights = dense(weightsTensor);
+        // With dropout the saved weights are P ∘ Z, and dS needs P itself where Z = 0 too: the weights
+        // are recomputed without dropout, by the forward's own code, so bitwise the forward's P.
+        double[] undropped = p.dropout == null ? weights : undroppedWeights(driver, p, weightsTensor.size());
         if (!g.finite) {
-            Parallel.forEach(p.batches, 2 * p.flops(), threads, b -> kernels.exact(g, weights, b));
+            Parallel.forEach(p.batches, 2 * p.flops(), threads, b -> kernels.exact(g, undropped, b));
             return out.reduce(query, key, value);
         }
         int[] vtOffset = new int[p.batches];
@@ -76,7 +79,7 @@ final class AttentionBackward {
         Parallel.forEach(p.batches * queryTiles, p.flops(), threads, t -> {
             int b = t / queryTiles;
             int i0 = (t % queryTiles) * qt;
-            kernels.materialisedQueries(g, weights, vt, vtOffset, ds, b, i0, Math.min(p.queries, i0 + qt));
+            kernels.materialisedQueries(g, undropped, vt, vtOffset, ds, b, i0, Math.min(p.queries, i0 + qt));
         });
         int kt = MATERIALISED_KEY_TILE;
         int keyTiles = (p.keys + kt - 1) / kt;
@@ -86,6 +89,13 @@ final class AttentionBackward {
             kernels.materialisedKeys(g, weights, ds, b, j0, Math.min(p.keys, j0 + kt));
         });
         return out.reduce(query, key, value);
+    }
+
+    /** The weights of {@code p} without its dropout, as the forward computed them before dropping. */
+    private static double[] undroppedWeights(AttentionDriver driver, AttentionProblem p, int size) {
+        double[] weights = new double[size];
+        driver.materialised(p.withDropout(null), weights, null, new double[p.batches * p.queries]);
+        return weights;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.heed.attention;
 
 import dev.heed.internal.attention.AttentionProblem;
+import dev.heed.internal.attention.Dropout;
 import dev.heed.internal.attention.MaskPlan;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.tensor.Tensor;
@@ -37,6 +38,24 @@ final class AttentionInputs {
      * @param softCap the soft cap of the scores, or 0 for none
      */
     static AttentionInputs of(Tensor query, Tensor key, Tensor value, Mask mask, double scale, double softCap) {
+        return of(query, key, value, mask, scale, softCap, 0.0, 0L);
+    }
+
+    /**
+     * @param scale   the score scale, or NaN for the default {@code 1/sqrt(d)}
+     * @param softCap the soft cap of the scores, or 0 for none
+     * @param dropout the probability of dropping a weight, in {@code [0, 1)}; 0 for none
+     * @param seed    the seed of the dropout's generator
+     */
+    static AttentionInputs of(
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            Mask mask,
+            double scale,
+            double softCap,
+            double dropout,
+            long seed) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -86,8 +105,11 @@ final class AttentionInputs {
         int[] qOff = batchOffsets(q, batch, L, d, 1);
         int[] kOff = batchOffsets(k, batch, S, d, keyGroup);
         int[] vOff = batchOffsets(v, batch, S, dv, valueGroup);
+        // Dropout's (batch, head) are Mask.where's: head on the scores' axis -3, batch over the axes before it.
+        Dropout drop =
+                dropout == 0 ? null : new Dropout(dropout, seed, batch.length == 0 ? 1 : batch[batch.length - 1]);
         AttentionProblem p = new AttentionProblem(
-                qOff.length, L, S, d, dv, scale, softCap, q.data(), qOff, k.data(), kOff, v.data(), vOff, plan);
+                qOff.length, L, S, d, dv, scale, softCap, q.data(), qOff, k.data(), kOff, v.data(), vOff, plan, drop);
         return new AttentionInputs(p, batch, keyGroup, valueGroup);
     }
 
@@ -164,7 +186,8 @@ final class AttentionInputs {
                 kOff,
                 p.v,
                 p.vOffset,
-                p.mask);
+                p.mask,
+                p.dropout);
     }
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */
@@ -246,6 +269,13 @@ final class AttentionInputs {
             throw new IllegalArgumentException("softCap must be finite and > 0, got " + cap);
         }
         return cap;
+    }
+
+    static double checkDropout(double p) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        return p;
     }
 
     static double checkScale(double scale) {

@@ -15,6 +15,11 @@ import java.util.function.Supplier;
  * the allowed keys; {@code -inf} for a query that may attend to nothing). The log-sum-exp is
  * what lets attention over separate key blocks be merged exactly.
  *
+ * <p>With dropout ({@link ScaledDotProductAttention#withDropout}, {@link ChunkedAttention#withDropout})
+ * the weights are those that multiplied the values, {@code P ∘ Z}: dropped entries 0, kept ones
+ * divided by {@code 1 − p}, so a row sums to 1 only in expectation. The log-sum-exp is the undropped
+ * one, as FlashAttention returns it.
+ *
  * <p>Weights may be computed lazily, on the first call to {@link #weights()}; the call is
  * thread-safe and computes them once. The tensors are owned by the result: callers may read
  * them freely; writing into them changes what later callers see.

@@ -43,6 +43,10 @@ public final class ChunkedAttention implements Attention {
     private final double softCap;
 
     private final AttentionDriver driver;
+    /** The probability of dropping a weight, 0 for none. */
+    private final double dropout;
+    /** The seed of the dropout's generator. */
+    private final long dropoutSeed;
 
     /**
      * Chunked attention with the default tile sizes ({@link #DEFAULT_QUERY_CHUNK},
@@ -66,6 +70,17 @@ public final class ChunkedAttention implements Attention {
     }
 
     private ChunkedAttention(int queryChunk, int keyChunk, double scale, double softCap, AttentionDriver driver) {
+        this(queryChunk, keyChunk, scale, softCap, driver, 0.0, 0L);
+    }
+
+    private ChunkedAttention(
+            int queryChunk,
+            int keyChunk,
+            double scale,
+            double softCap,
+            AttentionDriver driver,
+            double dropout,
+            long dropoutSeed) {
         if (queryChunk <= 0 || keyChunk <= 0) {
             throw new IllegalArgumentException(
                     "chunk sizes must be positive, got queryChunk=" + queryChunk + ", keyChunk=" + keyChunk);
@@ -75,6 +90,8 @@ public final class ChunkedAttention implements Attention {
         this.scale = scale;
         this.softCap = softCap;
         this.driver = driver;
+        this.dropout = dropout;
+        this.dropoutSeed = dropoutSeed;
     }
 
     /**
@@ -87,7 +104,8 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ChunkedAttention withScale(double scale) {
-        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver);
+        return new ChunkedAttention(
+                queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver, dropout, dropoutSeed);
     }
 
     /**
@@ -101,7 +119,28 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code cap} is not finite and positive
      */
     public ChunkedAttention withSoftCap(double cap) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver);
+        return new ChunkedAttention(
+                queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver, dropout, dropoutSeed);
+    }
+
+    /**
+     * The same attention with dropout on the weights, exactly as
+     * {@link ScaledDotProductAttention#withDropout}: the weights that multiply the values are
+     * {@code P ∘ Z}, the log-sum-exp stays the undropped one, the result's (lazy)
+     * {@link AttentionResult#weights() weights} are the dropped, rescaled ones, and the same seed drops
+     * the same weights in both kernels, for any tile size and thread count (the generator's
+     * function is given there). Each tile regenerates its {@code Z} from the seed, in the forward and
+     * again in the backward ({@code dP = (dO vᵀ) ∘ Z}, {@code dV = (P ∘ Z)ᵀ dO}): no mask is stored,
+     * and memory stays O(L + S). The online softmax's running sum is over the undropped weights.
+     *
+     * @param p    the probability of dropping each weight, in {@code [0, 1)}; 0 turns dropout off
+     * @param seed the seed of the generator
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException unless {@code 0 <= p < 1}
+     */
+    public ChunkedAttention withDropout(double p, long seed) {
+        return new ChunkedAttention(
+                queryChunk, keyChunk, scale, softCap, driver, AttentionInputs.checkDropout(p), seed);
     }
 
     /**
@@ -119,13 +158,21 @@ public final class ChunkedAttention implements Attention {
                 keyChunk,
                 scale,
                 softCap,
-                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
+                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)),
+                dropout,
+                dropoutSeed);
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ChunkedAttention withSupport(KernelSupport support) {
         return new ChunkedAttention(
-                queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()));
+                queryChunk,
+                keyChunk,
+                scale,
+                softCap,
+                AttentionDriver.of(support, driver.parallelism()),
+                dropout,
+                dropoutSeed);
     }
 
     /**
@@ -160,7 +207,7 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
         AttentionProblem p = in.problem;
         Tensor out = Tensor.zeros(in.outputShape());
         Tensor lse = Tensor.zeros(in.logSumExpShape());
@@ -198,7 +245,7 @@ public final class ChunkedAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
         return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }
 
@@ -206,6 +253,7 @@ public final class ChunkedAttention implements Attention {
     public String toString() {
         return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
                 + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + (softCap == 0 ? "" : ", softCap=" + softCap)
+                + (dropout == 0 ? "" : ", dropout=" + dropout + ", seed=" + dropoutSeed)
                 + ", parallelism=" + driver.parallelism()
                 + ", kernels=" + driver.support().name() + "}";
     }

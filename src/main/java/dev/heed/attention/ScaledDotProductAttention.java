@@ -31,6 +31,10 @@ public final class ScaledDotProductAttention implements Attention {
     private final double softCap;
 
     private final AttentionDriver driver;
+    /** The probability of dropping a weight, 0 for none. */
+    private final double dropout;
+    /** The seed of the dropout's generator. */
+    private final long dropoutSeed;
 
     /** Attention with the default scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism. */
     public ScaledDotProductAttention() {
@@ -38,9 +42,16 @@ public final class ScaledDotProductAttention implements Attention {
     }
 
     private ScaledDotProductAttention(double scale, double softCap, AttentionDriver driver) {
+        this(scale, softCap, driver, 0.0, 0L);
+    }
+
+    private ScaledDotProductAttention(
+            double scale, double softCap, AttentionDriver driver, double dropout, long dropoutSeed) {
         this.scale = scale;
         this.softCap = softCap;
         this.driver = driver;
+        this.dropout = dropout;
+        this.dropoutSeed = dropoutSeed;
     }
 
     /**
@@ -53,7 +64,7 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ScaledDotProductAttention withScale(double scale) {
-        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), softCap, driver);
+        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), softCap, driver, dropout, dropoutSeed);
     }
 
     /**
@@ -70,7 +81,40 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code cap} is not finite and positive
      */
     public ScaledDotProductAttention withSoftCap(double cap) {
-        return new ScaledDotProductAttention(scale, AttentionInputs.checkSoftCap(cap), driver);
+        return new ScaledDotProductAttention(scale, AttentionInputs.checkSoftCap(cap), driver, dropout, dropoutSeed);
+    }
+
+    /**
+     * The same attention with dropout on the weights, as in training ({@code torch.nn.functional
+     * .scaled_dot_product_attention(..., dropout_p=p)}): the weights {@code P} (after the softmax,
+     * the mask and the soft cap) that multiply the values become {@code P ∘ Z}, {@code Z = keep / (1 − p)},
+     * so the output is {@code (P ∘ Z) v}. The result's {@link AttentionResult#weights() weights} are
+     * those dropped, rescaled weights (what multiplied {@code v}; their rows no longer sum to 1);
+     * its {@link AttentionResult#logSumExp() logSumExp} is the undropped one, as FlashAttention
+     * returns it. The backward drops exactly the same weights: {@code dV = (P ∘ Z)ᵀ dO},
+     * {@code dP = (dO vᵀ) ∘ Z}, {@code dS = P ∘ (dP − D)}; it recomputes the undropped weights
+     * (once more the forward's {@code O(L·S)} memory).
+     *
+     * <p>Whether weight {@code (batch, head, query, key)} is kept is a pure function of the seed and
+     * those indices — {@code head} the index on the scores' axis −3 (0 below rank 3), {@code batch}
+     * the flat index over the axes before it, as in {@link Mask#where} — so the same call drops the
+     * same weights in this kernel and in {@link ChunkedAttention}, for any tile size and thread
+     * count, and no mask is stored. With all arithmetic modulo 2⁶⁴ and {@code >>>} the unsigned shift:
+     * <pre>{@code
+     * mix(z) = z ^= z >>> 30;  z *= 0xbf58476d1ce4e5b9;  z ^= z >>> 27;  z *= 0x94d049bb133111eb;  z ^ (z >>> 31)
+     * h      = mix(mix(mix(mix(mix(seed ^ 0x9e3779b97f4a7c15) ^ batch) ^ head) ^ query) ^ key)
+     * keep   = (h >>> 11) · 2⁻⁵³ >= p
+     * }</pre>
+     * ({@code mix} is SplitMix64's finaliser). A new seed draws a new mask: for training, pass a
+     * different seed at each step; for evaluation use {@code p = 0}, which is exactly no dropout.
+     *
+     * @param p    the probability of dropping each weight, in {@code [0, 1)}; 0 turns dropout off
+     * @param seed the seed of the generator
+     * @return a new attention with this one's other settings; this one is unchanged
+     * @throws IllegalArgumentException unless {@code 0 <= p < 1}
+     */
+    public ScaledDotProductAttention withDropout(double p, long seed) {
+        return new ScaledDotProductAttention(scale, softCap, driver, AttentionInputs.checkDropout(p), seed);
     }
 
     /**
@@ -84,12 +128,17 @@ public final class ScaledDotProductAttention implements Attention {
      */
     public ScaledDotProductAttention withParallelism(int threads) {
         return new ScaledDotProductAttention(
-                scale, softCap, AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
+                scale,
+                softCap,
+                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)),
+                dropout,
+                dropoutSeed);
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ScaledDotProductAttention withSupport(KernelSupport support) {
-        return new ScaledDotProductAttention(scale, softCap, AttentionDriver.of(support, driver.parallelism()));
+        return new ScaledDotProductAttention(
+                scale, softCap, AttentionDriver.of(support, driver.parallelism()), dropout, dropoutSeed);
     }
 
     /**
@@ -101,7 +150,7 @@ public final class ScaledDotProductAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
         AttentionProblem p = in.problem;
         // Tensor.zeros refuses a shape past 2^31-1 elements, naming it, before anything is computed.
         Tensor weights = Tensor.zeros(in.weightsShape());
@@ -124,14 +173,16 @@ public final class ScaledDotProductAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
         return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
     }
 
     @Override
     public String toString() {
         return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
-                + (softCap == 0 ? "" : ", softCap=" + softCap) + ", parallelism=" + driver.parallelism() + ", kernels="
+                + (softCap == 0 ? "" : ", softCap=" + softCap)
+                + (dropout == 0 ? "" : ", dropout=" + dropout + ", seed=" + dropoutSeed) + ", parallelism="
+                + driver.parallelism() + ", kernels="
                 + driver.support().name() + "}";
     }
 }

@@ -38,7 +38,13 @@ public final class AttentionOps {
      * like every recorded operation, it refuses to run after one of them was
      * {@linkplain Variable#assign assigned} (for example by an optimiser step).
      *
-     * @param kernel the attention to run; its scale and tiling apply to the backward too
+     * <p>A kernel with dropout ({@link dev.heed.attention.ScaledDotProductAttention#withDropout},
+     * {@link dev.heed.attention.ChunkedAttention#withDropout}) drops in the backward exactly the weights
+     * its forward dropped: the mask is regenerated from the kernel's seed, not stored. The same kernel
+     * drops the same weights at every call, so a training loop passes a new seed per step (as
+     * {@link TrainableMultiHeadAttention#dropout} does).
+     *
+     * @param kernel the attention to run; its scale, tiling and dropout apply to the backward too
      * @param query  {@code [..., L, d]}
      * @param key    {@code [..., S, d]}
      * @param value  {@code [..., S, dv]}

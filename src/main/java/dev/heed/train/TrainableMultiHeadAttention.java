@@ -1,13 +1,16 @@
 package dev.heed.train;
 
 import dev.heed.attention.Attention;
+import dev.heed.attention.ChunkedAttention;
 import dev.heed.attention.Mask;
 import dev.heed.attention.MultiHeadAttention;
+import dev.heed.attention.ScaledDotProductAttention;
 import dev.heed.autograd.Variable;
 import dev.heed.layers.Module;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link MultiHeadAttention} whose parameters are {@link Variable}s, for training through
@@ -21,7 +24,17 @@ import java.util.Map;
  * {@link AttentionOps#attention} (so its fused backward runs, FlashAttention-2's for
  * {@link dev.heed.attention.ChunkedAttention}), merge, project. {@link #snapshot()} turns the
  * trained parameters back into an immutable {@link MultiHeadAttention}. The parameters are
- * mutable (an optimiser assigns them); the rest is fixed.
+ * mutable (an optimiser assigns them), and so is the dropout setting ({@link #dropout},
+ * {@link #train}); the rest is fixed.
+ *
+ * <p><b>Dropout</b>, {@code torch.nn.MultiheadAttention(..., dropout=p)}'s: {@code dropout(p, seed)}
+ * drops each attention weight with probability {@code p} in training mode (the default, as in
+ * PyTorch), through the kernel's {@code withDropout}. Forward call number {@code n} (0, 1, 2, … counted
+ * by this module, whatever the mode) draws its mask with seed {@code seed + n}, so a training run is
+ * reproducible from its seed and every step drops different weights; its backward regenerates the same
+ * mask. {@code train(false)} (PyTorch's {@code model.eval()}) or {@code dropout(0, ·)} turns it off:
+ * the forward is then exactly the kernel's without dropout. {@link #snapshot()} keeps the kernel as given,
+ * without this setting.
  */
 public final class TrainableMultiHeadAttention implements Module {
     private final int embedDim;
@@ -38,6 +51,14 @@ public final class TrainableMultiHeadAttention implements Module {
     private final Variable inProjBias;
     private final Variable outWeight;
     private final Variable outBias;
+    /** The probability of dropping an attention weight in training mode; 0 for none. */
+    private volatile double dropout;
+    /** The seed of the first forward call's dropout mask. */
+    private volatile long dropoutSeed;
+    /** Whether the module is in training mode (dropout on), as PyTorch's {@code module.training}. */
+    private volatile boolean training = true;
+    /** Forward calls so far: call n draws its dropout mask with seed {@code dropoutSeed + n}. */
+    private final AtomicLong calls = new AtomicLong();
 
     private TrainableMultiHeadAttention(MultiHeadAttention m) {
         embedDim = m.embedDim();
@@ -129,13 +150,73 @@ public final class TrainableMultiHeadAttention implements Module {
         Variable qh = split(project(q, 0));
         Variable kh = split(project(k, 1));
         Variable vh = split(project(v, 2));
-        AttentionOps.Attended heads = AttentionOps.attention(kernel, qh, kh, vh, mask);
+        AttentionOps.Attended heads = AttentionOps.attention(stepKernel(), qh, kh, vh, mask);
         Variable merged = merge(heads.output());
         Variable out = merged.matmul(outWeight.transpose(0, 1));
         if (outBias != null) {
             out = out.add(outBias);
         }
         return new AttentionOps.Attended(unbatched ? out.squeeze(0) : out, heads.forward());
+    }
+
+    /**
+     * Dropout on the attention weights, in training mode: each weight of each head is dropped with
+     * probability {@code p} and the kept ones scaled by {@code 1 / (1 − p)}
+     * ({@link ScaledDotProductAttention#withDropout}, which states the generator). Forward call
+     * {@code n} of this module uses seed {@code seed + n}. Applies from the next forward call.
+     *
+     * @param p    the probability of dropping a weight, in {@code [0, 1)}; 0 turns dropout off
+     * @param seed the seed of the first call's mask
+     * @return this module
+     * @throws IllegalArgumentException unless {@code 0 <= p < 1}, or if {@code p > 0} and the kernel
+     *                                  is neither {@link ScaledDotProductAttention} nor
+     *                                  {@link ChunkedAttention} (the kernels that have dropout)
+     */
+    public TrainableMultiHeadAttention dropout(double p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        if (p > 0 && !(kernel instanceof ScaledDotProductAttention) && !(kernel instanceof ChunkedAttention)) {
+            throw new IllegalArgumentException(
+                    "dropout needs a ScaledDotProductAttention or ChunkedAttention kernel, " + "got " + kernel);
+        }
+        this.dropout = p;
+        this.dropoutSeed = seed;
+        return this;
+    }
+
+    /**
+     * Training mode on or off, as PyTorch's {@code module.train(mode)}: off ({@code model.eval()})
+     * means no dropout. On by default.
+     *
+     * @param training true for training (dropout applies), false for evaluation
+     * @return this module
+     */
+    public TrainableMultiHeadAttention train(boolean training) {
+        this.training = training;
+        return this;
+    }
+
+    /**
+     * Whether dropout applies to the next forward call.
+     *
+     * @return true in training mode with a dropout probability above 0
+     */
+    public boolean isDropoutActive() {
+        return training && dropout > 0;
+    }
+
+    /** The kernel of this forward call: with its dropout mask when training, counting the call either way. */
+    private Attention stepKernel() {
+        long n = calls.getAndIncrement();
+        double p = dropout;
+        if (!training || p == 0) {
+            return kernel;
+        }
+        long seed = dropoutSeed + n;
+        return kernel instanceof ChunkedAttention c
+                ? c.withDropout(p, seed)
+                : ((ScaledDotProductAttention) kernel).withDropout(p, seed);
     }
 
     /** The query (0), key (1) or value (2) projection's weight, [E, in]. */
@@ -225,10 +306,12 @@ public final class TrainableMultiHeadAttention implements Module {
         return b.build();
     }
 
-    /** {@return the sizes, the kernel and whether there are biases} */
+    /** {@return the sizes, the kernel, whether there are biases, and the dropout setting if any} */
     @Override
     public String toString() {
         return "TrainableMultiHeadAttention{embedDim=" + embedDim + ", numHeads=" + numHeads + ", keyDim=" + keyDim
-                + ", valueDim=" + valueDim + ", bias=" + (inProjBias != null) + ", kernel=" + kernel + "}";
+                + ", valueDim=" + valueDim + ", bias=" + (inProjBias != null) + ", kernel=" + kernel
+                + (dropout == 0 ? "" : ", dropout=" + dropout + ", seed=" + dropoutSeed + ", training=" + training)
+                + "}";
     }
 }

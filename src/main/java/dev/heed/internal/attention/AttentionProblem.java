@@ -36,6 +36,12 @@ public final class AttentionProblem {
      */
     public final double softCap;
 
+    /**
+     * Dropout on the weights, or null for none: the weights {@code P} that multiply the values are
+     * {@code P ∘ Z} with {@code Z} from {@link Dropout}; the log-sum-exp stays the undropped one.
+     */
+    public final Dropout dropout;
+
     public AttentionProblem(
             int batches,
             int queries,
@@ -69,6 +75,26 @@ public final class AttentionProblem {
             double[] v,
             int[] vOffset,
             MaskPlan mask) {
+        this(batches, queries, keys, depth, valueDepth, scale, softCap, q, qOffset, k, kOffset, v, vOffset, mask, null);
+    }
+
+    /** @param dropout dropout on the weights, or null for none */
+    public AttentionProblem(
+            int batches,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            double scale,
+            double softCap,
+            double[] q,
+            int[] qOffset,
+            double[] k,
+            int[] kOffset,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask,
+            Dropout dropout) {
         this.softCap = softCap;
         this.batches = batches;
         this.queries = queries;
@@ -84,6 +110,30 @@ public final class AttentionProblem {
         this.vOffset = vOffset;
         this.mask = mask;
         this.valuesFinite = allFinite(v, vOffset, keys * valueDepth);
+        this.dropout = dropout;
+    }
+
+    /**
+     * This problem with another dropout (null for none): the full kernel's backward recomputes the
+     * undropped weights with it.
+     */
+    public AttentionProblem withDropout(Dropout dropout) {
+        return new AttentionProblem(
+                batches,
+                queries,
+                keys,
+                depth,
+                valueDepth,
+                scale,
+                softCap,
+                q,
+                qOffset,
+                k,
+                kOffset,
+                v,
+                vOffset,
+                mask,
+                dropout);
     }
 
     /**

@@ -15,7 +15,10 @@ import java.util.Map;
  * {@code D = rowsum(dO ∘ O)} (equal to {@code rowsum(dP ∘ P)}), {@code dQ = scale · dS K},
  * {@code dK = scale · dSᵀ Q}. Masks and biases are constants: they shape {@code P} and get no
  * gradient. With a soft cap ({@link AttentionProblem#softCap}) each {@code dS} is first multiplied
- * by the cap's derivative {@code 1 − tanh²} at its score.
+ * by the cap's derivative {@code 1 − tanh²} at its score. With dropout ({@link AttentionProblem#dropout})
+ * the weights that multiply the values are {@code P ∘ Z}: {@code dV = (P ∘ Z)ᵀ dO},
+ * {@code dP = (dO Vᵀ) ∘ Z}, and {@code D = rowsum(dO ∘ O)} still equals {@code rowsum(dP ∘ P)}
+ * since {@code O = (P ∘ Z) V}; {@code Z} is regenerated from the counter for every tile, never stored.
  *
  * <p>Three ways to compute it:
  * <ul>
@@ -57,7 +60,7 @@ public final class BackwardKernels {
      * {@code dP = dO Vᵀ} written into the {@code dS} rows, {@code dS = P ∘ (dP − D)} in place,
      * {@code dQ = scale · dS K}.
      *
-     * @param weights the forward's weights {@code [B, L, S]}; not modified
+     * @param weights the forward's weights {@code [B, L, S]} before dropout; not modified
      * @param vt      the values transposed by {@link #transposeValues}
      * @param ds      modified: rows {@code [i0, i1)} of {@code [B, L, S]}, which must start zeroed
      */
@@ -84,6 +87,10 @@ public final class BackwardKernels {
         // dP[rows × width] = dO[i0 : i1] · Vᵀ[:, tileStart : tileEnd], in place of the dS rows (row stride S).
         s.gemm(rows, width, dv, g.gradOutput, row0 * dv, dv, 1, vt, vtOffset[b] + tileStart, S, ds, w0, S, false);
         for (int r = 0; r < rows; r++) {
+            if (p.dropout != null) {
+                // The gradient of the undropped weights: dP = (dO Vᵀ) ∘ Z.
+                p.dropout.apply(b, i0 + r, tileStart, tileEnd, ds, w0 + r * S, 1);
+            }
             // Keys past a row's end have P = 0, hence dS = 0.
             s.subtractMultiply(ds, w0 + r * S, width, g.delta[row0 + r], weights, w0 + r * S);
         }
@@ -136,7 +143,8 @@ public final class BackwardKernels {
      * see key {@code j0} are skipped (the upper triangle of a causal mask); later rows that may not
      * see these keys add exact zeros.
      *
-     * @param weights the forward's weights {@code [B, L, S]}; not modified
+     * @param weights the weights that multiplied the values {@code [B, L, S]} (after dropout); not
+     *                modified
      * @param ds      {@code dS} from {@link #materialisedQueries} for every query of {@code b}
      */
     public void materialisedKeys(BackwardProblem g, double[] weights, double[] ds, int b, int j0, int j1) {
@@ -247,6 +255,8 @@ public final class BackwardKernels {
         double[] share = w.share = grow(w.share, queryChunk * d);
         boolean capped = p.softCap != 0;
         double[] capGrad = capped ? (w.capGrad = grow(w.capGrad, queryChunk * n)) : null;
+        Dropout dropout = p.dropout;
+        double[] drop = dropout != null ? (w.drop = grow(w.drop, queryChunk * n)) : null;
         TiledKernels.transposeBlock(p.k, p.kOffset[b] + j0 * d, n, d, kt, 0);
         TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         boolean elementwise = p.mask.isElementwise();
@@ -281,8 +291,16 @@ public final class BackwardKernels {
                 }
                 maskRows(p, g.rowEnd, b, i0, rows, j0, n, st);
             }
+            if (dropout != null) {
+                // Z regenerated for the tile: dP = (dO Vᵀ) ∘ Z before dS, and P ∘ Z for dV after.
+                dropout.factors(b, i0, rows, j0, n, drop);
+                multiply(ds, drop, rows * n);
+            }
             for (int r = 0; r < rows; r++) {
                 s.expSubtractMultiply(st, r * n, n, scale, shift(g.logSumExp[row0 + r]), ds, r * n, g.delta[row0 + r]);
+            }
+            if (dropout != null) {
+                multiply(st, drop, rows * n);
             }
             if (capped) {
                 multiply(ds, capGrad, rows * n); // through the cap: dS · (1 − tanh²)
@@ -327,8 +345,8 @@ public final class BackwardKernels {
      * of a key or query that carries no weight does not turn its zero gradient into NaN; NaN in a
      * weight propagates. O(S) memory.
      *
-     * @param weights the forward's weights {@code [B, L, S]}, or null to recompute each row from q,
-     *                k and the log-sum-exp as {@link #chunked} does
+     * @param weights the forward's weights {@code [B, L, S]} before dropout, or null to recompute
+     *                each row from q, k and the log-sum-exp as {@link #chunked} does
      */
     public void exact(BackwardProblem g, double[] weights, int b) {
         AttentionProblem p = g.forward;
@@ -356,6 +374,7 @@ public final class BackwardKernels {
                 s.expShiftSum(prob, 0, end, g.logSumExp[row]);
             }
             int oi = row * dv;
+            long dropRow = p.dropout == null ? 0 : p.dropout.row(b, i);
             for (int j = 0; j < end; j++) {
                 double pj = prob[j];
                 if (pj == 0) {
@@ -363,8 +382,14 @@ public final class BackwardKernels {
                 }
                 int kj = p.kOffset[b] + j * d;
                 int vj = p.vOffset[b] + j * dv;
-                axpy(dv, pj, g.gradOutput, oi, g.gradValue, (b * S + j) * dv);
-                double ds = pj * (dot(dv, g.gradOutput, oi, p.v, vj) - g.delta[row]) * p.scale;
+                double z = p.dropout == null ? 1.0 : p.dropout.factor(dropRow, j);
+                // A dropped pair carries no weight to the output: no dV, and dP = 0 (not 0 · inf).
+                double dp = 0.0;
+                if (z != 0) {
+                    axpy(dv, pj * z, g.gradOutput, oi, g.gradValue, (b * S + j) * dv);
+                    dp = dot(dv, g.gradOutput, oi, p.v, vj) * z;
+                }
+                double ds = pj * (dp - g.delta[row]) * p.scale;
                 if (p.softCap != 0) {
                     ds *= p.softCapDerivative(p.toScore(dot(d, p.q, qi, p.k, kj)));
                 }
@@ -403,5 +428,7 @@ public final class BackwardKernels {
         double[] share = new double[0];
         /** The soft cap's derivative at each score of the tile. */
         double[] capGrad = new double[0];
+        /** Dropout's {@code Z} of each pair of the tile. */
+        double[] drop = new double[0];
     }
 }

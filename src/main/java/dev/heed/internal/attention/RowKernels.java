@@ -39,6 +39,10 @@ public final class RowKernels {
             int w = wBase + i * S;
             int end = p.mask.keyEnd(b, i);
             lse[b * L + i] = weightsRow(s, p, b, i, end, weights, w);
+            if (p.dropout != null) {
+                // A dropped weight becomes +0.0 and meets its value; a blocked one keeps its marker (-0.0 · Z).
+                p.dropout.apply(b, i, 0, end, weights, w, 1);
+            }
             weightedValues(weights, w, end, lse[b * L + i], p.v, p.vOffset[b], dv, out, oBase + i * dv);
         }
     }
@@ -119,6 +123,7 @@ public final class RowKernels {
                 double alpha = Math.exp(m[r] - mNew);
                 double sum = 0;
                 int a = r * dv;
+                long dropRow = p.dropout == null ? 0 : p.dropout.row(b, i);
                 if (alpha != 1.0) {
                     for (int c = 0; c < dv; c++) {
                         acc[a + c] *= alpha;
@@ -130,7 +135,8 @@ public final class RowKernels {
                     // A blocked key is skipped (0 · inf would put NaN in the row); an allowed key whose
                     // weight underflowed to 0 still meets its value, so a NaN there comes through.
                     if (s[j] != Double.NEGATIVE_INFINITY) {
-                        axpy(dv, e, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
+                        double z = p.dropout == null ? 1.0 : p.dropout.factor(dropRow, j0 + j);
+                        axpy(dv, e * z, p.v, p.vOffset[b] + (j0 + j) * dv, acc, a);
                     }
                 }
                 l[r] = l[r] * alpha + sum;

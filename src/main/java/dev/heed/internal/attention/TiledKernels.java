@@ -117,6 +117,12 @@ public final class TiledKernels {
             for (int r = 0; r < rows; r++) {
                 l[r] += sum[r];
             }
+            if (p.dropout != null) {
+                // Dropout after the sums: l normalises the undropped weights, only O sees P ∘ Z.
+                for (int r = 0; r < rows; r++) {
+                    p.dropout.apply(b, i0 + r, j0, j0 + n, st, r, rows);
+                }
+            }
             // O[rows × dv] += P · V[j0 : j0+n], reading P = (Sᵀ)ᵀ through strides.
             s.gemm(rows, dv, n, st, 0, 1, rows, p.v, vOff + j0 * dv, dv, acc, 0, dv, true);
         }
@@ -204,6 +210,9 @@ public final class TiledKernels {
                 p.mask.apply(b, i0 + r, tileStart, end, weights, w + tileStart, 1);
             }
             lse[b * L + i0 + r] = Softmax.inPlace(s, weights, w + tileStart, end - tileStart);
+            if (p.dropout != null) {
+                p.dropout.apply(b, i0 + r, tileStart, end, weights, w + tileStart, 1);
+            }
             Arrays.fill(weights, w, w + tileStart, 0.0);
             Arrays.fill(weights, w + end, w + S, 0.0);
         }
