@@ -43,6 +43,8 @@ public final class ChunkedAttention implements Attention {
     private final double softCap;
 
     private final AttentionDriver driver;
+    /** The score function, null for none. */
+    private final ScoreFunction scoreFunction;
 
     /**
      * Chunked attention with the default tile sizes ({@link #DEFAULT_QUERY_CHUNK},
@@ -62,10 +64,16 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless both chunks are positive
      */
     public ChunkedAttention(int queryChunk, int keyChunk) {
-        this(queryChunk, keyChunk, Double.NaN, 0.0, AttentionDriver.of(null, 0));
+        this(queryChunk, keyChunk, Double.NaN, 0.0, AttentionDriver.of(null, 0), null);
     }
 
-    private ChunkedAttention(int queryChunk, int keyChunk, double scale, double softCap, AttentionDriver driver) {
+    private ChunkedAttention(
+            int queryChunk,
+            int keyChunk,
+            double scale,
+            double softCap,
+            AttentionDriver driver,
+            ScoreFunction scoreFunction) {
         if (queryChunk <= 0 || keyChunk <= 0) {
             throw new IllegalArgumentException(
                     "chunk sizes must be positive, got queryChunk=" + queryChunk + ", keyChunk=" + keyChunk);
@@ -75,6 +83,7 @@ public final class ChunkedAttention implements Attention {
         this.scale = scale;
         this.softCap = softCap;
         this.driver = driver;
+        this.scoreFunction = scoreFunction;
     }
 
     /**
@@ -87,7 +96,8 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ChunkedAttention withScale(double scale) {
-        return new ChunkedAttention(queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver);
+        return new ChunkedAttention(
+                queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver, scoreFunction);
     }
 
     /**
@@ -101,7 +111,34 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException if {@code cap} is not finite and positive
      */
     public ChunkedAttention withSoftCap(double cap) {
-        return new ChunkedAttention(queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver);
+        return new ChunkedAttention(
+                queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver, scoreFunction);
+    }
+
+    /**
+     * The same attention with a score function, FlexAttention's {@code score_mod}: each score
+     * {@code s = scale · q·k} (soft-capped if set) becomes {@code fn.apply(batch, head, query, key, s)}, then the mask
+     * and its biases — exactly as {@link ScaledDotProductAttention#withScoreFunction}, tile by tile; tiles the mask
+     * blocks entirely are still skipped. The backward recomputes each score tile, keeps the scores {@code fn} was
+     * given ({@code queryChunk × keyChunk} more doubles per thread) and takes the gradient through {@code fn}; the
+     * gradients of {@code fn}'s {@linkplain ScoreFunction#parameters() parameters} come back in
+     * {@link AttentionGradients#scoreParameters()}, summed from one private copy per key-tile task (batch elements ×
+     * {@code S / keyChunk} copies of the parameters at most: small for a relative-position table).
+     *
+     * @param fn the score function; null for none
+     * @return a new attention with this one's other settings; this one is unchanged
+     */
+    public ChunkedAttention withScoreFunction(ScoreFunction fn) {
+        return new ChunkedAttention(queryChunk, keyChunk, scale, softCap, driver, fn);
+    }
+
+    /**
+     * The score function set by {@link #withScoreFunction}.
+     *
+     * @return the score function, or null for none
+     */
+    public ScoreFunction scoreFunction() {
+        return scoreFunction;
     }
 
     /**
@@ -119,13 +156,14 @@ public final class ChunkedAttention implements Attention {
                 keyChunk,
                 scale,
                 softCap,
-                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
+                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)),
+                scoreFunction);
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ChunkedAttention withSupport(KernelSupport support) {
         return new ChunkedAttention(
-                queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()));
+                queryChunk, keyChunk, scale, softCap, AttentionDriver.of(support, driver.parallelism()), scoreFunction);
     }
 
     /**
@@ -160,7 +198,7 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, scoreFunction);
         AttentionProblem p = in.problem;
         Tensor out = Tensor.zeros(in.outputShape());
         Tensor lse = Tensor.zeros(in.logSumExpShape());
@@ -198,7 +236,7 @@ public final class ChunkedAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, scoreFunction);
         return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }
 
@@ -206,7 +244,8 @@ public final class ChunkedAttention implements Attention {
     public String toString() {
         return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
                 + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + (softCap == 0 ? "" : ", softCap=" + softCap)
-                + ", parallelism=" + driver.parallelism()
+                + (scoreFunction == null ? "" : ", scoreFunction=" + scoreFunction) + ", parallelism="
+                + driver.parallelism()
                 + ", kernels=" + driver.support().name() + "}";
     }
 }

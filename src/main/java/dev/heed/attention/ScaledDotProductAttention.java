@@ -31,16 +31,20 @@ public final class ScaledDotProductAttention implements Attention {
     private final double softCap;
 
     private final AttentionDriver driver;
+    /** The score function, null for none. */
+    private final ScoreFunction scoreFunction;
 
     /** Attention with the default scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism. */
     public ScaledDotProductAttention() {
-        this(Double.NaN, 0.0, AttentionDriver.of(null, 0));
+        this(Double.NaN, 0.0, AttentionDriver.of(null, 0), null);
     }
 
-    private ScaledDotProductAttention(double scale, double softCap, AttentionDriver driver) {
+    private ScaledDotProductAttention(
+            double scale, double softCap, AttentionDriver driver, ScoreFunction scoreFunction) {
         this.scale = scale;
         this.softCap = softCap;
         this.driver = driver;
+        this.scoreFunction = scoreFunction;
     }
 
     /**
@@ -53,7 +57,7 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ScaledDotProductAttention withScale(double scale) {
-        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), softCap, driver);
+        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), softCap, driver, scoreFunction);
     }
 
     /**
@@ -70,7 +74,31 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code cap} is not finite and positive
      */
     public ScaledDotProductAttention withSoftCap(double cap) {
-        return new ScaledDotProductAttention(scale, AttentionInputs.checkSoftCap(cap), driver);
+        return new ScaledDotProductAttention(scale, AttentionInputs.checkSoftCap(cap), driver, scoreFunction);
+    }
+
+    /**
+     * The same attention with a score function, FlexAttention's {@code score_mod}: each score
+     * {@code s = scale · q·k} (soft-capped if set) becomes {@code fn.apply(batch, head, query, key, s)}, then the mask
+     * and its biases are applied; see {@link ScoreFunction} for the indices, the values it may return and its
+     * gradients. The backward recomputes the scores of each query tile to take the gradient through {@code fn}, and
+     * gives the gradients of {@code fn}'s {@linkplain ScoreFunction#parameters() parameters} in
+     * {@link AttentionGradients#scoreParameters()}, summed from one private copy per task of 64 queries.
+     *
+     * @param fn the score function; null for none
+     * @return a new attention with this one's other settings; this one is unchanged
+     */
+    public ScaledDotProductAttention withScoreFunction(ScoreFunction fn) {
+        return new ScaledDotProductAttention(scale, softCap, driver, fn);
+    }
+
+    /**
+     * The score function set by {@link #withScoreFunction}.
+     *
+     * @return the score function, or null for none
+     */
+    public ScoreFunction scoreFunction() {
+        return scoreFunction;
     }
 
     /**
@@ -84,12 +112,16 @@ public final class ScaledDotProductAttention implements Attention {
      */
     public ScaledDotProductAttention withParallelism(int threads) {
         return new ScaledDotProductAttention(
-                scale, softCap, AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)));
+                scale,
+                softCap,
+                AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)),
+                scoreFunction);
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ScaledDotProductAttention withSupport(KernelSupport support) {
-        return new ScaledDotProductAttention(scale, softCap, AttentionDriver.of(support, driver.parallelism()));
+        return new ScaledDotProductAttention(
+                scale, softCap, AttentionDriver.of(support, driver.parallelism()), scoreFunction);
     }
 
     /**
@@ -101,7 +133,7 @@ public final class ScaledDotProductAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, scoreFunction);
         AttentionProblem p = in.problem;
         // Tensor.zeros refuses a shape past 2^31-1 elements, naming it, before anything is computed.
         Tensor weights = Tensor.zeros(in.weightsShape());
@@ -124,14 +156,16 @@ public final class ScaledDotProductAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap);
+        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, scoreFunction);
         return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
     }
 
     @Override
     public String toString() {
         return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
-                + (softCap == 0 ? "" : ", softCap=" + softCap) + ", parallelism=" + driver.parallelism() + ", kernels="
+                + (softCap == 0 ? "" : ", softCap=" + softCap)
+                + (scoreFunction == null ? "" : ", scoreFunction=" + scoreFunction) + ", parallelism="
+                + driver.parallelism() + ", kernels="
                 + driver.support().name() + "}";
     }
 }
