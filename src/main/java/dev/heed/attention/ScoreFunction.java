@@ -35,8 +35,9 @@ import java.util.List;
  * (each backward task sums into a private copy of every parameter, and the copies are added in a fixed order:
  * memory of one parameter set per task, see the kernels' {@code backward}).
  *
- * <p>Implementations must be safe to call from many threads at once. The built-ins are immutable; they read their
- * tables when called (after a training step writes the table in place, the next call sees the new values).
+ * <p>Implementations must be safe to call from many threads at once. The built-ins are immutable and read their
+ * tables in each attention call, not when built: after a training step writes a table in place, the next call sees
+ * the new values.
  */
 public interface ScoreFunction {
     /**
@@ -186,6 +187,10 @@ public interface ScoreFunction {
      * cache ({@code L < S}) it is the query's position in the whole sequence, as Hugging Face slices its bias. The
      * table is Hugging Face's {@code relative_attention_bias.weight} transposed ({@code [numBuckets, heads]} there).
      *
+     * <p>Each attention call reads the table once, when it starts, into a bias per head and diagonal
+     * ({@code heads · (L + S − 1)} doubles), so a score costs one addition. Called directly, outside an attention
+     * call, {@code apply} takes {@code L == S} (relative position {@code key − query}).
+     *
      * @param table         {@code [heads, numBuckets]}, heads equal to the scores' axis −3 or 1 (shared by every
      *                      head); the one parameter; read when the attention runs, not copied, not modified
      * @param bidirectional true for an encoder (keys on both sides get their own buckets), false for a decoder
@@ -193,7 +198,8 @@ public interface ScoreFunction {
      * @param numBuckets    T5's {@code relative_attention_num_buckets} (32)
      * @param maxDistance   T5's {@code relative_attention_max_distance} (128): distances from it on share the
      *                      last bucket
-     * @return the function
+     * @return the function; an attention call throws {@link IllegalArgumentException} if the table's heads are
+     *     neither 1 nor the scores' axis −3, or if an element it reads is NaN or {@code +inf}
      * @throws IllegalArgumentException if the table is null or not {@code [heads, numBuckets]}, if
      *     {@code numBuckets} leaves no exact bucket (below 2, or 4 when bidirectional), or {@code maxDistance} is not
      *     above the exact buckets ({@code numBuckets / 4} when bidirectional, else {@code numBuckets / 2})

@@ -99,7 +99,7 @@ final class ScoreFunctions {
         }
 
         /** Element {@code i} (row-major over the shape) of the table, read through its strides. */
-        private double read(int i) {
+        double read(int i) {
             double[] data = table.data();
             if (dense) {
                 return data[table.offset() + i];
@@ -170,8 +170,89 @@ final class ScoreFunctions {
                         + " for " + table.shape(0) + " head(s) but the scores " + Arrays.toString(scoresShape)
                         + " have " + heads + " head(s) on axis -3 (give one row per head, or one for all)");
             }
-            int s = scoresShape[rank - 1] - scoresShape[rank - 2];
-            return s == shift ? this : new RelativePositionBias(table, bidirectional, numBuckets, maxDistance, s);
+            return new Aligned(this, scoresShape[rank - 2], scoresShape[rank - 1]);
+        }
+    }
+
+    /**
+     * T5's bias bound to one call with {@code L} queries and {@code S} keys: the bias depends on the head and
+     * {@code p = j − i + L − 1} only, so the table is read once, at the start of the call, into a bias per (table row,
+     * p) and a table element per p — {@code (heads + 1)·(L + S − 1)} numbers — and a row of scores costs one load and
+     * one addition per key ({@link #addRow}).
+     */
+    static final class Aligned implements ScoreFunction {
+        private final RelativePositionBias source;
+        private final int rows;
+        private final int span;
+        private final int queries;
+        private final double[] bias;
+        private final int[] element;
+
+        Aligned(RelativePositionBias source, int queries, int keys) {
+            this.source = source;
+            this.rows = source.table.shape(0);
+            this.queries = queries;
+            this.span = Math.max(0, queries + keys - 1);
+            this.element = new int[span];
+            this.bias = new double[rows * span];
+            int n = source.numBuckets;
+            for (int p = 0; p < span; p++) {
+                // p = j - i + L - 1, so the relative position j - (i + S - L) is p - S + 1
+                int bucket = bucket(p - keys + 1, source.bidirectional, n, source.maxDistance);
+                element[p] = bucket;
+                for (int h = 0; h < rows; h++) {
+                    double b = source.read(h * n + bucket);
+                    if (Double.isNaN(b) || b == Double.POSITIVE_INFINITY) {
+                        throw new IllegalArgumentException("relativePositionBias: the table "
+                                + Arrays.toString(source.table.shape()) + " holds " + b + " at [" + h + ", " + bucket
+                                + "]: a bias must be finite, or -inf to block");
+                    }
+                    bias[h * span + p] = b;
+                }
+            }
+        }
+
+        private int at(int head, int query, int key) {
+            return (rows == 1 ? 0 : head) * span + key - query + queries - 1;
+        }
+
+        @Override
+        public double apply(int batch, int head, int query, int key, double score) {
+            return score + bias[at(head, query, key)];
+        }
+
+        @Override
+        public double derivative(int batch, int head, int query, int key, double score) {
+            return 1.0;
+        }
+
+        @Override
+        public List<Tensor> parameters() {
+            return source.parameters();
+        }
+
+        @Override
+        public void backward(
+                int batch, int head, int query, int key, double score, double gradient, GradientSink sink) {
+            sink.add(0, element(head, query, key), gradient);
+        }
+
+        /** The table element a pair reads, row-major over {@code [rows, numBuckets]}. */
+        int element(int head, int query, int key) {
+            return (rows == 1 ? 0 : head) * source.numBuckets + element[key - query + queries - 1];
+        }
+
+        /** Adds the bias to the scores of keys {@code [j0, j0 + n)} of one query, at {@code x[off + j·stride]}. */
+        void addRow(int head, int query, int j0, int n, double[] x, int off, int stride) {
+            int from = at(head, query, j0);
+            for (int j = 0; j < n; j++) {
+                x[off + j * stride] += bias[from + j];
+            }
+        }
+
+        @Override
+        public String toString() {
+            return source.toString();
         }
     }
 
@@ -250,6 +331,13 @@ final class ScoreFunctions {
         public void apply(int b, int i0, int rows, int j0, int n, double[] x, int off, int rowStride, int colStride) {
             int batch = b / heads;
             int head = b % heads;
+            if (fn instanceof Aligned t) {
+                // T5's bias: finite or -inf by construction, added along each row without a call per score
+                for (int r = 0; r < rows; r++) {
+                    t.addRow(head, i0 + r, j0, n, x, off + r * rowStride, colStride);
+                }
+                return;
+            }
             for (int r = 0; r < rows; r++) {
                 for (int j = 0; j < n; j++) {
                     int at = off + r * rowStride + j * colStride;
@@ -269,8 +357,12 @@ final class ScoreFunctions {
         @Override
         public double backward(
                 int b, int query, int key, double score, double gradient, ScorePartials.Partial partial) {
-            int batch = b / heads;
             int head = b % heads;
+            if (fn instanceof Aligned t) {
+                partial.add(0, t.element(head, query, key), gradient); // a bias: derivative 1
+                return gradient;
+            }
+            int batch = b / heads;
             double d = fn.derivative(batch, head, query, key, score);
             if (!Double.isFinite(d) && Double.isFinite(score)) {
                 throw new IllegalArgumentException("the score function " + fn + " has derivative " + d

@@ -587,6 +587,12 @@ class ScoreFunctionTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("[3, 8]")
                     .hasMessageContaining("[2, 4, 4]");
+            Tensor nanTable = Tensor.zeros(2, 8);
+            nanTable.set(Double.NaN, 1, 0);
+            ScoreFunction nanBias = ScoreFunction.relativePositionBias(nanTable, true, 8, 5);
+            assertThatThrownBy(() -> kernel.apply(nanBias).apply(q, q, v, Mask.none()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NaN at [1, 0]");
             ScoreFunction outside = ScoreFunction.bias(Tensor.zeros(4), (b, h, i, j) -> i + j);
             assertThatThrownBy(() -> kernel.apply(outside).apply(q, q, v, Mask.none()))
                     .isInstanceOf(IllegalArgumentException.class)
