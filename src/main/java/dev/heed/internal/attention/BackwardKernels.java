@@ -15,7 +15,10 @@ import java.util.Map;
  * {@code D = rowsum(dO ∘ O)} (equal to {@code rowsum(dP ∘ P)}), {@code dQ = scale · dS K},
  * {@code dK = scale · dSᵀ Q}. Masks and biases are constants: they shape {@code P} and get no
  * gradient. With a soft cap ({@link AttentionProblem#softCap}) each {@code dS} is first multiplied
- * by the cap's derivative {@code 1 − tanh²} at its score.
+ * by the cap's derivative {@code 1 − tanh²} at its score; with a score function
+ * ({@link AttentionProblem#scoreMod}) it goes back through that function before the cap, at the score
+ * the function was given, and hands the function's parameters their gradients
+ * ({@link BackwardProblem#scoreGradients}, one partial sum per task).
  *
  * <p>Three ways to compute it:
  * <ul>
