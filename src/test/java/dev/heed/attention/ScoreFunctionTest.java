@@ -559,6 +559,71 @@ class ScoreFunctionTest {
     }
 
     @Test
+    void builtInsCalledDirectly() {
+        Tensor table = random(60, 2, 8);
+        ScoreFunction fn = ScoreFunction.relativePositionBias(table, true, 8, 5);
+        // unbound: L == S, the relative position is key - query
+        int b3 = ScoreFunction.relativePositionBucket(3, true, 8, 5);
+        assertThat(fn.apply(0, 1, 2, 5, 0.5)).isEqualTo(0.5 + table.get(1, b3));
+        // bound to 3 queries over 7 keys: query i sits at position i + 4
+        ScoreFunction bound = fn.bind(new int[] {1, 2, 3, 7});
+        int b2 = ScoreFunction.relativePositionBucket(2, true, 8, 5);
+        assertThat(bound.apply(0, 1, 0, 6, 0.5)).isEqualTo(0.5 + table.get(1, b2));
+        assertThat(bound.derivative(0, 1, 0, 6, 0.5)).isEqualTo(1.0);
+        assertThat(bound.parameters()).containsExactly(table);
+        assertThat(bound.toString()).contains("relativePositionBias");
+        double[] got = new double[16];
+        bound.backward(0, 1, 0, 6, 0.5, 2.0, (param, index, value) -> got[index] += value);
+        assertThat(got[8 + b2]).isEqualTo(2.0);
+        ScoreFunction bias = ScoreFunction.bias(table, (bb, h, i, j) -> h * 8 + j);
+        assertThat(bias.apply(0, 1, 0, 3, 1.0)).isEqualTo(1.0 + table.get(1, 3));
+        assertThat(bias.derivative(0, 1, 0, 3, 1.0)).isEqualTo(1.0);
+        assertThat(bias.bind(new int[] {4, 4})).isSameAs(bias);
+        assertThat(bias.toString()).contains("bias");
+        ScoreFunction plain = ScoreFunction.of((bb, h, i, j, s) -> 2 * s, (bb, h, i, j, s) -> 2);
+        assertThat(plain.parameters()).isEmpty();
+        assertThat(plain.toString()).startsWith("ScoreFunction.of");
+    }
+
+    @Test
+    void aGradientOutsideTheParametersIsRefused() {
+        Tensor table = Tensor.zeros(3);
+        ScoreFunction wrong = new ScoreFunction() {
+            @Override
+            public double apply(int batch, int head, int query, int key, double score) {
+                return score + table.get(key % 3);
+            }
+
+            @Override
+            public double derivative(int batch, int head, int query, int key, double score) {
+                return 1;
+            }
+
+            @Override
+            public List<Tensor> parameters() {
+                return List.of(table);
+            }
+
+            @Override
+            public void backward(
+                    int batch, int head, int query, int key, double score, double gradient, GradientSink sink) {
+                sink.add(0, key + 3, gradient); // past the table's end
+            }
+        };
+        Tensor q = random(61, 3, 2);
+        Tensor dO = BackwardChecks.gradOutput(62, 3, 2);
+        for (Attention a : List.of(
+                new ScaledDotProductAttention().withScoreFunction(wrong),
+                new ChunkedAttention(2, 2).withScoreFunction(wrong))) {
+            AttentionResult r = a.apply(q, q, q, Mask.none());
+            assertThatThrownBy(() -> a.backward(q, q, q, Mask.none(), r, dO))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("of parameter 0")
+                    .hasMessageContaining("3 element(s)");
+        }
+    }
+
+    @Test
     void badFunctionsAndTablesAreRefused() {
         Tensor q = random(50, 2, 4, 3);
         Tensor v = random(51, 2, 4, 3);
