@@ -26,14 +26,15 @@ import java.util.List;
  * the score and the value. A score that is itself not finite (from an infinite or NaN input) is passed in and
  * whatever comes out propagates as IEEE arithmetic says. The kernels may call {@code apply} on pairs the mask
  * blocks (within a tile they compute), and call it again for the same pair in the backward (which recomputes the
- * scores): it must be a pure function of its arguments and the tensors it reads.
+ * scores; {@link ChunkedAttention}'s lazy weights call it once more): it must be a pure function of its arguments
+ * and the tensors it reads, and those tensors must not change between a forward and its backward.
  *
  * <p><b>Gradients.</b> The backward needs {@link #derivative}, {@code ∂apply/∂score}, at each pair that carries
  * weight, and hands {@link #backward} the loss's gradient with respect to the modified score there, so that the
  * function can add the gradients of the tensors it reads ({@link #parameters}). They come back in
  * {@link AttentionGradients#scoreParameters()}, shaped like each tensor, bitwise the same for any thread count
  * (each backward task sums into a private copy of every parameter, and the copies are added in a fixed order:
- * memory of one parameter set per task, see the kernels' {@code backward}).
+ * memory of one parameter set per task, see the kernels' {@code withScoreFunction}).
  *
  * <p>Implementations must be safe to call from many threads at once. The built-ins are immutable and read their
  * tables in each attention call, not when built: after a training step writes a table in place, the next call sees
