@@ -542,6 +542,19 @@ class ScoreFunctionTest {
     }
 
     @Test
+    void aT5DecoderWithACacheEqualsItsCausalForward() {
+        // multi-head attention over a cache: each step's queries sit at the end of the keys, as T5's decoder's do
+        ScoreFunction fn = ScoreFunction.relativePositionBias(random(63, 4, 16), false, 16, 12);
+        for (Attention kernel : List.<Attention>of(
+                new ScaledDotProductAttention().withScoreFunction(fn),
+                new ChunkedAttention(3, 2).withScoreFunction(fn))) {
+            MultiHeadAttention mha =
+                    MultiHeadAttention.builder(16, 4).seed(64).kernel(kernel).build();
+            KeyValueCacheTest.decodeAndCheck(kernel.toString(), mha, random(65, 2, 23, 16), 1, 4, 2, 7);
+        }
+    }
+
+    @Test
     void bucketsFollowHuggingFace() {
         // T5's defaults: 16 buckets a side, 8 exact, then logarithmic up to 128
         assertThat(ScoreFunction.relativePositionBucket(0, true, 32, 128)).isEqualTo(0);
