@@ -10,6 +10,7 @@ import dev.heed.internal.vector.KernelSupport;
 import dev.heed.internal.vector.VectorizationProvider;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Checks the arguments of {@link Attention#backward}, runs {@link BackwardKernels} over
@@ -212,10 +213,15 @@ final class AttentionBackward {
         final Tensor value;
         final int keyGroup;
         final int valueGroup;
+        /** The call's score function and the backward problem whose partial sums hold its parameters' gradients. */
+        final ScoreFunctions.Bound scoreFunction;
+
+        BackwardProblem problem;
 
         Gradients(AttentionInputs in) {
             keyGroup = in.keyGroup;
             valueGroup = in.valueGroup;
+            scoreFunction = in.scoreFunction;
             AttentionProblem p = in.problem;
             // Tensor.zeros refuses a shape past 2^31-1 elements, naming it: a key broadcast over a
             // large batch has a per-element gradient that large before it is summed back.
@@ -225,7 +231,7 @@ final class AttentionBackward {
         }
 
         BackwardProblem problem(AttentionProblem p, AttentionResult forward, Tensor gradOutput) {
-            return new BackwardProblem(
+            return problem = new BackwardProblem(
                     p,
                     dense(forward.output()),
                     dense(gradOutput),
@@ -236,10 +242,22 @@ final class AttentionBackward {
         }
 
         AttentionGradients reduce(Tensor q, Tensor k, Tensor v) {
+            List<Tensor> scoreParameters = List.of();
+            if (scoreFunction != null) {
+                // Every task's partial sums added in a fixed order (ScorePartials), shaped like each parameter.
+                double[][] sums = problem.scoreGradients.sum();
+                List<Tensor> params = scoreFunction.parameters();
+                Tensor[] grads = new Tensor[sums.length];
+                for (int t = 0; t < sums.length; t++) {
+                    grads[t] = Tensor.of(sums[t], params.get(t).shape());
+                }
+                scoreParameters = List.of(grads);
+            }
             return new AttentionGradients(
                     sumTo(query, q.shape()),
                     sumTo(sumGroups(key, keyGroup), k.shape()),
-                    sumTo(sumGroups(value, valueGroup), v.shape()));
+                    sumTo(sumGroups(value, valueGroup), v.shape()),
+                    scoreParameters);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.heed.attention;
 
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -19,9 +20,10 @@ public final class AttentionGradients {
     private final Tensor query;
     private final Tensor key;
     private final Tensor value;
+    private final List<Tensor> scoreParameters;
 
     /**
-     * Gradients as computed by a backward; the tensors are kept, not copied.
+     * Gradients as computed by a backward without a score function; the tensors are kept, not copied.
      *
      * @param query ∂loss/∂query; kept, not copied
      * @param key   ∂loss/∂key; kept, not copied
@@ -29,9 +31,25 @@ public final class AttentionGradients {
      * @throws NullPointerException if any is null
      */
     public AttentionGradients(Tensor query, Tensor key, Tensor value) {
+        this(query, key, value, List.of());
+    }
+
+    /**
+     * Gradients as computed by a backward, with those of the score function's parameters; the tensors are kept, not
+     * copied.
+     *
+     * @param query           ∂loss/∂query; kept, not copied
+     * @param key             ∂loss/∂key; kept, not copied
+     * @param value           ∂loss/∂value; kept, not copied
+     * @param scoreParameters ∂loss/∂ each of {@link ScoreFunction#parameters()}, in that order; the list is copied,
+     *                        its tensors kept
+     * @throws NullPointerException if any is null or the list holds null
+     */
+    public AttentionGradients(Tensor query, Tensor key, Tensor value, List<Tensor> scoreParameters) {
         this.query = Objects.requireNonNull(query, "query");
         this.key = Objects.requireNonNull(key, "key");
         this.value = Objects.requireNonNull(value, "value");
+        this.scoreParameters = List.copyOf(Objects.requireNonNull(scoreParameters, "scoreParameters"));
     }
 
     /**
@@ -61,9 +79,21 @@ public final class AttentionGradients {
         return value;
     }
 
+    /**
+     * The gradients of the score function's {@linkplain ScoreFunction#parameters() parameters} (a relative-position
+     * table, a learned bias), in that order: each shaped like its parameter, the sum over every pair that read each
+     * element, bitwise the same for any thread count. Empty without a score function or when it has no parameters.
+     *
+     * @return an unmodifiable list of new tensors
+     */
+    public List<Tensor> scoreParameters() {
+        return scoreParameters;
+    }
+
     @Override
     public String toString() {
         return "AttentionGradients{query=" + Arrays.toString(query.shape()) + ", key=" + Arrays.toString(key.shape())
-                + ", value=" + Arrays.toString(value.shape()) + "}";
+                + ", value=" + Arrays.toString(value.shape())
+                + (scoreParameters.isEmpty() ? "" : ", scoreParameters=" + scoreParameters.size()) + "}";
     }
 }

@@ -18,12 +18,20 @@ final class AttentionInputs {
     final int keyGroup;
     /** Query heads per value head, 1 when the value is not grouped. */
     final int valueGroup;
+    /** The score function bound to this call, or null for none. */
+    final ScoreFunctions.Bound scoreFunction;
 
-    private AttentionInputs(AttentionProblem problem, int[] batchShape, int keyGroup, int valueGroup) {
+    private AttentionInputs(
+            AttentionProblem problem,
+            int[] batchShape,
+            int keyGroup,
+            int valueGroup,
+            ScoreFunctions.Bound scoreFunction) {
         this.problem = problem;
         this.batchShape = batchShape;
         this.keyGroup = keyGroup;
         this.valueGroup = valueGroup;
+        this.scoreFunction = scoreFunction;
     }
 
     /**
@@ -38,14 +46,15 @@ final class AttentionInputs {
      * @param softCap the soft cap of the scores, or 0 for none
      */
     static AttentionInputs of(Tensor query, Tensor key, Tensor value, Mask mask, double scale, double softCap) {
-        return of(query, key, value, mask, scale, softCap, 0.0, 0L);
+        return of(query, key, value, mask, scale, softCap, 0.0, 0L, null);
     }
 
     /**
-     * @param scale   the score scale, or NaN for the default {@code 1/sqrt(d)}
-     * @param softCap the soft cap of the scores, or 0 for none
-     * @param dropout the probability of dropping a weight, in {@code [0, 1)}; 0 for none
-     * @param seed    the seed of the dropout's generator
+     * @param scale         the score scale, or NaN for the default {@code 1/sqrt(d)}
+     * @param softCap       the soft cap of the scores, or 0 for none
+     * @param dropout       the probability of dropping a weight, in {@code [0, 1)}; 0 for none
+     * @param seed          the seed of the dropout's generator
+     * @param scoreFunction the score function, or null for none
      */
     static AttentionInputs of(
             Tensor query,
@@ -55,7 +64,8 @@ final class AttentionInputs {
             double scale,
             double softCap,
             double dropout,
-            long seed) {
+            long seed,
+            ScoreFunction scoreFunction) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -99,6 +109,8 @@ final class AttentionInputs {
             scale = d == 0 ? 1.0 : 1.0 / Math.sqrt(d);
         }
         MaskPlan plan = mask.bind(append(batch, L, S));
+        ScoreFunctions.Bound fn =
+                scoreFunction == null ? null : new ScoreFunctions.Bound(scoreFunction, append(batch, L, S));
         Tensor q = packed(query);
         Tensor k = packed(key);
         Tensor v = packed(value);
@@ -109,8 +121,23 @@ final class AttentionInputs {
         Dropout drop =
                 dropout == 0 ? null : new Dropout(dropout, seed, batch.length == 0 ? 1 : batch[batch.length - 1]);
         AttentionProblem p = new AttentionProblem(
-                qOff.length, L, S, d, dv, scale, softCap, q.data(), qOff, k.data(), kOff, v.data(), vOff, plan, drop);
-        return new AttentionInputs(p, batch, keyGroup, valueGroup);
+                qOff.length,
+                L,
+                S,
+                d,
+                dv,
+                scale,
+                softCap,
+                q.data(),
+                qOff,
+                k.data(),
+                kOff,
+                v.data(),
+                vOff,
+                plan,
+                drop,
+                fn);
+        return new AttentionInputs(p, batch, keyGroup, valueGroup, fn);
     }
 
     /** The size of the head axis (-3) of a {@code [..., rows, cols]} shape; 1 below rank 3. */
@@ -187,7 +214,8 @@ final class AttentionInputs {
                 p.v,
                 p.vOffset,
                 p.mask,
-                p.dropout);
+                p.dropout,
+                p.scoreMod);
     }
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */

@@ -47,6 +47,8 @@ public final class ChunkedAttention implements Attention {
     private final double dropout;
     /** The seed of the dropout's generator. */
     private final long dropoutSeed;
+    /** The score function, null for none. */
+    private final ScoreFunction scoreFunction;
 
     /**
      * Chunked attention with the default tile sizes ({@link #DEFAULT_QUERY_CHUNK},
@@ -66,11 +68,7 @@ public final class ChunkedAttention implements Attention {
      * @throws IllegalArgumentException unless both chunks are positive
      */
     public ChunkedAttention(int queryChunk, int keyChunk) {
-        this(queryChunk, keyChunk, Double.NaN, 0.0, AttentionDriver.of(null, 0));
-    }
-
-    private ChunkedAttention(int queryChunk, int keyChunk, double scale, double softCap, AttentionDriver driver) {
-        this(queryChunk, keyChunk, scale, softCap, driver, 0.0, 0L);
+        this(queryChunk, keyChunk, Double.NaN, 0.0, AttentionDriver.of(null, 0), 0.0, 0L, null);
     }
 
     private ChunkedAttention(
@@ -80,7 +78,8 @@ public final class ChunkedAttention implements Attention {
             double softCap,
             AttentionDriver driver,
             double dropout,
-            long dropoutSeed) {
+            long dropoutSeed,
+            ScoreFunction scoreFunction) {
         if (queryChunk <= 0 || keyChunk <= 0) {
             throw new IllegalArgumentException(
                     "chunk sizes must be positive, got queryChunk=" + queryChunk + ", keyChunk=" + keyChunk);
@@ -92,6 +91,7 @@ public final class ChunkedAttention implements Attention {
         this.driver = driver;
         this.dropout = dropout;
         this.dropoutSeed = dropoutSeed;
+        this.scoreFunction = scoreFunction;
     }
 
     /**
@@ -105,7 +105,14 @@ public final class ChunkedAttention implements Attention {
      */
     public ChunkedAttention withScale(double scale) {
         return new ChunkedAttention(
-                queryChunk, keyChunk, AttentionInputs.checkScale(scale), softCap, driver, dropout, dropoutSeed);
+                queryChunk,
+                keyChunk,
+                AttentionInputs.checkScale(scale),
+                softCap,
+                driver,
+                dropout,
+                dropoutSeed,
+                scoreFunction);
     }
 
     /**
@@ -120,7 +127,14 @@ public final class ChunkedAttention implements Attention {
      */
     public ChunkedAttention withSoftCap(double cap) {
         return new ChunkedAttention(
-                queryChunk, keyChunk, scale, AttentionInputs.checkSoftCap(cap), driver, dropout, dropoutSeed);
+                queryChunk,
+                keyChunk,
+                scale,
+                AttentionInputs.checkSoftCap(cap),
+                driver,
+                dropout,
+                dropoutSeed,
+                scoreFunction);
     }
 
     /**
@@ -140,7 +154,33 @@ public final class ChunkedAttention implements Attention {
      */
     public ChunkedAttention withDropout(double p, long seed) {
         return new ChunkedAttention(
-                queryChunk, keyChunk, scale, softCap, driver, AttentionInputs.checkDropout(p), seed);
+                queryChunk, keyChunk, scale, softCap, driver, AttentionInputs.checkDropout(p), seed, scoreFunction);
+    }
+
+    /**
+     * The same attention with a score function, FlexAttention's {@code score_mod}: each score
+     * {@code s = scale · q·k} (soft-capped if set) becomes {@code fn.apply(batch, head, query, key, s)}, then the mask
+     * and its biases — exactly as {@link ScaledDotProductAttention#withScoreFunction}, tile by tile; tiles the mask
+     * blocks entirely are still skipped. The backward recomputes each score tile, keeps the scores {@code fn} was
+     * given ({@code queryChunk × keyChunk} more doubles per thread) and takes the gradient through {@code fn}; the
+     * gradients of {@code fn}'s {@linkplain ScoreFunction#parameters() parameters} come back in
+     * {@link AttentionGradients#scoreParameters()}, summed from one private copy per key-tile task (batch elements ×
+     * {@code S / keyChunk} copies of the parameters at most: small for a relative-position table).
+     *
+     * @param fn the score function; null for none
+     * @return a new attention with this one's other settings; this one is unchanged
+     */
+    public ChunkedAttention withScoreFunction(ScoreFunction fn) {
+        return new ChunkedAttention(queryChunk, keyChunk, scale, softCap, driver, dropout, dropoutSeed, fn);
+    }
+
+    /**
+     * The score function set by {@link #withScoreFunction}.
+     *
+     * @return the score function, or null for none
+     */
+    public ScoreFunction scoreFunction() {
+        return scoreFunction;
     }
 
     /**
@@ -160,7 +200,8 @@ public final class ChunkedAttention implements Attention {
                 softCap,
                 AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)),
                 dropout,
-                dropoutSeed);
+                dropoutSeed,
+                scoreFunction);
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
@@ -172,7 +213,8 @@ public final class ChunkedAttention implements Attention {
                 softCap,
                 AttentionDriver.of(support, driver.parallelism()),
                 dropout,
-                dropoutSeed);
+                dropoutSeed,
+                scoreFunction);
     }
 
     /**
@@ -207,7 +249,8 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
+        AttentionInputs in =
+                AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction);
         AttentionProblem p = in.problem;
         Tensor out = Tensor.zeros(in.outputShape());
         Tensor lse = Tensor.zeros(in.logSumExpShape());
@@ -245,7 +288,8 @@ public final class ChunkedAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
+        AttentionInputs in =
+                AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction);
         return AttentionBackward.chunked(driver, in, queryChunk, keyChunk, query, key, value, forward, gradOutput);
     }
 
@@ -254,6 +298,7 @@ public final class ChunkedAttention implements Attention {
         return "ChunkedAttention{queryChunk=" + queryChunk + ", keyChunk=" + keyChunk + ", scale="
                 + (Double.isNaN(scale) ? "1/sqrt(d)" : scale) + (softCap == 0 ? "" : ", softCap=" + softCap)
                 + (dropout == 0 ? "" : ", dropout=" + dropout + ", seed=" + dropoutSeed)
+                + (scoreFunction == null ? "" : ", scoreFunction=" + scoreFunction)
                 + ", parallelism=" + driver.parallelism()
                 + ", kernels=" + driver.support().name() + "}";
     }

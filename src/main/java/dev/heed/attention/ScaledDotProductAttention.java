@@ -35,23 +35,27 @@ public final class ScaledDotProductAttention implements Attention {
     private final double dropout;
     /** The seed of the dropout's generator. */
     private final long dropoutSeed;
+    /** The score function, null for none. */
+    private final ScoreFunction scoreFunction;
 
     /** Attention with the default scale {@code 1/sqrt(d)} (1 when {@code d = 0}) and parallelism. */
     public ScaledDotProductAttention() {
-        this(Double.NaN, 0.0, AttentionDriver.of(null, 0));
-    }
-
-    private ScaledDotProductAttention(double scale, double softCap, AttentionDriver driver) {
-        this(scale, softCap, driver, 0.0, 0L);
+        this(Double.NaN, 0.0, AttentionDriver.of(null, 0), 0.0, 0L, null);
     }
 
     private ScaledDotProductAttention(
-            double scale, double softCap, AttentionDriver driver, double dropout, long dropoutSeed) {
+            double scale,
+            double softCap,
+            AttentionDriver driver,
+            double dropout,
+            long dropoutSeed,
+            ScoreFunction scoreFunction) {
         this.scale = scale;
         this.softCap = softCap;
         this.driver = driver;
         this.dropout = dropout;
         this.dropoutSeed = dropoutSeed;
+        this.scoreFunction = scoreFunction;
     }
 
     /**
@@ -64,7 +68,8 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code scale} is NaN or infinite
      */
     public ScaledDotProductAttention withScale(double scale) {
-        return new ScaledDotProductAttention(AttentionInputs.checkScale(scale), softCap, driver, dropout, dropoutSeed);
+        return new ScaledDotProductAttention(
+                AttentionInputs.checkScale(scale), softCap, driver, dropout, dropoutSeed, scoreFunction);
     }
 
     /**
@@ -81,7 +86,8 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException if {@code cap} is not finite and positive
      */
     public ScaledDotProductAttention withSoftCap(double cap) {
-        return new ScaledDotProductAttention(scale, AttentionInputs.checkSoftCap(cap), driver, dropout, dropoutSeed);
+        return new ScaledDotProductAttention(
+                scale, AttentionInputs.checkSoftCap(cap), driver, dropout, dropoutSeed, scoreFunction);
     }
 
     /**
@@ -114,7 +120,32 @@ public final class ScaledDotProductAttention implements Attention {
      * @throws IllegalArgumentException unless {@code 0 <= p < 1}
      */
     public ScaledDotProductAttention withDropout(double p, long seed) {
-        return new ScaledDotProductAttention(scale, softCap, driver, AttentionInputs.checkDropout(p), seed);
+        return new ScaledDotProductAttention(
+                scale, softCap, driver, AttentionInputs.checkDropout(p), seed, scoreFunction);
+    }
+
+    /**
+     * The same attention with a score function, FlexAttention's {@code score_mod}: each score
+     * {@code s = scale · q·k} (soft-capped if set) becomes {@code fn.apply(batch, head, query, key, s)}, then the mask
+     * and its biases are applied; see {@link ScoreFunction} for the indices, the values it may return and its
+     * gradients. The backward recomputes the scores of each query tile to take the gradient through {@code fn}, and
+     * gives the gradients of {@code fn}'s {@linkplain ScoreFunction#parameters() parameters} in
+     * {@link AttentionGradients#scoreParameters()}, summed from one private copy per task of 64 queries.
+     *
+     * @param fn the score function; null for none
+     * @return a new attention with this one's other settings; this one is unchanged
+     */
+    public ScaledDotProductAttention withScoreFunction(ScoreFunction fn) {
+        return new ScaledDotProductAttention(scale, softCap, driver, dropout, dropoutSeed, fn);
+    }
+
+    /**
+     * The score function set by {@link #withScoreFunction}.
+     *
+     * @return the score function, or null for none
+     */
+    public ScoreFunction scoreFunction() {
+        return scoreFunction;
     }
 
     /**
@@ -132,13 +163,14 @@ public final class ScaledDotProductAttention implements Attention {
                 softCap,
                 AttentionDriver.of(driver.support(), AttentionInputs.checkParallelism(threads)),
                 dropout,
-                dropoutSeed);
+                dropoutSeed,
+                scoreFunction);
     }
 
     /** For tests and benchmarks: the same attention on the given inner loops. */
     ScaledDotProductAttention withSupport(KernelSupport support) {
         return new ScaledDotProductAttention(
-                scale, softCap, AttentionDriver.of(support, driver.parallelism()), dropout, dropoutSeed);
+                scale, softCap, AttentionDriver.of(support, driver.parallelism()), dropout, dropoutSeed, scoreFunction);
     }
 
     /**
@@ -150,7 +182,8 @@ public final class ScaledDotProductAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
+        AttentionInputs in =
+                AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction);
         AttentionProblem p = in.problem;
         // Tensor.zeros refuses a shape past 2^31-1 elements, naming it, before anything is computed.
         Tensor weights = Tensor.zeros(in.weightsShape());
@@ -173,7 +206,8 @@ public final class ScaledDotProductAttention implements Attention {
     @Override
     public AttentionGradients backward(
             Tensor query, Tensor key, Tensor value, Mask mask, AttentionResult forward, Tensor gradOutput) {
-        AttentionInputs in = AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed);
+        AttentionInputs in =
+                AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction);
         return AttentionBackward.materialised(driver, in, query, key, value, forward, gradOutput);
     }
 
@@ -181,7 +215,8 @@ public final class ScaledDotProductAttention implements Attention {
     public String toString() {
         return "ScaledDotProductAttention{scale=" + (Double.isNaN(scale) ? "1/sqrt(d)" : scale)
                 + (softCap == 0 ? "" : ", softCap=" + softCap)
-                + (dropout == 0 ? "" : ", dropout=" + dropout + ", seed=" + dropoutSeed) + ", parallelism="
+                + (dropout == 0 ? "" : ", dropout=" + dropout + ", seed=" + dropoutSeed)
+                + (scoreFunction == null ? "" : ", scoreFunction=" + scoreFunction) + ", parallelism="
                 + driver.parallelism() + ", kernels="
                 + driver.support().name() + "}";
     }

@@ -18,6 +18,10 @@
  *       name: {@code none}, {@code causal} (bottom-right aligned), {@code allow}, {@code block},
  *       {@code bias}, {@code keyPadding}, {@code slidingWindow}, {@code alibi}, {@code where} (any
  *       mask as a function), combined with {@code and}.</li>
+ *   <li>{@link dev.heed.attention.ScoreFunction} — a function of each score (FlexAttention's
+ *       {@code score_mod}): T5's relative-position buckets, a table bias by any index, or any function
+ *       with its derivative, set with {@code withScoreFunction} on either kernel; the tables it reads get
+ *       gradients.</li>
  *   <li>{@link dev.heed.attention.MultiHeadAttention} — PyTorch's {@code nn.MultiheadAttention}
  *       (projections, heads, output projection), configured by its
  *       {@link dev.heed.attention.MultiHeadAttention.Builder Builder}, with any kernel; its

@@ -52,6 +52,39 @@ final class NaiveAttention {
      * @param softCap 0 for none, else the score is {@code softCap · tanh(scale · q·k / softCap)} before the bias
      */
     static Result attend(Tensor query, Tensor key, Tensor value, Spec mask, double scale, double softCap) {
+        return attend(query, key, value, mask, scale, softCap, null);
+    }
+
+    /**
+     * A score function as the reference applies it, after the scale and the cap and before the bias: its value, its
+     * slope in the score, and for a table bias the element of the table a pair reads (its gradient there is the
+     * score's).
+     */
+    interface Score {
+        double value(int batch, int head, int query, int key, double s);
+
+        double slope(int batch, int head, int query, int key, double s);
+
+        /** The table element a bias reads at this pair, or -1 for a function without a table. */
+        default int tableIndex(int batch, int head, int query, int key) {
+            return -1;
+        }
+    }
+
+    /** The head (axis -3 of the scores) and the batch element (row-major over the axes before it) of {@code bi}. */
+    static int[] batchAndHead(int[] batch, int[] bi) {
+        if (batch.length == 0) {
+            return new int[] {0, 0};
+        }
+        int flat = 0;
+        for (int k = 0; k < batch.length - 1; k++) {
+            flat = flat * batch[k] + bi[k];
+        }
+        return new int[] {flat, bi[batch.length - 1]};
+    }
+
+    /** @param fn the score function, or null for none */
+    static Result attend(Tensor query, Tensor key, Tensor value, Spec mask, double scale, double softCap, Score fn) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
@@ -95,7 +128,12 @@ final class NaiveAttention {
                         dot += q[i][c] * k[j][c];
                     }
                     double x = scale * dot;
-                    score[j] = (softCap == 0 ? x : softCap * Math.tanh(x / softCap)) + bias[j];
+                    double c = softCap == 0 ? x : softCap * Math.tanh(x / softCap);
+                    if (fn != null) {
+                        int[] bh = batchAndHead(batch, bi);
+                        c = fn.value(bh[0], bh[1], i, j, c);
+                    }
+                    score[j] = c + bias[j];
                 }
                 int row = b * L + i;
                 softmaxRow(score, v, dv, weights, row * S, out, row * dv, lse, row);

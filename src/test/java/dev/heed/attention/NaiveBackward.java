@@ -44,6 +44,26 @@ final class NaiveBackward {
             double scale,
             double softCap,
             Tensor gradOutput) {
+        return backward(query, key, value, mask, scale, softCap, null, null, gradOutput);
+    }
+
+    /**
+     * With a score function {@code f} the score is {@code f(c) + bias}: the score's gradient goes to the table
+     * element {@code fn.tableIndex} names (into {@code tableGrad}), then is multiplied by {@code f'(c)}.
+     *
+     * @param fn        the score function, or null
+     * @param tableGrad modified: the gradient of the table {@code fn} reads; null when it reads none
+     */
+    static Gradients backward(
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            NaiveAttention.Spec mask,
+            double scale,
+            double softCap,
+            NaiveAttention.Score fn,
+            double[] tableGrad,
+            Tensor gradOutput) {
         int[] qs = query.shape();
         int[] ks = key.shape();
         int[] vs = value.shape();
@@ -72,6 +92,8 @@ final class NaiveBackward {
                 mask.row(scoresShape, bi, i, allowed, bias);
                 double[] s = new double[S];
                 double[] capSlope = new double[S];
+                double[] capped = new double[S];
+                int[] bh = NaiveAttention.batchAndHead(batch, bi);
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < S; j++) {
                     s[j] = Double.NEGATIVE_INFINITY;
@@ -83,7 +105,8 @@ final class NaiveBackward {
                         double x = scale * dot;
                         double t = softCap == 0 ? 0 : Math.tanh(x / softCap);
                         capSlope[j] = softCap == 0 ? 1 : 1 - t * t;
-                        s[j] = (softCap == 0 ? x : softCap * t) + bias[j];
+                        capped[j] = softCap == 0 ? x : softCap * t;
+                        s[j] = (fn == null ? capped[j] : fn.value(bh[0], bh[1], i, j, capped[j])) + bias[j];
                     }
                     max = Math.max(max, s[j]);
                 }
@@ -116,6 +139,13 @@ final class NaiveBackward {
                     for (int j = 0; j < S; j++) {
                         double jacobian = p[j] * ((j == l ? 1 : 0) - p[l]);
                         dS[l] += dP[j] * jacobian;
+                    }
+                    if (fn != null && allowed[l]) {
+                        int t = fn.tableIndex(bh[0], bh[1], i, l);
+                        if (t >= 0) {
+                            tableGrad[t] += dS[l];
+                        }
+                        dS[l] *= fn.slope(bh[0], bh[1], i, l, capped[l]);
                     }
                     dS[l] *= capSlope[l];
                 }

@@ -42,6 +42,12 @@ public final class AttentionProblem {
      */
     public final Dropout dropout;
 
+    /**
+     * The score function, FlexAttention's {@code score_mod}, applied after {@link #toScores} and before the mask; null
+     * for none. See {@link #modifyScores}.
+     */
+    public final ScoreMod scoreMod;
+
     public AttentionProblem(
             int batches,
             int queries,
@@ -75,10 +81,29 @@ public final class AttentionProblem {
             double[] v,
             int[] vOffset,
             MaskPlan mask) {
-        this(batches, queries, keys, depth, valueDepth, scale, softCap, q, qOffset, k, kOffset, v, vOffset, mask, null);
+        this(
+                batches,
+                queries,
+                keys,
+                depth,
+                valueDepth,
+                scale,
+                softCap,
+                q,
+                qOffset,
+                k,
+                kOffset,
+                v,
+                vOffset,
+                mask,
+                null,
+                null);
     }
 
-    /** @param dropout dropout on the weights, or null for none */
+    /**
+     * @param dropout  dropout on the weights, or null for none
+     * @param scoreMod the score function, or null for none
+     */
     public AttentionProblem(
             int batches,
             int queries,
@@ -94,7 +119,8 @@ public final class AttentionProblem {
             double[] v,
             int[] vOffset,
             MaskPlan mask,
-            Dropout dropout) {
+            Dropout dropout,
+            ScoreMod scoreMod) {
         this.softCap = softCap;
         this.batches = batches;
         this.queries = queries;
@@ -111,6 +137,7 @@ public final class AttentionProblem {
         this.mask = mask;
         this.valuesFinite = allFinite(v, vOffset, keys * valueDepth);
         this.dropout = dropout;
+        this.scoreMod = scoreMod;
     }
 
     /**
@@ -133,7 +160,20 @@ public final class AttentionProblem {
                 v,
                 vOffset,
                 mask,
-                dropout);
+                dropout,
+                scoreMod);
+    }
+
+    /**
+     * The score-function hook every kernel calls where it forms scores, after {@link #toScores} and before the mask:
+     * queries {@code [i0, i0 + rows)}, keys {@code [j0, j0 + n)} of batch element {@code b}, held at
+     * {@code x[off + r·rowStride + j·colStride]}, in place. Nothing without a score function.
+     */
+    public void modifyScores(
+            int b, int i0, int rows, int j0, int n, double[] x, int off, int rowStride, int colStride) {
+        if (scoreMod != null && rows > 0 && n > 0) {
+            scoreMod.apply(b, i0, rows, j0, n, x, off, rowStride, colStride);
+        }
     }
 
     /**

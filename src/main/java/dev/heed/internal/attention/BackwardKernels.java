@@ -15,10 +15,14 @@ import java.util.Map;
  * {@code D = rowsum(dO ∘ O)} (equal to {@code rowsum(dP ∘ P)}), {@code dQ = scale · dS K},
  * {@code dK = scale · dSᵀ Q}. Masks and biases are constants: they shape {@code P} and get no
  * gradient. With a soft cap ({@link AttentionProblem#softCap}) each {@code dS} is first multiplied
- * by the cap's derivative {@code 1 − tanh²} at its score. With dropout ({@link AttentionProblem#dropout})
- * the weights that multiply the values are {@code P ∘ Z}: {@code dV = (P ∘ Z)ᵀ dO},
- * {@code dP = (dO Vᵀ) ∘ Z}, and {@code D = rowsum(dO ∘ O)} still equals {@code rowsum(dP ∘ P)}
- * since {@code O = (P ∘ Z) V}; {@code Z} is regenerated from the counter for every tile, never stored.
+ * by the cap's derivative {@code 1 − tanh²} at its score; with a score function
+ * ({@link AttentionProblem#scoreMod}) it goes back through that function before the cap, at the score
+ * the function was given, and hands the function's parameters their gradients
+ * ({@link BackwardProblem#scoreGradients}, one partial sum per task). With dropout
+ * ({@link AttentionProblem#dropout}) the weights that multiply the values are {@code P ∘ Z}:
+ * {@code dV = (P ∘ Z)ᵀ dO}, {@code dP = (dO Vᵀ) ∘ Z}, and {@code D = rowsum(dO ∘ O)} still equals
+ * {@code rowsum(dP ∘ P)} since {@code O = (P ∘ Z) V}; {@code Z} is regenerated from the counter for
+ * every tile, never stored.
  *
  * <p>Three ways to compute it:
  * <ul>
@@ -94,8 +98,8 @@ public final class BackwardKernels {
             // Keys past a row's end have P = 0, hence dS = 0.
             s.subtractMultiply(ds, w0 + r * S, width, g.delta[row0 + r], weights, w0 + r * S);
         }
-        if (p.softCap != 0) {
-            softCapMaterialised(p, b, i0, rows, tileStart, width, ds, w0, S);
+        if (p.softCap != 0 || p.scoreMod != null) {
+            softCapMaterialised(g, b, i0, rows, tileStart, width, ds, w0, S);
         }
         int qo = row0 * d;
         s.gemm(rows, d, width, ds, w0, S, 1, p.k, p.kOffset[b] + tileStart * d, d, g.gradQuery, qo, d, false);
@@ -105,10 +109,15 @@ public final class BackwardKernels {
     /**
      * Turns the materialised {@code dS} of capped scores into that of the scaled ones: the weights
      * do not keep the scores, so {@code Sᵀ = K Qᵀ} is recomputed for the tile (as the forward
-     * computed it) and each {@code dS} multiplied by the cap's derivative there.
+     * computed it) and each {@code dS} multiplied by the cap's derivative there. With a score
+     * function, each {@code dS} first goes back through it at the recomputed score (its parameters'
+     * gradients into this query tile's partial sums).
      */
     private void softCapMaterialised(
-            AttentionProblem p, int b, int i0, int rows, int j0, int width, double[] ds, int w0, int S) {
+            BackwardProblem g, int b, int i0, int rows, int j0, int width, double[] ds, int w0, int S) {
+        AttentionProblem p = g.forward;
+        ScoreMod fn = p.scoreMod;
+        ScorePartials.Partial part = fn == null ? null : g.scoreGradients.of(b, i0);
         int d = p.depth;
         Scratch w = scratch.get();
         double[] qt = w.keysT = grow(w.keysT, d * rows); // Qᵀ here, in the buffer the tiles use for Kᵀ
@@ -118,7 +127,12 @@ public final class BackwardKernels {
         p.toScores(s, st, 0, width * rows);
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < width; j++) {
-                ds[w0 + r * S + j] *= p.softCapDerivative(st[j * rows + r]);
+                int at = w0 + r * S + j;
+                double c = st[j * rows + r];
+                if (fn != null && ds[at] != 0) {
+                    ds[at] = fn.backward(b, i0 + r, j0 + j, c, ds[at], part);
+                }
+                ds[at] *= p.softCapDerivative(c); // exactly 1 without a cap
             }
         }
     }
@@ -257,6 +271,9 @@ public final class BackwardKernels {
         double[] capGrad = capped ? (w.capGrad = grow(w.capGrad, queryChunk * n)) : null;
         Dropout dropout = p.dropout;
         double[] drop = dropout != null ? (w.drop = grow(w.drop, queryChunk * n)) : null;
+        ScoreMod fn = p.scoreMod;
+        double[] before = fn != null ? (w.unmodified = grow(w.unmodified, queryChunk * n)) : null;
+        ScorePartials.Partial part = fn != null ? g.scoreGradients.of(b, j0) : null;
         TiledKernels.transposeBlock(p.k, p.kOffset[b] + j0 * d, n, d, kt, 0);
         TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         boolean elementwise = p.mask.isElementwise();
@@ -277,10 +294,17 @@ public final class BackwardKernels {
             s.gemm(rows, n, d, p.q, qo, d, 1, kt, 0, n, st, 0, n, false);
             s.gemm(rows, n, dv, g.gradOutput, oo, dv, 1, vt, 0, n, ds, 0, n, false);
             double scale = p.scale;
-            if (capped) {
+            if (capped || fn != null) {
                 // Capped scores, as the forward's; the exponential's scale is then 1.
                 p.toScores(s, st, 0, rows * n);
-                softCapFactors(p, st, capGrad, rows * n);
+                if (capped) {
+                    softCapFactors(p, st, capGrad, rows * n);
+                }
+                if (fn != null) {
+                    // The score function's backward needs the scores it was given: kept before it runs.
+                    System.arraycopy(st, 0, before, 0, rows * n);
+                    p.modifyScores(b, i0, rows, j0, n, st, 0, n, 1);
+                }
                 scale = 1.0;
             }
             if (elementwise || j0 + n > tiles.minEnd(b, t)) {
@@ -301,6 +325,13 @@ public final class BackwardKernels {
             }
             if (dropout != null) {
                 multiply(st, drop, rows * n);
+            }
+            if (fn != null) {
+                for (int e = 0; e < rows * n; e++) {
+                    if (ds[e] != 0) { // blocked pairs (P = 0) give nothing to the function's tensors
+                        ds[e] = fn.backward(b, i0 + e / n, j0 + e % n, before[e], ds[e], part);
+                    }
+                }
             }
             if (capped) {
                 multiply(ds, capGrad, rows * n); // through the cap: dS · (1 − tanh²)
@@ -355,6 +386,7 @@ public final class BackwardKernels {
         int d = p.depth;
         int dv = p.valueDepth;
         double[] prob = new double[S];
+        ScorePartials.Partial part = p.scoreMod == null ? null : g.scoreGradients.of(b, 0);
         for (int i = 0; i < L; i++) {
             int row = b * L + i;
             if (g.logSumExp[row] == Double.NEGATIVE_INFINITY) {
@@ -368,6 +400,7 @@ public final class BackwardKernels {
                 for (int j = 0; j < end; j++) {
                     prob[j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + j * d));
                 }
+                p.modifyScores(b, i, 1, 0, end, prob, 0, 0, 1);
                 if (p.mask.isElementwise()) {
                     p.mask.apply(b, i, 0, end, prob, 0, 1);
                 }
@@ -389,9 +422,18 @@ public final class BackwardKernels {
                     axpy(dv, pj * z, g.gradOutput, oi, g.gradValue, (b * S + j) * dv);
                     dp = dot(dv, g.gradOutput, oi, p.v, vj) * z;
                 }
-                double ds = pj * (dp - g.delta[row]) * p.scale;
-                if (p.softCap != 0) {
-                    ds *= p.softCapDerivative(p.toScore(dot(d, p.q, qi, p.k, kj)));
+                double ds;
+                if (p.scoreMod == null) {
+                    ds = pj * (dp - g.delta[row]) * p.scale;
+                    if (p.softCap != 0) {
+                        ds *= p.softCapDerivative(p.toScore(dot(d, p.q, qi, p.k, kj)));
+                    }
+                } else {
+                    // Back through the score function at its input, then the cap, then the scale.
+                    double c = p.toScore(dot(d, p.q, qi, p.k, kj));
+                    double gs = pj * (dp - g.delta[row]);
+                    gs = gs == 0 ? gs : p.scoreMod.backward(b, i, j, c, gs, part);
+                    ds = gs * p.softCapDerivative(c) * p.scale;
                 }
                 axpy(d, ds, p.k, kj, g.gradQuery, row * d);
                 axpy(d, ds, p.q, qi, g.gradKey, (b * S + j) * d);
@@ -430,5 +472,7 @@ public final class BackwardKernels {
         double[] capGrad = new double[0];
         /** Dropout's {@code Z} of each pair of the tile. */
         double[] drop = new double[0];
+        /** The scores of the tile as the score function received them. */
+        double[] unmodified = new double[0];
     }
 }

@@ -40,6 +40,9 @@ public final class BackwardProblem {
      */
     public final boolean finite;
 
+    /** The partial gradients of the tensors the forward's score function reads; null without one. */
+    public final ScorePartials scoreGradients;
+
     /**
      * @param forward    the forward problem; not modified
      * @param output     the forward's output {@code [B, L, dv]}; not modified
@@ -84,6 +87,7 @@ public final class BackwardProblem {
                 && allFinite(forward.k, forward.kOffset, forward.keys * forward.depth)
                 && forward.valuesFinite
                 && allFinite(gradOutput, new int[] {0}, rows * dv);
+        this.scoreGradients = forward.scoreMod == null ? null : new ScorePartials(forward.scoreMod.parameterSizes());
     }
 
     private static boolean allFinite(double[] x, int[] offsets, int length) {

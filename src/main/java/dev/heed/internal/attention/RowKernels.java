@@ -108,6 +108,7 @@ public final class RowKernels {
                 for (int j = 0; j < n; j++) {
                     s[j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + (j0 + j) * d));
                 }
+                p.modifyScores(b, i, 1, j0, n, s, 0, 0, 1);
                 if (p.mask.isElementwise()) {
                     p.mask.apply(b, i, j0, end, s, 0, 1);
                 }
@@ -170,6 +171,7 @@ public final class RowKernels {
         for (int j = 0; j < end; j++) {
             weights[w + j] = p.toScore(dot(d, p.q, qi, p.k, p.kOffset[b] + j * d));
         }
+        p.modifyScores(b, i, 1, 0, end, weights, w, 0, 1);
         Arrays.fill(weights, w + end, w + p.keys, 0.0);
         if (p.mask.isElementwise()) {
             p.mask.apply(b, i, 0, end, weights, w, 1);

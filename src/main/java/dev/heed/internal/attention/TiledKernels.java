@@ -91,6 +91,7 @@ public final class TiledKernels {
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             p.toScores(s, st, 0, n * rows);
+            p.modifyScores(b, i0, rows, j0, n, st, 0, 1, rows);
             if (elementwise || j0 + n > minEnd) {
                 maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
             }
@@ -206,6 +207,7 @@ public final class TiledKernels {
             int w = w0 + r * S;
             int end = Math.max(tileStart, p.mask.keyEnd(b, i0 + r));
             p.toScores(s, weights, w + tileStart, end - tileStart);
+            p.modifyScores(b, i0 + r, 1, tileStart, end - tileStart, weights, w + tileStart, 0, 1);
             if (p.mask.isElementwise()) {
                 p.mask.apply(b, i0 + r, tileStart, end, weights, w + tileStart, 1);
             }
