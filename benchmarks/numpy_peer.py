@@ -577,7 +577,8 @@ def probe_width(args):
     if out.returncode != 0 or "preferredBits" not in fields:
         fail("could not start a JVM with %s:\n%s" % (shlex.join(cmd), out.stderr[-2000:]))
     return {"bits": int(fields["preferredBits"]), "kernels": fields["kernels"],
-            "estimate_gflops": float(fields["gflops"]), "flags": list(args.jvm_flags)}
+            "core_gflops": float(fields["gflops"]), "core_scalar_gflops": float(fields["scalarGflops"]),
+            "flags": list(args.jvm_flags)}
 
 
 def measure_peak(args, threads, log_path):
@@ -949,8 +950,9 @@ def main(argv):
         log("machine: %s, %d cores %s; %s; NumPy %s (%s, dgemm 512: %.1f GFLOP/s); load average %.1f"
             % (machine["cpu"], machine["cores"], machine["simd"], machine["java"], info["numpy"], info["blas"],
                info["dgemm512_gflops"], machine["load_average_start"][0]))
-        log("width: %d-bit vectors (Heed kernels %s; JVM flags: %s); one-thread plain-Java FMA estimate %.1f GFLOP/s"
-            % (width["bits"], width["kernels"], " ".join(args.jvm_flags) or "none", width["estimate_gflops"]))
+        log("width: %d-bit vectors (Heed kernels %s; JVM flags: %s); FMA peak of one core by CPU time %.1f GFLOP/s "
+            "(scalar %.1f)" % (width["bits"], width["kernels"], " ".join(args.jvm_flags) or "none",
+                               width["core_gflops"], width["core_scalar_gflops"]))
         # The FMA peak on each thread count, before and after the cells: the max of every sample is the
         # ceiling (a busy moment lowers a sample, nothing raises one).
         peaks = {t: {"vector": [], "scalar": []} for t in args.threads}
@@ -1040,6 +1042,10 @@ def main(argv):
              min(len(peaks[t]["vector"]) for t in args.threads),
              "; ".join("%s %s GFLOP/s vector, %s scalar" % (plural(t, "thread"), fmt(peak_of(t)),
                                                            fmt(peak_of(t, "scalar"))) for t in args.threads)))
+    print("One core's FMA peak by CPU time, which other work on the machine does not lower: %s GFLOP/s vector, %s "
+          "scalar (× %d cores = %s: the idle machine's peak; if the JMH peak is well below it, the machine was busy)."
+          % (fmt(width["core_gflops"]), fmt(width["core_scalar_gflops"]), machine["cores"],
+             fmt(width["core_gflops"] * machine["cores"])))
     print("% of peak: a rate ÷ that peak on the row's threads (scalar kernels ÷ the scalar Math.fma peak); "
           "NumPy's BLAS runs at its own width whatever --width says.")
     print("Times: %s of per-iteration averages (%d iterations of %g s after %d warm-up, each side), ms per call. "

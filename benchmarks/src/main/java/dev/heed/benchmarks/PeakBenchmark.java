@@ -1,5 +1,7 @@
 package dev.heed.benchmarks;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.DoubleVector;
@@ -45,8 +47,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * cores (Zen 4 executes a 512-bit FMA as two 256-bit halves, so its 512- and 256-bit peaks are
  * equal); a score far below it would mean the loop is not compiled to packed {@code vfmadd}s.
  *
- * <p>{@code main} prints the preferred width, Heed's kernels in this JVM and a one-thread
- * plain-Java estimate of the preferred peak (no JMH); {@code numpy_peer.py} uses it for the width.
+ * <p>{@code main} prints the preferred width, Heed's kernels in this JVM and the one-core peaks
+ * (vector and scalar) timed by CPU time, without JMH; {@code numpy_peer.py} uses it for the width.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -291,9 +293,12 @@ public class PeakBenchmark {
     }
 
     /**
-     * Prints {@code preferredBits=… lanes=… kernels=… gflops=…}: the preferred vector width, Heed's
-     * kernels in this JVM and the one-thread rate of {@link #preferred} timed by a plain loop (the
-     * best of 20 rounds of 0.05 s after a warm-up; no JMH, an estimate). Run it with
+     * Prints {@code preferredBits=… lanes=… kernels=… gflops=… scalarGflops=…}: the preferred vector
+     * width, Heed's kernels in this JVM, and the one-core rates of {@link #preferred} and
+     * {@link #scalar} timed by this thread's CPU time (the best of 20 rounds of 50 ms after 20 of
+     * warm-up; no JMH). CPU time is what a shared machine does not inflate: the rate per core is
+     * right even while other work takes turns on it, so times the cores it is the peak an idle
+     * machine would show (if the clock stays the same on all cores). Run it with
      * {@code --add-modules jdk.incubator.vector} and the width flags to check.
      *
      * @param args none
@@ -303,28 +308,32 @@ public class PeakBenchmark {
         for (int i = 0; i < CHAINS; i++) {
             peak.start[i] = 0.25 + i / 64.0;
         }
+        double[] best = new double[2];
         double sink = 0;
-        double best = 0;
-        for (int round = 0; round < 40; round++) {
-            long begin = System.nanoTime();
-            long calls = 0;
-            long elapsed;
-            do {
-                sink += peak.preferred();
-                calls++;
-                elapsed = System.nanoTime() - begin;
-            } while (elapsed < 50_000_000L);
-            if (round >= 20) {
-                best = Math.max(best, (double) calls * FLOPS / elapsed);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (int which = 0; which < 2; which++) {
+            for (int round = 0; round < 40; round++) {
+                long begin = threads.getCurrentThreadCpuTime();
+                long calls = 0;
+                long elapsed;
+                do {
+                    sink += which == 0 ? peak.preferred() : peak.scalar();
+                    calls++;
+                    elapsed = threads.getCurrentThreadCpuTime() - begin;
+                } while (elapsed < 50_000_000L);
+                if (round >= 20) {
+                    best[which] = Math.max(best[which], (double) calls * FLOPS / elapsed);
+                }
             }
         }
         System.out.printf(
                 Locale.ROOT,
-                "preferredBits=%d lanes=%d kernels=%s gflops=%.1f sink=%s%n",
+                "preferredBits=%d lanes=%d kernels=%s gflops=%.1f scalarGflops=%.1f sink=%s%n",
                 PREFERRED.vectorBitSize(),
                 PREFERRED.length(),
                 Checks.kernels(),
-                best,
+                best[0],
+                best[1],
                 sink > 0 ? "ok" : "?");
     }
 }
