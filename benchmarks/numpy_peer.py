@@ -67,6 +67,13 @@ computes every pair whatever the mask in 'tutorial' and 'full', so its rate ther
 work it does per second. The roof column counts the dense 4*B*H*L*S*d.
 Matrix products: 2*n^3 for [n, n] @ [n, n].
 
+Peak and width: before the first cell and after the last, JMH's PeakBenchmark (independent FMA
+chains of DoubleVector at the preferred width, and Math.fma) runs on each thread count; the max over
+its samples is the FMA peak, and every table gives each rate as a % of it (scalar kernels against
+the scalar peak). --width 128|256|512 makes the Heed forks and the peak run at that width
+(-XX:MaxVectorSize=16 for 128; -XX:UseAVX=2 for 256 on an AVX-512 machine, AVX2's registers and
+instructions), --jvm-args adds any other JVM flags to them; NumPy's BLAS keeps its own width.
+
 Threads: --threads 2 sets OPENBLAS_NUM_THREADS (and OMP/MKL) for NumPy, withParallelism(2) for
 Heed's attention and -Ddev.heed.parallelism=2 for its matmul. NumPy's elementwise operations
 (max, exp, sums) run on one thread whatever this says; that is NumPy, not a setting.
@@ -505,8 +512,10 @@ def log(message):
     sys.stderr.flush()
 
 
-def run_jmh(args, regex, params, jvm_args, log_path):
-    """Runs the benchmark jar on one cell; {"Class.method": [ms per iteration, ...]}."""
+def run_jmh(args, regex, params, jvm_args, log_path, extra=(), unit="ms/op"):
+    """Runs the benchmark jar on one cell; {"Class.method": [score per iteration (unit), ...]}.
+
+    Every fork also gets the width's JVM flags and --jvm-args (args.jvm_flags)."""
     fd, result_path = tempfile.mkstemp(prefix="heed-jmh-", suffix=".json")
     os.close(fd)
     ms = "%dms" % round(args.seconds * 1000)
@@ -514,6 +523,8 @@ def run_jmh(args, regex, params, jvm_args, log_path):
            "-w", ms, "-r", ms, "-foe", "true", "-rf", "json", "-rff", result_path]
     for name, value in params.items():
         cmd += ["-p", "%s=%s" % (name, value)]
+    cmd += list(extra)
+    jvm_args = list(args.jvm_flags) + list(jvm_args)
     if jvm_args:
         cmd += ["-jvmArgsAppend", " ".join(jvm_args)]
     try:
@@ -533,7 +544,7 @@ def run_jmh(args, regex, params, jvm_args, log_path):
     samples = {}
     for r in results:
         method = ".".join(r["benchmark"].rsplit(".", 2)[1:])  # Class.method
-        if r["primaryMetric"]["scoreUnit"] != "ms/op":
+        if r["primaryMetric"]["scoreUnit"] != unit:
             fail("unexpected unit %s from JMH" % r["primaryMetric"]["scoreUnit"])
         samples[method] = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
     return samples
@@ -541,6 +552,52 @@ def run_jmh(args, regex, params, jvm_args, log_path):
 
 def method_regex(cls, methods):
     return r"^dev\.heed\.benchmarks\.%s\.(%s)$" % (cls, "|".join(methods))
+
+
+# ---------------------------------------------------------------------------- width and FMA peak
+
+def width_flags(width, simd):
+    """JVM flags that make the Heed forks (and the peak) run at a vector width, or None if impossible here."""
+    if width == "native":
+        return []
+    if width == "512":
+        return [] if simd == "AVX-512" else None
+    if width == "256":
+        # UseAVX=2 rather than MaxVectorSize=32: AVX2's 16 registers and instructions, as on an AVX2 CPU.
+        return ["-XX:UseAVX=2"] if simd == "AVX-512" else [] if simd == "AVX2" else None
+    return ["-XX:MaxVectorSize=16"]  # 128 bits: SSE, NEON
+
+
+def probe_width(args):
+    """PeakBenchmark.main in a JVM with the width's flags: preferred bits, Heed's kernels, a one-thread estimate."""
+    cmd = [args.java, "--add-modules", "jdk.incubator.vector"] + list(args.jvm_flags) + [
+        "-cp", args.jar, "dev.heed.benchmarks.PeakBenchmark"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    fields = dict(x.split("=", 1) for x in out.stdout.split() if "=" in x)
+    if out.returncode != 0 or "preferredBits" not in fields:
+        fail("could not start a JVM with %s:\n%s" % (shlex.join(cmd), out.stderr[-2000:]))
+    return {"bits": int(fields["preferredBits"]), "kernels": fields["kernels"],
+            "core_gflops": float(fields["gflops"]), "core_scalar_gflops": float(fields["scalarGflops"]),
+            "flags": list(args.jvm_flags)}
+
+
+def measure_peak(args, threads, log_path):
+    """PeakBenchmark.preferred and .scalar on `threads` threads: {"vector": [GFLOP/s...], "scalar": [...]}."""
+    got = run_jmh(args, method_regex("PeakBenchmark", ["preferred", "scalar"]), {}, [], log_path,
+                  extra=["-t", str(threads)], unit="ops/ns")
+    return {"vector": got.get("PeakBenchmark.preferred", []), "scalar": got.get("PeakBenchmark.scalar", [])}
+
+
+def pct(gflops_value, peak):
+    """'42%' of a peak in GFLOP/s, or '–'."""
+    return "%.0f%%" % (100 * gflops_value / peak) if gflops_value and peak else "–"
+
+
+PEAK = {}  # threads -> {"vector": GFLOP/s, "scalar": GFLOP/s}: the max over the run's peak samples
+
+
+def peak_of(threads, path="vector"):
+    return PEAK.get(threads, {}).get(path)
 
 
 # ---------------------------------------------------------------------------- reporting
@@ -576,7 +633,8 @@ def attention_table(cells):
     head = ("| B·H × L × d | mask | threads | NumPy best ms | NumPy variant | Heed chunked vector ms "
             "| Heed chunked scalar ms | Heed full vector ms | Heed full scalar ms | NumPy GFLOP/s "
             "| Heed chunked vector GFLOP/s | dgemm roof GFLOP/s | ×NumPy chunked vector | ×NumPy chunked scalar "
-            "| ×NumPy full vector | full ÷ chunked (vector) | spread |")
+            "| ×NumPy full vector | full ÷ chunked (vector) | NumPy % of peak | Heed chunked vector % of peak "
+            "| Heed chunked scalar % of scalar peak | spread |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for c in cells:
         h = c["ms"]["heed"]
@@ -585,12 +643,14 @@ def attention_table(cells):
         dense = attention_flops("none", c["batch_heads"], c["tokens"], c["depth"])
         best = c["numpy_best_ms"]
         cv, cs, fv, fs = (h.get(m) for m in ATTENTION_METHODS)
-        lines.append("| %d × %d × %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append(("| %d × %d × %d | %s | %d |" + " %s |" * 17) % (
             c["batch_heads"], c["tokens"], c["depth"], c["mask"], c["threads"], fmt(best), c["numpy_best"],
             fmt(cv), fmt(cs), fmt(fv), fmt(fs), fmt(gflops(flops, best)), fmt(gflops(flops, cv)),
             fmt(gflops(dense, n.get("roof"))), fmt(ratio(best, cv)) + "×" if cv else "–",
             fmt(ratio(best, cs)) + "×" if cs else "–", fmt(ratio(best, fv)) + "×" if fv else "–",
-            fmt(fv / cv if fv and cv else None), fmt(spread(c), 2)))
+            fmt(fv / cv if fv and cv else None), pct(gflops(flops, best), peak_of(c["threads"])),
+            pct(gflops(flops, cv), peak_of(c["threads"])), pct(gflops(flops, cs), peak_of(c["threads"], "scalar")),
+            fmt(spread(c), 2)))
     return "\n".join(lines)
 
 
@@ -609,7 +669,8 @@ def backward_table(cells, forward):
     head = ("| B·H × L × d | mask | threads | NumPy best ms | NumPy variant | Heed chunked vector ms "
             "| Heed chunked scalar ms | Heed full vector ms | Heed full scalar ms | Heed chunked vector GFLOP/s "
             "| ×NumPy chunked vector | ×NumPy chunked scalar | ×NumPy full vector "
-            "| backward ÷ forward, Heed chunked vector | backward ÷ forward, NumPy best | spread |")
+            "| backward ÷ forward, Heed chunked vector | backward ÷ forward, NumPy best | NumPy best GFLOP/s "
+            "| NumPy % of peak | Heed chunked vector % of peak | Heed chunked scalar % of scalar peak | spread |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for c in cells:
         h = c["ms"]["heed"]
@@ -618,13 +679,16 @@ def backward_table(cells, forward):
         f = forward_of(c, forward)
         fcv = f["ms"]["heed"].get("chunkedVector") if f else None
         fbest = f["numpy_best_ms"] if f else None
-        lines.append(("| %d × %d × %d | %s | %d |" + " %s |" * 13) % (
+        bflops = backward_flops(c["mask"], c["batch_heads"], c["tokens"], c["depth"])
+        lines.append(("| %d × %d × %d | %s | %d |" + " %s |" * 17) % (
             c["batch_heads"], c["tokens"], c["depth"], c["mask"], c["threads"], fmt(best), c["numpy_best"],
             fmt(cv), fmt(cs), fmt(fv), fmt(fs),
             fmt(gflops(backward_flops(c["mask"], c["batch_heads"], c["tokens"], c["depth"]), cv)),
             fmt(ratio(best, cv)) + "×" if cv else "–", fmt(ratio(best, cs)) + "×" if cs else "–",
             fmt(ratio(best, fv)) + "×" if fv else "–", fmt(cv / fcv if cv and fcv else None),
-            fmt(best / fbest if best and fbest else None), fmt(spread(c), 2)))
+            fmt(best / fbest if best and fbest else None), fmt(gflops(bflops, best)),
+            pct(gflops(bflops, best), peak_of(c["threads"])), pct(gflops(bflops, cv), peak_of(c["threads"])),
+            pct(gflops(bflops, cs), peak_of(c["threads"], "scalar")), fmt(spread(c), 2)))
     return "\n".join(lines)
 
 
@@ -636,17 +700,20 @@ def spread(cell):
 
 def matmul_table(cells):
     lines = ["| n × n @ n × n | threads | NumPy dgemm ms | Heed vector ms | Heed scalar ms | dgemm GFLOP/s "
-             "| Heed vector GFLOP/s | Heed scalar GFLOP/s | Heed vector ÷ dgemm rate | Heed scalar ÷ dgemm rate |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| Heed vector GFLOP/s | Heed scalar GFLOP/s | Heed vector ÷ dgemm rate | Heed scalar ÷ dgemm rate "
+             "| dgemm % of peak | Heed vector % of peak | Heed scalar % of scalar peak |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cells:
         h = c["ms"]["heed"]
         dg = c["ms"]["numpy"].get("dgemm")
         flops = 2.0 * c["size"] ** 3
         mv, ms = h.get("matmulVector"), h.get("matmulScalar")
-        pct = lambda t: "%.0f%%" % (100 * dg / t) if t and dg else "–"
-        lines.append("| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        of_dgemm = lambda t: "%.0f%%" % (100 * dg / t) if t and dg else "–"
+        peak = peak_of(c["threads"])
+        lines.append("| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             c["size"], c["threads"], fmt(dg), fmt(mv), fmt(ms), fmt(gflops(flops, dg)), fmt(gflops(flops, mv)),
-            fmt(gflops(flops, ms)), pct(mv), pct(ms)))
+            fmt(gflops(flops, ms)), of_dgemm(mv), of_dgemm(ms), pct(gflops(flops, dg), peak),
+            pct(gflops(flops, mv), peak), pct(gflops(flops, ms), peak_of(c["threads"], "scalar"))))
     return "\n".join(lines)
 
 
@@ -699,6 +766,29 @@ def targets(cells, matmuls):
         if dg and mv:
             out.append("- matmul %d × %d, %s: Heed vector at %.0f%% of NumPy dgemm's GFLOP/s (target ≥ 40%%): %s"
                        % (c["size"], c["size"], plural(c["threads"], "thread"), 100 * dg / mv, mark(dg / mv >= 0.4)))
+    return "\n".join(out)
+
+
+def peak_targets(cells, matmuls, bits):
+    """Issue 11's share-of-peak targets, as far as this run's cells cover them."""
+    out = []
+    for c in cells:
+        if (c["batch_heads"], c["tokens"], c["depth"], c["mask"]) == (8, 1024, 64, "none"):
+            cv = c["ms"]["heed"].get("chunkedVector")
+            rate = gflops(attention_flops("none", 8, 1024, 64), cv)
+            if rate and peak_of(c["threads"]):
+                share = rate / peak_of(c["threads"])
+                out.append("- [8, 1024, 64] none, %s, %d-bit: chunked vector at %.0f%% of the FMA peak (target ≥ 60%%): "
+                           "%s" % (plural(c["threads"], "thread"), bits, 100 * share,
+                                   "met" if share >= 0.6 else "NOT met"))
+    for c in matmuls:
+        if c["size"] == 1024:
+            mv = c["ms"]["heed"].get("matmulVector")
+            rate = gflops(2.0 * 1024 ** 3, mv)
+            if rate and peak_of(c["threads"]):
+                share = rate / peak_of(c["threads"])
+                out.append("- matmul 1024, %s, %d-bit: vector at %.0f%% of the FMA peak (target ≥ 70%%): %s"
+                           % (plural(c["threads"], "thread"), bits, 100 * share, "met" if share >= 0.7 else "NOT met"))
     return "\n".join(out)
 
 
@@ -800,6 +890,11 @@ def parse_args(argv):
                         "the occasional fork whose JIT-compiled kernels came out slow (docs/design-notes.md)")
     p.add_argument("--jar", default=DEFAULT_JAR, help="the benchmark jar (default benchmarks/target/benchmarks.jar)")
     p.add_argument("--java", default="java", help="the java launcher for JMH and its forks (default: java on PATH)")
+    p.add_argument("--width", choices=["native", "128", "256", "512"], default="native",
+                   help="vector width of the Heed forks and the peak: 256 adds -XX:UseAVX=2 on an AVX-512 machine, "
+                        "128 adds -XX:MaxVectorSize=16 (default: native). NumPy keeps its own width")
+    p.add_argument("--jvm-args", default="", metavar="'FLAGS'",
+                   help="more JVM flags for every Heed and peak fork, e.g. '-XX:MaxVectorSize=32'")
     p.add_argument("--verbose", action="store_true", help="show JMH's output instead of logging it to a file")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -838,6 +933,13 @@ def main(argv):
 
     command = shlex.join(["python3", os.path.relpath(os.path.abspath(__file__), os.getcwd())] + argv)
     machine = machine_info(args)
+    flags = width_flags(args.width, machine["simd"])
+    if flags is None:
+        fail("--width %s: this machine's vectors are narrower (%s)" % (args.width, machine["simd"] or "no AVX2"))
+    args.jvm_flags = flags + shlex.split(args.jvm_args)
+    width = probe_width(args)
+    if args.width != "native" and width["bits"] != int(args.width):
+        fail("--width %s: the JVM with %s prefers %d-bit vectors" % (args.width, args.jvm_flags, width["bits"]))
     fd, log_path = tempfile.mkstemp(prefix="heed-numpy-peer-", suffix=".log")
     os.close(fd)
     log("numpy_peer.py: %s profile; JMH output in %s" % (args.profile, log_path))
@@ -848,6 +950,20 @@ def main(argv):
         log("machine: %s, %d cores %s; %s; NumPy %s (%s, dgemm 512: %.1f GFLOP/s); load average %.1f"
             % (machine["cpu"], machine["cores"], machine["simd"], machine["java"], info["numpy"], info["blas"],
                info["dgemm512_gflops"], machine["load_average_start"][0]))
+        log("width: %d-bit vectors (Heed kernels %s; JVM flags: %s); FMA peak of one core by CPU time %.1f GFLOP/s "
+            "(scalar %.1f)" % (width["bits"], width["kernels"], " ".join(args.jvm_flags) or "none",
+                               width["core_gflops"], width["core_scalar_gflops"]))
+        # The FMA peak on each thread count, before and after the cells: the max of every sample is the
+        # ceiling (a busy moment lowers a sample, nothing raises one).
+        peaks = {t: {"vector": [], "scalar": []} for t in args.threads}
+
+        def peak_round(when):
+            for t in args.threads:
+                log("peak (%s): PeakBenchmark on %s" % (when, plural(t, "thread")))
+                for path, x in measure_peak(args, t, log_path).items():
+                    peaks[t][path].extend(x)
+                    PEAK.setdefault(t, {})[path] = max(peaks[t][path], default=None)
+        peak_round("start")
         if info["dgemm512_gflops"] < 15:
             log("warning: NumPy's dgemm runs at %.1f GFLOP/s: %s looks like it has the reference BLAS, not the "
                 "peer the comparison is meant for" % (info["dgemm512_gflops"], sys.executable))
@@ -909,6 +1025,7 @@ def main(argv):
                             cell["numpy"].setdefault(name, []).extend(s)
                     for name, s in heed.items():
                         cell["heed"].setdefault(name, []).extend(s)
+        peak_round("end")
     finally:
         for w in workers.values():
             w.close()
@@ -920,6 +1037,17 @@ def main(argv):
     print("Machine: %s, %d cores %s; %s; NumPy %s with %s (%s); load average %.1f at start, %.1f at end."
           % (machine["cpu"], machine["cores"], machine["simd"], machine["java"], machine["numpy"], machine["blas"],
              machine["python"], machine["load_average_start"][0], machine["load_average_end"][0]))
+    print("Width: %d-bit vectors, Heed kernels %s (JVM flags: %s). FMA peak (PeakBenchmark, max over %d samples): %s."
+          % (width["bits"], width["kernels"], " ".join(args.jvm_flags) or "none",
+             min(len(peaks[t]["vector"]) for t in args.threads),
+             "; ".join("%s %s GFLOP/s vector, %s scalar" % (plural(t, "thread"), fmt(peak_of(t)),
+                                                           fmt(peak_of(t, "scalar"))) for t in args.threads)))
+    print("One core's FMA peak by CPU time, which other work on the machine does not lower: %s GFLOP/s vector, %s "
+          "scalar (× %d cores = %s: the idle machine's peak; if the JMH peak is well below it, the machine was busy)."
+          % (fmt(width["core_gflops"]), fmt(width["core_scalar_gflops"]), machine["cores"],
+             fmt(width["core_gflops"] * machine["cores"])))
+    print("% of peak: a rate ÷ that peak on the row's threads (scalar kernels ÷ the scalar Math.fma peak); "
+          "NumPy's BLAS runs at its own width whatever --width says.")
     print("Times: %s of per-iteration averages (%d iterations of %g s after %d warm-up, each side), ms per call. "
           "×NumPy = NumPy best time ÷ Heed time (> 1: Heed faster). GFLOP/s count 4·d·(allowed pairs); "
           "the roof is dgemm at this shape, dense count. Spread: the largest max ÷ min of the iteration "
@@ -947,12 +1075,18 @@ def main(argv):
     if t:
         print("Issue 9 targets, this run:")
         print(t)
+    t = peak_targets(forward, matmuls, width["bits"])
+    if t:
+        print("Issue 11 targets, this run (%d-bit):" % width["bits"])
+        print(t)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"command": command, "machine": machine, "profile": args.profile, "stat": args.stat,
                        "settings": {"warmup": args.warmup, "iterations": args.iterations * args.rounds,
                                     "seconds": args.seconds, "chunks": args.chunks, "paths": args.paths,
                                     "max_full_tokens": args.max_full_tokens},
+                       "width": width, "peak_gflops": {str(t): PEAK.get(t) for t in args.threads},
+                       "peak_samples": {str(t): peaks[t] for t in args.threads},
                        "attention": forward, "backward": backward, "matmul": matmuls}, f, indent=1)
         log("wrote %s" % args.json)
     os.unlink(log_path)

@@ -10,11 +10,14 @@ import org.junit.jupiter.api.Test;
  * Each surefire execution says which kernels it means to test ({@code -Dheed.test.expectKernels},
  * set in the pom): the default run {@code scalar}, the {@code vector-api} run {@code vector}. If the
  * Vector API kernels failed to load (the provider falls back to scalar quietly), the second run
- * would otherwise pass while testing the scalar path twice.
+ * would otherwise pass while testing the scalar path twice. {@code -Dheed.test.maxVectorBits=N} (CI's
+ * narrower-width passes) also requires kernels no wider than N bits, so a width flag that the JVM
+ * ignored cannot pass for a narrower run.
  */
 class KernelPathTest {
 
     private static final String EXPECT = "heed.test.expectKernels";
+    private static final String MAX_BITS = "heed.test.maxVectorBits";
 
     @Test
     void thisRunTestsTheKernelsItWasMeantTo() {
@@ -34,6 +37,13 @@ class KernelPathTest {
                                 + "to load? (its WARNING is in the test output)")
                         .isTrue();
                 assertThat(kernels.name()).startsWith("vector-");
+                // CI's narrower-width passes (-XX:MaxVectorSize) also say the widest vectors they allow.
+                String maxBits = System.getProperty(MAX_BITS);
+                if (maxBits != null) {
+                    assertThat(Integer.parseInt(kernels.name().substring("vector-".length())))
+                            .as("vector bits with -D%s=%s", MAX_BITS, maxBits)
+                            .isLessThanOrEqualTo(Integer.parseInt(maxBits));
+                }
             }
             default -> fail("-D%s must be scalar or vector, not %s", EXPECT, expected);
         }

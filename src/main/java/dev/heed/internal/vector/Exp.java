@@ -13,8 +13,11 @@ package dev.heed.internal.vector;
  *
  * <p>Method: {@code x = n·ln2 + r} with {@code n = round(x / ln2)} (Cody–Waite, ln2 split in two
  * parts), {@code |r| ≤ ln2/2}; {@code e^r} by its Taylor series to degree 13 (truncation error
- * below 5e-18, so the result is within about one ulp); then {@code e^x = e^r · 2^(n/2) · 2^(n − n/2)}
- * — two factors so that results down in the subnormal range are also rounded only once.
+ * below 5e-18, so the result is within about one ulp); then {@code e^x = e^r · 2^h · 2^(n − h)} with
+ * {@code h = floor(n/2)} — two factors so that results down in the subnormal range are also rounded
+ * only once. The exponent bits of both factors are built with integer adds and logical shifts of a
+ * value kept non-negative, operations every vector width has an instruction for (SSE/NEON, AVX2,
+ * AVX-512); the bits are those of the earlier form with {@code n >> 1}.
  * {@code exp(-inf) = 0}, {@code exp(+inf) = +inf}, NaN gives NaN. Only lane-wise arithmetic is
  * used — no comparisons, masks or blends, whose vector forms C2 sometimes fails to intrinsify.
  */
@@ -28,6 +31,12 @@ public final class Exp {
     static final double SHIFTER = 0x1.8p52;
 
     static final long SHIFTER_BITS = Double.doubleToRawLongBits(SHIFTER);
+    /**
+     * {@code SHIFTER_BITS − 2048}: subtracted from the bits of {@code x/ln2 + SHIFTER} it leaves
+     * {@code n + 2048}, positive for every clamped input ({@code n ≥ −1075}), so that halving it
+     * takes a logical shift. An arithmetic shift of 64-bit lanes has no AVX2 instruction.
+     */
+    static final long BIASED_SHIFTER_BITS = SHIFTER_BITS - 2048;
     /**
      * Inputs are clamped to [MIN_X, MAX_X]: beyond them the result is 0 or +inf anyway. At MIN_X
      * the steps below give 0.93·2⁻¹⁰⁷⁵, which rounds to exactly 0, as does every input below
@@ -71,9 +80,9 @@ public final class Exp {
         p = Math.fma(p, r, C2);
         p = Math.fma(p, r, 1.0);
         p = Math.fma(p, r, 1.0);
-        long k = Double.doubleToRawLongBits(t) - SHIFTER_BITS;
-        long k1 = k >> 1;
-        long k2 = k - k1;
-        return p * Double.longBitsToDouble((k1 + 1023) << 52) * Double.longBitsToDouble((k2 + 1023) << 52);
+        // kb = n + 2048 ≥ 973 (clamped), so a logical shift halves it: h = floor(n / 2) + 1024.
+        long kb = Double.doubleToRawLongBits(t) - BIASED_SHIFTER_BITS;
+        long h = kb >>> 1;
+        return p * Double.longBitsToDouble((h - 1) << 52) * Double.longBitsToDouble((kb - h - 1) << 52);
     }
 }

@@ -341,14 +341,15 @@ final class PanamaKernelSupport implements KernelSupport {
             p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
             // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
             // conversion whose target species is a constant.
-            LongVector k =
-                    ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
-            LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-            LongVector k2 = k.sub(k1);
-            DoubleVector s1 = (DoubleVector) k1.add(1023)
+            // kb = n + 2048 > 0, so LSHR halves it (no ASHR: AVX2 has no 64-bit arithmetic shift)
+            LongVector kb = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0))
+                    .sub(Exp.BIASED_SHIFTER_BITS);
+            LongVector h = kb.lanewise(VectorOperators.LSHR, 1);
+            DoubleVector s1 = (DoubleVector) h.sub(1)
                     .lanewise(VectorOperators.LSHL, 52)
                     .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-            DoubleVector s2 = (DoubleVector) k2.add(1023)
+            DoubleVector s2 = (DoubleVector) kb.sub(h)
+                    .sub(1)
                     .lanewise(VectorOperators.LSHL, 52)
                     .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
             DoubleVector e = p.mul(s1).mul(s2);
@@ -393,14 +394,15 @@ final class PanamaKernelSupport implements KernelSupport {
                 p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
                 // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
                 // conversion whose target species is a constant.
-                LongVector k =
-                        ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
-                LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-                LongVector k2 = k.sub(k1);
-                DoubleVector s1 = (DoubleVector) k1.add(1023)
+                // kb = n + 2048 > 0, so LSHR halves it (no ASHR: AVX2 has no 64-bit arithmetic shift)
+                LongVector kb = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0))
+                        .sub(Exp.BIASED_SHIFTER_BITS);
+                LongVector h = kb.lanewise(VectorOperators.LSHR, 1);
+                DoubleVector s1 = (DoubleVector) h.sub(1)
                         .lanewise(VectorOperators.LSHL, 52)
                         .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-                DoubleVector s2 = (DoubleVector) k2.add(1023)
+                DoubleVector s2 = (DoubleVector) kb.sub(h)
+                        .sub(1)
                         .lanewise(VectorOperators.LSHL, 52)
                         .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
                 DoubleVector e = p.mul(s1).mul(s2);
@@ -491,14 +493,15 @@ final class PanamaKernelSupport implements KernelSupport {
             p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
             p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
             p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-            LongVector k =
-                    ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0)).sub(Exp.SHIFTER_BITS);
-            LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-            LongVector k2 = k.sub(k1);
-            DoubleVector s1 = (DoubleVector) k1.add(1023)
+            // kb = n + 2048 > 0, so LSHR halves it (no ASHR: AVX2 has no 64-bit arithmetic shift)
+            LongVector kb = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0))
+                    .sub(Exp.BIASED_SHIFTER_BITS);
+            LongVector h = kb.lanewise(VectorOperators.LSHR, 1);
+            DoubleVector s1 = (DoubleVector) h.sub(1)
                     .lanewise(VectorOperators.LSHL, 52)
                     .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-            DoubleVector s2 = (DoubleVector) k2.add(1023)
+            DoubleVector s2 = (DoubleVector) kb.sub(h)
+                    .sub(1)
                     .lanewise(VectorOperators.LSHL, 52)
                     .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
             DoubleVector e = p.mul(s1).mul(s2);
