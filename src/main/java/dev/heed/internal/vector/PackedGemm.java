@@ -74,6 +74,21 @@ public final class PackedGemm {
         this.nc = nc > 0 ? nc : Math.max(nr, L3_BUDGET / (Double.BYTES * kc) / nr * nr);
     }
 
+    /**
+     * The same micro-tile with other block sizes: tests use tiny ones so that every loop and edge
+     * runs on small matrices.
+     *
+     * @throws IllegalArgumentException if a size is not positive or {@code mc}, {@code nc} are not
+     *     multiples of {@code mr}, {@code nr}
+     */
+    public PackedGemm withBlocking(int kc, int mc, int nc) {
+        if (kc < 1 || mc < mr || nc < nr || mc % mr != 0 || nc % nr != 0) {
+            throw new IllegalArgumentException("blocking kc=" + kc + ", mc=" + mc + ", nc=" + nc + " for a " + mr + "x"
+                    + nr + " tile: need kc >= 1 and mc, nc positive multiples of " + mr + ", " + nr);
+        }
+        return new PackedGemm(tile, mr, nr, kc, mc, nc);
+    }
+
     /** The depth of a slice: a {@code kc × nr} sliver of B in {@link #L1_BUDGET}, a multiple of 8, 64 to 512. */
     static int sliceDepth(int nr) {
         int k = L1_BUDGET / (Double.BYTES * nr) / 8 * 8;
