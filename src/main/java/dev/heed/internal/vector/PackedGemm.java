@@ -12,10 +12,12 @@ import java.util.Arrays;
  * {@link #nr} columns (each sliver {@code kc × nr}, contiguous, zero-padded to {@code nr}); row
  * blocks of {@link #mc} rows of A, packed into panels of {@link #mr} rows (each {@code mr × kc},
  * stored column by column, zero-padded); and the micro-tiles, which read both packed panels at
- * unit stride. One sliver of B ({@code kc·nr·8} bytes) is sized to stay in half of a 32 KiB L1
- * data cache while every panel of the row block passes it; the row block of A ({@code mc·kc·8})
- * to half of a 512 KiB L2. Java cannot ask for the cache sizes; these hold on every x86 and ARM
- * server core of the last decade (docs/design-notes.md has the measurements).
+ * unit stride. A slice is at most {@value #MAX_SLICE} deep and one micro-panel of A
+ * ({@code mr·kc·8} bytes) fits in half of a 32 KiB L1 data cache; the row block of A
+ * ({@code mc·kc·8}) in half of a 512 KiB L2, where the sliver of B being used ({@code kc·nr·8},
+ * up to 48 KiB) also fits. Java cannot ask for the cache sizes; these hold on every x86 and ARM
+ * server core of the last decade. Shallower slices that keep the sliver in L1 measured slower:
+ * each slice reloads and stores the tile of C (docs/design-notes.md has the measurements).
  *
  * <p>Results do not depend on any of this: the micro-tiles add each C element's products in the
  * order of {@code k}, one fused multiply-add at a time, starting from C; slices of {@code k}
@@ -23,19 +25,22 @@ import java.util.Arrays;
  * sizes and any split over threads give the same bits.
  */
 public final class PackedGemm {
-    /** Bytes of L1 data cache one sliver of B may fill: half of 32 KiB. */
+    /** Bytes of L1 data cache one micro-panel of A ({@code mr × kc}) may fill: half of 32 KiB. */
     static final int L1_BUDGET = 16 * 1024;
-    /** Bytes of L2 cache one packed row block of A may fill: half of 512 KiB. */
+    /** Bytes of L2 cache one packed row block of A ({@code mc × kc}) may fill: half of 512 KiB. */
     static final int L2_BUDGET = 256 * 1024;
     /** Bytes of one packed {@code kc × nc} panel of B: a slice of a shared L3 or of memory. */
     static final int L3_BUDGET = 2 * 1024 * 1024;
+    /** The deepest slice: deeper ones measured no faster, and the sliver of B would leave L2. */
+    static final int MAX_SLICE = 256;
     /**
      * Smallest {@code m·n·k} that is packed. Below it the unpacked tiles win: packing costs a
      * pass over A and B, which a product repays only when every packed element is reused many
-     * times; the attention's 64 × 64 tiles (262,144) stay unpacked. Measured in
-     * docs/design-notes.md.
+     * times; the attention's 64 × 64 tiles (262,144) stay unpacked. Measured (one thread, square
+     * products, docs/design-notes.md): at 256 bits and in the scalar kernels the two cross near
+     * 256³; at 512 bits unpacked stays ahead up to 384³ (by 15–20 %) and packed is ahead from 768.
      */
-    static final long MIN_PACKED_VOLUME = 128L * 128 * 128;
+    static final long MIN_PACKED_VOLUME = 256L * 256 * 256;
 
     /**
      * A micro-tile: {@code C[0, mr) × [0, nr) += A·B} over {@code k}, with element {@code (i, p)}
@@ -61,7 +66,7 @@ public final class PackedGemm {
 
     /** Blocking for a tile of {@code mr × nr} doubles, from the cache budgets above. */
     PackedGemm(Tile tile, int mr, int nr) {
-        this(tile, mr, nr, sliceDepth(nr), 0, 0);
+        this(tile, mr, nr, sliceDepth(mr), 0, 0);
     }
 
     /** Explicit blocking (0 for the default {@code mc} or {@code nc}), for tests and measurements. */
@@ -89,10 +94,12 @@ public final class PackedGemm {
         return new PackedGemm(tile, mr, nr, kc, mc, nc);
     }
 
-    /** The depth of a slice: a {@code kc × nr} sliver of B in {@link #L1_BUDGET}, a multiple of 8, 64 to 512. */
-    static int sliceDepth(int nr) {
-        int k = L1_BUDGET / (Double.BYTES * nr) / 8 * 8;
-        return Math.max(64, Math.min(512, k));
+    /**
+     * The depth of a slice for tiles of {@code mr} rows: a micro-panel of A ({@code mr × kc}) in
+     * {@link #L1_BUDGET}, at most {@link #MAX_SLICE}, a multiple of 8.
+     */
+    static int sliceDepth(int mr) {
+        return Math.min(MAX_SLICE, L1_BUDGET / (Double.BYTES * mr) / 8 * 8);
     }
 
     /** The packed product of {@code kernels}, or null if it has none. */
@@ -198,7 +205,7 @@ public final class PackedGemm {
      * {@code C += A·B} for a {@code rows × cols} block of C from a packed row block of A
      * ({@link #packA}, {@code rows ≤ mc}) and packed slivers of B ({@link #packB} at
      * {@code bOff}), both of depth {@code depth}. Sliver by sliver, each passing every panel of A
-     * while it sits in L1; partial tiles at the edges go through a small zero-padded copy of C.
+     * while it stays in cache; partial tiles at the edges go through a small zero-padded copy of C.
      *
      * @param c modified
      */

@@ -104,11 +104,11 @@ class MatrixProductsTest {
     @ParameterizedTest
     @MethodSource("kernels")
     void batchedProductsTakeThePackedPathWhenLarge(KernelSupport kernels) {
-        // [2, 150, 140] @ [140, 131] with B column-strided (a transposed view), so B is made dense
+        // [2, 300, 240] @ [240, 250] with B column-strided (a transposed view), so B is made dense
         // once and the batch is one tall product; then a batch of two distinct B.
-        int n = 150;
-        int k = 140;
-        int m = 131;
+        int n = 300;
+        int k = 240;
+        int m = 250;
         double[] a = random(3, 2 * n * k);
         double[] bt = random(4, m * k); // B^T row-major: B(p, j) at j·k + p
         double[] c = new double[2 * n * m];

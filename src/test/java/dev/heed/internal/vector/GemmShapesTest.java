@@ -161,19 +161,22 @@ class GemmShapesTest {
         int kc = packed.kc();
         int mc = packed.mc();
         int[][] shapes = {
-            {127, 128, 128}, // just below the packing threshold: unpacked
-            {128, 128, 128}, // at it: packed
-            {257, 131, 129},
+            {255, 256, 256}, // m·n·k just below the packing threshold: unpacked
+            {256, 256, 256}, // at it: packed
             {mc + 1, 2 * packed.nr() + 3, kc + 1}, // straddles the row block and the slice depth
             {mc - 1, 3 * packed.nr() - 1, 2 * kc - 1},
             {2 * packed.mr() + 1, 2 * packed.nr() + 1, 257},
             {257, 7, 257}, // too narrow to pack
-            {7, 257, 257}
+            {7, 257, 257},
+            {257, 65, 13}
         };
-        for (int[] s : shapes) {
-            for (Layout layout : Layout.values()) {
-                check(label(kernels), kernels::gemm, s[0], s[1], s[2], layout, layout == Layout.STRIDED);
-            }
+        assertThat(packed.worthPacking(255, 256, 256)).isFalse();
+        assertThat(packed.worthPacking(256, 256, 256)).isTrue();
+        // one layout per size, in turn, to keep the naive reference cheap; accumulate on every other
+        for (int t = 0; t < shapes.length; t++) {
+            int[] s = shapes[t];
+            Layout layout = Layout.values()[t % 3];
+            check(label(kernels), kernels::gemm, s[0], s[1], s[2], layout, t % 2 == 1);
         }
     }
 
@@ -246,8 +249,8 @@ class GemmShapesTest {
     void blockSizesFitTheCacheBudgets() {
         for (KernelSupport kernels : kernels()) {
             PackedGemm p = PackedGemm.of(kernels);
-            assertThat((long) p.kc() * p.nr() * Double.BYTES)
-                    .as("B sliver of %s", p)
+            assertThat((long) p.kc() * p.mr() * Double.BYTES)
+                    .as("A micro-panel of %s", p)
                     .isLessThanOrEqualTo(PackedGemm.L1_BUDGET);
             assertThat((long) p.mc() * p.kc() * Double.BYTES)
                     .as("A block of %s", p)
