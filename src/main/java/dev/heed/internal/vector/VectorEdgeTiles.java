@@ -1,7 +1,5 @@
 package dev.heed.internal.vector;
 
-import static dev.heed.internal.vector.VectorTiles.load;
-
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -44,6 +42,7 @@ final class VectorEdgeTiles {
         }
     }
 
+    /** {@code C += A·B} on 8 rows × 2 vectors. */
     static void k8x2(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
@@ -53,25 +52,25 @@ final class VectorEdgeTiles {
         int o5 = o4 + ldc;
         int o6 = o5 + ldc;
         int o7 = o6 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c11 = load(c, o1 + LANES);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c21 = load(c, o2 + LANES);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c31 = load(c, o3 + LANES);
-        DoubleVector c40 = load(c, o4);
-        DoubleVector c41 = load(c, o4 + LANES);
-        DoubleVector c50 = load(c, o5);
-        DoubleVector c51 = load(c, o5 + LANES);
-        DoubleVector c60 = load(c, o6);
-        DoubleVector c61 = load(c, o6 + LANES);
-        DoubleVector c70 = load(c, o7);
-        DoubleVector c71 = load(c, o7 + LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c11 = DoubleVector.fromArray(SPECIES, c, o1 + LANES);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c21 = DoubleVector.fromArray(SPECIES, c, o2 + LANES);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c31 = DoubleVector.fromArray(SPECIES, c, o3 + LANES);
+        DoubleVector c40 = DoubleVector.fromArray(SPECIES, c, o4);
+        DoubleVector c41 = DoubleVector.fromArray(SPECIES, c, o4 + LANES);
+        DoubleVector c50 = DoubleVector.fromArray(SPECIES, c, o5);
+        DoubleVector c51 = DoubleVector.fromArray(SPECIES, c, o5 + LANES);
+        DoubleVector c60 = DoubleVector.fromArray(SPECIES, c, o6);
+        DoubleVector c61 = DoubleVector.fromArray(SPECIES, c, o6 + LANES);
+        DoubleVector c70 = DoubleVector.fromArray(SPECIES, c, o7);
+        DoubleVector c71 = DoubleVector.fromArray(SPECIES, c, o7 + LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -115,6 +114,7 @@ final class VectorEdgeTiles {
         c71.intoArray(c, o7 + LANES);
     }
 
+    /** {@code C += A·B} on 8 rows × 1 vector. */
     static void k8x1(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
@@ -124,16 +124,16 @@ final class VectorEdgeTiles {
         int o5 = o4 + ldc;
         int o6 = o5 + ldc;
         int o7 = o6 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c40 = load(c, o4);
-        DoubleVector c50 = load(c, o5);
-        DoubleVector c60 = load(c, o6);
-        DoubleVector c70 = load(c, o7);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c40 = DoubleVector.fromArray(SPECIES, c, o4);
+        DoubleVector c50 = DoubleVector.fromArray(SPECIES, c, o5);
+        DoubleVector c60 = DoubleVector.fromArray(SPECIES, c, o6);
+        DoubleVector c70 = DoubleVector.fromArray(SPECIES, c, o7);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             av = DoubleVector.broadcast(SPECIES, a[ap + ars]);
@@ -161,6 +161,7 @@ final class VectorEdgeTiles {
         c70.intoArray(c, o7);
     }
 
+    /** {@code C += A·B} on 6 rows × 1 vector. */
     static void k6x1(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
@@ -168,14 +169,14 @@ final class VectorEdgeTiles {
         int o3 = o2 + ldc;
         int o4 = o3 + ldc;
         int o5 = o4 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c40 = load(c, o4);
-        DoubleVector c50 = load(c, o5);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c40 = DoubleVector.fromArray(SPECIES, c, o4);
+        DoubleVector c50 = DoubleVector.fromArray(SPECIES, c, o5);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             av = DoubleVector.broadcast(SPECIES, a[ap + ars]);
@@ -197,27 +198,28 @@ final class VectorEdgeTiles {
         c50.intoArray(c, o5);
     }
 
+    /** {@code C += A·B} on 4 rows × 3 vectors. */
     static void k4x3(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
         int o2 = o1 + ldc;
         int o3 = o2 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c02 = load(c, c0 + 2 * LANES);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c11 = load(c, o1 + LANES);
-        DoubleVector c12 = load(c, o1 + 2 * LANES);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c21 = load(c, o2 + LANES);
-        DoubleVector c22 = load(c, o2 + 2 * LANES);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c31 = load(c, o3 + LANES);
-        DoubleVector c32 = load(c, o3 + 2 * LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c11 = DoubleVector.fromArray(SPECIES, c, o1 + LANES);
+        DoubleVector c12 = DoubleVector.fromArray(SPECIES, c, o1 + 2 * LANES);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c21 = DoubleVector.fromArray(SPECIES, c, o2 + LANES);
+        DoubleVector c22 = DoubleVector.fromArray(SPECIES, c, o2 + 2 * LANES);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c31 = DoubleVector.fromArray(SPECIES, c, o3 + LANES);
+        DoubleVector c32 = DoubleVector.fromArray(SPECIES, c, o3 + 2 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
-            DoubleVector bv2 = load(b, bp + 2 * LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
+            DoubleVector bv2 = DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -249,22 +251,23 @@ final class VectorEdgeTiles {
         c32.intoArray(c, o3 + 2 * LANES);
     }
 
+    /** {@code C += A·B} on 4 rows × 2 vectors. */
     static void k4x2(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
         int o2 = o1 + ldc;
         int o3 = o2 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c11 = load(c, o1 + LANES);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c21 = load(c, o2 + LANES);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c31 = load(c, o3 + LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c11 = DoubleVector.fromArray(SPECIES, c, o1 + LANES);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c21 = DoubleVector.fromArray(SPECIES, c, o2 + LANES);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c31 = DoubleVector.fromArray(SPECIES, c, o3 + LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -288,17 +291,18 @@ final class VectorEdgeTiles {
         c31.intoArray(c, o3 + LANES);
     }
 
+    /** {@code C += A·B} on 4 rows × 1 vector. */
     static void k4x1(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
         int o2 = o1 + ldc;
         int o3 = o2 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c30 = load(c, o3);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             av = DoubleVector.broadcast(SPECIES, a[ap + ars]);
@@ -314,17 +318,18 @@ final class VectorEdgeTiles {
         c30.intoArray(c, o3);
     }
 
+    /** {@code C += A·B} on 1 row × 4 vectors. */
     static void k1x4(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c02 = load(c, c0 + 2 * LANES);
-        DoubleVector c03 = load(c, c0 + 3 * LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+        DoubleVector c03 = DoubleVector.fromArray(SPECIES, c, c0 + 3 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
-            DoubleVector bv2 = load(b, bp + 2 * LANES);
-            DoubleVector bv3 = load(b, bp + 3 * LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
+            DoubleVector bv2 = DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES);
+            DoubleVector bv3 = DoubleVector.fromArray(SPECIES, b, bp + 3 * LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -337,15 +342,16 @@ final class VectorEdgeTiles {
         c03.intoArray(c, c0 + 3 * LANES);
     }
 
+    /** {@code C += A·B} on 1 row × 3 vectors. */
     static void k1x3(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c02 = load(c, c0 + 2 * LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
-            DoubleVector bv2 = load(b, bp + 2 * LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
+            DoubleVector bv2 = DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -356,13 +362,14 @@ final class VectorEdgeTiles {
         c02.intoArray(c, c0 + 2 * LANES);
     }
 
+    /** {@code C += A·B} on 1 row × 2 vectors. */
     static void k1x2(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -371,11 +378,12 @@ final class VectorEdgeTiles {
         c01.intoArray(c, c0 + LANES);
     }
 
+    /** {@code C += A·B} on 1 row × 1 vector. */
     static void k1x1(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        DoubleVector c00 = load(c, c0);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
         }

@@ -15,6 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * it, and equals the scalar kernels' result bit for bit. A is read through any strides (its
  * elements are only broadcast), B and C by rows at unit stride. The edge tiles for the rows and
  * vectors left over are in {@link VectorEdgeTiles}.
+ *
+ * <p>The kernels call {@code DoubleVector.fromArray} themselves rather than through a helper: a
+ * helper that C2 declines to inline (it may, once the helper is compiled on its own) would box a
+ * vector at every step.
  */
 final class VectorTiles {
     private static final VectorSpecies<Double> SPECIES = PanamaKernelSupport.SPECIES;
@@ -61,10 +65,7 @@ final class VectorTiles {
         return VectorTiles::k6x2;
     }
 
-    static DoubleVector load(double[] x, int off) {
-        return DoubleVector.fromArray(SPECIES, x, off);
-    }
-
+    /** {@link #block} with 6 × 2 tiles, then 6-row tiles of fewer vectors, single rows, lone columns. */
     private static void block6x2(
             int m,
             int n,
@@ -114,6 +115,7 @@ final class VectorTiles {
         }
     }
 
+    /** {@link #block} with 8 × 3 tiles, then 8-row tiles of fewer vectors, single rows, lone columns. */
     private static void block8x3(
             int m,
             int n,
@@ -165,6 +167,7 @@ final class VectorTiles {
         }
     }
 
+    /** {@link #block} with 4 × 4 tiles, then 4-row tiles of fewer vectors, single rows, lone columns. */
     private static void block4x4(
             int m,
             int n,
@@ -218,6 +221,7 @@ final class VectorTiles {
         }
     }
 
+    /** {@code C += A·B} on 6 rows × 2 vectors: 12 accumulators, 2 of B, 1 broadcast. */
     static void k6x2(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
@@ -225,21 +229,21 @@ final class VectorTiles {
         int o3 = o2 + ldc;
         int o4 = o3 + ldc;
         int o5 = o4 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c11 = load(c, o1 + LANES);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c21 = load(c, o2 + LANES);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c31 = load(c, o3 + LANES);
-        DoubleVector c40 = load(c, o4);
-        DoubleVector c41 = load(c, o4 + LANES);
-        DoubleVector c50 = load(c, o5);
-        DoubleVector c51 = load(c, o5 + LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c11 = DoubleVector.fromArray(SPECIES, c, o1 + LANES);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c21 = DoubleVector.fromArray(SPECIES, c, o2 + LANES);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c31 = DoubleVector.fromArray(SPECIES, c, o3 + LANES);
+        DoubleVector c40 = DoubleVector.fromArray(SPECIES, c, o4);
+        DoubleVector c41 = DoubleVector.fromArray(SPECIES, c, o4 + LANES);
+        DoubleVector c50 = DoubleVector.fromArray(SPECIES, c, o5);
+        DoubleVector c51 = DoubleVector.fromArray(SPECIES, c, o5 + LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -273,6 +277,7 @@ final class VectorTiles {
         c51.intoArray(c, o5 + LANES);
     }
 
+    /** {@code C += A·B} on 8 rows × 3 vectors: 24 accumulators, 3 of B, 1 broadcast. */
     static void k8x3(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
@@ -282,34 +287,34 @@ final class VectorTiles {
         int o5 = o4 + ldc;
         int o6 = o5 + ldc;
         int o7 = o6 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c02 = load(c, c0 + 2 * LANES);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c11 = load(c, o1 + LANES);
-        DoubleVector c12 = load(c, o1 + 2 * LANES);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c21 = load(c, o2 + LANES);
-        DoubleVector c22 = load(c, o2 + 2 * LANES);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c31 = load(c, o3 + LANES);
-        DoubleVector c32 = load(c, o3 + 2 * LANES);
-        DoubleVector c40 = load(c, o4);
-        DoubleVector c41 = load(c, o4 + LANES);
-        DoubleVector c42 = load(c, o4 + 2 * LANES);
-        DoubleVector c50 = load(c, o5);
-        DoubleVector c51 = load(c, o5 + LANES);
-        DoubleVector c52 = load(c, o5 + 2 * LANES);
-        DoubleVector c60 = load(c, o6);
-        DoubleVector c61 = load(c, o6 + LANES);
-        DoubleVector c62 = load(c, o6 + 2 * LANES);
-        DoubleVector c70 = load(c, o7);
-        DoubleVector c71 = load(c, o7 + LANES);
-        DoubleVector c72 = load(c, o7 + 2 * LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c11 = DoubleVector.fromArray(SPECIES, c, o1 + LANES);
+        DoubleVector c12 = DoubleVector.fromArray(SPECIES, c, o1 + 2 * LANES);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c21 = DoubleVector.fromArray(SPECIES, c, o2 + LANES);
+        DoubleVector c22 = DoubleVector.fromArray(SPECIES, c, o2 + 2 * LANES);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c31 = DoubleVector.fromArray(SPECIES, c, o3 + LANES);
+        DoubleVector c32 = DoubleVector.fromArray(SPECIES, c, o3 + 2 * LANES);
+        DoubleVector c40 = DoubleVector.fromArray(SPECIES, c, o4);
+        DoubleVector c41 = DoubleVector.fromArray(SPECIES, c, o4 + LANES);
+        DoubleVector c42 = DoubleVector.fromArray(SPECIES, c, o4 + 2 * LANES);
+        DoubleVector c50 = DoubleVector.fromArray(SPECIES, c, o5);
+        DoubleVector c51 = DoubleVector.fromArray(SPECIES, c, o5 + LANES);
+        DoubleVector c52 = DoubleVector.fromArray(SPECIES, c, o5 + 2 * LANES);
+        DoubleVector c60 = DoubleVector.fromArray(SPECIES, c, o6);
+        DoubleVector c61 = DoubleVector.fromArray(SPECIES, c, o6 + LANES);
+        DoubleVector c62 = DoubleVector.fromArray(SPECIES, c, o6 + 2 * LANES);
+        DoubleVector c70 = DoubleVector.fromArray(SPECIES, c, o7);
+        DoubleVector c71 = DoubleVector.fromArray(SPECIES, c, o7 + LANES);
+        DoubleVector c72 = DoubleVector.fromArray(SPECIES, c, o7 + 2 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
-            DoubleVector bv2 = load(b, bp + 2 * LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
+            DoubleVector bv2 = DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);
@@ -369,32 +374,33 @@ final class VectorTiles {
         c72.intoArray(c, o7 + 2 * LANES);
     }
 
+    /** {@code C += A·B} on 4 rows × 4 vectors: 16 accumulators, 4 of B, 1 broadcast. */
     static void k4x4(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
         int o1 = c0 + ldc;
         int o2 = o1 + ldc;
         int o3 = o2 + ldc;
-        DoubleVector c00 = load(c, c0);
-        DoubleVector c01 = load(c, c0 + LANES);
-        DoubleVector c02 = load(c, c0 + 2 * LANES);
-        DoubleVector c03 = load(c, c0 + 3 * LANES);
-        DoubleVector c10 = load(c, o1);
-        DoubleVector c11 = load(c, o1 + LANES);
-        DoubleVector c12 = load(c, o1 + 2 * LANES);
-        DoubleVector c13 = load(c, o1 + 3 * LANES);
-        DoubleVector c20 = load(c, o2);
-        DoubleVector c21 = load(c, o2 + LANES);
-        DoubleVector c22 = load(c, o2 + 2 * LANES);
-        DoubleVector c23 = load(c, o2 + 3 * LANES);
-        DoubleVector c30 = load(c, o3);
-        DoubleVector c31 = load(c, o3 + LANES);
-        DoubleVector c32 = load(c, o3 + 2 * LANES);
-        DoubleVector c33 = load(c, o3 + 3 * LANES);
+        DoubleVector c00 = DoubleVector.fromArray(SPECIES, c, c0);
+        DoubleVector c01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+        DoubleVector c02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+        DoubleVector c03 = DoubleVector.fromArray(SPECIES, c, c0 + 3 * LANES);
+        DoubleVector c10 = DoubleVector.fromArray(SPECIES, c, o1);
+        DoubleVector c11 = DoubleVector.fromArray(SPECIES, c, o1 + LANES);
+        DoubleVector c12 = DoubleVector.fromArray(SPECIES, c, o1 + 2 * LANES);
+        DoubleVector c13 = DoubleVector.fromArray(SPECIES, c, o1 + 3 * LANES);
+        DoubleVector c20 = DoubleVector.fromArray(SPECIES, c, o2);
+        DoubleVector c21 = DoubleVector.fromArray(SPECIES, c, o2 + LANES);
+        DoubleVector c22 = DoubleVector.fromArray(SPECIES, c, o2 + 2 * LANES);
+        DoubleVector c23 = DoubleVector.fromArray(SPECIES, c, o2 + 3 * LANES);
+        DoubleVector c30 = DoubleVector.fromArray(SPECIES, c, o3);
+        DoubleVector c31 = DoubleVector.fromArray(SPECIES, c, o3 + LANES);
+        DoubleVector c32 = DoubleVector.fromArray(SPECIES, c, o3 + 2 * LANES);
+        DoubleVector c33 = DoubleVector.fromArray(SPECIES, c, o3 + 3 * LANES);
         for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv0 = load(b, bp);
-            DoubleVector bv1 = load(b, bp + LANES);
-            DoubleVector bv2 = load(b, bp + 2 * LANES);
-            DoubleVector bv3 = load(b, bp + 3 * LANES);
+            DoubleVector bv0 = DoubleVector.fromArray(SPECIES, b, bp);
+            DoubleVector bv1 = DoubleVector.fromArray(SPECIES, b, bp + LANES);
+            DoubleVector bv2 = DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES);
+            DoubleVector bv3 = DoubleVector.fromArray(SPECIES, b, bp + 3 * LANES);
             DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
             c00 = av.fma(bv0, c00);
             c01 = av.fma(bv1, c01);

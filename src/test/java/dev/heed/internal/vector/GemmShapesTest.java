@@ -83,7 +83,7 @@ class GemmShapesTest {
                 boolean accumulate);
     }
 
-    /** Runs {@code product} on seeded data and asserts C equals the naive FMA chain bit for bit, and nothing else moved. */
+    /** Runs {@code product} on seeded data; C must equal the naive FMA chain bit for bit, nothing else may move. */
     static void check(String what, Product product, int m, int n, int k, Layout layout, boolean accumulate) {
         int aOff = 3;
         int ars;
