@@ -45,7 +45,8 @@ public final class PackedGemm {
     /**
      * A micro-tile: {@code C[0, mr) × [0, nr) += A·B} over {@code k}, with element {@code (i, p)}
      * of A at {@code a[a0 + i·ars + p·acs]}, row {@code p} of B at {@code b[b0 + p·ldb]} and row
-     * {@code i} of C at {@code c[c0 + i·ldc]}.
+     * {@code i} of C at {@code c[c0 + i·ldc]}. This class always passes packed panels
+     * ({@code ars = 1}, {@code acs = mr}, {@code ldb = nr}), so a tile may assume those strides.
      */
     @FunctionalInterface
     interface Tile {
