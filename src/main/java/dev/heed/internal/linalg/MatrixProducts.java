@@ -2,7 +2,9 @@ package dev.heed.internal.linalg;
 
 import dev.heed.internal.Parallel;
 import dev.heed.internal.vector.KernelSupport;
+import dev.heed.internal.vector.PackedGemm;
 import dev.heed.internal.vector.VectorizationProvider;
+import java.util.Arrays;
 
 /**
  * Batched matrix products on flat arrays: the driver behind {@code Tensor.matmul}. Not API: the
@@ -20,6 +22,9 @@ public final class MatrixProducts {
 
     /** Rows of C per parallel task: 64 rows reuse each panel of B 64 times. */
     static final int ROW_BLOCK = 64;
+
+    /** Most doubles of B packed at once by {@link #multiplyPacked}: 16 MB. */
+    static final int PACKED_B_LIMIT = 1 << 21;
 
     /**
      * Products with at most this many rows of C in all never pack a strided B: packing reads all
@@ -116,6 +121,27 @@ public final class MatrixProducts {
         }
         int rows = tall ? batches * n : n;
         int groups = tall ? 1 : batches;
+        PackedGemm packed = PackedGemm.of(kernels);
+        if (packed != null && packed.worthPacking(rows, m, k)) {
+            for (int g = 0; g < groups; g++) {
+                multiplyPacked(
+                        packed,
+                        Parallel.defaultParallelism(),
+                        rows,
+                        m,
+                        k,
+                        a,
+                        aOff[g],
+                        ars,
+                        acs,
+                        bData,
+                        bOff[g],
+                        ldb,
+                        c,
+                        g * rows * m);
+            }
+            return;
+        }
         int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
         double[] bd = bData;
         int ld = ldb;
@@ -167,6 +193,79 @@ public final class MatrixProducts {
                         1,
                         false);
             }
+        }
+    }
+
+    /**
+     * {@code C = A·B} for one large product, packed and cache-blocked ({@link PackedGemm}), on
+     * several threads. For each block of {@code nc} columns: B's slices of depth {@code kc} are
+     * packed in parallel, sliver by sliver; then each task takes a block of rows, packs its rows
+     * of A one slice at a time and multiplies them with every packed sliver. Tasks write disjoint
+     * rows of C and each C element sums its products in the order of {@code k}, so the result is
+     * bitwise the same for any number of threads.
+     *
+     * @param threads the most threads to use; also sets the row blocks (at least four per thread)
+     * @param c       modified: the row-major {@code rows × cols} product at {@code cOff}, overwritten
+     */
+    static void multiplyPacked(
+            PackedGemm packed,
+            int threads,
+            int rows,
+            int cols,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff) {
+        int kc = packed.kc();
+        int nr = packed.nr();
+        int mr = packed.mr();
+        int slices = (k + kc - 1) / kc;
+        // All slices of one column block are packed at once (k × nc doubles), so the row tasks
+        // need no barrier between slices; nc is bounded so that this copy stays below 16 MB.
+        int nc = Math.min(cols, Math.max(nr, PACKED_B_LIMIT / k / nr * nr));
+        // Row blocks: at most mc rows (A's block in L2), and at least four tasks per thread.
+        int rowBlock = Math.max(mr, Math.min(packed.mc(), (rows + 4 * threads - 1) / (4 * threads) / mr * mr));
+        int rowBlocks = (rows + rowBlock - 1) / rowBlock;
+        double flops = 2.0 * rows * cols * (double) k;
+        double[] pb = new double[k * packed.paddedColumns(nc)];
+        for (int j0 = 0; j0 < cols; j0 += nc) {
+            int width = Math.min(nc, cols - j0);
+            int panel = packed.paddedColumns(width);
+            int slivers = panel / nr;
+            int col0 = j0;
+            Parallel.forEach(slices * slivers, flops, threads, t -> {
+                int p0 = (t / slivers) * kc;
+                int s = t % slivers;
+                int depth = Math.min(kc, k - p0);
+                packed.packSliver(
+                        depth,
+                        Math.min(nr, width - s * nr),
+                        b,
+                        bOff + p0 * ldb + col0 + s * nr,
+                        ldb,
+                        pb,
+                        p0 * panel + s * depth * nr);
+            });
+            Parallel.forEach(rowBlocks, flops, threads, t -> {
+                int i0 = t * rowBlock;
+                int h = Math.min(rowBlock, rows - i0);
+                int c0 = cOff + i0 * cols + col0;
+                for (int i = 0; i < h; i++) {
+                    Arrays.fill(c, c0 + i * cols, c0 + i * cols + width, 0.0);
+                }
+                double[] pa = new double[(h + mr - 1) / mr * mr * Math.min(kc, k)];
+                for (int p0 = 0; p0 < k; p0 += kc) {
+                    int depth = Math.min(kc, k - p0);
+                    packed.packA(h, depth, a, aOff + i0 * ars + p0 * acs, ars, acs, pa);
+                    packed.multiplyPacked(h, width, depth, pa, pb, p0 * panel, c, c0, cols);
+                }
+            });
         }
     }
 

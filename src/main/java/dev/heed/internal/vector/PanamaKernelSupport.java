@@ -19,25 +19,60 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code lanewise(EXP)}, see {@link Exp}; no {@code reduceLanes(ADD)}, whose order differs
  * between interpreted and compiled code), and scalar tails do the same operations as the lanes.
  */
-final class PanamaKernelSupport implements KernelSupport {
-    private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
-    /** Longs in a vector of the same size, for the bit manipulation in {@link #exp}. */
-    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
+    /** The property that narrows the vectors, Lucene's {@code tests.vectorsize}: 128, 256 or 512. */
+    static final String BITS_PROPERTY = "dev.heed.vector.bits";
+
+    static final VectorSpecies<Double> SPECIES = species(System.getProperty(BITS_PROPERTY));
+    /** Longs in a vector of the same size, for the bit manipulation in the exponential. */
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, SPECIES.vectorShape());
 
     private static final int LANES = SPECIES.length();
-    /** Columns of C per micro-tile: four vectors. */
-    private static final int NR = 4 * LANES;
-    /** Rows of C per micro-tile. 4 rows × 4 vectors = 16 accumulators + 4 B vectors + 1 broadcast
-     *  fit AVX-512's 32 registers, and 16 independent FMAs hide the FMA latency on two pipes. */
-    private static final int MR = 4;
-    /** Rows of B per pass: a 4-vector-wide panel of B (K_BLOCK × NR doubles) stays in L1/L2. */
+    /** Rows of B per pass of the unpacked product: a {@code K_BLOCK × columns} panel of B stays in L1/L2. */
     static final int K_BLOCK = 256;
 
+    private final GemmShape shape;
+    private final PackedGemm packed;
+
+    /** The shape {@code -Ddev.heed.gemm.shape} or the vector width asks for. */
     PanamaKernelSupport() {
+        this(GemmShape.forWidth(SPECIES.vectorBitSize()));
+    }
+
+    /** Kernels with micro-tiles of {@code shape}: tests run every shape in one JVM. */
+    PanamaKernelSupport(GemmShape shape) {
         if (LANES < 2) {
             throw new UnsupportedOperationException("preferred vector species holds " + LANES + " double");
         }
+        this.shape = shape;
+        this.packed = new PackedGemm(VectorTiles.tile(shape), shape.rows(), shape.columns(LANES));
         warmUp();
+    }
+
+    /**
+     * The preferred species, or a narrower one when {@code bits} (the property's value, may be
+     * null) asks for it: a JVM on a wide CPU tests and measures the narrower kernels this way.
+     *
+     * @throws IllegalArgumentException if {@code bits} is not 128, 256 or 512, or wider than the
+     *     preferred species
+     */
+    static VectorSpecies<Double> species(String bits) {
+        VectorSpecies<Double> preferred = DoubleVector.SPECIES_PREFERRED;
+        if (bits == null || bits.isBlank()) {
+            return preferred;
+        }
+        VectorSpecies<Double> asked = switch (bits.trim()) {
+            case "128" -> DoubleVector.SPECIES_128;
+            case "256" -> DoubleVector.SPECIES_256;
+            case "512" -> DoubleVector.SPECIES_512;
+            default ->
+                throw new IllegalArgumentException("-D" + BITS_PROPERTY + "=" + bits + " must be 128, 256 or 512");
+        };
+        if (asked.vectorBitSize() > preferred.vectorBitSize()) {
+            throw new IllegalArgumentException("-D" + BITS_PROPERTY + "=" + bits + " is wider than this JVM's "
+                    + preferred.vectorBitSize() + "-bit vectors");
+        }
+        return asked;
     }
 
     /**
@@ -70,6 +105,16 @@ final class PanamaKernelSupport implements KernelSupport {
         return SPECIES.vectorBitSize();
     }
 
+    /** The micro-tile shape of this instance's GEMM. */
+    GemmShape shape() {
+        return shape;
+    }
+
+    @Override
+    public PackedGemm packed() {
+        return packed;
+    }
+
     @Override
     public void gemm(
             int m,
@@ -94,189 +139,13 @@ final class PanamaKernelSupport implements KernelSupport {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
             }
         }
+        if (packed.worthPacking(m, n, k)) {
+            packed.multiply(m, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
+            return;
+        }
         for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
             int kc = Math.min(K_BLOCK, k - p0);
-            block(m, n, kc, a, aOff + p0 * acs, ars, acs, b, bOff + p0 * ldb, ldb, c, cOff, ldc);
-        }
-    }
-
-    private static void block(
-            int m,
-            int n,
-            int k,
-            double[] a,
-            int aOff,
-            int ars,
-            int acs,
-            double[] b,
-            int bOff,
-            int ldb,
-            double[] c,
-            int cOff,
-            int ldc) {
-        int j = 0;
-        for (; j + NR <= n; j += NR) {
-            int i = 0;
-            for (; i + MR <= m; i += MR) {
-                tile4x4(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
-            }
-            for (; i < m; i++) {
-                tile1x4(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
-            }
-        }
-        for (; j + LANES <= n; j += LANES) {
-            int i = 0;
-            for (; i + MR <= m; i += MR) {
-                tile4x1(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
-            }
-            for (; i < m; i++) {
-                tile1x1(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
-            }
-        }
-        if (j < n) {
-            scalarColumns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
-        }
-    }
-
-    private static void tile4x4(
-            int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        int c1 = c0 + ldc;
-        int c2 = c1 + ldc;
-        int c3 = c2 + ldc;
-        DoubleVector c00 = load(c, c0),
-                c01 = load(c, c0 + LANES),
-                c02 = load(c, c0 + 2 * LANES),
-                c03 = load(c, c0 + 3 * LANES);
-        DoubleVector c10 = load(c, c1),
-                c11 = load(c, c1 + LANES),
-                c12 = load(c, c1 + 2 * LANES),
-                c13 = load(c, c1 + 3 * LANES);
-        DoubleVector c20 = load(c, c2),
-                c21 = load(c, c2 + LANES),
-                c22 = load(c, c2 + 2 * LANES),
-                c23 = load(c, c2 + 3 * LANES);
-        DoubleVector c30 = load(c, c3),
-                c31 = load(c, c3 + LANES),
-                c32 = load(c, c3 + 2 * LANES),
-                c33 = load(c, c3 + 3 * LANES);
-        for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector b0v = DoubleVector.fromArray(SPECIES, b, bp);
-            DoubleVector b1v = DoubleVector.fromArray(SPECIES, b, bp + LANES);
-            DoubleVector b2v = DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES);
-            DoubleVector b3v = DoubleVector.fromArray(SPECIES, b, bp + 3 * LANES);
-            DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
-            c00 = av.fma(b0v, c00);
-            c01 = av.fma(b1v, c01);
-            c02 = av.fma(b2v, c02);
-            c03 = av.fma(b3v, c03);
-            av = DoubleVector.broadcast(SPECIES, a[ap + ars]);
-            c10 = av.fma(b0v, c10);
-            c11 = av.fma(b1v, c11);
-            c12 = av.fma(b2v, c12);
-            c13 = av.fma(b3v, c13);
-            av = DoubleVector.broadcast(SPECIES, a[ap + 2 * ars]);
-            c20 = av.fma(b0v, c20);
-            c21 = av.fma(b1v, c21);
-            c22 = av.fma(b2v, c22);
-            c23 = av.fma(b3v, c23);
-            av = DoubleVector.broadcast(SPECIES, a[ap + 3 * ars]);
-            c30 = av.fma(b0v, c30);
-            c31 = av.fma(b1v, c31);
-            c32 = av.fma(b2v, c32);
-            c33 = av.fma(b3v, c33);
-        }
-        c00.intoArray(c, c0);
-        c01.intoArray(c, c0 + LANES);
-        c02.intoArray(c, c0 + 2 * LANES);
-        c03.intoArray(c, c0 + 3 * LANES);
-        c10.intoArray(c, c1);
-        c11.intoArray(c, c1 + LANES);
-        c12.intoArray(c, c1 + 2 * LANES);
-        c13.intoArray(c, c1 + 3 * LANES);
-        c20.intoArray(c, c2);
-        c21.intoArray(c, c2 + LANES);
-        c22.intoArray(c, c2 + 2 * LANES);
-        c23.intoArray(c, c2 + 3 * LANES);
-        c30.intoArray(c, c3);
-        c31.intoArray(c, c3 + LANES);
-        c32.intoArray(c, c3 + 2 * LANES);
-        c33.intoArray(c, c3 + 3 * LANES);
-    }
-
-    private static DoubleVector load(double[] c, int off) {
-        return DoubleVector.fromArray(SPECIES, c, off);
-    }
-
-    private static void tile1x4(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb, double[] c, int c0) {
-        DoubleVector c0v = load(c, c0),
-                c1v = load(c, c0 + LANES),
-                c2v = load(c, c0 + 2 * LANES),
-                c3v = load(c, c0 + 3 * LANES);
-        for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector av = DoubleVector.broadcast(SPECIES, a[ap]);
-            c0v = av.fma(DoubleVector.fromArray(SPECIES, b, bp), c0v);
-            c1v = av.fma(DoubleVector.fromArray(SPECIES, b, bp + LANES), c1v);
-            c2v = av.fma(DoubleVector.fromArray(SPECIES, b, bp + 2 * LANES), c2v);
-            c3v = av.fma(DoubleVector.fromArray(SPECIES, b, bp + 3 * LANES), c3v);
-        }
-        c0v.intoArray(c, c0);
-        c1v.intoArray(c, c0 + LANES);
-        c2v.intoArray(c, c0 + 2 * LANES);
-        c3v.intoArray(c, c0 + 3 * LANES);
-    }
-
-    private static void tile4x1(
-            int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        DoubleVector c0v = load(c, c0),
-                c1v = load(c, c0 + ldc),
-                c2v = load(c, c0 + 2 * ldc),
-                c3v = load(c, c0 + 3 * ldc);
-        for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            DoubleVector bv = DoubleVector.fromArray(SPECIES, b, bp);
-            c0v = DoubleVector.broadcast(SPECIES, a[ap]).fma(bv, c0v);
-            c1v = DoubleVector.broadcast(SPECIES, a[ap + ars]).fma(bv, c1v);
-            c2v = DoubleVector.broadcast(SPECIES, a[ap + 2 * ars]).fma(bv, c2v);
-            c3v = DoubleVector.broadcast(SPECIES, a[ap + 3 * ars]).fma(bv, c3v);
-        }
-        c0v.intoArray(c, c0);
-        c1v.intoArray(c, c0 + ldc);
-        c2v.intoArray(c, c0 + 2 * ldc);
-        c3v.intoArray(c, c0 + 3 * ldc);
-    }
-
-    private static void tile1x1(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb, double[] c, int c0) {
-        DoubleVector cv = load(c, c0);
-        for (int p = 0, bp = b0, ap = a0; p < k; p++, bp += ldb, ap += acs) {
-            cv = DoubleVector.broadcast(SPECIES, a[ap]).fma(DoubleVector.fromArray(SPECIES, b, bp), cv);
-        }
-        cv.intoArray(c, c0);
-    }
-
-    /** Columns {@code [j0, j1)}, fewer than one vector: plain dot products. */
-    private static void scalarColumns(
-            int m,
-            int j0,
-            int j1,
-            int k,
-            double[] a,
-            int aOff,
-            int ars,
-            int acs,
-            double[] b,
-            int bOff,
-            int ldb,
-            double[] c,
-            int cOff,
-            int ldc) {
-        for (int i = 0; i < m; i++) {
-            for (int j = j0; j < j1; j++) {
-                int ci = cOff + i * ldc + j;
-                double s = c[ci];
-                for (int p = 0; p < k; p++) {
-                    s = Math.fma(a[aOff + i * ars + p * acs], b[bOff + p * ldb + j], s);
-                }
-                c[ci] = s;
-            }
+            VectorTiles.block(shape, m, n, kc, a, aOff + p0 * acs, ars, acs, b, bOff + p0 * ldb, ldb, c, cOff, ldc);
         }
     }
 

@@ -9,9 +9,21 @@ import java.util.Arrays;
  * offsets it cannot tell apart (they might be the same array), which is every loop of a matrix
  * product; so the product is register-blocked instead: a 4×4 tile of C lives in sixteen local
  * doubles while {@code k} scalar fused multiply-adds per element stream past, eight loads feeding
- * sixteen FMAs. {@code Math.fma} rounds once, like the Vector API's {@code fma}.
+ * sixteen FMAs. Large products are packed and cache-blocked around the same tile
+ * ({@link PackedGemm}). {@code Math.fma} rounds once, like the Vector API's {@code fma}, and every
+ * element of C is the same chain of FMAs from C's value as in the vector kernels, so the two give
+ * the same bits.
  */
-public final class ScalarKernelSupport implements KernelSupport {
+public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Source {
+    /** Rows and columns of the micro-tile. */
+    static final int TILE = 4;
+
+    private final PackedGemm packed = new PackedGemm(ScalarKernelSupport::tile4x4, TILE, TILE);
+
+    @Override
+    public PackedGemm packed() {
+        return packed;
+    }
 
     @Override
     public void gemm(
@@ -34,29 +46,39 @@ public final class ScalarKernelSupport implements KernelSupport {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
             }
         }
+        if (packed.worthPacking(m, n, k)) {
+            packed.multiply(m, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
+            return;
+        }
         int i = 0;
-        for (; i + 4 <= m; i += 4) {
+        for (; i + TILE <= m; i += TILE) {
             int j = 0;
-            for (; j + 4 <= n; j += 4) {
+            for (; j + TILE <= n; j += TILE) {
                 tile4x4(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
             for (; j < n; j++) {
-                for (int r = 0; r < 4; r++) {
-                    c[cOff + (i + r) * ldc + j] += dot(k, a, aOff + (i + r) * ars, acs, b, bOff + j, ldb);
+                for (int r = 0; r < TILE; r++) {
+                    dot(k, a, aOff + (i + r) * ars, acs, b, bOff + j, ldb, c, cOff + (i + r) * ldc + j);
                 }
             }
         }
         for (; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                c[cOff + i * ldc + j] += dot(k, a, aOff + i * ars, acs, b, bOff + j, ldb);
+                dot(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
     }
 
-    private static void tile4x4(
+    /** {@code C[4×4] += A·B}, each element one FMA chain from its value in C. */
+    static void tile4x4(
             int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
-        double c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        double c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        int o1 = c0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        double c00 = c[c0], c01 = c[c0 + 1], c02 = c[c0 + 2], c03 = c[c0 + 3];
+        double c10 = c[o1], c11 = c[o1 + 1], c12 = c[o1 + 2], c13 = c[o1 + 3];
+        double c20 = c[o2], c21 = c[o2 + 1], c22 = c[o2 + 2], c23 = c[o2 + 3];
+        double c30 = c[o3], c31 = c[o3 + 1], c32 = c[o3 + 2], c33 = c[o3 + 3];
         for (int p = 0, ap = a0, bp = b0; p < k; p++, ap += acs, bp += ldb) {
             double b0v = b[bp];
             double b1v = b[bp + 1];
@@ -83,35 +105,31 @@ public final class ScalarKernelSupport implements KernelSupport {
             c32 = Math.fma(a3v, b2v, c32);
             c33 = Math.fma(a3v, b3v, c33);
         }
-        int o = c0;
-        c[o] += c00;
-        c[o + 1] += c01;
-        c[o + 2] += c02;
-        c[o + 3] += c03;
-        o += ldc;
-        c[o] += c10;
-        c[o + 1] += c11;
-        c[o + 2] += c12;
-        c[o + 3] += c13;
-        o += ldc;
-        c[o] += c20;
-        c[o + 1] += c21;
-        c[o + 2] += c22;
-        c[o + 3] += c23;
-        o += ldc;
-        c[o] += c30;
-        c[o + 1] += c31;
-        c[o + 2] += c32;
-        c[o + 3] += c33;
+        c[c0] = c00;
+        c[c0 + 1] = c01;
+        c[c0 + 2] = c02;
+        c[c0 + 3] = c03;
+        c[o1] = c10;
+        c[o1 + 1] = c11;
+        c[o1 + 2] = c12;
+        c[o1 + 3] = c13;
+        c[o2] = c20;
+        c[o2 + 1] = c21;
+        c[o2 + 2] = c22;
+        c[o2 + 3] = c23;
+        c[o3] = c30;
+        c[o3 + 1] = c31;
+        c[o3 + 2] = c32;
+        c[o3 + 3] = c33;
     }
 
-    /** {@code Σ_p a[a0 + p·acs] · b[b0 + p·ldb]}, in order, with fused multiply-adds. */
-    private static double dot(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb) {
-        double s = 0;
+    /** {@code c[ci] += Σ_p a[a0 + p·acs] · b[b0 + p·ldb]}, in order of {@code p}, one FMA at a time. */
+    private static void dot(int k, double[] a, int a0, int acs, double[] b, int b0, int ldb, double[] c, int ci) {
+        double s = c[ci];
         for (int p = 0, ap = a0, bp = b0; p < k; p++, ap += acs, bp += ldb) {
             s = Math.fma(a[ap], b[bp], s);
         }
-        return s;
+        c[ci] = s;
     }
 
     @Override

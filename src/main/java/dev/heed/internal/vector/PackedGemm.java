@@ -1,0 +1,281 @@
+package dev.heed.internal.vector;
+
+import java.util.Arrays;
+
+/**
+ * Packing and cache blocking for large matrix products, BLIS's five loops around a micro-tile.
+ * Not API: {@link KernelSupport#gemm} uses it for one large product on the calling thread, and
+ * {@code MatrixProducts} runs its steps on several threads for {@code Tensor.matmul}.
+ *
+ * <p>The loops: column blocks of {@link #nc} columns of B and C; within them, slices of
+ * {@link #kc} of the inner dimension, whose {@code kc × nc} panel of B is packed into slivers of
+ * {@link #nr} columns (each sliver {@code kc × nr}, contiguous, zero-padded to {@code nr}); row
+ * blocks of {@link #mc} rows of A, packed into panels of {@link #mr} rows (each {@code mr × kc},
+ * stored column by column, zero-padded); and the micro-tiles, which read both packed panels at
+ * unit stride. A slice is at most {@value #MAX_SLICE} deep and one micro-panel of A
+ * ({@code mr·kc·8} bytes) fits in half of a 32 KiB L1 data cache; the row block of A
+ * ({@code mc·kc·8}) in half of a 512 KiB L2, where the sliver of B being used ({@code kc·nr·8},
+ * up to 48 KiB) also fits. Java cannot ask for the cache sizes; these hold on every x86 and ARM
+ * server core of the last decade. Shallower slices that keep the sliver in L1 measured slower:
+ * each slice reloads and stores the tile of C (docs/design-notes.md has the measurements).
+ *
+ * <p>Results do not depend on any of this: the micro-tiles add each C element's products in the
+ * order of {@code k}, one fused multiply-add at a time, starting from C; slices of {@code k}
+ * run in order, and packing only moves numbers. So packed and unpacked products, any block
+ * sizes and any split over threads give the same bits.
+ */
+public final class PackedGemm {
+    /** Bytes of L1 data cache one micro-panel of A ({@code mr × kc}) may fill: half of 32 KiB. */
+    static final int L1_BUDGET = 16 * 1024;
+    /** Bytes of L2 cache one packed row block of A ({@code mc × kc}) may fill: half of 512 KiB. */
+    static final int L2_BUDGET = 256 * 1024;
+    /** Bytes of one packed {@code kc × nc} panel of B: a slice of a shared L3 or of memory. */
+    static final int L3_BUDGET = 2 * 1024 * 1024;
+    /** The deepest slice: deeper ones measured no faster, and the sliver of B would leave L2. */
+    static final int MAX_SLICE = 256;
+    /**
+     * Smallest {@code m·n·k} that is packed. Below it the unpacked tiles win: packing costs a
+     * pass over A and B, which a product repays only when every packed element is reused many
+     * times; the attention's 64 × 64 tiles (262,144) stay unpacked. Measured (one thread, square
+     * products, docs/design-notes.md): at 256 bits and in the scalar kernels the two cross near
+     * 256³; at 512 bits unpacked stays ahead up to 384³ (by 15–20 %) and packed is ahead from 768.
+     */
+    static final long MIN_PACKED_VOLUME = 256L * 256 * 256;
+
+    /**
+     * A micro-tile: {@code C[0, mr) × [0, nr) += A·B} over {@code k}, with element {@code (i, p)}
+     * of A at {@code a[a0 + i·ars + p·acs]}, row {@code p} of B at {@code b[b0 + p·ldb]} and row
+     * {@code i} of C at {@code c[c0 + i·ldc]}. This class always passes packed panels
+     * ({@code ars = 1}, {@code acs = mr}, {@code ldb = nr}), so a tile may assume those strides.
+     */
+    @FunctionalInterface
+    interface Tile {
+        void run(int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc);
+    }
+
+    /** Implemented by the kernel supports that have a packed product. */
+    interface Source {
+        PackedGemm packed();
+    }
+
+    private final Tile tile;
+    private final int mr;
+    private final int nr;
+    private final int kc;
+    private final int mc;
+    private final int nc;
+
+    /** Blocking for a tile of {@code mr × nr} doubles, from the cache budgets above. */
+    PackedGemm(Tile tile, int mr, int nr) {
+        this(tile, mr, nr, sliceDepth(mr), 0, 0);
+    }
+
+    /** Explicit blocking (0 for the default {@code mc} or {@code nc}), for tests and measurements. */
+    PackedGemm(Tile tile, int mr, int nr, int kc, int mc, int nc) {
+        this.tile = tile;
+        this.mr = mr;
+        this.nr = nr;
+        this.kc = kc;
+        this.mc = mc > 0 ? mc : Math.max(mr, L2_BUDGET / (Double.BYTES * kc) / mr * mr);
+        this.nc = nc > 0 ? nc : Math.max(nr, L3_BUDGET / (Double.BYTES * kc) / nr * nr);
+    }
+
+    /**
+     * The same micro-tile with other block sizes: tests use tiny ones so that every loop and edge
+     * runs on small matrices.
+     *
+     * @throws IllegalArgumentException if a size is not positive or {@code mc}, {@code nc} are not
+     *     multiples of {@code mr}, {@code nr}
+     */
+    public PackedGemm withBlocking(int kc, int mc, int nc) {
+        if (kc < 1 || mc < mr || nc < nr || mc % mr != 0 || nc % nr != 0) {
+            throw new IllegalArgumentException("blocking kc=" + kc + ", mc=" + mc + ", nc=" + nc + " for a " + mr + "x"
+                    + nr + " tile: need kc >= 1 and mc, nc positive multiples of " + mr + ", " + nr);
+        }
+        return new PackedGemm(tile, mr, nr, kc, mc, nc);
+    }
+
+    /**
+     * The depth of a slice for tiles of {@code mr} rows: a micro-panel of A ({@code mr × kc}) in
+     * {@link #L1_BUDGET}, at most {@link #MAX_SLICE}, a multiple of 8.
+     */
+    static int sliceDepth(int mr) {
+        return Math.min(MAX_SLICE, L1_BUDGET / (Double.BYTES * mr) / 8 * 8);
+    }
+
+    /** The packed product of {@code kernels}, or null if it has none. */
+    public static PackedGemm of(KernelSupport kernels) {
+        return kernels instanceof Source s ? s.packed() : null;
+    }
+
+    /** Rows of a micro-tile. */
+    public int mr() {
+        return mr;
+    }
+
+    /** Columns of a micro-tile (doubles). */
+    public int nr() {
+        return nr;
+    }
+
+    /** Depth of one slice of the inner dimension. */
+    public int kc() {
+        return kc;
+    }
+
+    /** Rows of A per packed row block. */
+    public int mc() {
+        return mc;
+    }
+
+    /** Columns of B per packed panel. */
+    public int nc() {
+        return nc;
+    }
+
+    /** Whether an {@code m × k} by {@code k × n} product is large enough to pay for packing. */
+    public boolean worthPacking(int m, int n, int k) {
+        return (long) m * n * k >= MIN_PACKED_VOLUME && m >= 2 * mr && n >= 2 * nr && k >= 16;
+    }
+
+    /** {@code cols} rounded up to whole slivers: the width of a packed panel of B. */
+    public int paddedColumns(int cols) {
+        return (cols + nr - 1) / nr * nr;
+    }
+
+    /**
+     * Packs rows {@code [0, rows)} and columns {@code [0, depth)} of A (element {@code (i, p)} at
+     * {@code a[aOff + i·ars + p·acs]}) into {@code dst} as panels of {@link #mr} rows, each stored
+     * column by column ({@code mr} consecutive values per {@code p}), the last panel's missing rows
+     * zero.
+     *
+     * @param dst modified; at least {@code ceil(rows / mr)·mr·depth} long
+     */
+    public void packA(int rows, int depth, double[] a, int aOff, int ars, int acs, double[] dst) {
+        int o = 0;
+        for (int i0 = 0; i0 < rows; i0 += mr) {
+            int h = Math.min(mr, rows - i0);
+            int row0 = aOff + i0 * ars;
+            if (h == mr && acs == 1) {
+                // rows of A at unit stride (a plain row-major A): read each row once, write with stride mr
+                for (int r = 0; r < mr; r++) {
+                    for (int p = 0, src = row0 + r * ars, d = o + r; p < depth; p++, d += mr) {
+                        dst[d] = a[src + p];
+                    }
+                }
+            } else {
+                for (int p = 0, col = row0, d = o; p < depth; p++, col += acs, d += mr) {
+                    int r = 0;
+                    for (int src = col; r < h; r++, src += ars) {
+                        dst[d + r] = a[src];
+                    }
+                    for (; r < mr; r++) {
+                        dst[d + r] = 0;
+                    }
+                }
+            }
+            o += mr * depth;
+        }
+    }
+
+    /**
+     * Packs rows {@code [0, depth)} and columns {@code [0, cols)} of B (row {@code p} at
+     * {@code b[bOff + p·ldb]}, unit column stride) into {@code dst} at {@code dstOff} as slivers
+     * of {@link #nr} columns, sliver {@code s} at {@code dstOff + s·depth·nr}, each row by row,
+     * the last sliver's missing columns zero.
+     *
+     * @param dst modified
+     */
+    public void packB(int depth, int cols, double[] b, int bOff, int ldb, double[] dst, int dstOff) {
+        for (int j0 = 0, o = dstOff; j0 < cols; j0 += nr, o += depth * nr) {
+            packSliver(depth, Math.min(nr, cols - j0), b, bOff + j0, ldb, dst, o);
+        }
+    }
+
+    /** One sliver of {@link #packB}: {@code w ≤ nr} columns, zero-padded to {@code nr}. */
+    public void packSliver(int depth, int w, double[] b, int bOff, int ldb, double[] dst, int dstOff) {
+        for (int p = 0, src = bOff, d = dstOff; p < depth; p++, src += ldb, d += nr) {
+            System.arraycopy(b, src, dst, d, w);
+            if (w < nr) {
+                Arrays.fill(dst, d + w, d + nr, 0.0);
+            }
+        }
+    }
+
+    /**
+     * {@code C += A·B} for a {@code rows × cols} block of C from a packed row block of A
+     * ({@link #packA}, {@code rows ≤ mc}) and packed slivers of B ({@link #packB} at
+     * {@code bOff}), both of depth {@code depth}. Sliver by sliver, each passing every panel of A
+     * while it stays in cache; partial tiles at the edges go through a small zero-padded copy of C.
+     *
+     * @param c modified
+     */
+    public void multiplyPacked(
+            int rows, int cols, int depth, double[] pa, double[] pb, int bOff, double[] c, int cOff, int ldc) {
+        double[] edge = null;
+        for (int j0 = 0, bs = bOff; j0 < cols; j0 += nr, bs += depth * nr) {
+            int w = Math.min(nr, cols - j0);
+            for (int i0 = 0, as = 0; i0 < rows; i0 += mr, as += mr * depth) {
+                int h = Math.min(mr, rows - i0);
+                int c0 = cOff + i0 * ldc + j0;
+                if (h == mr && w == nr) {
+                    tile.run(depth, pa, as, 1, mr, pb, bs, nr, c, c0, ldc);
+                } else {
+                    if (edge == null) {
+                        edge = new double[mr * nr];
+                    }
+                    Arrays.fill(edge, 0.0);
+                    for (int r = 0; r < h; r++) {
+                        System.arraycopy(c, c0 + r * ldc, edge, r * nr, w);
+                    }
+                    tile.run(depth, pa, as, 1, mr, pb, bs, nr, edge, 0, nr);
+                    for (int r = 0; r < h; r++) {
+                        System.arraycopy(edge, r * nr, c, c0 + r * ldc, w);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code C += A·B} on the calling thread through all five loops: {@code m × k} A through any
+     * strides, {@code k × n} B and {@code m × n} C by rows at unit column stride.
+     *
+     * @param c modified
+     */
+    public void multiply(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int aOff,
+            int ars,
+            int acs,
+            double[] b,
+            int bOff,
+            int ldb,
+            double[] c,
+            int cOff,
+            int ldc) {
+        int panelCols = paddedColumns(Math.min(nc, n));
+        double[] pb = new double[Math.min(kc, k) * panelCols];
+        double[] pa = new double[(Math.min(mc, m) + mr - 1) / mr * mr * Math.min(kc, k)];
+        for (int j0 = 0; j0 < n; j0 += nc) {
+            int cols = Math.min(nc, n - j0);
+            for (int p0 = 0; p0 < k; p0 += kc) {
+                int depth = Math.min(kc, k - p0);
+                packB(depth, cols, b, bOff + p0 * ldb + j0, ldb, pb, 0);
+                for (int i0 = 0; i0 < m; i0 += mc) {
+                    int rows = Math.min(mc, m - i0);
+                    packA(rows, depth, a, aOff + i0 * ars + p0 * acs, ars, acs, pa);
+                    multiplyPacked(rows, cols, depth, pa, pb, 0, c, cOff + i0 * ldc + j0, ldc);
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PackedGemm[" + mr + "x" + nr + ", kc=" + kc + ", mc=" + mc + ", nc=" + nc + "]";
+    }
+}
