@@ -327,9 +327,11 @@ public final class BackwardKernels {
                 multiply(st, drop, rows * n);
             }
             if (fn != null) {
-                for (int e = 0; e < rows * n; e++) {
-                    if (ds[e] != 0) { // blocked pairs (P = 0) give nothing to the function's tensors
-                        ds[e] = fn.backward(b, i0 + e / n, j0 + e % n, before[e], ds[e], part);
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0, e = r * n; j < n; j++, e++) {
+                        if (ds[e] != 0) { // blocked pairs (P = 0) give nothing to the function's tensors
+                            ds[e] = fn.backward(b, i0 + r, j0 + j, before[e], ds[e], part);
+                        }
                     }
                 }
             }
