@@ -209,6 +209,46 @@ class ChunkedAttentionTest {
     }
 
     @Test
+    void scalingInsideTheExponentialGivesTheScaledTilesBits() {
+        // Plain scaled scores keep each tile as raw dot products and scale them in the exponential;
+        // a zero bias (elementwise, so the tile is scaled first as before) must give the same bits.
+        for (int[] s : new int[][] {{13, 13, 3}, {7, 65, 8}, {65, 7, 1}, {64, 64, 64}, {3, 257, 13}}) {
+            Tensor q = random(s[0] * 5L + s[2], 2, s[0], s[2]).map(x -> 40 * x);
+            Tensor k = random(s[1] * 3L + 1, 2, s[1], s[2]);
+            Tensor v = random(s[1] * 7L + 2, 2, s[1], 3);
+            Tensor zero = Tensor.zeros(s[0], s[1]);
+            for (double scale : new double[] {0.37, 1.0, 1e-3, 7.5, 1e300}) {
+                for (Mask plain : new Mask[] {Mask.none(), Mask.causal(), Mask.keyPadding(s[1] / 2 + 1, s[1])}) {
+                    for (int[] t : new int[][] {{64, 64}, {3, 5}, {7, 2}}) {
+                        String ctx = java.util.Arrays.toString(s) + " scale " + scale + " tiles " + t[0] + "," + t[1];
+                        ChunkedAttention c = new ChunkedAttention(t[0], t[1]).withScale(scale);
+                        AttentionResult raw = c.apply(q, k, v, plain);
+                        AttentionResult scaledFirst = c.apply(q, k, v, plain.and(Mask.bias(zero)));
+                        assertBitwise(ctx + " output", scaledFirst.output(), raw.output());
+                        assertBitwise(ctx + " logSumExp", scaledFirst.logSumExp(), raw.logSumExp());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void negativeAndZeroScalesAreNotScaledInsideTheExponential() {
+        // scale <= 0 is not monotone-increasing: the maximum must be taken after scaling.
+        Tensor q = random(50, 2, 9, 4);
+        Tensor k = random(51, 2, 11, 4);
+        Tensor v = random(52, 2, 11, 3);
+        for (double scale : new double[] {-0.5, -3.0, 0.0}) {
+            for (int[] t : new int[][] {{64, 64}, {2, 3}}) {
+                String ctx = "scale " + scale + " tiles " + t[0] + "," + t[1];
+                AttentionResult r = checkAgainstNaive(
+                        ctx, new ChunkedAttention(t[0], t[1]).withScale(scale), q, k, v, Spec.causal(), scale);
+                assertWellFormed(ctx, r);
+            }
+        }
+    }
+
+    @Test
     void nonFiniteInputsBehaveAsInFullAttention() {
         Tensor q = random(50, 2, 6, 3);
         Tensor k = random(51, 2, 9, 3);

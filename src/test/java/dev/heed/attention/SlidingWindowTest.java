@@ -249,8 +249,8 @@ class SlidingWindowTest {
         }
 
         @Override
-        public void expShiftAccumulate(double[] x, int off, int n, double[] shift, double[] sum) {
-            s.expShiftAccumulate(x, off, n, shift, sum);
+        public void expShiftAccumulate(double[] x, int off, int n, double scale, double[] shift, double[] sum) {
+            s.expShiftAccumulate(x, off, n, scale, shift, sum);
         }
 
         @Override

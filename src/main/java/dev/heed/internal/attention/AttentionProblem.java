@@ -190,6 +190,16 @@ public final class AttentionProblem {
         }
     }
 
+    /**
+     * Whether a score is nothing but {@code scale · dot} — no soft cap, no score function, no
+     * elementwise mask — with {@code scale > 0}. Then a kernel may leave the dot products unscaled
+     * until the exponential: rounding {@code scale · x} is monotone, so the largest scaled score is
+     * the scaled largest dot product, bit for bit, and {@code −∞} stays {@code −∞}.
+     */
+    public boolean scaleOnlyInExp() {
+        return scale > 0 && softCap == 0 && scoreMod == null && !mask.isElementwise();
+    }
+
     /** {@link #toScores} of one dot product. */
     public double toScore(double dot) {
         double x = scale * dot;

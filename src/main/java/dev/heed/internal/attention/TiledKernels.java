@@ -76,6 +76,10 @@ public final class TiledKernels {
             minEnd = Math.min(minEnd, rowEnd[r]);
         }
         boolean elementwise = p.mask.isElementwise();
+        // Plain scaled scores: keep the tile as raw dot products and scale them inside the
+        // exponential, which saves a pass over every tile (same bits, see scaleOnlyInExp).
+        boolean rawTile = p.scaleOnlyInExp();
+        double expScale = rawTile ? p.scale : 1.0;
         Arrays.fill(m, 0, rows, Double.NEGATIVE_INFINITY);
         Arrays.fill(l, 0, rows, 0.0);
         Arrays.fill(acc, 0, rows * dv, 0.0);
@@ -90,8 +94,10 @@ public final class TiledKernels {
             }
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
             s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
-            p.toScores(s, st, 0, n * rows);
-            p.modifyScores(b, i0, rows, j0, n, st, 0, 1, rows);
+            if (!rawTile) {
+                p.toScores(s, st, 0, n * rows);
+                p.modifyScores(b, i0, rows, j0, n, st, 0, 1, rows);
+            }
             if (elementwise || j0 + n > minEnd) {
                 maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
             }
@@ -100,7 +106,7 @@ public final class TiledKernels {
                 s.maxInto(st, j * rows, rows, tileMax, 0);
             }
             for (int r = 0; r < rows; r++) {
-                double mNew = Math.max(m[r], tileMax[r]);
+                double mNew = Math.max(m[r], expScale * tileMax[r]);
                 // A column with nothing allowed yet keeps m = -inf: shift by 0 so exp(-inf) = 0,
                 // not exp(-inf - -inf) = NaN. NaN in mNew flows on into the row, as it should.
                 shift[r] = mNew == Double.NEGATIVE_INFINITY ? 0.0 : mNew;
@@ -113,7 +119,7 @@ public final class TiledKernels {
             }
             Arrays.fill(sum, 0, rows, 0.0);
             for (int j = 0; j < n; j++) {
-                s.expShiftAccumulate(st, j * rows, rows, shift, sum);
+                s.expShiftAccumulate(st, j * rows, rows, expScale, shift, sum);
             }
             for (int r = 0; r < rows; r++) {
                 l[r] += sum[r];

@@ -49,13 +49,19 @@ public interface KernelSupport {
     void maxInto(double[] x, int off, int n, double[] acc, int accOff);
 
     /**
-     * {@code x[off + i] = exp(x[off + i] − shift[i])} and {@code sum[i] += x[off + i]} for
+     * {@code x[off + i] = exp(scale · x[off + i] − shift[i])} and {@code sum[i] += x[off + i]} for
      * {@code i < n}: one row of a transposed score tile, each column with its own shift.
+     * {@code scale · x} is rounded before the shift, so {@code scale = 1} is {@code exp(x − shift)}.
+     *
+     * <p>For an online softmax: the argument must not exceed about 1,400 ({@code shift} is a
+     * running maximum of the scaled row, so arguments are ≤ 0 or NaN). The vector implementation
+     * leaves out the exponential's upper clamp — up to 709.78 the result is exact as ever, then
+     * +∞, and past about 1,420 unspecified — because the clamp costs a sixth of the loop.
      *
      * @param x   modified
      * @param sum modified
      */
-    void expShiftAccumulate(double[] x, int off, int n, double[] shift, double[] sum);
+    void expShiftAccumulate(double[] x, int off, int n, double scale, double[] shift, double[] sum);
 
     /**
      * Replaces {@code x[off, off+n)} by {@code exp(x − shift)} and returns their sum.

@@ -89,7 +89,7 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
         double[] sum = new double[2 * LANES + 1];
         for (int i = 0; i < 400; i++) {
             java.util.Arrays.fill(x, -1.0);
-            expShiftAccumulate(x, 0, x.length, shift, sum);
+            expShiftAccumulate(x, 0, x.length, 1.0, shift, sum);
             expShiftSum(x, 0, x.length, 0.0);
             expSubtractMultiply(x, 0, x.length, 1.0, 0.0, sum, 0, 0.0);
         }
@@ -182,14 +182,16 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
     }
 
     @Override
-    public void expShiftAccumulate(double[] xs, int off, int n, double[] shift, double[] sum) {
+    public void expShiftAccumulate(double[] xs, int off, int n, double scale, double[] shift, double[] sum) {
         int i = 0;
         int bound = SPECIES.loopBound(n);
         for (; i < bound; i += LANES) {
-            DoubleVector x =
-                    DoubleVector.fromArray(SPECIES, xs, off + i).sub(DoubleVector.fromArray(SPECIES, shift, i));
-            // e = exp(x), the same steps as Exp.exp, written out (see the class comment)
-            DoubleVector xc = x.max(Exp.MIN_X).min(Exp.MAX_X);
+            DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + i)
+                    .mul(scale)
+                    .sub(DoubleVector.fromArray(SPECIES, shift, i));
+            // e = exp(x), the same steps as Exp.exp, written out (see the class comment), but for
+            // the upper clamp: shifted by a running maximum, x ≤ 0 or NaN (see KernelSupport).
+            DoubleVector xc = x.max(Exp.MIN_X);
             DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
             DoubleVector whole = t.sub(Exp.SHIFTER);
             DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
@@ -226,7 +228,7 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
             DoubleVector.fromArray(SPECIES, sum, i).add(e).intoArray(sum, i);
         }
         for (; i < n; i++) {
-            double e = Exp.exp(xs[off + i] - shift[i]);
+            double e = Exp.exp(scale * xs[off + i] - shift[i]);
             xs[off + i] = e;
             sum[i] += e;
         }

@@ -149,9 +149,9 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
     }
 
     @Override
-    public void expShiftAccumulate(double[] x, int off, int n, double[] shift, double[] sum) {
+    public void expShiftAccumulate(double[] x, int off, int n, double scale, double[] shift, double[] sum) {
         for (int i = 0; i < n; i++) {
-            double e = Math.exp(x[off + i] - shift[i]);
+            double e = Math.exp(scale * x[off + i] - shift[i]);
             x[off + i] = e;
             sum[i] += e;
         }

@@ -140,7 +140,7 @@ class ExpTest {
             vector.expShiftSum(e, 0, n, 0.0);
             double[] a = x.clone();
             double[] shifts = new double[n];
-            vector.expShiftAccumulate(a, 0, n, shifts, new double[n]);
+            vector.expShiftAccumulate(a, 0, n, 1.0, shifts, new double[n]);
             double[] m = x.clone();
             double[] g = new double[n];
             java.util.Arrays.fill(g, 1.0);

@@ -147,7 +147,7 @@ class KernelSupportTest {
                 double[] shifts = random(n + 11, n);
                 double[] sums = random(n + 13, n);
                 double[] sumsBefore = sums.clone();
-                support.expShiftAccumulate(row, off, n, shifts, sums);
+                support.expShiftAccumulate(row, off, n, 1.0, shifts, sums);
                 for (int j = 0; j < n; j++) {
                     double want = Math.exp(x[off + j] - shifts[j]);
                     assertThat(row[off + j]).isCloseTo(want, org.assertj.core.data.Offset.offset(2 * Math.ulp(want)));
