@@ -38,6 +38,16 @@ public final class Exp {
      */
     static final long BIASED_SHIFTER_BITS = SHIFTER_BITS - 2048;
     /**
+     * {@code SHIFTER_BITS − (1023 + 64)}: subtracted from the bits of {@code x/ln2 + SHIFTER} it
+     * leaves the biased exponent of {@code 2ⁿ⁺⁶⁴}, a normal number for {@code −1075 ≤ n ≤ 959}. For
+     * arguments known to be at most 665 (a softmax shifted by its maximum), {@code p·2ⁿ⁺⁶⁴·2⁻⁶⁴}
+     * rounds only in its last step and equals {@link #exp}'s two-factor result bit for bit.
+     */
+    static final long SHIFTER_BITS_LESS_BIAS_64 = SHIFTER_BITS - (1023 + 64);
+
+    static final double TWO_TO_MINUS_64 = 0x1p-64;
+
+    /**
      * Inputs are clamped to [MIN_X, MAX_X]: beyond them the result is 0 or +inf anyway. At MIN_X
      * the steps below give 0.93·2⁻¹⁰⁷⁵, which rounds to exactly 0, as does every input below
      * ln(2⁻¹⁰⁷⁵) = −745.1332…, −∞ included: no separate test for underflow is needed.

@@ -53,10 +53,10 @@ public interface KernelSupport {
      * {@code i < n}: one row of a transposed score tile, each column with its own shift.
      * {@code scale · x} is rounded before the shift, so {@code scale = 1} is {@code exp(x − shift)}.
      *
-     * <p>For an online softmax: the argument must not exceed about 1,400 ({@code shift} is a
-     * running maximum of the scaled row, so arguments are ≤ 0 or NaN). The vector implementation
-     * leaves out the exponential's upper clamp — up to 709.78 the result is exact as ever, then
-     * +∞, and past about 1,420 unspecified — because the clamp costs a sixth of the loop.
+     * <p>For an online softmax: arguments must not exceed 665 ({@code shift} is a running maximum
+     * of the scaled row, so they are ≤ 0 or NaN); above, the result is unspecified. The vector
+     * implementation leaves out the exponential's upper clamp and builds {@code 2ⁿ} in one factor
+     * instead of two, which only holds there: together a third fewer operations.
      *
      * @param x   modified
      * @param sum modified
