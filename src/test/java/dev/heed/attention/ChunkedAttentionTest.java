@@ -233,6 +233,48 @@ class ChunkedAttentionTest {
     }
 
     @Test
+    void keysTransposedPerThreadGiveTheBitsOfKeysReadInPlace() {
+        // From 64 queries the tiles read the keys transposed (kept per thread and call); with fewer
+        // they read K in place. Each query column of a tile is its own FMA chains and online
+        // softmax, so the first rows of a long call equal a short call of those rows, bit for bit
+        // (masks that do not depend on the number of queries: causal and windows align to the end).
+        Tensor k = random(60, 3, 131, 13);
+        Tensor v = random(61, 3, 131, 5);
+        Tensor q = random(62, 3, 100, 13);
+        Tensor head = q.slice(1, 0, 10).contiguous();
+        for (Mask mask : new Mask[] {Mask.none(), Mask.keyPadding(131, 70, 1)}) {
+            for (int threads : new int[] {1, 2}) {
+                ChunkedAttention c = new ChunkedAttention(64, 64).withParallelism(threads);
+                Tensor all = c.apply(q, k, v, mask).output();
+                Tensor first = c.apply(head, k, v, mask).output();
+                assertBitwise(
+                        mask + " on " + threads, first, all.slice(1, 0, 10).contiguous());
+            }
+        }
+    }
+
+    @Test
+    void keysTransposedForOneCallAreNotReusedForAnother() {
+        // Same shapes, other keys, same thread: each result must be its own.
+        ChunkedAttention c = new ChunkedAttention(64, 32).withParallelism(1);
+        Tensor q = random(70, 2, 96, 8);
+        Tensor v = random(71, 2, 80, 4);
+        Tensor k1 = random(72, 2, 80, 8);
+        Tensor k2 = random(73, 2, 80, 8);
+        Tensor shared = random(74, 1, 80, 8); // broadcast over the batch: one key slice for both
+        ScaledDotProductAttention full = new ScaledDotProductAttention();
+        for (int round = 0; round < 3; round++) {
+            for (Tensor k : new Tensor[] {k1, k2, shared}) {
+                assertClose(
+                        "round " + round,
+                        full.apply(q, k, v).output().toArray(),
+                        new int[] {2, 96, 4},
+                        c.apply(q, k, v).output());
+            }
+        }
+    }
+
+    @Test
     void negativeAndZeroScalesAreNotScaledInsideTheExponential() {
         // scale <= 0 is not monotone-increasing: the maximum must be taken after scaling.
         Tensor q = random(50, 2, 9, 4);

@@ -48,6 +48,15 @@ public final class AttentionProblem {
      */
     public final ScoreMod scoreMod;
 
+    /**
+     * A number no other problem in this JVM has: per-thread caches derived from the inputs (the
+     * keys transposed by {@link TiledKernels}) are keyed by it, so they never hold on to a
+     * finished call's arrays yet are never reused for another call's.
+     */
+    public final long serial = SERIALS.incrementAndGet();
+
+    private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
+
     public AttentionProblem(
             int batches,
             int queries,

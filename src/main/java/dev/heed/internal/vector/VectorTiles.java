@@ -88,8 +88,18 @@ final class VectorTiles {
         int j = 0;
         for (; j + nr <= n; j += nr) {
             int i = 0;
+            if (ars == 1) {
+                for (; i + 6 <= m; i += 6) {
+                    UnitStrideTiles.u6x2(k, a, aOff + i, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                }
+            }
             for (; i + 6 <= m; i += 6) {
                 k6x2(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+            }
+            if (i + 4 <= m) {
+                // four rows left (64 = 10·6 + 4): one 4-row tile, not four single rows
+                VectorEdgeTiles.k4x2(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                i += 4;
             }
             for (; i < m; i++) {
                 VectorEdgeTiles.k1x2(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
@@ -138,6 +148,11 @@ final class VectorTiles {
         int j = 0;
         for (; j + nr <= n; j += nr) {
             int i = 0;
+            if (ars == 1) {
+                for (; i + 8 <= m; i += 8) {
+                    UnitStrideTiles.u8x3(k, a, aOff + i, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                }
+            }
             for (; i + 8 <= m; i += 8) {
                 k8x3(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
@@ -190,6 +205,11 @@ final class VectorTiles {
         int j = 0;
         for (; j + nr <= n; j += nr) {
             int i = 0;
+            if (ars == 1) {
+                for (; i + 4 <= m; i += 4) {
+                    UnitStrideTiles.u4x4(k, a, aOff + i, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                }
+            }
             for (; i + 4 <= m; i += 4) {
                 k4x4(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
