@@ -306,7 +306,11 @@ class ChunkedBackwardTest {
         Tensor v = random(22, 1, tokens, depth);
         Tensor dO = gradOutput(23, 1, tokens, depth);
         ChunkedAttention chunked = new ChunkedAttention().withParallelism(1);
-        backward(chunked, q, k, v, Mask.causal(), dO); // warm up: scratch and class loading
+        // Warm up: scratch, class loading, and C2 — until it compiles the vector tiles, the Vector
+        // API boxes every intermediate vector on the heap (hundreds of MB in the first calls).
+        for (int i = 0; i < 6; i++) {
+            backward(chunked, q, k, v, Mask.causal(), dO);
+        }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(id);

@@ -4,6 +4,7 @@ import dev.heed.internal.Parallel;
 import dev.heed.internal.Softmax;
 import dev.heed.internal.linalg.BatchedMatrices;
 import dev.heed.internal.vector.KernelSupport;
+import dev.heed.internal.vector.PackedGemm;
 import java.util.Arrays;
 
 /**
@@ -35,10 +36,17 @@ import java.util.Arrays;
  */
 public final class TiledKernels {
     private final KernelSupport s;
+    /** The support's packed product, for its sliver packing. */
+    private final PackedGemm pg;
+    /** Columns of one sliver when the support has constant-stride tiles for them (Vector API), else 0. */
+    private final int nr;
+
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     public TiledKernels(KernelSupport support) {
         this.s = support;
+        this.pg = PackedGemm.of(support);
+        this.nr = pg != null && support.vectorBits() > 64 ? pg.nr() : 0;
     }
 
     /** The support the tiles run on. */
@@ -85,6 +93,15 @@ public final class TiledKernels {
         Arrays.fill(acc, 0, rows * dv, 0.0);
         int kOff = p.kOffset[b];
         double[] kt = keysTransposed(p, b, w);
+        // On the Vector API, Qᵀ (per query tile) and V (per thread and call) packed in slivers of
+        // the micro-tile's width: B at a constant stride too (UnitStrideTiles' s tiles). Same bits.
+        double[] vs = kt != null && nr > 0 ? valuesInSlivers(p, b, w) : null;
+        if (vs != null) {
+            if (w.qSlivers.length < pg.paddedColumns(rows) * d) {
+                w.qSlivers = new double[pg.paddedColumns(rows) * d];
+            }
+            pg.packB(d, rows, qt, 0, rows, w.qSlivers, 0);
+        }
         int vOff = p.vOffset[b];
         int tileEnd = p.mask.keyEnd(b, i0, i1);
         // Keys left of every row's start (a sliding window) are never scored either.
@@ -94,7 +111,11 @@ public final class TiledKernels {
                 continue; // an empty tile of a block mask: it would add exactly nothing
             }
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
-            if (kt != null) {
+            if (vs != null) {
+                for (int c0 = 0, sb = 0; c0 < rows; c0 += nr, sb += d * nr) {
+                    s.gemm(n, Math.min(nr, rows - c0), d, kt, j0, 1, p.keys, w.qSlivers, sb, nr, st, c0, rows, false);
+                }
+            } else if (kt != null) {
                 s.gemm(n, rows, d, kt, j0, 1, p.keys, qt, 0, rows, st, 0, rows, false);
             } else {
                 s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
@@ -136,7 +157,13 @@ public final class TiledKernels {
                 }
             }
             // O[rows × dv] += P · V[j0 : j0+n], reading P = (Sᵀ)ᵀ through strides.
-            s.gemm(rows, dv, n, st, 0, 1, rows, p.v, vOff + j0 * dv, dv, acc, 0, dv, true);
+            if (vs != null) {
+                for (int c0 = 0, sb = j0 * nr; c0 < dv; c0 += nr, sb += p.keys * nr) {
+                    s.gemm(rows, Math.min(nr, dv - c0), n, st, 0, 1, rows, vs, sb, nr, acc, c0, dv, true);
+                }
+            } else {
+                s.gemm(rows, dv, n, st, 0, 1, rows, p.v, vOff + j0 * dv, dv, acc, 0, dv, true);
+            }
         }
         int L = p.queries;
         for (int r = 0; r < rows; r++) {
@@ -182,6 +209,27 @@ public final class TiledKernels {
             w.ktOffset = p.kOffset[b];
         }
         return w.kt;
+    }
+
+    /**
+     * Batch element {@code b}'s values packed in slivers of {@code nr} columns (sliver {@code c}
+     * at {@code c·S·nr}, row {@code j} of it at {@code + j·nr}), kept like {@link #keysTransposed}
+     * and under the same conditions (null otherwise): any key tile is then a slice of each sliver.
+     */
+    private double[] valuesInSlivers(AttentionProblem p, int b, Scratch w) {
+        int size = pg.paddedColumns(p.valueDepth) * p.keys;
+        if (size > MAX_TRANSPOSED_KEYS) {
+            return null;
+        }
+        if (w.vsSerial != p.serial || w.vsOffset != p.vOffset[b]) {
+            if (w.vs.length < size) {
+                w.vs = new double[size];
+            }
+            pg.packB(p.keys, p.valueDepth, p.v, p.vOffset[b], p.valueDepth, w.vs, 0);
+            w.vsSerial = p.serial;
+            w.vsOffset = p.vOffset[b];
+        }
+        return w.vs;
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
@@ -339,6 +387,12 @@ public final class TiledKernels {
 
         long ktSerial = -1;
         int ktOffset = -1;
+        /** {@link #valuesInSlivers}' copy, likewise; {@code qSlivers} is the query tile's Qᵀ in slivers. */
+        double[] vs = new double[0];
+
+        long vsSerial = -1;
+        int vsOffset = -1;
+        double[] qSlivers = new double[0];
 
         Scratch ensure(int rows, int d, int dv, int keyChunk) {
             if (qt.length < rows * d) {

@@ -88,7 +88,11 @@ final class VectorTiles {
         int j = 0;
         for (; j + nr <= n; j += nr) {
             int i = 0;
-            if (ars == 1) {
+            if (ars == 1 && ldb == nr) {
+                for (; i + 6 <= m; i += 6) {
+                    UnitStrideTiles.s6x2(k, a, aOff + i, acs, b, bOff + j, c, cOff + i * ldc + j, ldc);
+                }
+            } else if (ars == 1) {
                 for (; i + 6 <= m; i += 6) {
                     UnitStrideTiles.u6x2(k, a, aOff + i, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
                 }
@@ -148,7 +152,11 @@ final class VectorTiles {
         int j = 0;
         for (; j + nr <= n; j += nr) {
             int i = 0;
-            if (ars == 1) {
+            if (ars == 1 && ldb == nr) {
+                for (; i + 8 <= m; i += 8) {
+                    UnitStrideTiles.s8x3(k, a, aOff + i, acs, b, bOff + j, c, cOff + i * ldc + j, ldc);
+                }
+            } else if (ars == 1) {
                 for (; i + 8 <= m; i += 8) {
                     UnitStrideTiles.u8x3(k, a, aOff + i, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
                 }
@@ -205,7 +213,11 @@ final class VectorTiles {
         int j = 0;
         for (; j + nr <= n; j += nr) {
             int i = 0;
-            if (ars == 1) {
+            if (ars == 1 && ldb == nr) {
+                for (; i + 4 <= m; i += 4) {
+                    UnitStrideTiles.s4x4(k, a, aOff + i, acs, b, bOff + j, c, cOff + i * ldc + j, ldc);
+                }
+            } else if (ars == 1) {
                 for (; i + 4 <= m; i += 4) {
                     UnitStrideTiles.u4x4(k, a, aOff + i, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
                 }
