@@ -196,19 +196,10 @@ public final class TiledKernels {
      * repay the copy (decoding) or the keys would take more than {@link #MAX_TRANSPOSED_KEYS}.
      */
     private static double[] keysTransposed(AttentionProblem p, int b, Scratch w) {
-        int size = p.keys * p.depth;
-        if (p.queries < MIN_QUERIES_TO_TRANSPOSE || size > MAX_TRANSPOSED_KEYS) {
+        if (p.queries < MIN_QUERIES_TO_TRANSPOSE || p.keys * p.depth > MAX_TRANSPOSED_KEYS) {
             return null;
         }
-        if (w.ktSerial != p.serial || w.ktOffset != p.kOffset[b]) {
-            if (w.kt.length < size) {
-                w.kt = new double[size];
-            }
-            transposeBlock(p.k, p.kOffset[b], p.keys, p.depth, w.kt, 0);
-            w.ktSerial = p.serial;
-            w.ktOffset = p.kOffset[b];
-        }
-        return w.kt;
+        return w.keysT.of(p.serial, p.k, p.kOffset[b], p.keys, p.depth);
     }
 
     /**
@@ -382,12 +373,9 @@ public final class TiledKernels {
         double[] shift = new double[0];
         double[] sum = new double[0];
         int[] rowEnd = new int[0];
-        /** {@link #keysTransposed}'s copy, of the problem {@code ktSerial} at key offset {@code ktOffset}. */
-        double[] kt = new double[0];
-
-        long ktSerial = -1;
-        int ktOffset = -1;
-        /** {@link #valuesInSlivers}' copy, likewise; {@code qSlivers} is the query tile's Qᵀ in slivers. */
+        /** {@link #keysTransposed}'s copy. */
+        final TransposedBlock keysT = new TransposedBlock();
+        /** {@link #valuesInSlivers}' copy, of the call {@code vsSerial} at value offset {@code vsOffset}; {@code qSlivers} is the query tile's Qᵀ in slivers. */
         double[] vs = new double[0];
 
         long vsSerial = -1;
