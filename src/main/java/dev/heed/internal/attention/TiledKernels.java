@@ -95,7 +95,10 @@ public final class TiledKernels {
         double[] kt = keysTransposed(p, b, w);
         // On the Vector API, Qᵀ (per query tile) and V (per thread and call) packed in slivers of
         // the micro-tile's width: B at a constant stride too (UnitStrideTiles' s tiles). Same bits.
-        double[] vs = kt != null && nr > 0 ? valuesInSlivers(p, b, w) : null;
+        // Only when both products are whole slivers wide (64 columns in 8- or 4-wide slivers at
+        // 256 and 128 bits on x86): a partial sliver (64 = 24 + 24 + 16 at 512 bits) is one more
+        // product call and an edge tile, and measured no faster there.
+        double[] vs = kt != null && nr > 0 && rows % nr == 0 && dv % nr == 0 ? valuesInSlivers(p, b, w) : null;
         if (vs != null) {
             if (w.qSlivers.length < pg.paddedColumns(rows) * d) {
                 w.qSlivers = new double[pg.paddedColumns(rows) * d];
