@@ -85,6 +85,11 @@ class GemmShapesTest {
 
     /** Runs {@code product} on seeded data; C must equal the naive FMA chain bit for bit, nothing else may move. */
     static void check(String what, Product product, int m, int n, int k, Layout layout, boolean accumulate) {
+        check(what, product, m, n, k, layout, accumulate, n + 3);
+    }
+
+    /** {@link #check} with B's row stride {@code ldb ≥ n} given. */
+    static void check(String what, Product product, int m, int n, int k, Layout layout, boolean accumulate, int ldb) {
         int aOff = 3;
         int ars;
         int acs;
@@ -102,7 +107,6 @@ class GemmShapesTest {
                 acs = 2;
             }
         }
-        int ldb = n + 3;
         int ldc = n + 2;
         int bOff = 1;
         int cOff = 4;
@@ -148,6 +152,24 @@ class GemmShapesTest {
                     for (Layout layout : Layout.values()) {
                         check(label(kernels), kernels::gemm, m, n, k, layout, false);
                         check(label(kernels), kernels::gemm, m, n, k, layout, true);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
+    void aTransposedATimesASliverIsTheFmaChain(KernelSupport kernels) {
+        // A at unit row stride and B one sliver wide (ldb = the tile's columns): the tiles with
+        // constant strides (UnitStrideTiles' s tiles), their edges, and partial slivers.
+        int nr = PackedGemm.of(kernels).nr();
+        for (int m : ODD) {
+            for (int n : new int[] {nr, nr - 1, 1}) {
+                for (int k : new int[] {1, 7, 64}) {
+                    if (n >= 1) {
+                        check(label(kernels) + " sliver", kernels::gemm, m, n, k, Layout.TRANSPOSED, false, nr);
+                        check(label(kernels) + " sliver", kernels::gemm, m, n, k, Layout.TRANSPOSED, true, nr);
                     }
                 }
             }
