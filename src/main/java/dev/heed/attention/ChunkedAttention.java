@@ -12,7 +12,10 @@ import dev.heed.tensor.Tensor;
  * {@code keyChunk}; for each query tile the key tiles are visited in order with the online
  * softmax (a running maximum {@code m}, running sum {@code l} and an accumulator rescaled by
  * {@code exp(m_old − m_new)} whenever the maximum grows). Extra memory is
- * O(queryChunk · (keyChunk + dv)) per thread. Key tiles wholly blocked by a causal,
+ * O(queryChunk · (keyChunk + dv)) per thread, plus, from 64 queries on, one batch element's keys
+ * transposed ({@code S·d} doubles) and on the Vector API its values in the micro-tiles' layout
+ * ({@code S·dv}, rounded up), each up to 16 MiB and kept per thread between calls for reuse
+ * (longer sequences read K and V in place). Key tiles wholly blocked by a causal,
  * key-padding or sliding-window mask are skipped, so causal attention costs about half and a
  * window of {@code W} keys about {@code W/S}.
  *

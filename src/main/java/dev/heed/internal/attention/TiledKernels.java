@@ -199,7 +199,7 @@ public final class TiledKernels {
      * repay the copy (decoding) or the keys would take more than {@link #MAX_TRANSPOSED_KEYS}.
      */
     private static double[] keysTransposed(AttentionProblem p, int b, Scratch w) {
-        if (p.queries < MIN_QUERIES_TO_TRANSPOSE || p.keys * p.depth > MAX_TRANSPOSED_KEYS) {
+        if (p.queries < MIN_QUERIES_TO_TRANSPOSE || (long) p.keys * p.depth > MAX_TRANSPOSED_KEYS) {
             return null;
         }
         return w.keysT.of(p.serial, p.k, p.kOffset[b], p.keys, p.depth);
@@ -211,10 +211,11 @@ public final class TiledKernels {
      * and under the same conditions (null otherwise): any key tile is then a slice of each sliver.
      */
     private double[] valuesInSlivers(AttentionProblem p, int b, Scratch w) {
-        int size = pg.paddedColumns(p.valueDepth) * p.keys;
-        if (size > MAX_TRANSPOSED_KEYS) {
+        long padded = (long) pg.paddedColumns(p.valueDepth) * p.keys;
+        if (padded > MAX_TRANSPOSED_KEYS) {
             return null;
         }
+        int size = (int) padded;
         if (w.vsSerial != p.serial || w.vsOffset != p.vOffset[b]) {
             if (w.vs.length < size) {
                 w.vs = new double[size];
