@@ -16,10 +16,12 @@ import java.util.Arrays;
  * <p>{@link #online} is FlashAttention's recurrence on a CPU. For a tile of {@code rows} queries
  * it keeps a running maximum {@code m}, running sum {@code l} and output accumulator per row, and
  * visits key tiles in order. It holds each score tile <em>transposed</em>, {@code Sᵀ = K·Qᵀ}
- * ({@code keys × rows}): then the keys are rows of a plain product with the query tile packed
- * once (no transposed copy of K), and the per-query max, shift and sum run down the columns as
- * elementwise vector operations. The output update {@code O += P·V} reads {@code Sᵀ} through
- * strides, so nothing is transposed back.
+ * ({@code keys × rows}): then the per-query max, shift and sum run down the columns as
+ * elementwise vector operations, and the output update {@code O += P·V} reads {@code Sᵀ} at unit
+ * row stride, so nothing is transposed back. From 64 queries on, the keys are read transposed
+ * too ({@link #keysTransposed}), so that both products take the micro-tiles for an A at unit row
+ * stride, and on the Vector API {@code Qᵀ} and {@code V} may come in slivers
+ * ({@link #valuesInSlivers}); every layout gives the same bits.
  *
  * <p>{@link #materialised} writes scores straight into the weights rows
  * ({@code Q·Kᵀ} with a transposed copy of K made once per batch element, see
@@ -113,7 +115,8 @@ public final class TiledKernels {
             if (p.mask.blocksAll(b, i0, i1, j0, j0 + n)) {
                 continue; // an empty tile of a block mask: it would add exactly nothing
             }
-            // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then scaled: scale·(q·k), as the full kernel does.
+            // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then — unless the scale waits for the exponential —
+            // scaled: scale·(q·k), as the full kernel does.
             if (vs != null) {
                 for (int c0 = 0, sb = 0; c0 < rows; c0 += nr, sb += d * nr) {
                     s.gemm(n, Math.min(nr, rows - c0), d, kt, j0, 1, p.keys, w.qSlivers, sb, nr, st, c0, rows, false);
@@ -379,11 +382,12 @@ public final class TiledKernels {
         int[] rowEnd = new int[0];
         /** {@link #keysTransposed}'s copy. */
         final TransposedBlock keysT = new TransposedBlock();
-        /** {@link #valuesInSlivers}' copy, of the call {@code vsSerial} at value offset {@code vsOffset}; {@code qSlivers} is the query tile's Qᵀ in slivers. */
+        /** {@link #valuesInSlivers}' copy, of the call {@code vsSerial} at value offset {@code vsOffset}. */
         double[] vs = new double[0];
 
         long vsSerial = -1;
         int vsOffset = -1;
+        /** The query tile's {@code Qᵀ} in slivers. */
         double[] qSlivers = new double[0];
 
         Scratch ensure(int rows, int d, int dv, int keyChunk) {
