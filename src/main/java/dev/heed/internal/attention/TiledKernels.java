@@ -205,7 +205,7 @@ public final class TiledKernels {
         if (p.queries < MIN_QUERIES_TO_TRANSPOSE || (long) p.keys * p.depth > MAX_TRANSPOSED_KEYS) {
             return null;
         }
-        return w.keysT.of(p.serial, p.k, p.kOffset[b], p.keys, p.depth);
+        return w.keys.transposed(p.serial, p.k, p.kOffset[b], p.keys, p.depth);
     }
 
     /**
@@ -218,16 +218,10 @@ public final class TiledKernels {
         if (padded > MAX_TRANSPOSED_KEYS) {
             return null;
         }
-        int size = (int) padded;
-        if (w.vsSerial != p.serial || w.vsOffset != p.vOffset[b]) {
-            if (w.vs.length < size) {
-                w.vs = new double[size];
-            }
-            pg.packB(p.keys, p.valueDepth, p.v, p.vOffset[b], p.valueDepth, w.vs, 0);
-            w.vsSerial = p.serial;
-            w.vsOffset = p.vOffset[b];
+        if (!w.values.holds(p.serial, p.vOffset[b], (int) padded)) {
+            pg.packB(p.keys, p.valueDepth, p.v, p.vOffset[b], p.valueDepth, w.values.data(), 0);
         }
-        return w.vs;
+        return w.values.data();
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
@@ -380,13 +374,10 @@ public final class TiledKernels {
         double[] shift = new double[0];
         double[] sum = new double[0];
         int[] rowEnd = new int[0];
-        /** {@link #keysTransposed}'s copy. */
-        final TransposedBlock keysT = new TransposedBlock();
-        /** {@link #valuesInSlivers}' copy, of the call {@code vsSerial} at value offset {@code vsOffset}. */
-        double[] vs = new double[0];
+        /** {@link #keysTransposed}'s and {@link #valuesInSlivers}' copies. */
+        final DerivedBlock keys = new DerivedBlock();
 
-        long vsSerial = -1;
-        int vsOffset = -1;
+        final DerivedBlock values = new DerivedBlock();
         /** The query tile's {@code Qᵀ} in slivers. */
         double[] qSlivers = new double[0];
 

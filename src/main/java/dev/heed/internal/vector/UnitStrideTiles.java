@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the addressing of one index per step, where the general tiles compute and range-check
  * {@code a0 + i·ars} for every row: measured in isolation at {@code k = 64}, 6 × 2 at 256 bits
  * 71 → 93 % of the FMA peak (docs/design-notes.md). The {@code s} tiles also take B from a
- * packed sliver, at a constant stride: at 128 bits that is worth as much again. The same FMA chain
- * per element as every other tile. Not API.
+ * packed sliver, at a constant stride: at 128 bits that is worth as much again. They are also the
+ * tiles of {@link PackedGemm}, whose A micro-panel is the case {@code acs = rows}. The same FMA
+ * chain per element as every other tile. Not API.
  */
 final class UnitStrideTiles {
     private static final VectorSpecies<Double> SPECIES = PanamaKernelSupport.SPECIES;

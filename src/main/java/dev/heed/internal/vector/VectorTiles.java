@@ -57,16 +57,18 @@ final class VectorTiles {
 
     /**
      * The full tile of {@code shape} for the packed product, which always passes A's micro-panel
-     * ({@code ars = 1, acs = rows}) and B's sliver ({@code ldb = columns}): the constant-stride
-     * tiles of {@link PackedVectorTiles}.
+     * ({@code ars = 1, acs = rows}) and B's sliver ({@code ldb = columns}): the sliver tiles of
+     * {@link UnitStrideTiles}.
      */
     static PackedGemm.Tile tile(GemmShape shape) {
         if (shape == GemmShape.EIGHT_BY_THREE) {
-            return (k, a, a0, ars, acs, b, b0, ldb, c, c0, ldc) -> PackedVectorTiles.p8x3(k, a, a0, b, b0, c, c0, ldc);
+            return (k, a, a0, ars, acs, b, b0, ldb, c, c0, ldc) ->
+                    UnitStrideTiles.s8x3(k, a, a0, acs, b, b0, c, c0, ldc);
         } else if (shape == GemmShape.FOUR_BY_FOUR) {
-            return (k, a, a0, ars, acs, b, b0, ldb, c, c0, ldc) -> PackedVectorTiles.p4x4(k, a, a0, b, b0, c, c0, ldc);
+            return (k, a, a0, ars, acs, b, b0, ldb, c, c0, ldc) ->
+                    UnitStrideTiles.s4x4(k, a, a0, acs, b, b0, c, c0, ldc);
         }
-        return (k, a, a0, ars, acs, b, b0, ldb, c, c0, ldc) -> PackedVectorTiles.p6x2(k, a, a0, b, b0, c, c0, ldc);
+        return (k, a, a0, ars, acs, b, b0, ldb, c, c0, ldc) -> UnitStrideTiles.s6x2(k, a, a0, acs, b, b0, c, c0, ldc);
     }
 
     /** {@link #block} with 6 × 2 tiles, then 6-row tiles of fewer vectors, single rows, lone columns. */

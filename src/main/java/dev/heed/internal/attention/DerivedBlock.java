@@ -1,0 +1,47 @@
+package dev.heed.internal.attention;
+
+/**
+ * One thread's copy of a block derived from an input of a call — transposed, or packed in the
+ * micro-tiles' layout — kept while the same call ({@link AttentionProblem#serial}) asks for the
+ * same block (the same offset into its input) again. The tiled kernels read operands laid out for
+ * the micro-tiles; a thread derives each batch element's copy once per call and reuses it for all
+ * its tiles. Keyed by numbers only, so it never keeps a finished call's arrays alive. Not
+ * thread-safe: one per thread. Not API.
+ */
+final class DerivedBlock {
+    private double[] data = new double[0];
+    private long serial = -1;
+    private int offset = -1;
+
+    /**
+     * Whether this holds the block of call {@code serial} at {@code offset}. If not, it makes room
+     * for {@code size} doubles and takes that key: the caller then fills {@link #data()}.
+     */
+    boolean holds(long serial, int offset, int size) {
+        if (serial == this.serial && offset == this.offset) {
+            return true;
+        }
+        if (data.length < size) {
+            data = new double[size];
+        }
+        this.serial = serial;
+        this.offset = offset;
+        return false;
+    }
+
+    /** The block; valid until the next {@link #holds} on this thread. */
+    double[] data() {
+        return data;
+    }
+
+    /**
+     * The block of {@code rows} rows of {@code cols} at {@code src[offset…]}, transposed: element
+     * {@code (r, c)} at {@code [c·rows + r]}.
+     */
+    double[] transposed(long serial, double[] src, int offset, int rows, int cols) {
+        if (!holds(serial, offset, rows * cols)) {
+            TiledKernels.transposeBlock(src, offset, rows, cols, data, 0);
+        }
+        return data;
+    }
+}
