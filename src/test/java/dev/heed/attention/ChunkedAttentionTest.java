@@ -233,8 +233,43 @@ class ChunkedAttentionTest {
     }
 
     @Test
-    void keysTransposedPerThreadGiveTheBitsOfKeysReadInPlace() {
-        // From 64 queries the tiles read the keys transposed (kept per thread and call); with fewer
+    void keysInPanelsGiveTheBitsOfKeysReadInPlace() {
+        // From 64 queries (and key tiles of two micro-tile panels or more) the score product runs
+        // on K packed in panels and Qᵀ in slivers; a support without a packed product reads every
+        // operand in place. Same tiles, same bits: odd sizes, partial panels and key tiles, every
+        // mask kind (windows whose start is not a tile boundary included), one and two threads.
+        dev.heed.internal.vector.KernelSupport support = dev.heed.internal.vector.VectorizationProvider.support();
+        for (int[] s : new int[][] {{100, 131, 13, 5}, {64, 64, 64, 64}, {65, 257, 7, 3}, {70, 3, 2, 1}}) {
+            Tensor q = random(s[0] + 1L, 3, s[0], s[2]);
+            Tensor k = random(s[1] + 2L, 3, s[1], s[2]);
+            Tensor v = random(s[1] + 3L, 3, s[1], s[3]);
+            List<Mask> masks = new ArrayList<>(
+                    List.of(Mask.none(), Mask.causal(), Mask.slidingWindow(5, 0), Mask.slidingWindow(40, 3)));
+            if (s[1] == 131) {
+                masks.add(Mask.keyPadding(131, 70, 1));
+                masks.add(Mask.slidingWindow(40, 3).and(Mask.keyPadding(131, 100, 2)));
+                masks.add(Mask.bias(random(63, s[0], s[1])));
+            }
+            for (Mask mask : masks) {
+                for (int[] t : new int[][] {{64, 64}, {64, 13}, {65, 17}, {100, 48}, {64, 7}}) {
+                    for (int threads : new int[] {1, 2}) {
+                        String ctx = java.util.Arrays.toString(s) + " " + mask + " tiles " + t[0] + "," + t[1] + " on "
+                                + threads;
+                        ChunkedAttention c = new ChunkedAttention(t[0], t[1]).withParallelism(threads);
+                        AttentionResult packed = c.apply(q, k, v, mask);
+                        AttentionResult inPlace = c.withSupport(new SlidingWindowTest.CountingSupport(support))
+                                .apply(q, k, v, mask);
+                        assertBitwise(ctx + " output", inPlace.output(), packed.output());
+                        assertBitwise(ctx + " logSumExp", inPlace.logSumExp(), packed.logSumExp());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void longAndShortCallsGiveTheSameBits() {
+        // From 64 queries the tiles read the keys in panels (kept per thread and call); with fewer
         // they read K in place. Each query column of a tile is its own FMA chains and online
         // softmax, so the first rows of a long call equal a short call of those rows, bit for bit
         // (masks that do not depend on the number of queries: causal and windows align to the end).
@@ -254,7 +289,7 @@ class ChunkedAttentionTest {
     }
 
     @Test
-    void keysTransposedForOneCallAreNotReusedForAnother() {
+    void keysPackedForOneCallAreNotReusedForAnother() {
         // Same shapes, other keys, same thread: each result must be its own.
         ChunkedAttention c = new ChunkedAttention(64, 32).withParallelism(1);
         Tensor q = random(70, 2, 96, 8);

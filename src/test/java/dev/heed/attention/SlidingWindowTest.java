@@ -213,10 +213,21 @@ class SlidingWindowTest {
                 .hasToString("Mask.slidingWindow(3, 0).and(Mask.causal())");
     }
 
-    /** The scalar kernels, counting the multiply-adds of every matrix product. */
+    /**
+     * Another support's kernels (the scalar ones unless told), counting the multiply-adds of every
+     * matrix product. It has no packed product, so the tiled kernels read every operand in place.
+     */
     static final class CountingSupport implements KernelSupport {
-        private final KernelSupport s = VectorizationProvider.scalar();
+        private final KernelSupport s;
         long multiplyAdds;
+
+        CountingSupport() {
+            this(VectorizationProvider.scalar());
+        }
+
+        CountingSupport(KernelSupport delegate) {
+            this.s = delegate;
+        }
 
         @Override
         public void gemm(
@@ -291,7 +302,7 @@ class SlidingWindowTest {
 
         @Override
         public String name() {
-            return "counting scalar";
+            return "counting " + s.name();
         }
     }
 }

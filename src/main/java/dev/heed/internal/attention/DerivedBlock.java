@@ -33,15 +33,4 @@ final class DerivedBlock {
     double[] data() {
         return data;
     }
-
-    /**
-     * The block of {@code rows} rows of {@code cols} at {@code src[offset…]}, transposed: element
-     * {@code (r, c)} at {@code [c·rows + r]}.
-     */
-    double[] transposed(long serial, double[] src, int offset, int rows, int cols) {
-        if (!holds(serial, offset, rows * cols)) {
-            TiledKernels.transposeBlock(src, offset, rows, cols, data, 0);
-        }
-        return data;
-    }
 }

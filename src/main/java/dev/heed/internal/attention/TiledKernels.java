@@ -18,10 +18,10 @@ import java.util.Arrays;
  * visits key tiles in order. It holds each score tile <em>transposed</em>, {@code Sᵀ = K·Qᵀ}
  * ({@code keys × rows}): then the per-query max, shift and sum run down the columns as
  * elementwise vector operations, and the output update {@code O += P·V} reads {@code Sᵀ} at unit
- * row stride, so nothing is transposed back. From 64 queries on, the keys are read transposed
- * too ({@link #keysTransposed}), so that both products take the micro-tiles for an A at unit row
- * stride, and on the Vector API {@code Qᵀ} and {@code V} may come in slivers
- * ({@link #valuesInSlivers}); every layout gives the same bits.
+ * row stride, so nothing is transposed back. From 64 queries on, the score product runs as the
+ * packed GEMM's inner loops, K in panels ({@link #keysInPanels}) and {@code Qᵀ} in slivers, and on
+ * the Vector API {@code V} may come in slivers too ({@link #valuesInSlivers}); every layout gives
+ * the same bits.
  *
  * <p>{@link #materialised} writes scores straight into the weights rows
  * ({@code Q·Kᵀ} with a transposed copy of K made once per batch element, see
@@ -94,35 +94,42 @@ public final class TiledKernels {
         Arrays.fill(l, 0, rows, 0.0);
         Arrays.fill(acc, 0, rows * dv, 0.0);
         int kOff = p.kOffset[b];
-        double[] kt = keysTransposed(p, b, w);
-        // On the Vector API, Qᵀ (per query tile) and V (per thread and call) packed in slivers of
-        // the micro-tile's width: B at a constant stride too (UnitStrideTiles' s tiles). Same bits.
-        // Only when both products are whole slivers wide (64 columns in 8- or 4-wide slivers at
-        // 256 and 128 bits on x86): a partial sliver (64 = 24 + 24 + 16 at 512 bits) is one more
-        // product call and an edge tile, and measured no faster there.
-        double[] vs = kt != null && nr > 0 && rows % nr == 0 && dv % nr == 0 ? valuesInSlivers(p, b, w) : null;
-        if (vs != null) {
+        // The score product as the packed GEMM's inner loops: K in panels of the micro-tile's rows
+        // (per thread and call) times Qᵀ in slivers of its columns (per query tile), so that every
+        // micro-tile reads both operands at unit stride. Same bits as reading K in place.
+        double[] kp = keysInPanels(p, b, keyChunk, w);
+        int panelStride = kp == null ? 0 : pg.paddedRows(keyChunk) * d;
+        if (kp != null) {
+            if (w.edge.length < pg.mr() * pg.nr()) {
+                w.edge = new double[pg.mr() * pg.nr()];
+            }
             if (w.qSlivers.length < pg.paddedColumns(rows) * d) {
                 w.qSlivers = new double[pg.paddedColumns(rows) * d];
             }
             pg.packB(d, rows, qt, 0, rows, w.qSlivers, 0);
         }
+        // On the Vector API, V too in slivers (per thread and call), when the output product is
+        // whole slivers wide (64 columns in 8- or 4-wide slivers at 256 and 128 bits on x86): a
+        // partial sliver (64 = 24 + 24 + 16 at 512 bits) is one more product call and an edge
+        // tile, and measured no faster there.
+        double[] vs = kp != null && nr > 0 && rows % nr == 0 && dv % nr == 0 ? valuesInSlivers(p, b, w) : null;
         int vOff = p.vOffset[b];
         int tileEnd = p.mask.keyEnd(b, i0, i1);
-        // Keys left of every row's start (a sliding window) are never scored either.
-        for (int j0 = p.mask.keyStart(b, i0, i1); j0 < tileEnd; j0 += keyChunk) {
+        // Key tiles left of every row's start (a sliding window) are never scored either. Tiles
+        // start at multiples of keyChunk — the panels' tiles — whatever the path, so every path
+        // visits the same tiles and gives the same bits; keys it adds are blocked by the mask.
+        int tileStart = p.mask.keyStart(b, i0, i1);
+        tileStart -= tileStart % keyChunk;
+        for (int j0 = tileStart; j0 < tileEnd; j0 += keyChunk) {
             int n = Math.min(keyChunk, tileEnd - j0);
             if (p.mask.blocksAll(b, i0, i1, j0, j0 + n)) {
                 continue; // an empty tile of a block mask: it would add exactly nothing
             }
             // Sᵀ[n × rows] = K[j0 : j0+n] · Qᵀ, then — unless the scale waits for the exponential —
             // scaled: scale·(q·k), as the full kernel does.
-            if (vs != null) {
-                for (int c0 = 0, sb = 0; c0 < rows; c0 += nr, sb += d * nr) {
-                    s.gemm(n, Math.min(nr, rows - c0), d, kt, j0, 1, p.keys, w.qSlivers, sb, nr, st, c0, rows, false);
-                }
-            } else if (kt != null) {
-                s.gemm(n, rows, d, kt, j0, 1, p.keys, qt, 0, rows, st, 0, rows, false);
+            if (kp != null) {
+                Arrays.fill(st, 0, n * rows, 0.0);
+                pg.multiplyPacked(n, rows, d, kp, j0 / keyChunk * panelStride, w.qSlivers, 0, st, 0, rows, w.edge);
             } else {
                 s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             }
@@ -187,35 +194,58 @@ public final class TiledKernels {
         }
     }
 
-    /** Fewest queries per batch element for which {@link #keysTransposed} pays for its copy. */
-    static final int MIN_QUERIES_TO_TRANSPOSE = 64;
-    /** Most doubles of transposed keys a thread keeps (16 MiB: 32,768 keys of depth 64). */
-    static final int MAX_TRANSPOSED_KEYS = 1 << 21;
+    /** Fewest queries per batch element for which {@link #keysInPanels} pays for its copy. */
+    static final int MIN_QUERIES_TO_PACK = 64;
+    /** Most doubles of packed keys (or values) a thread keeps (16 MiB: 32,768 keys of depth 64). */
+    static final int MAX_PACKED_KEYS = 1 << 21;
 
     /**
-     * Batch element {@code b}'s keys transposed to {@code [d, S]}, so that the score product
-     * {@code Sᵀ = K·Qᵀ} reads its A operand at unit row stride, where the micro-tiles need no
-     * arithmetic per row ({@code UnitStrideTiles}: 71 → 93 % of peak for 6 × 2 at 256 bits in
-     * isolation). Kept per thread for the call ({@link AttentionProblem#serial}) and the key
-     * slice, so each thread transposes each batch element once: {@code S·d} copies against
-     * {@code 4·L·S·d} flops. Null — read K in place, same bits — when there are too few queries to
-     * repay the copy (decoding) or the keys would take more than {@link #MAX_TRANSPOSED_KEYS}.
+     * Batch element {@code b}'s keys packed for the score product {@code Sᵀ = K·Qᵀ} as the
+     * packed GEMM's A operand ({@link PackedGemm#packA}): key tile {@code t} (keys
+     * {@code [t·keyChunk, (t+1)·keyChunk)}) at {@code t·paddedRows(keyChunk)·d}, in panels of the
+     * micro-tile's rows, each stored dimension by dimension. The micro-tiles then read A at unit
+     * stride; the transposed K read at a stride of S (a power of two, one L1 set for every row
+     * of a tile) measured 25–40 % slower at 256 and 128 bits. Kept per thread for the call
+     * ({@link AttentionProblem#serial}) and the key slice, so each thread packs each batch element
+     * once: {@code S·d} copies against {@code 4·L·S·d} flops. Null — read K in place, same bits —
+     * without a packed GEMM, with too few queries to repay the copy (decoding), key tiles
+     * narrower than two panels (padding would waste work) or more than {@link #MAX_PACKED_KEYS}.
      */
-    private static double[] keysTransposed(AttentionProblem p, int b, Scratch w) {
-        if (p.queries < MIN_QUERIES_TO_TRANSPOSE || (long) p.keys * p.depth > MAX_TRANSPOSED_KEYS) {
+    private double[] keysInPanels(AttentionProblem p, int b, int keyChunk, Scratch w) {
+        if (pg == null || p.queries < MIN_QUERIES_TO_PACK || keyChunk < 2 * pg.mr()) {
             return null;
         }
-        return w.keys.transposed(p.serial, p.k, p.kOffset[b], p.keys, p.depth);
+        int tiles = (p.keys + keyChunk - 1) / keyChunk;
+        long size = (long) tiles * pg.paddedRows(keyChunk) * p.depth;
+        if (size > MAX_PACKED_KEYS) {
+            return null;
+        }
+        if (!w.keys.holds(p.serial, p.kOffset[b], (int) size)) {
+            int stride = pg.paddedRows(keyChunk) * p.depth;
+            for (int t = 0; t < tiles; t++) {
+                int j0 = t * keyChunk;
+                pg.packA(
+                        Math.min(keyChunk, p.keys - j0),
+                        p.depth,
+                        p.k,
+                        p.kOffset[b] + j0 * p.depth,
+                        p.depth,
+                        1,
+                        w.keys.data(),
+                        t * stride);
+            }
+        }
+        return w.keys.data();
     }
 
     /**
      * Batch element {@code b}'s values packed in slivers of {@code nr} columns (sliver {@code c}
-     * at {@code c·S·nr}, row {@code j} of it at {@code + j·nr}), kept like {@link #keysTransposed}
+     * at {@code c·S·nr}, row {@code j} of it at {@code + j·nr}), kept like {@link #keysInPanels}
      * and under the same conditions (null otherwise): any key tile is then a slice of each sliver.
      */
     private double[] valuesInSlivers(AttentionProblem p, int b, Scratch w) {
         long padded = (long) pg.paddedColumns(p.valueDepth) * p.keys;
-        if (padded > MAX_TRANSPOSED_KEYS) {
+        if (padded > MAX_PACKED_KEYS) {
             return null;
         }
         if (!w.values.holds(p.serial, p.vOffset[b], (int) padded)) {
@@ -374,12 +404,14 @@ public final class TiledKernels {
         double[] shift = new double[0];
         double[] sum = new double[0];
         int[] rowEnd = new int[0];
-        /** {@link #keysTransposed}'s and {@link #valuesInSlivers}' copies. */
+        /** {@link #keysInPanels}' and {@link #valuesInSlivers}' copies. */
         final DerivedBlock keys = new DerivedBlock();
 
         final DerivedBlock values = new DerivedBlock();
         /** The query tile's {@code Qᵀ} in slivers. */
         double[] qSlivers = new double[0];
+        /** The packed product's zero-padded copy of C for partial tiles ({@code mr·nr}). */
+        double[] edge = new double[0];
 
         Scratch ensure(int rows, int d, int dv, int keyChunk) {
             if (qt.length < rows * d) {

@@ -138,6 +138,11 @@ public final class PackedGemm {
         return (long) m * n * k >= MIN_PACKED_VOLUME && m >= 2 * mr && n >= 2 * nr && k >= 16;
     }
 
+    /** {@code rows} rounded up to whole panels of {@link #mr} rows: the height of a packed block of A. */
+    public int paddedRows(int rows) {
+        return (rows + mr - 1) / mr * mr;
+    }
+
     /** {@code cols} rounded up to whole slivers: the width of a packed panel of B. */
     public int paddedColumns(int cols) {
         return (cols + nr - 1) / nr * nr;
@@ -152,7 +157,12 @@ public final class PackedGemm {
      * @param dst modified; at least {@code ceil(rows / mr)·mr·depth} long
      */
     public void packA(int rows, int depth, double[] a, int aOff, int ars, int acs, double[] dst) {
-        int o = 0;
+        packA(rows, depth, a, aOff, ars, acs, dst, 0);
+    }
+
+    /** {@link #packA(int, int, double[], int, int, int, double[])} into {@code dst} from {@code dstOff}. */
+    public void packA(int rows, int depth, double[] a, int aOff, int ars, int acs, double[] dst, int dstOff) {
+        int o = dstOff;
         for (int i0 = 0; i0 < rows; i0 += mr) {
             int h = Math.min(mr, rows - i0);
             int row0 = aOff + i0 * ars;
@@ -212,10 +222,33 @@ public final class PackedGemm {
      */
     public void multiplyPacked(
             int rows, int cols, int depth, double[] pa, double[] pb, int bOff, double[] c, int cOff, int ldc) {
-        double[] edge = null;
+        multiplyPacked(rows, cols, depth, pa, 0, pb, bOff, c, cOff, ldc, null);
+    }
+
+    /**
+     * {@link #multiplyPacked(int, int, int, double[], double[], int, double[], int, int)} with the
+     * panels of A from {@code aOff} and, for the partial tiles, {@code edge} as the zero-padded
+     * copy of C (at least {@code mr·nr} long; null to allocate one if needed) — callers that must
+     * not allocate pass their own.
+     *
+     * @param c    modified
+     * @param edge modified, scratch
+     */
+    public void multiplyPacked(
+            int rows,
+            int cols,
+            int depth,
+            double[] pa,
+            int aOff,
+            double[] pb,
+            int bOff,
+            double[] c,
+            int cOff,
+            int ldc,
+            double[] edge) {
         for (int j0 = 0, bs = bOff; j0 < cols; j0 += nr, bs += depth * nr) {
             int w = Math.min(nr, cols - j0);
-            for (int i0 = 0, as = 0; i0 < rows; i0 += mr, as += mr * depth) {
+            for (int i0 = 0, as = aOff; i0 < rows; i0 += mr, as += mr * depth) {
                 int h = Math.min(mr, rows - i0);
                 int c0 = cOff + i0 * ldc + j0;
                 if (h == mr && w == nr) {
@@ -224,7 +257,7 @@ public final class PackedGemm {
                     if (edge == null) {
                         edge = new double[mr * nr];
                     }
-                    Arrays.fill(edge, 0.0);
+                    Arrays.fill(edge, 0, mr * nr, 0.0);
                     for (int r = 0; r < h; r++) {
                         System.arraycopy(c, c0 + r * ldc, edge, r * nr, w);
                     }
