@@ -52,6 +52,60 @@ class ChunkedBackwardTest {
     }
 
     @Test
+    void packedScoreProductsGiveTheBitsOfOperandsReadInPlace() {
+        // With a packed product (and key tiles of whole slivers) S and dP run on Q and dO in
+        // panels and Kᵀ, Vᵀ in slivers; a support without one reads them in place. Same bits:
+        // odd sizes, partial panels, every mask kind, dropout and a soft cap, one and two threads.
+        KernelSupport support = VectorizationProvider.support();
+        for (int[] s : new int[][] {{100, 131, 13, 5}, {64, 64, 64, 64}, {131, 96, 7, 3}}) {
+            Tensor q = random(s[0] + 1L, 2, s[0], s[2]);
+            Tensor k = random(s[1] + 2L, 2, s[1], s[2]);
+            Tensor v = random(s[1] + 3L, 2, s[1], s[3]);
+            Tensor dO = gradOutput(s[0] + 4L, 2, s[0], s[3]);
+            for (NamedMask m : BackwardChecks.masks(s[0], s[1])) {
+                for (int[] t : new int[][] {{64, 64}, {48, 32}, {65, 24}, {16, 8}}) {
+                    for (int threads : new int[] {1, 2}) {
+                        ChunkedAttention c = new ChunkedAttention(t[0], t[1]).withParallelism(threads);
+                        List<ChunkedAttention> variants = m.name().equals("causal")
+                                ? List.of(c, c.withDropout(0.25, 9), c.withSoftCap(3.0))
+                                : List.of(c);
+                        for (ChunkedAttention a : variants) {
+                            String ctx = java.util.Arrays.toString(s) + " " + m.name() + " " + a + " tiles " + t[0]
+                                    + "," + t[1] + " on " + threads;
+                            ChunkedAttention inPlace = a.withSupport(new SlidingWindowTest.CountingSupport(support));
+                            AttentionResult r = a.apply(q, k, v, m.mask());
+                            BackwardChecks.assertBitwise(
+                                    ctx,
+                                    inPlace.backward(q, k, v, m.mask(), r, dO),
+                                    a.backward(q, k, v, m.mask(), r, dO));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void panelsPackedForOneCallAreNotReusedForAnother() {
+        // Same shapes and thread, other queries or upstream gradient: each call packs its own.
+        ChunkedAttention c = new ChunkedAttention(64, 32).withParallelism(1);
+        ScaledDotProductAttention full = new ScaledDotProductAttention();
+        Tensor k = random(80, 2, 96, 8);
+        Tensor v = random(81, 2, 96, 4);
+        Tensor[] qs = {random(82, 2, 80, 8), random(83, 2, 80, 8), random(84, 1, 80, 8)};
+        Tensor[] dOs = {gradOutput(85, 2, 80, 4), gradOutput(86, 2, 80, 4)};
+        for (int round = 0; round < 2; round++) {
+            for (Tensor q : qs) {
+                for (Tensor dO : dOs) {
+                    AttentionGradients expected = full.backward(q, k, v, Mask.none(), full.apply(q, k, v), dO);
+                    BackwardChecks.assertSame(
+                            "round " + round, expected, c.backward(q, k, v, Mask.none(), c.apply(q, k, v), dO), TOL);
+                }
+            }
+        }
+    }
+
+    @Test
     void bitwiseTheSameOnOneTwoOrThreeThreads() throws Exception {
         // Large enough (about 5e6 flops per pass) for the loops to split; run inside a pool of
         // four so that forked tasks really run on other threads, even on a one-core machine.

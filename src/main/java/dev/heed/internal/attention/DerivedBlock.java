@@ -1,5 +1,7 @@
 package dev.heed.internal.attention;
 
+import dev.heed.internal.vector.PackedGemm;
+
 /**
  * One thread's copy of a block derived from an input of a call — transposed, or packed in the
  * micro-tiles' layout — kept while the same call ({@link AttentionProblem#serial}) asks for the
@@ -27,6 +29,23 @@ final class DerivedBlock {
         this.serial = serial;
         this.offset = offset;
         return false;
+    }
+
+    /**
+     * The {@code rows × cols} block at {@code src[offset…]} (row-major, unit column stride) as the
+     * packed GEMM's A operand, tile by tile: rows {@code [t·chunk, (t+1)·chunk)} packed by
+     * {@link PackedGemm#packA} at {@code t·pg.paddedRows(chunk)·cols}.
+     */
+    double[] inPanels(PackedGemm pg, long serial, double[] src, int offset, int rows, int cols, int chunk) {
+        int stride = pg.paddedRows(chunk) * cols;
+        int tiles = (rows + chunk - 1) / chunk;
+        if (!holds(serial, offset, tiles * stride)) {
+            for (int t = 0; t < tiles; t++) {
+                int r0 = t * chunk;
+                pg.packA(Math.min(chunk, rows - r0), cols, src, offset + r0 * cols, cols, 1, data, t * stride);
+            }
+        }
+        return data;
     }
 
     /** The block; valid until the next {@link #holds} on this thread. */

@@ -220,22 +220,7 @@ public final class TiledKernels {
         if (size > MAX_PACKED_KEYS) {
             return null;
         }
-        if (!w.keys.holds(p.serial, p.kOffset[b], (int) size)) {
-            int stride = pg.paddedRows(keyChunk) * p.depth;
-            for (int t = 0; t < tiles; t++) {
-                int j0 = t * keyChunk;
-                pg.packA(
-                        Math.min(keyChunk, p.keys - j0),
-                        p.depth,
-                        p.k,
-                        p.kOffset[b] + j0 * p.depth,
-                        p.depth,
-                        1,
-                        w.keys.data(),
-                        t * stride);
-            }
-        }
-        return w.keys.data();
+        return w.keys.inPanels(pg, p.serial, p.k, p.kOffset[b], p.keys, p.depth, keyChunk);
     }
 
     /**
