@@ -57,7 +57,7 @@ class ChunkedBackwardTest {
         // panels and Kᵀ, Vᵀ in slivers; a support without one reads them in place. Same bits:
         // odd sizes, partial panels, every mask kind, dropout and a soft cap, one and two threads.
         KernelSupport support = VectorizationProvider.support();
-        for (int[] s : new int[][] {{100, 131, 13, 5}, {64, 64, 64, 64}, {131, 96, 7, 3}}) {
+        for (int[] s : new int[][] {{100, 131, 13, 5}, {64, 64, 64, 64}, {131, 96, 7, 3}, {97, 80, 16, 8}}) {
             Tensor q = random(s[0] + 1L, 2, s[0], s[2]);
             Tensor k = random(s[1] + 2L, 2, s[1], s[2]);
             Tensor v = random(s[1] + 3L, 2, s[1], s[3]);

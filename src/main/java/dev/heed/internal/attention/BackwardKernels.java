@@ -279,7 +279,8 @@ public final class BackwardKernels {
         ScoreMod fn = p.scoreMod;
         double[] before = fn != null ? (w.unmodified = grow(w.unmodified, queryChunk * n)) : null;
         ScorePartials.Partial part = fn != null ? g.scoreGradients.of(b, j0) : null;
-        TiledKernels.transposeBlock(p.k, p.kOffset[b] + j0 * d, n, d, kt, 0);
+        int kRows = p.kOffset[b] + j0 * d;
+        TiledKernels.transposeBlock(p.k, kRows, n, d, kt, 0);
         TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         // S and dP as the packed GEMM's inner loops, as in the forward: Q and dO in panels (per
         // thread and call), Kᵀ and Vᵀ in slivers (per key tile). Same bits as reading them in place.
@@ -301,9 +302,30 @@ public final class BackwardKernels {
             pg.packB(d, n, kt, 0, n, w.keySlivers, 0);
             pg.packB(dv, n, vt, 0, n, w.valueSlivers, 0);
         }
+        // dV += Pᵀ dO and dK += dSᵀ Q on the constant-stride tiles, dO and Q in slivers (per thread
+        // and call), when both are whole slivers wide (as the forward's values); and the dQ share
+        // dS·K from dS in panels (per tile pair) and this key tile's K in slivers. Same bits.
+        int nr = pg == null ? 0 : pg.nr();
+        boolean slivers = pg != null
+                && s.vectorBits() > 64
+                && d % nr == 0
+                && dv % nr == 0
+                && (long) L * Math.max(d, dv) <= TiledKernels.MAX_PACKED_KEYS;
+        double[] os = null;
+        double[] qs = null;
+        if (slivers) {
+            os = w.gradOutputSlivers.inSlivers(pg, p.serial, g.gradOutput, b * L * dv, L, dv);
+            qs = w.querySlivers.inSlivers(pg, p.serial, p.q, p.qOffset[b], L, d);
+        }
+        boolean sharePacked = pg != null && d % nr == 0 && queryChunk >= 2 * pg.mr();
+        if (sharePacked) {
+            w.keyRows = grow(w.keyRows, pg.paddedColumns(d) * n);
+            w.scorePanels = grow(w.scorePanels, pg.paddedRows(queryChunk) * n);
+            w.edge = grow(w.edge, pg.mr() * pg.nr());
+            pg.packB(n, d, p.k, kRows, d, w.keyRows, 0);
+        }
         boolean elementwise = p.mask.isElementwise();
         QueryTiles tiles = dq.tiles();
-        int kRows = p.kOffset[b] + j0 * d;
         int ko = (b * S + j0) * d;
         int vo = (b * S + j0) * dv;
         for (int t = tiles.queryTiles() - 1; t >= 0; t--) {
@@ -372,10 +394,25 @@ public final class BackwardKernels {
                 multiply(ds, capGrad, rows * n); // through the cap: dS · (1 − tanh²)
             }
             // dV[n × dv] += Pᵀ · dO[i0 : i1] and dK[n × d] += dSᵀ · Q[i0 : i1].
-            s.gemm(n, dv, rows, st, 0, 1, n, g.gradOutput, oo, dv, g.gradValue, vo, dv, true);
-            s.gemm(n, d, rows, ds, 0, 1, n, p.q, qo, d, g.gradKey, ko, d, true);
-            // This key tile's share of dQ[i0 : i1], K read in place.
-            s.gemm(rows, d, n, ds, 0, n, 1, p.k, kRows, d, share, 0, d, false);
+            if (slivers) {
+                for (int c0 = 0, sb = i0 * nr; c0 < dv; c0 += nr, sb += L * nr) {
+                    s.gemm(n, nr, rows, st, 0, 1, n, os, sb, nr, g.gradValue, vo + c0, dv, true);
+                }
+                for (int c0 = 0, sb = i0 * nr; c0 < d; c0 += nr, sb += L * nr) {
+                    s.gemm(n, nr, rows, ds, 0, 1, n, qs, sb, nr, g.gradKey, ko + c0, d, true);
+                }
+            } else {
+                s.gemm(n, dv, rows, st, 0, 1, n, g.gradOutput, oo, dv, g.gradValue, vo, dv, true);
+                s.gemm(n, d, rows, ds, 0, 1, n, p.q, qo, d, g.gradKey, ko, d, true);
+            }
+            // This key tile's share of dQ[i0 : i1].
+            if (sharePacked) {
+                pg.packA(rows, n, ds, 0, n, 1, w.scorePanels);
+                Arrays.fill(share, 0, rows * d, 0.0);
+                pg.multiplyPacked(rows, d, n, w.scorePanels, 0, w.keyRows, 0, share, 0, d, w.edge);
+            } else {
+                s.gemm(rows, d, n, ds, 0, n, 1, p.k, kRows, d, share, 0, d, false);
+            }
             dq.add(b, t, keyTile, share, rows);
         }
         s.scale(g.gradKey, ko, n * d, p.scale);
@@ -519,5 +556,13 @@ public final class BackwardKernels {
         final DerivedBlock queries = new DerivedBlock();
 
         final DerivedBlock gradOutputs = new DerivedBlock();
+        /** Q and dO of the batch element in slivers, kept for the call. */
+        final DerivedBlock querySlivers = new DerivedBlock();
+
+        final DerivedBlock gradOutputSlivers = new DerivedBlock();
+        /** The key tile's K in slivers, and a query tile's dS in panels, for the dQ share. */
+        double[] keyRows = new double[0];
+
+        double[] scorePanels = new double[0];
     }
 }

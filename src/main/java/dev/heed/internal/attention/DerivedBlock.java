@@ -48,6 +48,18 @@ final class DerivedBlock {
         return data;
     }
 
+    /**
+     * The {@code rows × cols} block at {@code src[offset…]} (row-major, unit column stride) as the
+     * packed GEMM's B operand ({@link PackedGemm#packB}): sliver {@code c} at {@code c·rows·nr},
+     * its row {@code i} at {@code + i·nr}, so that a slice of rows is a slice of every sliver.
+     */
+    double[] inSlivers(PackedGemm pg, long serial, double[] src, int offset, int rows, int cols) {
+        if (!holds(serial, offset, pg.paddedColumns(cols) * rows)) {
+            pg.packB(rows, cols, src, offset, cols, data, 0);
+        }
+        return data;
+    }
+
     /** The block; valid until the next {@link #holds} on this thread. */
     double[] data() {
         return data;

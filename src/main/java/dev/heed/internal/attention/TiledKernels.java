@@ -233,10 +233,7 @@ public final class TiledKernels {
         if (padded > MAX_PACKED_KEYS) {
             return null;
         }
-        if (!w.values.holds(p.serial, p.vOffset[b], (int) padded)) {
-            pg.packB(p.keys, p.valueDepth, p.v, p.vOffset[b], p.valueDepth, w.values.data(), 0);
-        }
-        return w.values.data();
+        return w.values.inSlivers(pg, p.serial, p.v, p.vOffset[b], p.keys, p.valueDepth);
     }
 
     /** Blocks keys past each row's key end and applies the elementwise mask, in a transposed tile. */
