@@ -38,7 +38,9 @@ import java.util.Arrays;
  */
 public final class TiledKernels {
     private final KernelSupport s;
-    /** The support's packed product, for its sliver packing. */
+    /** The support's kernels for {@link #online}'s tiles ({@link KernelSupport#attentionTiles}). */
+    private final KernelSupport tiles;
+    /** Their packed product, for its panels and slivers. */
     private final PackedGemm pg;
     /** Columns of one sliver when the support has constant-stride tiles for them (Vector API), else 0. */
     private final int nr;
@@ -47,8 +49,9 @@ public final class TiledKernels {
 
     public TiledKernels(KernelSupport support) {
         this.s = support;
-        this.pg = PackedGemm.of(support);
-        this.nr = pg != null && support.vectorBits() > 64 ? pg.nr() : 0;
+        this.tiles = support.attentionTiles();
+        this.pg = PackedGemm.of(tiles);
+        this.nr = pg != null && tiles.vectorBits() > 64 ? pg.nr() : 0;
     }
 
     /** The support the tiles run on. */
@@ -131,10 +134,10 @@ public final class TiledKernels {
                 Arrays.fill(st, 0, n * rows, 0.0);
                 pg.multiplyPacked(n, rows, d, kp, j0 / keyChunk * panelStride, w.qSlivers, 0, st, 0, rows, w.edge);
             } else {
-                s.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
+                tiles.gemm(n, rows, d, p.k, kOff + j0 * d, d, 1, qt, 0, rows, st, 0, rows, false);
             }
             if (!rawTile) {
-                p.toScores(s, st, 0, n * rows);
+                p.toScores(tiles, st, 0, n * rows);
                 p.modifyScores(b, i0, rows, j0, n, st, 0, 1, rows);
             }
             if (elementwise || j0 + n > minEnd) {
@@ -142,7 +145,7 @@ public final class TiledKernels {
             }
             Arrays.fill(tileMax, 0, rows, Double.NEGATIVE_INFINITY);
             for (int j = 0; j < n; j++) {
-                s.maxInto(st, j * rows, rows, tileMax, 0);
+                tiles.maxInto(st, j * rows, rows, tileMax, 0);
             }
             for (int r = 0; r < rows; r++) {
                 double mNew = Math.max(m[r], expScale * tileMax[r]);
@@ -151,14 +154,14 @@ public final class TiledKernels {
                 shift[r] = mNew == Double.NEGATIVE_INFINITY ? 0.0 : mNew;
                 double alpha = mNew == Double.NEGATIVE_INFINITY ? 1.0 : Math.exp(m[r] - mNew);
                 if (alpha != 1.0 && m[r] != Double.NEGATIVE_INFINITY) {
-                    s.scale(acc, r * dv, dv, alpha);
+                    tiles.scale(acc, r * dv, dv, alpha);
                 }
                 l[r] *= alpha;
                 m[r] = mNew;
             }
             Arrays.fill(sum, 0, rows, 0.0);
             for (int j = 0; j < n; j++) {
-                s.expShiftAccumulate(st, j * rows, rows, expScale, shift, sum);
+                tiles.expShiftAccumulate(st, j * rows, rows, expScale, shift, sum);
             }
             for (int r = 0; r < rows; r++) {
                 l[r] += sum[r];
@@ -172,10 +175,10 @@ public final class TiledKernels {
             // O[rows × dv] += P · V[j0 : j0+n], reading P = (Sᵀ)ᵀ through strides.
             if (vs != null) {
                 for (int c0 = 0, sb = j0 * nr; c0 < dv; c0 += nr, sb += p.keys * nr) {
-                    s.gemm(rows, Math.min(nr, dv - c0), n, st, 0, 1, rows, vs, sb, nr, acc, c0, dv, true);
+                    tiles.gemm(rows, Math.min(nr, dv - c0), n, st, 0, 1, rows, vs, sb, nr, acc, c0, dv, true);
                 }
             } else {
-                s.gemm(rows, dv, n, st, 0, 1, rows, p.v, vOff + j0 * dv, dv, acc, 0, dv, true);
+                tiles.gemm(rows, dv, n, st, 0, 1, rows, p.v, vOff + j0 * dv, dv, acc, 0, dv, true);
             }
         }
         int L = p.queries;

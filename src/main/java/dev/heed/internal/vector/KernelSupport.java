@@ -121,6 +121,16 @@ public interface KernelSupport {
      */
     void addInto(double[] x, int off, int n, double[] acc, int accOff);
 
+    /**
+     * The kernels for FlashAttention's tiles ({@code TiledKernels.online}): these, or a twin whose
+     * micro-tile's slivers divide the default 64-wide attention tiles where these do not (8 × 3
+     * vectors of 8 doubles is 24 columns; 4 × 4 is 32). Same bits either way: every micro-tile
+     * adds each element's products in the order of {@code k}.
+     */
+    default KernelSupport attentionTiles() {
+        return this;
+    }
+
     /** A short name for logs and benchmarks: "scalar" or "vector-512" etc. */
     String name();
 

@@ -268,6 +268,28 @@ class GemmShapesTest {
     }
 
     @Test
+    void attentionTilesAreWholeSliversOfTheDefaultTiles() {
+        // The default support's attention kernels: slivers that divide the 64-wide default tiles
+        // (at 512 bits the 4 × 4 twin of 8 × 3), same width; an explicit shape keeps its own.
+        KernelSupport support = VectorizationProvider.support();
+        KernelSupport tiles = support.attentionTiles();
+        assertThat(tiles.attentionTiles()).isSameAs(tiles);
+        assertThat(tiles.vectorBits()).isEqualTo(support.vectorBits());
+        assertThat(support.attentionTiles()).isSameAs(tiles);
+        if (support.vectorBits() > 64 && System.getProperty(GemmShape.PROPERTY) == null) {
+            assertThat(64 % PackedGemm.of(tiles).nr())
+                    .as("%s", PackedGemm.of(tiles))
+                    .isZero();
+            if (64 % PackedGemm.of(support).nr() == 0) {
+                assertThat(tiles).isSameAs(support);
+            }
+        }
+        for (KernelSupport kernels : kernels()) {
+            assertThat(kernels.attentionTiles()).as(label(kernels)).isSameAs(kernels);
+        }
+    }
+
+    @Test
     void blockSizesFitTheCacheBudgets() {
         for (KernelSupport kernels : kernels()) {
             PackedGemm p = PackedGemm.of(kernels);
