@@ -12,10 +12,10 @@ import dev.heed.tensor.Tensor;
  * {@code keyChunk}; for each query tile the key tiles are visited in order with the online
  * softmax (a running maximum {@code m}, running sum {@code l} and an accumulator rescaled by
  * {@code exp(m_old − m_new)} whenever the maximum grows). Extra memory is
- * O(queryChunk · (keyChunk + dv)) per thread, plus, from 64 queries on, one batch element's keys
- * transposed ({@code S·d} doubles) and on the Vector API its values in the micro-tiles' layout
- * ({@code S·dv}, rounded up), each up to 16 MiB and kept per thread between calls for reuse
- * (longer sequences read K and V in place). Key tiles wholly blocked by a causal,
+ * O(queryChunk · (keyChunk + d + dv)) per thread, plus, from 64 queries on, one batch element's
+ * keys in the micro-tiles' layout ({@code S·d} doubles, rounded up to whole panels per key tile)
+ * and on the Vector API its values too ({@code S·dv}, rounded up), each up to 16 MiB and kept per
+ * thread between calls for reuse (longer sequences read K and V in place). Key tiles wholly blocked by a causal,
  * key-padding or sliding-window mask are skipped, so causal attention costs about half and a
  * window of {@code W} keys about {@code W/S}.
  *
@@ -282,7 +282,10 @@ public final class ChunkedAttention implements Attention {
      * and {@code dV} and its share of each query's {@code dQ}; the shares of a query tile are added
      * in key-tile order, whichever thread computed them first. Extra memory is
      * O(queryChunk · keyChunk + keyChunk · (d + dv) + queryChunk · d) per thread, besides the
-     * gradients, two numbers per query row and a few early {@code dQ} shares held per thread; tiles
+     * gradients, two numbers per query row and a few early {@code dQ} shares held per thread, plus
+     * one batch element's queries and upstream gradient in the micro-tiles' layouts (on the Vector
+     * API up to four copies of {@code L·d} or {@code L·dv} doubles, each up to 16 MiB; kept per
+     * thread between calls; longer sequences read them in place); tiles
      * a causal, key-padding or sliding-window mask blocks entirely are skipped. The gradients are bitwise the same
      * whatever the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about
      * 1e-12 (for scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of

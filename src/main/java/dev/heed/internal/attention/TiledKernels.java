@@ -207,8 +207,8 @@ public final class TiledKernels {
      * packed GEMM's A operand ({@link PackedGemm#packA}): key tile {@code t} (keys
      * {@code [t·keyChunk, (t+1)·keyChunk)}) at {@code t·paddedRows(keyChunk)·d}, in panels of the
      * micro-tile's rows, each stored dimension by dimension. The micro-tiles then read A at unit
-     * stride; the transposed K read at a stride of S (a power of two, one L1 set for every row
-     * of a tile) measured 25–40 % slower at 256 and 128 bits. Kept per thread for the call
+     * stride; the transposed K, read at a stride of S (a power of two: one L1 set for every row
+     * of a tile), ran the product at 68–74 % of this layout's rate at 256 and 128 bits. Kept per thread for the call
      * ({@link AttentionProblem#serial}) and the key slice, so each thread packs each batch element
      * once: {@code S·d} copies against {@code 4·L·S·d} flops. Null — read K in place, same bits —
      * without a packed GEMM, with too few queries to repay the copy (decoding), key tiles

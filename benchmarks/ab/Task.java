@@ -1,0 +1,25 @@
+import dev.heed.tensor.Tensor;
+import dev.heed.attention.*;
+import java.util.function.*;
+/** One workload, loaded once per jar by AB. */
+public class Task implements Supplier<Runnable> {
+    static String[] args = System.getProperty("ab.args", "fwd 1024 64 64 none").split(" ");
+    public Runnable get() {
+        String mode = args[0];
+        if (mode.equals("mm")) {
+            int n = Integer.parseInt(args[1]);
+            Tensor x = Tensor.random(1).normal(n, n), y = Tensor.random(2).normal(n, n);
+            return () -> x.matmul(y);
+        }
+        int L = Integer.parseInt(args[1]), qc = Integer.parseInt(args[2]), kc = Integer.parseInt(args[3]);
+        String maskName = args[4];
+        int B = 8, d = 64;
+        Tensor q = Tensor.random(1).normal(B, L, d), k = Tensor.random(2).normal(B, L, d), v = Tensor.random(3).normal(B, L, d);
+        Mask mask = maskName.equals("causal") ? Mask.causal() : maskName.startsWith("window") ? Mask.slidingWindow(Integer.parseInt(maskName.substring(6)), 0) : Mask.none();
+        ChunkedAttention c = new ChunkedAttention(qc, kc).withParallelism(1);
+        AttentionResult fwd = c.apply(q, k, v, mask);
+        Tensor g = Tensor.random(4).normal(B, L, d);
+        if (mode.equals("bwd")) return () -> c.backward(q, k, v, mask, fwd, g);
+        return () -> c.apply(q, k, v, mask).output();
+    }
+}
