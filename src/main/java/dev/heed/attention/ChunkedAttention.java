@@ -14,8 +14,9 @@ import dev.heed.tensor.Tensor;
  * {@code exp(m_old − m_new)} whenever the maximum grows). Extra memory is
  * O(queryChunk · (keyChunk + d + dv)) per thread, plus, from 64 queries on, one batch element's
  * keys in the micro-tiles' layout ({@code S·d} doubles, rounded up to whole panels per key tile)
- * and on the Vector API its values too ({@code S·dv}, rounded up), each up to 16 MiB and kept per
- * thread between calls for reuse (longer sequences read K and V in place). Key tiles wholly blocked by a causal,
+ * and on the Vector API its values too ({@code S·dv}, rounded up), each up to 16 MiB (longer
+ * sequences read K and V in place), held softly per thread between calls: reused by the next
+ * call, released under memory pressure. Key tiles wholly blocked by a causal,
  * key-padding or sliding-window mask are skipped, so causal attention costs about half and a
  * window of {@code W} keys about {@code W/S}.
  *
@@ -284,8 +285,8 @@ public final class ChunkedAttention implements Attention {
      * O(queryChunk · keyChunk + keyChunk · (d + dv) + queryChunk · d) per thread, besides the
      * gradients, two numbers per query row and a few early {@code dQ} shares held per thread, plus
      * one batch element's queries and upstream gradient in the micro-tiles' layouts (on the Vector
-     * API up to four copies of {@code L·d} or {@code L·dv} doubles, each up to 16 MiB; kept per
-     * thread between calls; longer sequences read them in place); tiles
+     * API up to four copies of {@code L·d} or {@code L·dv} doubles, each up to 16 MiB, held softly
+     * per thread between calls like the forward's; longer sequences read them in place); tiles
      * a causal, key-padding or sliding-window mask blocks entirely are skipped. The gradients are bitwise the same
      * whatever the thread count; they equal {@link ScaledDotProductAttention#backward}'s to about
      * 1e-12 (for scores of magnitude M, {@code exp(s − lse)} carries an extra relative error of
