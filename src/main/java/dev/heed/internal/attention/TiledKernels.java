@@ -112,9 +112,9 @@ public final class TiledKernels {
             pg.packB(d, rows, qt, 0, rows, w.qSlivers, 0);
         }
         // On the Vector API, V too in slivers (per thread and call), when the output product is
-        // whole slivers wide (64 columns in 8- or 4-wide slivers at 256 and 128 bits on x86): a
-        // partial sliver (64 = 24 + 24 + 16 at 512 bits) is one more product call and an edge
-        // tile, and measured no faster there.
+        // whole slivers wide (64 columns in slivers of 8 or 4 at 256 and 128 bits on x86, of 32 on
+        // the 4 × 4 twin at 512 bits): a partial sliver is one more product call and an edge tile,
+        // and measured no faster.
         double[] vs = kp != null && nr > 0 && rows % nr == 0 && dv % nr == 0 ? valuesInSlivers(p, b, w) : null;
         int vOff = p.vOffset[b];
         int tileEnd = p.mask.keyEnd(b, i0, i1);

@@ -45,8 +45,13 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
     PanamaKernelSupport() {
         this(
                 GemmShape.forWidth(SPECIES.vectorBitSize()),
-                System.getProperty(GemmShape.PROPERTY) == null
+                isBlank(System.getProperty(GemmShape.PROPERTY))
                         && 64 % GemmShape.forWidth(SPECIES.vectorBitSize()).columns(LANES) != 0);
+    }
+
+    /** Whether the shape property is unset, as {@link GemmShape#forWidth(int)} reads it. */
+    private static boolean isBlank(String forced) {
+        return forced == null || forced.isBlank();
     }
 
     /** Kernels with micro-tiles of {@code shape}, attention's too: tests run every shape in one JVM. */
