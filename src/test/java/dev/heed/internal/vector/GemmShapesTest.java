@@ -204,6 +204,44 @@ class GemmShapesTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void packedPanelsFromAnOffsetWithTheCallersEdgeBuffer(KernelSupport kernels) {
+        // The attention kernels' use: A packed at an offset into a larger array, B in slivers at
+        // an offset, one call of multiplyPacked with a caller-owned edge buffer holding garbage.
+        PackedGemm pg = PackedGemm.of(kernels);
+        int mr = pg.mr();
+        int nr = pg.nr();
+        Product product = (m, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc, accumulate) -> {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+                }
+            }
+            int panelsAt = 3 * mr * k + 5;
+            double[] pa = random(m + 1L, panelsAt + pg.paddedRows(m) * k + 7);
+            pg.packA(m, k, a, aOff, ars, acs, pa, panelsAt);
+            int sliversAt = 11;
+            double[] pb = random(n + 2L, sliversAt + pg.paddedColumns(n) * k + 3);
+            pg.packB(k, n, b, bOff, ldb, pb, sliversAt);
+            double[] edge = random(7, mr * nr);
+            pg.multiplyPacked(m, n, k, pa, panelsAt, pb, sliversAt, c, cOff, ldc, edge);
+        };
+        for (int m : new int[] {1, mr - 1, mr, 2 * mr + 1, 64}) {
+            for (int n : new int[] {1, nr - 1, nr + 1, 64}) {
+                for (int k : new int[] {1, 13, 64}) {
+                    if (m < 1 || n < 1) {
+                        continue;
+                    }
+                    for (Layout layout : Layout.values()) {
+                        check(label(kernels) + " panels at an offset", product, m, n, k, layout, false);
+                        check(label(kernels) + " panels at an offset", product, m, n, k, layout, true);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void packedLoopsWithTinyBlocksCoverEveryEdge(KernelSupport kernels) {
         PackedGemm base = PackedGemm.of(kernels);
         int mr = base.mr();
