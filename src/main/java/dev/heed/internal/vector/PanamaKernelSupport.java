@@ -33,20 +33,15 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
 
     private final GemmShape shape;
     private final PackedGemm packed;
-    /** {@link #attentionTiles}: this, or the 4 × 4 twin; made on first use. */
-    private final boolean attentionTwin;
-
-    private volatile KernelSupport attention;
+    /** {@link #attentionTiles}: this, or the 4 × 4 twin. */
+    private final KernelSupport attention;
 
     /**
      * The shape {@code -Ddev.heed.gemm.shape} or the vector width asks for. Unless the property
      * forces a shape, attention tiles run on 4 × 4 where this shape's slivers do not divide 64.
      */
     PanamaKernelSupport() {
-        this(
-                GemmShape.forWidth(SPECIES.vectorBitSize()),
-                isBlank(System.getProperty(GemmShape.PROPERTY))
-                        && 64 % GemmShape.forWidth(SPECIES.vectorBitSize()).columns(LANES) != 0);
+        this(GemmShape.forWidth(SPECIES.vectorBitSize()), isBlank(System.getProperty(GemmShape.PROPERTY)));
     }
 
     /** Whether the shape property is unset, as {@link GemmShape#forWidth(int)} reads it. */
@@ -59,32 +54,28 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
         this(shape, false);
     }
 
-    private PanamaKernelSupport(GemmShape shape, boolean attentionTwin) {
-        if (LANES < 2) {
-            throw new UnsupportedOperationException("preferred vector species holds " + LANES + " double");
-        }
-        this.shape = shape;
-        this.packed = new PackedGemm(VectorTiles.tile(shape), shape.rows(), shape.columns(LANES));
-        this.attentionTwin = attentionTwin;
-        warmUp();
-    }
-
     /**
      * At 512 bits (and on 128-bit ARM, where 8 × 3 is 24 and 6 doubles wide) the 64-wide attention
      * tiles are not whole slivers of 8 × 3: the score product's last sliver and the output product
      * then go through zero-padded edge copies. 4 × 4 (32 and 8 doubles wide) has none, and fits
      * the same 32 registers: the forward at [8, 1024, 64] measured 8 % faster on one 512-bit core.
+     *
+     * @param twin whether attention takes the 4 × 4 twin where {@code shape}'s slivers do not divide 64
      */
+    private PanamaKernelSupport(GemmShape shape, boolean twin) {
+        if (LANES < 2) {
+            throw new UnsupportedOperationException("preferred vector species holds " + LANES + " double");
+        }
+        this.shape = shape;
+        this.packed = new PackedGemm(VectorTiles.tile(shape), shape.rows(), shape.columns(LANES));
+        this.attention =
+                twin && 64 % shape.columns(LANES) != 0 ? new PanamaKernelSupport(GemmShape.FOUR_BY_FOUR, false) : this;
+        warmUp();
+    }
+
     @Override
     public KernelSupport attentionTiles() {
-        if (!attentionTwin) {
-            return this;
-        }
-        KernelSupport a = attention;
-        if (a == null) {
-            attention = a = new PanamaKernelSupport(GemmShape.FOUR_BY_FOUR, false);
-        }
-        return a;
+        return attention;
     }
 
     /**
