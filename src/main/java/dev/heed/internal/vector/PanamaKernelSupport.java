@@ -225,20 +225,15 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
             DoubleVector whole = t.sub(Exp.SHIFTER);
             DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
             r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
-            DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            // p = Exp.polynomial(r), the same operations written out: a vector helper method
+            // compiled on its own is not inlined by C2 later, and then boxes every vector.
+            DoubleVector r2 = r.mul(r);
+            DoubleVector r4 = r2.mul(r2);
+            DoubleVector q01 = r.fma(Exp.C5, Exp.C4).fma(r2, r.fma(Exp.C3, Exp.C2));
+            DoubleVector q23 = r.fma(Exp.C9, Exp.C8).fma(r2, r.fma(Exp.C7, Exp.C6));
+            DoubleVector q45 = r.fma(Exp.C13, Exp.C12).fma(r2, r.fma(Exp.C11, Exp.C10));
+            DoubleVector p = q45.fma(r4.mul(r4), q23.fma(r4, q01));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0)).fma(r, DoubleVector.broadcast(SPECIES, 1.0));
             // e = p·2ⁿ rounded once, as (p·2ⁿ⁺⁶⁴)·2⁻⁶⁴: for n ≤ 959 (x ≤ 665, which a running
             // maximum guarantees) the first factor is a normal power of two and its product with p
             // exact, so only the last multiplication rounds — the bits of Exp.exp's two factors
@@ -274,20 +269,15 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
                 DoubleVector whole = t.sub(Exp.SHIFTER);
                 DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
                 r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
-                DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-                p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+                // p = Exp.polynomial(r), the same operations written out: a vector helper method
+                // compiled on its own is not inlined by C2 later, and then boxes every vector.
+                DoubleVector r2 = r.mul(r);
+                DoubleVector r4 = r2.mul(r2);
+                DoubleVector q01 = r.fma(Exp.C5, Exp.C4).fma(r2, r.fma(Exp.C3, Exp.C2));
+                DoubleVector q23 = r.fma(Exp.C9, Exp.C8).fma(r2, r.fma(Exp.C7, Exp.C6));
+                DoubleVector q45 = r.fma(Exp.C13, Exp.C12).fma(r2, r.fma(Exp.C11, Exp.C10));
+                DoubleVector p = q45.fma(r4.mul(r4), q23.fma(r4, q01));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0)).fma(r, DoubleVector.broadcast(SPECIES, 1.0));
                 // Reinterpretations name their species explicitly: C2 (JDK 17) only intrinsifies a
                 // conversion whose target species is a constant.
                 // kb = n + 2048 > 0, so LSHR halves it (no ASHR: AVX2 has no 64-bit arithmetic shift)
@@ -375,20 +365,15 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
             DoubleVector whole = t.sub(Exp.SHIFTER);
             DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
             r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
-            DoubleVector p = DoubleVector.broadcast(SPECIES, Exp.C13);
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C12));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C11));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C10));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C9));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C8));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C7));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C6));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C5));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C4));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C3));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, Exp.C2));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+            // p = Exp.polynomial(r), the same operations written out: a vector helper method
+            // compiled on its own is not inlined by C2 later, and then boxes every vector.
+            DoubleVector r2 = r.mul(r);
+            DoubleVector r4 = r2.mul(r2);
+            DoubleVector q01 = r.fma(Exp.C5, Exp.C4).fma(r2, r.fma(Exp.C3, Exp.C2));
+            DoubleVector q23 = r.fma(Exp.C9, Exp.C8).fma(r2, r.fma(Exp.C7, Exp.C6));
+            DoubleVector q45 = r.fma(Exp.C13, Exp.C12).fma(r2, r.fma(Exp.C11, Exp.C10));
+            DoubleVector p = q45.fma(r4.mul(r4), q23.fma(r4, q01));
+            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0)).fma(r, DoubleVector.broadcast(SPECIES, 1.0));
             // kb = n + 2048 > 0, so LSHR halves it (no ASHR: AVX2 has no 64-bit arithmetic shift)
             LongVector kb = ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0))
                     .sub(Exp.BIASED_SHIFTER_BITS);
