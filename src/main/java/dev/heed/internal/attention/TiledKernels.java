@@ -144,9 +144,7 @@ public final class TiledKernels {
                 maskTransposed(p, b, i0, rows, j0, n, st, rowEnd);
             }
             Arrays.fill(tileMax, 0, rows, Double.NEGATIVE_INFINITY);
-            for (int j = 0; j < n; j++) {
-                tiles.maxInto(st, j * rows, rows, tileMax, 0);
-            }
+            tiles.maxOverRows(st, 0, n, rows, tileMax);
             for (int r = 0; r < rows; r++) {
                 double mNew = Math.max(m[r], expScale * tileMax[r]);
                 // A column with nothing allowed yet keeps m = -inf: shift by 0 so exp(-inf) = 0,

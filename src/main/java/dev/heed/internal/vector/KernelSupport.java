@@ -49,6 +49,22 @@ public interface KernelSupport {
     void maxInto(double[] x, int off, int n, double[] acc, int accOff);
 
     /**
+     * {@code acc[c] = max(acc[c], x[off + r·cols + c])} for {@code r < rows}, {@code c < cols}: the
+     * column maxima of a row-major block, such as each query's maximum over a transposed score
+     * tile, folded into {@code acc}. The same values as {@link #maxInto} row by row (a maximum
+     * does not depend on the order; NaN propagates), which is what this default does; the vector
+     * implementation keeps the maxima in registers down the rows instead of storing and
+     * reloading them for every row.
+     *
+     * @param acc modified: {@code [0, cols)}
+     */
+    default void maxOverRows(double[] x, int off, int rows, int cols, double[] acc) {
+        for (int r = 0; r < rows; r++) {
+            maxInto(x, off + r * cols, cols, acc, 0);
+        }
+    }
+
+    /**
      * {@code x[off + i] = exp(scale · x[off + i] − shift[i])} and {@code sum[i] += x[off + i]} for
      * {@code i < n}: one row of a transposed score tile, each column with its own shift.
      * {@code scale · x} is rounded before the shift, so {@code scale = 1} is {@code exp(x − shift)}.

@@ -211,6 +211,42 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
     }
 
     @Override
+    public void maxOverRows(double[] x, int off, int rows, int cols, double[] acc) {
+        int c = 0;
+        // Four columns' vectors at a time: four independent chains of maxima, in registers.
+        for (; c + 4 * LANES <= cols; c += 4 * LANES) {
+            DoubleVector m0 = DoubleVector.fromArray(SPECIES, acc, c);
+            DoubleVector m1 = DoubleVector.fromArray(SPECIES, acc, c + LANES);
+            DoubleVector m2 = DoubleVector.fromArray(SPECIES, acc, c + 2 * LANES);
+            DoubleVector m3 = DoubleVector.fromArray(SPECIES, acc, c + 3 * LANES);
+            for (int r = 0, o = off + c; r < rows; r++, o += cols) {
+                m0 = m0.max(DoubleVector.fromArray(SPECIES, x, o));
+                m1 = m1.max(DoubleVector.fromArray(SPECIES, x, o + LANES));
+                m2 = m2.max(DoubleVector.fromArray(SPECIES, x, o + 2 * LANES));
+                m3 = m3.max(DoubleVector.fromArray(SPECIES, x, o + 3 * LANES));
+            }
+            m0.intoArray(acc, c);
+            m1.intoArray(acc, c + LANES);
+            m2.intoArray(acc, c + 2 * LANES);
+            m3.intoArray(acc, c + 3 * LANES);
+        }
+        for (; c + LANES <= cols; c += LANES) {
+            DoubleVector m0 = DoubleVector.fromArray(SPECIES, acc, c);
+            for (int r = 0, o = off + c; r < rows; r++, o += cols) {
+                m0 = m0.max(DoubleVector.fromArray(SPECIES, x, o));
+            }
+            m0.intoArray(acc, c);
+        }
+        for (; c < cols; c++) {
+            double m = acc[c];
+            for (int r = 0, o = off + c; r < rows; r++, o += cols) {
+                m = Math.max(m, x[o]);
+            }
+            acc[c] = m;
+        }
+    }
+
+    @Override
     public void expShiftAccumulate(double[] xs, int off, int n, double scale, double[] shift, double[] sum) {
         int i = 0;
         int bound = SPECIES.loopBound(n);

@@ -163,6 +163,55 @@ class KernelSupportTest {
         }
     }
 
+    /**
+     * Column maxima of a block against a naive loop: odd widths (the vector blocks of four, one and
+     * the scalar columns), one and many rows, an offset, {@code acc} entries larger than the whole
+     * column, infinities, signed zeros and NaN in any row — the maximum of {@code -0.0} and
+     * {@code 0.0} is {@code 0.0} whichever comes first, and a NaN anywhere in a column makes it NaN.
+     */
+    @ParameterizedTest
+    @MethodSource("supports")
+    void maxOverRowsIsEachColumnsMaximum(KernelSupport support) {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int cols : new int[] {1, 3, 7, 8, 13, 32, 33, 64, 65, 100}) {
+            for (int rows : new int[] {1, 3, 64}) {
+                int off = 3;
+                double[] x = random(cols * 7L + rows, off + rows * cols + 2);
+                for (int i = 0; i < x.length; i += 1 + random.nextInt(9)) {
+                    x[i] = switch (random.nextInt(5)) {
+                        case 0 -> Double.NEGATIVE_INFINITY;
+                        case 1 -> -0.0;
+                        case 2 -> 0.0;
+                        case 3 -> Double.POSITIVE_INFINITY;
+                        default -> x[i];
+                    };
+                }
+                if (cols > 2 && rows > 1) {
+                    x[off + (rows - 1) * cols + cols - 2] = Double.NaN; // last row
+                    x[off + cols / 2] = Double.NaN; // first row
+                }
+                double[] acc = random(cols + 1L, cols + 3);
+                acc[0] = 5.0; // above every finite entry
+                acc[cols - 1] = Double.NEGATIVE_INFINITY;
+                double[] expected = acc.clone();
+                for (int c = 0; c < cols; c++) {
+                    double m = acc[c];
+                    for (int r = 0; r < rows; r++) {
+                        double v = x[off + r * cols + c];
+                        m = Double.isNaN(m) || Double.isNaN(v)
+                                ? Double.NaN
+                                : m > v ? m : m < v ? v : m == 0 ? m + v : m;
+                    }
+                    expected[c] = m;
+                }
+                double[] before = x.clone();
+                support.maxOverRows(x, off, rows, cols, acc);
+                assertThat(acc).as("%d rows x %d cols", rows, cols).containsExactly(expected);
+                assertThat(x).isEqualTo(before);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("supports")
     void nanAndInfinitiesFollowIeee(KernelSupport support) {
