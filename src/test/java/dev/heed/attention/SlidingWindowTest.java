@@ -260,8 +260,9 @@ class SlidingWindowTest {
         }
 
         @Override
-        public void expShiftAccumulate(double[] x, int off, int n, double scale, double[] shift, double[] sum) {
-            s.expShiftAccumulate(x, off, n, scale, shift, sum);
+        public void expShiftAccumulate(
+                double[] x, int off, int rows, int cols, double scale, double[] shift, double[] sum) {
+            s.expShiftAccumulate(x, off, rows, cols, scale, shift, sum);
         }
 
         @Override

@@ -158,9 +158,7 @@ public final class TiledKernels {
                 m[r] = mNew;
             }
             Arrays.fill(sum, 0, rows, 0.0);
-            for (int j = 0; j < n; j++) {
-                tiles.expShiftAccumulate(st, j * rows, rows, expScale, shift, sum);
-            }
+            tiles.expShiftAccumulate(st, 0, n, rows, expScale, shift, sum);
             for (int r = 0; r < rows; r++) {
                 l[r] += sum[r];
             }

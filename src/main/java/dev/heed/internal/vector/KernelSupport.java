@@ -65,9 +65,12 @@ public interface KernelSupport {
     }
 
     /**
-     * {@code x[off + i] = exp(scale · x[off + i] − shift[i])} and {@code sum[i] += x[off + i]} for
-     * {@code i < n}: one row of a transposed score tile, each column with its own shift.
-     * {@code scale · x} is rounded before the shift, so {@code scale = 1} is {@code exp(x − shift)}.
+     * {@code x[o] = exp(scale · x[o] − shift[c])} and {@code sum[c] += x[o]} at
+     * {@code o = off + r·cols + c} for {@code r < rows}, {@code c < cols}: a transposed score tile
+     * (a row per key, a column per query), each column with its own shift, the sums added row by
+     * row in order. {@code scale · x} is rounded before the shift, so {@code scale = 1} is
+     * {@code exp(x − shift)}. The vector implementation holds a column vector's shift and sum in
+     * registers down the rows.
      *
      * <p>For an online softmax: arguments must not exceed 665 ({@code shift} is a running maximum
      * of the scaled row, so they are ≤ 0 or NaN); above, the result is unspecified. The vector
@@ -75,9 +78,9 @@ public interface KernelSupport {
      * instead of two, which only holds there: together a third fewer operations.
      *
      * @param x   modified
-     * @param sum modified
+     * @param sum modified: {@code [0, cols)}
      */
-    void expShiftAccumulate(double[] x, int off, int n, double scale, double[] shift, double[] sum);
+    void expShiftAccumulate(double[] x, int off, int rows, int cols, double scale, double[] shift, double[] sum);
 
     /**
      * Replaces {@code x[off, off+n)} by {@code exp(x − shift)} and returns their sum.

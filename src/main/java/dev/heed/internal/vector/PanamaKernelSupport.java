@@ -118,7 +118,8 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
         double[] sum = new double[2 * LANES + 1];
         for (int i = 0; i < 400; i++) {
             java.util.Arrays.fill(x, -1.0);
-            expShiftAccumulate(x, 0, x.length, 1.0, shift, sum);
+            expShiftAccumulate(x, 0, 1, x.length, 1.0, shift, sum);
+            expShiftAccumulate(x, 0, 2, LANES, 1.0, shift, sum);
             expShiftSum(x, 0, x.length, 0.0);
             expSubtractMultiply(x, 0, x.length, 1.0, 0.0, sum, 0, 0.0);
         }
@@ -247,46 +248,55 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
     }
 
     @Override
-    public void expShiftAccumulate(double[] xs, int off, int n, double scale, double[] shift, double[] sum) {
+    public void expShiftAccumulate(
+            double[] xs, int off, int rows, int cols, double scale, double[] shift, double[] sum) {
         int i = 0;
-        int bound = SPECIES.loopBound(n);
+        int bound = SPECIES.loopBound(cols);
+        // Column vector by column vector down the rows: its shift and sum stay in registers.
         for (; i < bound; i += LANES) {
-            DoubleVector x = DoubleVector.fromArray(SPECIES, xs, off + i)
-                    .mul(scale)
-                    .sub(DoubleVector.fromArray(SPECIES, shift, i));
-            // e = exp(x), the same steps as Exp.exp, written out (see the class comment), but for
-            // the upper clamp and the scaling below: shifted by a running maximum, x ≤ 0 or NaN.
-            DoubleVector xc = x.max(Exp.MIN_X);
-            DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
-            DoubleVector whole = t.sub(Exp.SHIFTER);
-            DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
-            r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
-            // p = Exp.polynomial(r), the same operations written out: a vector helper method
-            // compiled on its own is not inlined by C2 later, and then boxes every vector.
-            DoubleVector r2 = r.mul(r);
-            DoubleVector r4 = r2.mul(r2);
-            DoubleVector q01 = r.fma(Exp.C5, Exp.C4).fma(r2, r.fma(Exp.C3, Exp.C2));
-            DoubleVector q23 = r.fma(Exp.C9, Exp.C8).fma(r2, r.fma(Exp.C7, Exp.C6));
-            DoubleVector q45 = r.fma(Exp.C13, Exp.C12).fma(r2, r.fma(Exp.C11, Exp.C10));
-            DoubleVector p = q45.fma(r4.mul(r4), q23.fma(r4, q01));
-            p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0)).fma(r, DoubleVector.broadcast(SPECIES, 1.0));
-            // e = p·2ⁿ rounded once, as (p·2ⁿ⁺⁶⁴)·2⁻⁶⁴: for n ≤ 959 (x ≤ 665, which a running
-            // maximum guarantees) the first factor is a normal power of two and its product with p
-            // exact, so only the last multiplication rounds — the bits of Exp.exp's two factors
-            // with five operations instead of eleven. The reinterpretation names its species
-            // explicitly: C2 (JDK 17) only intrinsifies a conversion whose target species is a constant.
-            DoubleVector s1 = (DoubleVector) ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0))
-                    .sub(Exp.SHIFTER_BITS_LESS_BIAS_64)
-                    .lanewise(VectorOperators.LSHL, 52)
-                    .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
-            DoubleVector e = p.mul(s1).mul(Exp.TWO_TO_MINUS_64);
-            e.intoArray(xs, off + i);
-            DoubleVector.fromArray(SPECIES, sum, i).add(e).intoArray(sum, i);
+            DoubleVector shiftV = DoubleVector.fromArray(SPECIES, shift, i);
+            DoubleVector sumV = DoubleVector.fromArray(SPECIES, sum, i);
+            for (int o = off + i, end = o + rows * cols; o < end; o += cols) {
+                DoubleVector x =
+                        DoubleVector.fromArray(SPECIES, xs, o).mul(scale).sub(shiftV);
+                // e = exp(x), the same steps as Exp.exp, written out (see the class comment), but for
+                // the upper clamp and the scaling below: shifted by a running maximum, x ≤ 0 or NaN.
+                DoubleVector xc = x.max(Exp.MIN_X);
+                DoubleVector t = xc.fma(Exp.LOG2E, Exp.SHIFTER);
+                DoubleVector whole = t.sub(Exp.SHIFTER);
+                DoubleVector r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_HI), xc);
+                r = whole.fma(DoubleVector.broadcast(SPECIES, -Exp.LN2_LO), r);
+                // p = Exp.polynomial(r), the same operations written out: a vector helper method
+                // compiled on its own is not inlined by C2 later, and then boxes every vector.
+                DoubleVector r2 = r.mul(r);
+                DoubleVector r4 = r2.mul(r2);
+                DoubleVector q01 = r.fma(Exp.C5, Exp.C4).fma(r2, r.fma(Exp.C3, Exp.C2));
+                DoubleVector q23 = r.fma(Exp.C9, Exp.C8).fma(r2, r.fma(Exp.C7, Exp.C6));
+                DoubleVector q45 = r.fma(Exp.C13, Exp.C12).fma(r2, r.fma(Exp.C11, Exp.C10));
+                DoubleVector p = q45.fma(r4.mul(r4), q23.fma(r4, q01));
+                p = p.fma(r, DoubleVector.broadcast(SPECIES, 1.0)).fma(r, DoubleVector.broadcast(SPECIES, 1.0));
+                // e = p·2ⁿ rounded once, as (p·2ⁿ⁺⁶⁴)·2⁻⁶⁴: for n ≤ 959 (x ≤ 665, which a running
+                // maximum guarantees) the first factor is a normal power of two and its product with p
+                // exact, so only the last multiplication rounds — the bits of Exp.exp's two factors
+                // with five operations instead of eleven. The reinterpretation names its species
+                // explicitly: C2 (JDK 17) only intrinsifies a conversion whose target species is a constant.
+                DoubleVector s1 =
+                        (DoubleVector) ((LongVector) t.convertShape(VectorOperators.REINTERPRET_D2L, LONGS, 0))
+                                .sub(Exp.SHIFTER_BITS_LESS_BIAS_64)
+                                .lanewise(VectorOperators.LSHL, 52)
+                                .convertShape(VectorOperators.REINTERPRET_L2D, SPECIES, 0);
+                DoubleVector e = p.mul(s1).mul(Exp.TWO_TO_MINUS_64);
+                e.intoArray(xs, o);
+                sumV = sumV.add(e);
+            }
+            sumV.intoArray(sum, i);
         }
-        for (; i < n; i++) {
-            double e = Exp.exp(scale * xs[off + i] - shift[i]);
-            xs[off + i] = e;
-            sum[i] += e;
+        for (; i < cols; i++) {
+            for (int o = off + i, end = o + rows * cols; o < end; o += cols) {
+                double e = Exp.exp(scale * xs[o] - shift[i]);
+                xs[o] = e;
+                sum[i] += e;
+            }
         }
     }
 

@@ -149,11 +149,14 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
     }
 
     @Override
-    public void expShiftAccumulate(double[] x, int off, int n, double scale, double[] shift, double[] sum) {
-        for (int i = 0; i < n; i++) {
-            double e = Math.exp(scale * x[off + i] - shift[i]);
-            x[off + i] = e;
-            sum[i] += e;
+    public void expShiftAccumulate(
+            double[] x, int off, int rows, int cols, double scale, double[] shift, double[] sum) {
+        for (int r = 0, o = off; r < rows; r++, o += cols) {
+            for (int i = 0; i < cols; i++) {
+                double e = Math.exp(scale * x[o + i] - shift[i]);
+                x[o + i] = e;
+                sum[i] += e;
+            }
         }
     }
 

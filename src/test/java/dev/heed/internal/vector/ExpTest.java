@@ -142,7 +142,7 @@ class ExpTest {
             for (int i = 0; i < n; i++) {
                 shifts[i] = i % 2 == 0 ? 720 : 55;
             }
-            vector.expShiftAccumulate(a, 0, n, 1.0, shifts, new double[n]);
+            vector.expShiftAccumulate(a, 0, 1, n, 1.0, shifts, new double[n]);
             double[] m = x.clone();
             double[] g = new double[n];
             java.util.Arrays.fill(g, 1.0);

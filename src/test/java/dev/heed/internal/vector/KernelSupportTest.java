@@ -147,7 +147,7 @@ class KernelSupportTest {
                 double[] shifts = random(n + 11, n);
                 double[] sums = random(n + 13, n);
                 double[] sumsBefore = sums.clone();
-                support.expShiftAccumulate(row, off, n, 1.0, shifts, sums);
+                support.expShiftAccumulate(row, off, 1, n, 1.0, shifts, sums);
                 for (int j = 0; j < n; j++) {
                     double want = Math.exp(x[off + j] - shifts[j]);
                     assertThat(row[off + j]).isCloseTo(want, org.assertj.core.data.Offset.offset(2 * Math.ulp(want)));
@@ -158,6 +158,55 @@ class KernelSupportTest {
                 support.scale(scaled, off, n, -1.5);
                 for (int j = 0; j < n; j++) {
                     assertThat(scaled[off + j]).isEqualTo(-1.5 * x[off + j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * A transposed score tile's exponentials in one call: each element within 2 ulps of
+     * {@code Math.exp}, every column's sum the row-by-row sum of its results in row order, and the
+     * very bits of one call per row (the layout the kernels used before), over odd widths, one and
+     * many rows, an offset, and blocked ({@code -inf}) entries.
+     */
+    @ParameterizedTest
+    @MethodSource("supports")
+    void expShiftAccumulateDownTheRowsOfATile(KernelSupport support) {
+        for (int cols : new int[] {1, 3, 7, 8, 13, 64, 65}) {
+            for (int rows : new int[] {1, 3, 64}) {
+                int off = 5;
+                double[] x = random(cols * 11L + rows, off + rows * cols + 3);
+                for (int i = off; i < x.length; i += 7) {
+                    x[i] = Double.NEGATIVE_INFINITY;
+                }
+                double[] shift = random(cols + 2L, cols);
+                double scale = 0.375;
+                double[] sum = random(cols + 4L, cols);
+                double[] byRowX = x.clone();
+                double[] byRowSum = sum.clone();
+                for (int r = 0; r < rows; r++) {
+                    support.expShiftAccumulate(byRowX, off + r * cols, 1, cols, scale, shift, byRowSum);
+                }
+                double[] sumBefore = sum.clone();
+                double[] before = x.clone();
+                support.expShiftAccumulate(x, off, rows, cols, scale, shift, sum);
+                assertThat(x).as("%d x %d tile", rows, cols).containsExactly(byRowX);
+                assertThat(sum).containsExactly(byRowSum);
+                for (int c = 0; c < cols; c++) {
+                    double expected = sumBefore[c];
+                    for (int r = 0; r < rows; r++) {
+                        int o = off + r * cols + c;
+                        double want = Math.exp(scale * before[o] - shift[c]);
+                        assertThat(x[o]).isCloseTo(want, org.assertj.core.data.Offset.offset(2 * Math.ulp(want)));
+                        expected += x[o];
+                    }
+                    assertThat(sum[c]).as("sum of column %d", c).isEqualTo(expected);
+                }
+                for (int i = 0; i < off; i++) {
+                    assertThat(x[i]).isEqualTo(before[i]);
+                }
+                for (int i = off + rows * cols; i < x.length; i++) {
+                    assertThat(x[i]).isEqualTo(before[i]);
                 }
             }
         }
