@@ -12,8 +12,9 @@ import java.util.function.IntConsumer;
  * one, so a caller can confine Heed to a pool it owns (and shuts down). Heed creates no threads
  * of its own. Each worker takes a contiguous range of the indices in order, then helps with
  * what is left of the others' ranges, so neighbouring indices (which share inputs) mostly run on
- * one thread and uneven work (causal tiles) still balances itself. Each index must write a disjoint part of the result: the outcome is then bitwise the
- * same whatever the number of threads or the order in which indices run.
+ * one thread and uneven work (causal tiles) still balances itself. Each index must write a
+ * disjoint part of the result: the outcome is then bitwise the same whatever the number of
+ * threads or the order in which indices run.
  */
 public final class Parallel {
     private Parallel() {}

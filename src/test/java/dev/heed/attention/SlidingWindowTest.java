@@ -255,8 +255,8 @@ class SlidingWindowTest {
         }
 
         @Override
-        public void maxInto(double[] x, int off, int n, double[] acc, int accOff) {
-            s.maxInto(x, off, n, acc, accOff);
+        public void maxOverRows(double[] x, int off, int rows, int cols, double[] acc) {
+            s.maxOverRows(x, off, rows, cols, acc);
         }
 
         @Override

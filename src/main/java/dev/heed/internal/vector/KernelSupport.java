@@ -42,27 +42,15 @@ public interface KernelSupport {
     double max(double[] x, int off, int n);
 
     /**
-     * {@code acc[accOff + i] = max(acc[accOff + i], x[off + i])} for {@code i < n}; NaN propagates.
-     *
-     * @param acc modified
-     */
-    void maxInto(double[] x, int off, int n, double[] acc, int accOff);
-
-    /**
      * {@code acc[c] = max(acc[c], x[off + r·cols + c])} for {@code r < rows}, {@code c < cols}: the
      * column maxima of a row-major block, such as each query's maximum over a transposed score
-     * tile, folded into {@code acc}. The same values as {@link #maxInto} row by row (a maximum
-     * does not depend on the order; NaN propagates), which is what this default does; the vector
-     * implementation keeps the maxima in registers down the rows instead of storing and
-     * reloading them for every row.
+     * tile, folded into {@code acc} ({@code rows = 1}: one row into {@code acc}). A maximum does
+     * not depend on the order of its operands, so every implementation gives the same values;
+     * NaN propagates. The vector implementation keeps the maxima in registers down the rows.
      *
      * @param acc modified: {@code [0, cols)}
      */
-    default void maxOverRows(double[] x, int off, int rows, int cols, double[] acc) {
-        for (int r = 0; r < rows; r++) {
-            maxInto(x, off + r * cols, cols, acc, 0);
-        }
-    }
+    void maxOverRows(double[] x, int off, int rows, int cols, double[] acc);
 
     /**
      * {@code x[o] = exp(scale · x[o] − shift[c])} and {@code sum[c] += x[o]} at

@@ -119,7 +119,6 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
         for (int i = 0; i < 400; i++) {
             java.util.Arrays.fill(x, -1.0);
             expShiftAccumulate(x, 0, 1, x.length, 1.0, shift, sum);
-            expShiftAccumulate(x, 0, 2, LANES, 1.0, shift, sum);
             expShiftSum(x, 0, x.length, 0.0);
             expSubtractMultiply(x, 0, x.length, 1.0, 0.0, sum, 0, 0.0);
         }
@@ -195,20 +194,6 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
             m = Math.max(m, x[off + j]);
         }
         return m;
-    }
-
-    @Override
-    public void maxInto(double[] x, int off, int n, double[] acc, int accOff) {
-        int i = 0;
-        int bound = SPECIES.loopBound(n);
-        for (; i < bound; i += LANES) {
-            DoubleVector.fromArray(SPECIES, acc, accOff + i)
-                    .max(DoubleVector.fromArray(SPECIES, x, off + i))
-                    .intoArray(acc, accOff + i);
-        }
-        for (; i < n; i++) {
-            acc[accOff + i] = Math.max(acc[accOff + i], x[off + i]);
-        }
     }
 
     @Override

@@ -142,9 +142,11 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
     }
 
     @Override
-    public void maxInto(double[] x, int off, int n, double[] acc, int accOff) {
-        for (int i = 0; i < n; i++) {
-            acc[accOff + i] = Math.max(acc[accOff + i], x[off + i]);
+    public void maxOverRows(double[] x, int off, int rows, int cols, double[] acc) {
+        for (int r = 0, o = off; r < rows; r++, o += cols) {
+            for (int c = 0; c < cols; c++) {
+                acc[c] = Math.max(acc[c], x[o + c]);
+            }
         }
     }
 

@@ -121,9 +121,9 @@ class KernelSupportTest {
                 double[] acc = random(n + 7, n + 1);
                 double[] accExpected = acc.clone();
                 for (int j = 0; j < n; j++) {
-                    accExpected[1 + j] = Math.max(acc[1 + j], x[off + j]);
+                    accExpected[j] = Math.max(acc[j], x[off + j]);
                 }
-                support.maxInto(x, off, n, acc, 1);
+                support.maxOverRows(x, off, 1, n, acc);
                 assertThat(acc).containsExactly(accExpected);
 
                 double[] e = x.clone();
@@ -273,7 +273,7 @@ class KernelSupportTest {
                         .isNaN();
                 double[] acc = new double[n];
                 Arrays.fill(acc, Double.NEGATIVE_INFINITY);
-                support.maxInto(x, 0, n, acc, 0);
+                support.maxOverRows(x, 0, 1, n, acc);
                 assertThat(acc[at]).isNaN();
                 double[] e = x.clone();
                 assertThat(support.expShiftSum(e, 0, n, 0)).isNaN();
