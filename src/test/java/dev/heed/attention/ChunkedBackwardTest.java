@@ -427,4 +427,31 @@ class ChunkedBackwardTest {
                     c[0] + ": weights after the inputs changed", expected.weights(), lazy.weights());
         }
     }
+
+    /**
+     * The copies are made by the forward pass's tasks, each its query rows and a share of its batch
+     * element's keys: on several threads, with uneven tiles and a key block shared by broadcast,
+     * every row must still be copied (a missed share would read zeros), and with no query at all too.
+     */
+    @Test
+    void lazyWeightsCopiedByParallelTasksCoverEveryRow() {
+        for (int threads : new int[] {1, 2, 3}) {
+            // 3 × 200 queries in tiles of 64 (the last of 8), 190 keys shared by the 3 elements:
+            // 4·16·200·190·3 = 7.3 MFLOP, above Parallel's threshold, so the tasks fork.
+            Tensor q = random(40, 3, 200, 16);
+            Tensor k = random(41, 1, 190, 16);
+            Tensor v = random(42, 3, 190, 5);
+            AttentionResult expected =
+                    new ScaledDotProductAttention().apply(q.copy(), k.copy(), v.copy(), Mask.causal());
+            AttentionResult lazy =
+                    new ChunkedAttention(64, 48).withParallelism(threads).apply(q, k, v, Mask.causal());
+            java.util.Arrays.fill(q.data(), 7.0);
+            java.util.Arrays.fill(k.data(), -2.0);
+            AttentionChecks.assertBitwise(
+                    threads + " threads: weights after the inputs changed", expected.weights(), lazy.weights());
+        }
+        Tensor noQuery = Tensor.zeros(2, 0, 4);
+        AttentionResult empty = new ChunkedAttention(4, 3).apply(noQuery, random(43, 2, 5, 4), random(44, 2, 5, 3));
+        assertThat(empty.weights().shape()).containsExactly(2, 0, 5);
+    }
 }

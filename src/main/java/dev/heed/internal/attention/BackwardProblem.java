@@ -1,7 +1,5 @@
 package dev.heed.internal.attention;
 
-import java.util.Arrays;
-
 /**
  * One attention backward call laid out for {@link BackwardKernels}: the forward
  * {@link AttentionProblem}, what the forward saved, the upstream gradient, and the gradient
@@ -83,22 +81,10 @@ public final class BackwardProblem {
             }
             delta[row] = s;
         }
-        this.finite = allFinite(forward.q, forward.qOffset, forward.queries * forward.depth)
-                && allFinite(forward.k, forward.kOffset, forward.keys * forward.depth)
+        this.finite = AttentionProblem.allFinite(forward.q, forward.qOffset, forward.queries * forward.depth)
+                && AttentionProblem.allFinite(forward.k, forward.kOffset, forward.keys * forward.depth)
                 && forward.valuesFinite
-                && allFinite(gradOutput, new int[] {0}, rows * dv);
+                && AttentionProblem.allFinite(gradOutput, new int[] {0}, rows * dv);
         this.scoreGradients = forward.scoreMod == null ? null : new ScorePartials(forward.scoreMod.parameterSizes());
-    }
-
-    private static boolean allFinite(double[] x, int[] offsets, int length) {
-        int[] distinct = Arrays.stream(offsets).distinct().toArray();
-        for (int off : distinct) {
-            for (int i = off; i < off + length; i++) {
-                if (!Double.isFinite(x[i])) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 }

@@ -162,29 +162,47 @@ public final class PackedGemm {
 
     /** {@link #packA(int, int, double[], int, int, int, double[])} into {@code dst} from {@code dstOff}. */
     public void packA(int rows, int depth, double[] a, int aOff, int ars, int acs, double[] dst, int dstOff) {
+        packPanels(mr, rows, depth, a, aOff, ars, acs, dst, dstOff);
+    }
+
+    /**
+     * {@link #packB} of a B given by its transpose, element {@code (p, j)} of B at
+     * {@code bt[btOff + j·ldbt + p]}: the same slivers, read row by row of {@code Bᵀ}. The
+     * attention's score product packs {@code Qᵀ} so, straight from Q, without transposing it first.
+     *
+     * @param dst modified; at least {@code ceil(cols / nr)·nr·depth} long
+     */
+    public void packBTransposed(int depth, int cols, double[] bt, int btOff, int ldbt, double[] dst, int dstOff) {
+        // A sliver of B is a panel of Bᵀ's rows, nr high: packA's layout with nr for mr.
+        packPanels(nr, cols, depth, bt, btOff, ldbt, 1, dst, dstOff);
+    }
+
+    /** Panels of {@code height} rows of A, each stored column by column; see {@link #packA}. */
+    private static void packPanels(
+            int height, int rows, int depth, double[] a, int aOff, int ars, int acs, double[] dst, int dstOff) {
         int o = dstOff;
-        for (int i0 = 0; i0 < rows; i0 += mr) {
-            int h = Math.min(mr, rows - i0);
+        for (int i0 = 0; i0 < rows; i0 += height) {
+            int h = Math.min(height, rows - i0);
             int row0 = aOff + i0 * ars;
-            if (h == mr && acs == 1) {
-                // rows of A at unit stride (a plain row-major A): read each row once, write with stride mr
-                for (int r = 0; r < mr; r++) {
-                    for (int p = 0, src = row0 + r * ars, d = o + r; p < depth; p++, d += mr) {
+            if (h == height && acs == 1) {
+                // rows of A at unit stride (a plain row-major A): read each row once, write with stride height
+                for (int r = 0; r < height; r++) {
+                    for (int p = 0, src = row0 + r * ars, d = o + r; p < depth; p++, d += height) {
                         dst[d] = a[src + p];
                     }
                 }
             } else {
-                for (int p = 0, col = row0, d = o; p < depth; p++, col += acs, d += mr) {
+                for (int p = 0, col = row0, d = o; p < depth; p++, col += acs, d += height) {
                     int r = 0;
                     for (int src = col; r < h; r++, src += ars) {
                         dst[d + r] = a[src];
                     }
-                    for (; r < mr; r++) {
+                    for (; r < height; r++) {
                         dst[d + r] = 0;
                     }
                 }
             }
-            o += mr * depth;
+            o += height * depth;
         }
     }
 

@@ -242,6 +242,41 @@ class GemmShapesTest {
 
     @ParameterizedTest
     @MethodSource("kernels")
+    void sliversOfATransposedBAreThoseOfBItself(KernelSupport kernels) {
+        // packBTransposed reads Bᵀ row by row (the attention packs Qᵀ straight from Q): every
+        // sliver element, the zero padding of a partial sliver included, and nothing outside
+        // [dstOff, dstOff + paddedColumns·depth) written.
+        PackedGemm pg = PackedGemm.of(kernels);
+        int nr = pg.nr();
+        for (int cols : new int[] {1, nr - 1, nr, nr + 1, 2 * nr + 3, 64, 65}) {
+            for (int depth : new int[] {1, 3, 13, 64}) {
+                if (cols < 1) {
+                    continue;
+                }
+                int ldbt = depth + 5; // rows of Bᵀ apart, with a gap between them
+                int btOff = 7;
+                double[] bt = random(cols * 31L + depth, btOff + cols * ldbt);
+                double[] b = new double[depth * cols]; // B itself, row-major
+                for (int p = 0; p < depth; p++) {
+                    for (int j = 0; j < cols; j++) {
+                        b[p * cols + j] = bt[btOff + j * ldbt + p];
+                    }
+                }
+                int dstOff = 3;
+                int size = pg.paddedColumns(cols) * depth;
+                double[] expected = random(99, dstOff + size + 4);
+                double[] actual = expected.clone();
+                pg.packB(depth, cols, b, 0, cols, expected, dstOff);
+                pg.packBTransposed(depth, cols, bt, btOff, ldbt, actual, dstOff);
+                assertThat(actual)
+                        .as("%s: %d columns, depth %d", label(kernels), cols, depth)
+                        .containsExactly(expected);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kernels")
     void packedLoopsWithTinyBlocksCoverEveryEdge(KernelSupport kernels) {
         PackedGemm base = PackedGemm.of(kernels);
         int mr = base.mr();
