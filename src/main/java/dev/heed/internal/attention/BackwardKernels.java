@@ -286,8 +286,6 @@ public final class BackwardKernels {
         double[] before = fn != null ? (w.unmodified = grow(w.unmodified, queryChunk * n)) : null;
         ScorePartials.Partial part = fn != null ? g.scoreGradients.of(b, j0) : null;
         int kRows = p.kOffset[b] + j0 * d;
-        TiledKernels.transposeBlock(p.k, kRows, n, d, kt, 0);
-        TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         // S and dP as the packed GEMM's inner loops, as in the forward: Q and dO in panels (per
         // thread and call), Kᵀ and Vᵀ in slivers (per key tile). Same bits as reading them in place.
         // Only for key tiles of whole slivers (partial ones measured 5 % slower than in place, from
@@ -305,8 +303,12 @@ public final class BackwardKernels {
             w.keySlivers = grow(w.keySlivers, scores.paddedColumns(n) * d);
             w.valueSlivers = grow(w.valueSlivers, scores.paddedColumns(n) * dv);
             w.edge = grow(w.edge, scores.mr() * scores.nr());
-            scores.packB(d, n, kt, 0, n, w.keySlivers, 0);
-            scores.packB(dv, n, vt, 0, n, w.valueSlivers, 0);
+            // Kᵀ's and Vᵀ's slivers straight from the key and value rows, without transposing first.
+            scores.packBTransposed(d, n, p.k, kRows, d, w.keySlivers, 0);
+            scores.packBTransposed(dv, n, p.v, p.vOffset[b] + j0 * dv, dv, w.valueSlivers, 0);
+        } else {
+            TiledKernels.transposeBlock(p.k, kRows, n, d, kt, 0);
+            TiledKernels.transposeBlock(p.v, p.vOffset[b] + j0 * dv, n, dv, vt, 0);
         }
         // dV += Pᵀ dO and dK += dSᵀ Q on the constant-stride tiles, dO and Q in slivers (per thread
         // and call), when both are whole slivers wide (as the forward's values); and the dQ share
