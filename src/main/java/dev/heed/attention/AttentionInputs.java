@@ -199,23 +199,7 @@ final class AttentionInputs {
             kOff = new int[p.batches];
             k = copyBlocks(p.k, p.kOffset, p.keys * p.depth, kOff);
         }
-        return new AttentionProblem(
-                p.batches,
-                p.queries,
-                p.keys,
-                p.depth,
-                p.valueDepth,
-                p.scale,
-                p.softCap,
-                q,
-                qOff,
-                k,
-                kOff,
-                p.v,
-                p.vOffset,
-                p.mask,
-                p.dropout,
-                p.scoreMod);
+        return p.withQueriesAndKeys(q, qOff, k, kOff);
     }
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */

@@ -130,6 +130,45 @@ public final class AttentionProblem {
             MaskPlan mask,
             Dropout dropout,
             ScoreMod scoreMod) {
+        this(
+                batches,
+                queries,
+                keys,
+                depth,
+                valueDepth,
+                scale,
+                softCap,
+                q,
+                qOffset,
+                k,
+                kOffset,
+                v,
+                vOffset,
+                mask,
+                dropout,
+                scoreMod,
+                allFinite(v, vOffset, keys * valueDepth));
+    }
+
+    /** @param valuesFinite whether every value element is finite, known already (see {@link #allFinite}) */
+    private AttentionProblem(
+            int batches,
+            int queries,
+            int keys,
+            int depth,
+            int valueDepth,
+            double scale,
+            double softCap,
+            double[] q,
+            int[] qOffset,
+            double[] k,
+            int[] kOffset,
+            double[] v,
+            int[] vOffset,
+            MaskPlan mask,
+            Dropout dropout,
+            ScoreMod scoreMod,
+            boolean valuesFinite) {
         this.softCap = softCap;
         this.batches = batches;
         this.queries = queries;
@@ -144,7 +183,7 @@ public final class AttentionProblem {
         this.kOffset = kOffset;
         this.vOffset = vOffset;
         this.mask = mask;
-        this.valuesFinite = allFinite(v, vOffset, keys * valueDepth);
+        this.valuesFinite = valuesFinite;
         this.dropout = dropout;
         this.scoreMod = scoreMod;
     }
@@ -170,7 +209,34 @@ public final class AttentionProblem {
                 vOffset,
                 mask,
                 dropout,
-                scoreMod);
+                scoreMod,
+                valuesFinite);
+    }
+
+    /**
+     * This problem reading its queries and keys from other arrays (copies of the same blocks): the
+     * values, and so whether they are finite, are this problem's — not scanned again (a decoding
+     * step's values are the whole cache, as large as its attention's reads).
+     */
+    public AttentionProblem withQueriesAndKeys(double[] q, int[] qOffset, double[] k, int[] kOffset) {
+        return new AttentionProblem(
+                batches,
+                queries,
+                keys,
+                depth,
+                valueDepth,
+                scale,
+                softCap,
+                q,
+                qOffset,
+                k,
+                kOffset,
+                v,
+                vOffset,
+                mask,
+                dropout,
+                scoreMod,
+                valuesFinite);
     }
 
     /**

@@ -14,7 +14,10 @@ final class VectorEdgeTiles {
 
     private VectorEdgeTiles() {}
 
-    /** Columns {@code [j0, j1)}, fewer than one vector: one FMA chain per element, from C. */
+    /**
+     * Columns {@code [j0, j1)}, fewer than one vector: one FMA chain per element, from C, eight
+     * rows' chains side by side ({@link ScalarKernelSupport#columns}).
+     */
     static void scalarColumns(
             int m,
             int j0,
@@ -30,16 +33,7 @@ final class VectorEdgeTiles {
             double[] c,
             int cOff,
             int ldc) {
-        for (int i = 0; i < m; i++) {
-            for (int j = j0; j < j1; j++) {
-                int ci = cOff + i * ldc + j;
-                double s = c[ci];
-                for (int p = 0, ap = aOff + i * ars, bp = bOff + j; p < k; p++, ap += acs, bp += ldb) {
-                    s = Math.fma(a[ap], b[bp], s);
-                }
-                c[ci] = s;
-            }
-        }
+        ScalarKernelSupport.columns(m, j0, j1, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
     }
 
     /** {@code C += A·B} on 8 rows × 2 vectors. */
