@@ -18,6 +18,14 @@ final class AttentionDriver {
      *  reuse each key many times, few enough that [8, 1024] problems still give 128 tasks to balance. */
     static final int MATERIALISED_QUERY_TILE = 64;
 
+    /**
+     * Below this many queries the materialised kernel reads the keys in place instead of transposing
+     * them first: the transpose costs a few cycles per key element, a one-column score product half
+     * a cycle per element and query (scalar FMAs, eight chains side by side), so it pays from about
+     * eight queries on. At one query (a decoding step) the transpose was half of the step.
+     */
+    static final int FEW_QUERIES = 8;
+
     private static final TiledKernels DEFAULT = new TiledKernels(VectorizationProvider.support());
 
     private final TiledKernels tiled;
@@ -47,7 +55,9 @@ final class AttentionDriver {
             return;
         }
         int[] ktOffset = new int[p.batches];
-        double[] kt = TiledKernels.transposeKeys(p, ktOffset, parallelism);
+        // With few queries (a decoding step) the transposed copy of every key would cost more than
+        // the scores themselves: they are then computed from K as it is.
+        double[] kt = p.queries < FEW_QUERIES ? null : TiledKernels.transposeKeys(p, ktOffset, parallelism);
         int tile = MATERIALISED_QUERY_TILE;
         int tiles = (p.queries + tile - 1) / tile;
         Parallel.forEach(p.batches * tiles, p.flops(), parallelism, t -> {

@@ -193,6 +193,34 @@ class AttentionKernelTest {
         }
     }
 
+    /**
+     * Below {@link AttentionDriver#FEW_QUERIES} queries the materialised kernel computes each row's
+     * scores from K as it is, with no transposed copy: every row must be bitwise the row computed
+     * among many queries (the transposed path), for every mask kind, broadcast keys, a strided
+     * query and key lengths around the vector width.
+     */
+    @Test
+    void fewQueriesGiveTheRowsOfManyQueriesBitForBit() {
+        int few = AttentionDriver.FEW_QUERIES - 1;
+        int many = AttentionDriver.FEW_QUERIES + 9;
+        for (int keys : new int[] {1, 7, 13, 64, 65}) {
+            Tensor manyQ = random(60 + keys, Layout.TRANSPOSED, 3, many, 13);
+            Tensor k = random(61 + keys, 1, keys, 13); // one key block shared by three batch elements
+            Tensor v = random(62 + keys, 3, keys, 5);
+            Tensor fewQ = manyQ.slice(1, many - few, many); // the last rows: causal masks see all keys
+            Tensor allowed = bits(63 + keys, 0.6, many, keys);
+            Mask[] masks = {Mask.none(), Mask.causal(), Mask.allow(allowed.slice(0, many - few, many))};
+            Mask[] manyMasks = {Mask.none(), Mask.causal(), Mask.allow(allowed)};
+            for (int m = 0; m < masks.length; m++) {
+                AttentionResult expected = new ScaledDotProductAttention().apply(manyQ, k, v, manyMasks[m]);
+                AttentionResult actual = new ScaledDotProductAttention().apply(fewQ, k, v, masks[m]);
+                String context = keys + " keys, mask " + m;
+                assertBitwise(context + ": weights", expected.weights().slice(1, many - few, many), actual.weights());
+                assertBitwise(context + ": output", expected.output().slice(1, many - few, many), actual.output());
+            }
+        }
+    }
+
     @Test
     void keyAndValueSharedAcrossHeadsBroadcast() {
         int B = 2;

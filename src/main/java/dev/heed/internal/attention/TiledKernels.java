@@ -256,7 +256,8 @@ public final class TiledKernels {
      * Materialised attention for queries {@code [i0, i1)} of batch element {@code b}: scores into
      * the weights rows, softmax in place, weights times values.
      *
-     * @param kt      the keys transposed by {@link #transposeKeys}
+     * @param kt      the keys transposed by {@link #transposeKeys}, or null to read K as it is (worth it
+     *                for a few queries only: each row's scores are then a one-column product)
      * @param weights modified: rows {@code [i0, i1)} of {@code [L, S]} at {@code b·L·S}
      * @param out     modified: rows {@code [i0, i1)} of {@code [L, dv]} at {@code b·L·dv}; null to
      *                compute the weights only
@@ -283,21 +284,43 @@ public final class TiledKernels {
         int tileStart = Math.min(p.mask.keyStart(b, i0, i1), tileEnd);
         int width = tileEnd - tileStart;
         // W[rows × width] = Q[i0 : i1] · Kᵀ[:, tileStart : tileEnd], written in place with row stride S.
-        s.gemm(
-                rows,
-                width,
-                d,
-                p.q,
-                p.qOffset[b] + i0 * d,
-                d,
-                1,
-                kt,
-                ktOffset[b] + tileStart,
-                S,
-                weights,
-                w0 + tileStart,
-                S,
-                false);
+        if (kt == null) {
+            // Without the transposed keys (few queries: a decoding step), each row's scores as the
+            // column K·q: the same chain of FMAs per score, so the same bits.
+            for (int r = 0; r < rows; r++) {
+                s.gemm(
+                        width,
+                        1,
+                        d,
+                        p.k,
+                        p.kOffset[b] + tileStart * d,
+                        d,
+                        1,
+                        p.q,
+                        p.qOffset[b] + (i0 + r) * d,
+                        1,
+                        weights,
+                        w0 + r * S + tileStart,
+                        1,
+                        false);
+            }
+        } else {
+            s.gemm(
+                    rows,
+                    width,
+                    d,
+                    p.q,
+                    p.qOffset[b] + i0 * d,
+                    d,
+                    1,
+                    kt,
+                    ktOffset[b] + tileStart,
+                    S,
+                    weights,
+                    w0 + tileStart,
+                    S,
+                    false);
+        }
         for (int r = 0; r < rows; r++) {
             int w = w0 + r * S;
             int end = Math.max(tileStart, p.mask.keyEnd(b, i0 + r));
