@@ -66,6 +66,24 @@ final class AttentionInputs {
             double dropout,
             long seed,
             ScoreFunction scoreFunction) {
+        return of(query, key, value, mask, scale, softCap, dropout, seed, scoreFunction, false);
+    }
+
+    /**
+     * @param valuesKnownFinite true when the caller knows every value element is finite (a
+     *                          {@link KeyValueCache}'s values): they are then not scanned again
+     */
+    static AttentionInputs of(
+            Tensor query,
+            Tensor key,
+            Tensor value,
+            Mask mask,
+            double scale,
+            double softCap,
+            double dropout,
+            long seed,
+            ScoreFunction scoreFunction,
+            boolean valuesKnownFinite) {
         if (query == null || key == null || value == null) {
             throw new IllegalArgumentException("query, key and value must not be null");
         }
@@ -136,7 +154,8 @@ final class AttentionInputs {
                 vOff,
                 plan,
                 drop,
-                fn);
+                fn,
+                valuesKnownFinite || AttentionProblem.allFinite(v.data(), vOff, S * dv));
         return new AttentionInputs(p, batch, keyGroup, valueGroup, fn);
     }
 

@@ -54,7 +54,7 @@ final class CachedSelfAttention {
 
         Tensor q = module.splitHeads(queryProjection.forward(x3));
         cache.append(keyProjection.forward(x3), valueProjection.forward(x3), unbatched);
-        AttentionResult heads = module.kernel().apply(q, cache.keyView(), cache.valueView(), Mask.causal());
+        AttentionResult heads = cache.attend(module.kernel(), q, Mask.causal());
         Tensor output = outputProjection.forward(module.mergeHeads(heads.output()));
         Tensor lse = heads.logSumExp();
         if (unbatched) {

@@ -253,8 +253,13 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        AttentionInputs in =
-                AttentionInputs.of(query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction);
+        return apply(query, key, value, mask, false);
+    }
+
+    /** {@link #apply(Tensor, Tensor, Tensor, Mask)}, told whether the values are known to be finite. */
+    AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask, boolean valuesKnownFinite) {
+        AttentionInputs in = AttentionInputs.of(
+                query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction, valuesKnownFinite);
         AttentionProblem p = in.problem;
         Tensor out = Tensor.zeros(in.outputShape());
         Tensor lse = Tensor.zeros(in.logSumExpShape());

@@ -193,7 +193,7 @@ public final class GroupedQueryAttention {
         checkPositions(position, x3.shape(1));
         Tensor[] qkv = project(x3, position);
         cache.appendHeads(qkv[1], qkv[2], unbatched);
-        AttentionResult heads = kernel.apply(qkv[0], cache.keyView(), cache.valueView(), selfMask());
+        AttentionResult heads = cache.attend(kernel, qkv[0], selfMask());
         return result(heads, unbatched);
     }
 

@@ -1,5 +1,6 @@
 package dev.heed.attention;
 
+import dev.heed.internal.attention.AttentionProblem;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
 
@@ -90,6 +91,13 @@ public final class KeyValueCache {
 
     private double[] keys = new double[0];
     private double[] values = new double[0];
+    /**
+     * Whether every value appended since the cache was made or cleared is finite, so every value
+     * held is: checked on the rows each step appends, so that a step's attention need not scan the
+     * whole cache again (as many reads as the attention's own). Cropping or dropping rows leaves it
+     * as it is, possibly false for values no longer held: that only costs the slower kernels.
+     */
+    private boolean valuesFinite = true;
 
     /** An empty cache for {@code owner}'s keys and values (a step checks that the owner does self-attention). */
     KeyValueCache(MultiHeadAttention owner) {
@@ -202,6 +210,7 @@ public final class KeyValueCache {
      * allocating); drop the cache to free them.
      */
     public void clear() {
+        valuesFinite = true;
         length = 0;
         start = 0;
         dropped = 0;
@@ -383,7 +392,29 @@ public final class KeyValueCache {
         unbatched = noBatch;
         scatter(newKeys, keys);
         scatter(newValues, values);
+        if (valuesFinite) {
+            int[] rows = new int[b * numHeads];
+            for (int blockIndex = 0; blockIndex < rows.length; blockIndex++) {
+                rows[blockIndex] = (blockIndex * capacity + start + length) * headDim;
+            }
+            valuesFinite = AttentionProblem.allFinite(values, rows, tokens * headDim);
+        }
         length = needed;
+    }
+
+    /**
+     * A step's attention of the new queries {@code q [B, H, T, d]} over everything cached, through
+     * {@code kernel}: Heed's kernels are told whether the values are all finite, which the cache
+     * knows ({@link #valuesFinite}), instead of scanning them.
+     */
+    AttentionResult attend(Attention kernel, Tensor q, Mask mask) {
+        if (kernel instanceof ScaledDotProductAttention) {
+            return ((ScaledDotProductAttention) kernel).apply(q, keyView(), valueView(), mask, valuesFinite);
+        }
+        if (kernel instanceof ChunkedAttention) {
+            return ((ChunkedAttention) kernel).apply(q, keyView(), valueView(), mask, valuesFinite);
+        }
+        return kernel.apply(q, keyView(), valueView(), mask);
     }
 
     /**

@@ -507,4 +507,53 @@ class KeyValueCacheTest {
         assertThat(cache.length()).isEqualTo(1);
         assertThat(cache.capacity()).isEqualTo(16);
     }
+
+    /**
+     * A step's attention is told whether the cached values are finite instead of scanning them; the
+     * cache must know. An infinite value the first new query may not see (causal) gives that query a
+     * finite output only on the kernels for non-finite values: a cache that claimed finite values
+     * would give it NaN (0·inf). After the step, {@code crop} keeps the doubt and {@code clear}
+     * forgets it; each step must equal the kernel's own {@code apply} on the cache's views, bit for
+     * bit where both know the same.
+     */
+    @Test
+    void stepsKnowWhetherTheCachedValuesAreFinite() {
+        for (Attention kernel : new Attention[] {new ScaledDotProductAttention(), new ChunkedAttention(2, 3)}) {
+            KeyValueCache cache = new KeyValueCache(this, 2, 3, Integer.MAX_VALUE);
+            cache.appendHeads(
+                    Tensor.random(70).normal(1, 2, 5, 3), Tensor.random(71).normal(1, 2, 5, 3), false);
+            assertStepMatchesApply(kernel, cache, "finite", false, true);
+            Tensor values = Tensor.random(72).normal(1, 2, 2, 3);
+            values.set(Double.POSITIVE_INFINITY, 0, 1, 1, 2); // head 1, the second new token
+            cache.appendHeads(Tensor.random(73).normal(1, 2, 2, 3), values, false);
+            assertStepMatchesApply(kernel, cache, "an infinite value", true, true);
+            cache.crop(6); // the infinite value's token is gone; the cache may still doubt
+            // Cropped: the values held are finite again, but the cache may still doubt them and send
+            // the step to the kernels for non-finite values: the same results up to rounding.
+            assertStepMatchesApply(kernel, cache, "cropped", false, false);
+            cache.clear();
+            cache.appendHeads(
+                    Tensor.random(74).normal(1, 2, 4, 3), Tensor.random(75).normal(1, 2, 4, 3), false);
+            assertStepMatchesApply(kernel, cache, "cleared", false, true);
+        }
+    }
+
+    private static void assertStepMatchesApply(
+            Attention kernel, KeyValueCache cache, String what, boolean infinite, boolean bitwise) {
+        Tensor q = Tensor.random(76).normal(1, 2, 2, 3);
+        AttentionResult step = cache.attend(kernel, q, Mask.causal());
+        AttentionResult direct = kernel.apply(q, cache.keyView(), cache.valueView(), Mask.causal());
+        String context = kernel.getClass().getSimpleName() + ", " + what;
+        if (bitwise) {
+            AttentionChecks.assertBitwise(context, direct.output(), step.output());
+        } else {
+            assertClose(context, direct.output().toArray(), direct.output().shape(), step.output());
+        }
+        if (infinite) {
+            // The first query cannot see the last key, whose value is infinite: its output is finite.
+            for (double x : step.output().slice(2, 0, 1).toArray()) {
+                assertThat(x).as(context + ": first query's output").isFinite();
+            }
+        }
+    }
 }

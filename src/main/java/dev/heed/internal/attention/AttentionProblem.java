@@ -150,8 +150,13 @@ public final class AttentionProblem {
                 allFinite(v, vOffset, keys * valueDepth));
     }
 
-    /** @param valuesFinite whether every value element is finite, known already (see {@link #allFinite}) */
-    private AttentionProblem(
+    /**
+     * @param valuesFinite whether every value element is finite, as the caller knows it (a
+     *                     {@code KeyValueCache} checks each value it appends); when in doubt, pass
+     *                     {@link #allFinite}{@code (v, vOffset, keys·valueDepth)}. True for a value
+     *                     that is not finite sends it to kernels that assume finite values.
+     */
+    public AttentionProblem(
             int batches,
             int queries,
             int keys,
@@ -295,7 +300,7 @@ public final class AttentionProblem {
     }
 
     /** Whether {@code v[off, off + length)} is finite for every distinct offset. */
-    static boolean allFinite(double[] v, int[] offsets, int length) {
+    public static boolean allFinite(double[] v, int[] offsets, int length) {
         int last = -1;
         for (int off : offsets) {
             if (off == last) {
