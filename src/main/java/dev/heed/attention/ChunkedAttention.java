@@ -244,8 +244,8 @@ public final class ChunkedAttention implements Attention {
      *
      * <p>The output and log-sum-exp are computed now; the weights only on the first call to
      * {@link AttentionResult#weights()}, from private copies of the query and key taken during
-     * this call, so later writes into the inputs do not change them. That call throws {@link IllegalArgumentException} if the weights would exceed
-     * 2³¹−1 elements.
+     * this call, so later writes into the inputs do not change them. That call throws
+     * {@link IllegalArgumentException} if the weights would exceed 2³¹−1 elements.
      *
      * @throws IllegalArgumentException if an argument is null, the ranks are below 2, {@code d} or
      *                                  {@code S} differ, or the batch axes or the mask do not

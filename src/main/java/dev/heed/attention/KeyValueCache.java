@@ -408,11 +408,11 @@ public final class KeyValueCache {
      * knows ({@link #valuesFinite}), instead of scanning them.
      */
     AttentionResult attend(Attention kernel, Tensor q, Mask mask) {
-        if (kernel instanceof ScaledDotProductAttention) {
-            return ((ScaledDotProductAttention) kernel).apply(q, keyView(), valueView(), mask, valuesFinite);
+        if (kernel instanceof ScaledDotProductAttention full) {
+            return full.apply(q, keyView(), valueView(), mask, valuesFinite);
         }
-        if (kernel instanceof ChunkedAttention) {
-            return ((ChunkedAttention) kernel).apply(q, keyView(), valueView(), mask, valuesFinite);
+        if (kernel instanceof ChunkedAttention chunked) {
+            return chunked.apply(q, keyView(), valueView(), mask, valuesFinite);
         }
         return kernel.apply(q, keyView(), valueView(), mask);
     }

@@ -429,12 +429,12 @@ class ChunkedBackwardTest {
     }
 
     /**
-     * The copies are made by the forward pass's tasks, each its query rows and a share of its batch
-     * element's keys: on several threads, with uneven tiles and a key block shared by broadcast,
-     * every row must still be copied (a missed share would read zeros), and with no query at all too.
+     * The lazy weights' private copies of query and key cover every row: on several threads, with
+     * uneven tiles and a key block shared by broadcast (copied once, read by three batch elements),
+     * and with no query at all.
      */
     @Test
-    void lazyWeightsCopiedByParallelTasksCoverEveryRow() {
+    void lazyWeightsOfAParallelForwardSurviveWritesIntoItsInputs() {
         for (int threads : new int[] {1, 2, 3}) {
             // 3 × 200 queries in tiles of 64 (the last of 8), 190 keys shared by the 3 elements:
             // 4·16·200·190·3 = 7.3 MFLOP, above Parallel's threshold, so the tasks fork.

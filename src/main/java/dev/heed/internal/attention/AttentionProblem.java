@@ -57,100 +57,10 @@ public final class AttentionProblem {
 
     private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
 
-    public AttentionProblem(
-            int batches,
-            int queries,
-            int keys,
-            int depth,
-            int valueDepth,
-            double scale,
-            double[] q,
-            int[] qOffset,
-            double[] k,
-            int[] kOffset,
-            double[] v,
-            int[] vOffset,
-            MaskPlan mask) {
-        this(batches, queries, keys, depth, valueDepth, scale, 0.0, q, qOffset, k, kOffset, v, vOffset, mask);
-    }
-
-    /** @param softCap the soft cap, finite and positive, or 0 for none */
-    public AttentionProblem(
-            int batches,
-            int queries,
-            int keys,
-            int depth,
-            int valueDepth,
-            double scale,
-            double softCap,
-            double[] q,
-            int[] qOffset,
-            double[] k,
-            int[] kOffset,
-            double[] v,
-            int[] vOffset,
-            MaskPlan mask) {
-        this(
-                batches,
-                queries,
-                keys,
-                depth,
-                valueDepth,
-                scale,
-                softCap,
-                q,
-                qOffset,
-                k,
-                kOffset,
-                v,
-                vOffset,
-                mask,
-                null,
-                null);
-    }
-
     /**
-     * @param dropout  dropout on the weights, or null for none
-     * @param scoreMod the score function, or null for none
-     */
-    public AttentionProblem(
-            int batches,
-            int queries,
-            int keys,
-            int depth,
-            int valueDepth,
-            double scale,
-            double softCap,
-            double[] q,
-            int[] qOffset,
-            double[] k,
-            int[] kOffset,
-            double[] v,
-            int[] vOffset,
-            MaskPlan mask,
-            Dropout dropout,
-            ScoreMod scoreMod) {
-        this(
-                batches,
-                queries,
-                keys,
-                depth,
-                valueDepth,
-                scale,
-                softCap,
-                q,
-                qOffset,
-                k,
-                kOffset,
-                v,
-                vOffset,
-                mask,
-                dropout,
-                scoreMod,
-                allFinite(v, vOffset, keys * valueDepth));
-    }
-
-    /**
+     * @param softCap      the soft cap, finite and positive, or 0 for none
+     * @param dropout      dropout on the weights, or null for none
+     * @param scoreMod     the score function, or null for none
      * @param valuesFinite whether every value element is finite, as the caller knows it (a
      *                     {@code KeyValueCache} checks each value it appends); when in doubt, pass
      *                     {@link #allFinite}{@code (v, vOffset, keys·valueDepth)}. True for a value

@@ -15,9 +15,10 @@ package dev.heed.internal.vector;
  * parts), {@code |r| ≤ ln2/2}; {@code e^r} by its Taylor series to degree 13 (truncation error
  * below 5e-18, so the result is within about one ulp; evaluated as {@link #polynomial} says);
  * then {@code e^x = e^r · 2^h · 2^(n − h)} with {@code h = floor(n/2)} — two factors so that
- * results down in the subnormal range are also rounded only once. The exponent bits of both factors are built with integer adds and logical shifts of a
- * value kept non-negative, operations every vector width has an instruction for (SSE/NEON, AVX2,
- * AVX-512); the bits are those of the earlier form with {@code n >> 1}.
+ * results down in the subnormal range are also rounded only once. The exponent bits of both
+ * factors are built with integer adds and logical shifts of a value kept non-negative, operations
+ * every vector width has an instruction for (SSE/NEON, AVX2, AVX-512); the bits are those of the
+ * earlier form with {@code n >> 1}.
  * {@code exp(-inf) = 0}, {@code exp(+inf) = +inf}, NaN gives NaN. Only lane-wise arithmetic is
  * used — no comparisons, masks or blends, whose vector forms C2 sometimes fails to intrinsify.
  */

@@ -67,10 +67,10 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
     /**
      * Columns {@code [j0, j1)} of rows {@code [0, m)} of {@code C += A·B}, one FMA chain per element
      * from its value in C, in order of {@code p}: the tiles' chain. Eight rows' chains run side by
-     * side (or, for the last rows when there are at least eight columns, eight columns' chains): one
-     * chain alone waits the FMA's latency at every step, which made a one-column product (a decoding
-     * step's scores {@code K·q}, a one-token projection) several times slower than its FMAs; each
-     * element still gets the bits of its own chain.
+     * side, and for the last rows eight columns' chains: one chain alone waits the FMA's latency at
+     * every step, which made a one-column product (a decoding step's scores {@code K·q}, a one-token
+     * projection) several times slower than its FMAs; each element still gets the bits of its own
+     * chain. Also the vector tiles' columns after the last whole vector.
      */
     static void columns(
             int m,
@@ -87,57 +87,54 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
             double[] c,
             int cOff,
             int ldc) {
+        int whole = m - m % 8;
         for (int j = j0; j < j1; j++) {
-            int i = 0;
-            for (; i + 8 <= m; i += 8) {
-                int ci = cOff + i * ldc + j;
-                double s0 = c[ci];
-                double s1 = c[ci + ldc];
-                double s2 = c[ci + 2 * ldc];
-                double s3 = c[ci + 3 * ldc];
-                double s4 = c[ci + 4 * ldc];
-                double s5 = c[ci + 5 * ldc];
-                double s6 = c[ci + 6 * ldc];
-                double s7 = c[ci + 7 * ldc];
-                for (int p = 0, ap = aOff + i * ars, bp = bOff + j; p < k; p++, ap += acs, bp += ldb) {
-                    double bv = b[bp];
-                    s0 = Math.fma(a[ap], bv, s0);
-                    s1 = Math.fma(a[ap + ars], bv, s1);
-                    s2 = Math.fma(a[ap + 2 * ars], bv, s2);
-                    s3 = Math.fma(a[ap + 3 * ars], bv, s3);
-                    s4 = Math.fma(a[ap + 4 * ars], bv, s4);
-                    s5 = Math.fma(a[ap + 5 * ars], bv, s5);
-                    s6 = Math.fma(a[ap + 6 * ars], bv, s6);
-                    s7 = Math.fma(a[ap + 7 * ars], bv, s7);
-                }
-                c[ci] = s0;
-                c[ci + ldc] = s1;
-                c[ci + 2 * ldc] = s2;
-                c[ci + 3 * ldc] = s3;
-                c[ci + 4 * ldc] = s4;
-                c[ci + 5 * ldc] = s5;
-                c[ci + 6 * ldc] = s6;
-                c[ci + 7 * ldc] = s7;
-            }
-            if (i < m && j1 - j0 < 8) {
-                for (int r = i; r < m; r++) {
-                    dot(k, a, aOff + r * ars, acs, b, bOff + j, ldb, c, cOff + r * ldc + j);
-                }
+            for (int i = 0; i < whole; i += 8) {
+                column8(k, a, aOff + i * ars, ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
         }
-        int rest = m - m % 8;
-        if (rest < m && j1 - j0 >= 8) {
-            // The last rows (fewer than eight) with many columns: eight columns' chains side by side.
-            for (int i = rest; i < m; i++) {
-                int j = j0;
-                for (; j + 8 <= j1; j += 8) {
-                    row8(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
-                }
-                for (; j < j1; j++) {
-                    dot(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
-                }
+        // The last rows, fewer than eight: eight columns at a time, then one chain per element.
+        for (int i = whole; i < m; i++) {
+            int j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                row8(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
+            }
+            for (; j < j1; j++) {
+                dot(k, a, aOff + i * ars, acs, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
+    }
+
+    /** {@code c[c0 + t·ldc] += Σ_p a[a0 + t·ars + p·acs] · b[b0 + p·ldb]} for {@code t < 8}, one chain each. */
+    private static void column8(
+            int k, double[] a, int a0, int ars, int acs, double[] b, int b0, int ldb, double[] c, int c0, int ldc) {
+        double s0 = c[c0];
+        double s1 = c[c0 + ldc];
+        double s2 = c[c0 + 2 * ldc];
+        double s3 = c[c0 + 3 * ldc];
+        double s4 = c[c0 + 4 * ldc];
+        double s5 = c[c0 + 5 * ldc];
+        double s6 = c[c0 + 6 * ldc];
+        double s7 = c[c0 + 7 * ldc];
+        for (int p = 0, ap = a0, bp = b0; p < k; p++, ap += acs, bp += ldb) {
+            double bv = b[bp];
+            s0 = Math.fma(a[ap], bv, s0);
+            s1 = Math.fma(a[ap + ars], bv, s1);
+            s2 = Math.fma(a[ap + 2 * ars], bv, s2);
+            s3 = Math.fma(a[ap + 3 * ars], bv, s3);
+            s4 = Math.fma(a[ap + 4 * ars], bv, s4);
+            s5 = Math.fma(a[ap + 5 * ars], bv, s5);
+            s6 = Math.fma(a[ap + 6 * ars], bv, s6);
+            s7 = Math.fma(a[ap + 7 * ars], bv, s7);
+        }
+        c[c0] = s0;
+        c[c0 + ldc] = s1;
+        c[c0 + 2 * ldc] = s2;
+        c[c0 + 3 * ldc] = s3;
+        c[c0 + 4 * ldc] = s4;
+        c[c0 + 5 * ldc] = s5;
+        c[c0 + 6 * ldc] = s6;
+        c[c0 + 7 * ldc] = s7;
     }
 
     /** {@code c[c0 + t] += Σ_p a[a0 + p·acs] · b[b0 + p·ldb + t]} for {@code t < 8}, one chain each. */

@@ -4,37 +4,16 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The edge tiles of {@link VectorTiles}: the full shapes' rows with fewer vectors, single rows,
- * and the columns left over after the last whole vector. Same chain of FMAs per element as the full
- * tiles, so an element of C gets the same bits wherever the edges fall. Not API.
+ * The edge tiles of {@link VectorTiles}: the full shapes' rows with fewer vectors and single rows
+ * (the columns left over after the last whole vector go to {@link ScalarKernelSupport#columns}).
+ * Same chain of FMAs per element as the full tiles, so an element of C gets the same bits wherever
+ * the edges fall. Not API.
  */
 final class VectorEdgeTiles {
     private static final VectorSpecies<Double> SPECIES = PanamaKernelSupport.SPECIES;
     private static final int LANES = SPECIES.length();
 
     private VectorEdgeTiles() {}
-
-    /**
-     * Columns {@code [j0, j1)}, fewer than one vector: one FMA chain per element, from C, eight
-     * rows' chains side by side ({@link ScalarKernelSupport#columns}).
-     */
-    static void scalarColumns(
-            int m,
-            int j0,
-            int j1,
-            int k,
-            double[] a,
-            int aOff,
-            int ars,
-            int acs,
-            double[] b,
-            int bOff,
-            int ldb,
-            double[] c,
-            int cOff,
-            int ldc) {
-        ScalarKernelSupport.columns(m, j0, j1, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
-    }
 
     /** {@code C += A·B} on 8 rows × 2 vectors. */
     static void k8x2(

@@ -131,7 +131,7 @@ final class VectorTiles {
             j += vectors * LANES;
         }
         if (j < n) {
-            VectorEdgeTiles.scalarColumns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
+            ScalarKernelSupport.columns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
         }
     }
 
@@ -192,7 +192,7 @@ final class VectorTiles {
             j += vectors * LANES;
         }
         if (j < n) {
-            VectorEdgeTiles.scalarColumns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
+            ScalarKernelSupport.columns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
         }
     }
 
@@ -255,7 +255,7 @@ final class VectorTiles {
             j += vectors * LANES;
         }
         if (j < n) {
-            VectorEdgeTiles.scalarColumns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
+            ScalarKernelSupport.columns(m, j, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
         }
     }
 
