@@ -6,6 +6,13 @@ public class Task implements Supplier<Runnable> {
     static String[] args = System.getProperty("ab.args", "fwd 1024 64 64 none").split(" ");
     public Runnable get() {
         String mode = args[0];
+        if (mode.equals("pg")) { // pg n kc mc nc: PackedGemm.multiply on one thread with that blocking
+            int n = Integer.parseInt(args[1]);
+            dev.heed.internal.vector.PackedGemm g = dev.heed.internal.vector.PackedGemm.of(dev.heed.internal.vector.VectorizationProvider.support())
+                    .withBlocking(Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            double[] a = Tensor.random(1).normal(n, n).data(), b = Tensor.random(2).normal(n, n).data(), c = new double[n * n];
+            return () -> g.multiply(n, n, n, a, 0, n, 1, b, 0, n, c, 0, n);
+        }
         if (mode.equals("mm")) {
             int n = Integer.parseInt(args[1]);
             Tensor x = Tensor.random(1).normal(n, n), y = Tensor.random(2).normal(n, n);

@@ -12,12 +12,15 @@ import java.util.Arrays;
  * {@link #nr} columns (each sliver {@code kc × nr}, contiguous, zero-padded to {@code nr}); row
  * blocks of {@link #mc} rows of A, packed into panels of {@link #mr} rows (each {@code mr × kc},
  * stored column by column, zero-padded); and the micro-tiles, which read both packed panels at
- * unit stride. A slice is at most {@value #MAX_SLICE} deep and one micro-panel of A
- * ({@code mr·kc·8} bytes) fits in half of a 32 KiB L1 data cache; the row block of A
- * ({@code mc·kc·8}) in half of a 512 KiB L2, where the sliver of B being used ({@code kc·nr·8},
- * up to 48 KiB) also fits. Java cannot ask for the cache sizes; these hold on every x86 and ARM
- * server core of the last decade. Shallower slices that keep the sliver in L1 measured slower:
- * each slice reloads and stores the tile of C (docs/design-notes.md has the measurements).
+ * unit stride. Each slice loads and stores every tile of C once, so a slice is deep enough to bury
+ * that traffic: {@link #sliceDepth 64 rank-one updates per lane of the vectors, at least 256} —
+ * wider vectors run more multiply-adds per cycle against the same C, and at 512 bits on a core
+ * with two full-width FMA pipes slices of 256 left a fifth of the peak to C's loads and stores.
+ * One micro-panel of A ({@code mr·kc·8} bytes) fits in {@value #L1_BUDGET} bytes of L1; the row
+ * block of A ({@code mc·kc·8}) in half of a 512 KiB L2, where the sliver of B being used
+ * ({@code kc·nr·8}, up to 128 KiB) also fits. Java cannot ask for the cache sizes; these hold on
+ * every x86 and ARM server core of the last decade. Shallower slices that keep the sliver in L1
+ * measured slower (docs/design-notes.md has the measurements).
  *
  * <p>Results do not depend on any of this: the micro-tiles add each C element's products in the
  * order of {@code k}, one fused multiply-add at a time, starting from C; slices of {@code k}
@@ -25,14 +28,21 @@ import java.util.Arrays;
  * sizes and any split over threads give the same bits.
  */
 public final class PackedGemm {
-    /** Bytes of L1 data cache one micro-panel of A ({@code mr × kc}) may fill: half of 32 KiB. */
-    static final int L1_BUDGET = 16 * 1024;
+    /**
+     * Bytes of L1 data cache one micro-panel of A ({@code mr × kc}) may fill: 32 KiB, the whole L1
+     * of older cores and two thirds of today's 48 KiB. A is the broadcast side, a quarter of a
+     * 512-bit tile's loads, so a panel that does not stay in L1 streams from L2 at little cost
+     * (measured: depths of 512 and 1,024 equally fast for the 8 × 24 tile on a Zen 5).
+     */
+    static final int L1_BUDGET = 32 * 1024;
     /** Bytes of L2 cache one packed row block of A ({@code mc × kc}) may fill: half of 512 KiB. */
     static final int L2_BUDGET = 256 * 1024;
     /** Bytes of one packed {@code kc × nc} panel of B: a slice of a shared L3 or of memory. */
     static final int L3_BUDGET = 2 * 1024 * 1024;
-    /** The deepest slice: deeper ones measured no faster, and the sliver of B would leave L2. */
-    static final int MAX_SLICE = 256;
+    /** The shallowest slice, whatever the width: shallower ones measured slower at 256 bits and in the scalar kernels. */
+    static final int MIN_SLICE = 256;
+    /** Rank-one updates per slice for each lane of the vectors: 512 at 512 bits. */
+    static final int SLICE_PER_LANE = 64;
     /**
      * Smallest {@code m·n·k} that is packed. Below it the unpacked tiles win: packing costs a
      * pass over A and B, which a product repays only when every packed element is reused many
@@ -65,9 +75,9 @@ public final class PackedGemm {
     private final int mc;
     private final int nc;
 
-    /** Blocking for a tile of {@code mr × nr} doubles, from the cache budgets above. */
-    PackedGemm(Tile tile, int mr, int nr) {
-        this(tile, mr, nr, sliceDepth(mr), 0, 0);
+    /** Blocking for a tile of {@code mr × nr} doubles on vectors of {@code lanes} doubles (1 for scalar). */
+    PackedGemm(Tile tile, int mr, int nr, int lanes) {
+        this(tile, mr, nr, sliceDepth(mr, lanes), 0, 0);
     }
 
     /** Explicit blocking (0 for the default {@code mc} or {@code nc}), for tests and measurements. */
@@ -96,11 +106,15 @@ public final class PackedGemm {
     }
 
     /**
-     * The depth of a slice for tiles of {@code mr} rows: a micro-panel of A ({@code mr × kc}) in
-     * {@link #L1_BUDGET}, at most {@link #MAX_SLICE}, a multiple of 8.
+     * The depth of a slice for tiles of {@code mr} rows on vectors of {@code lanes} doubles:
+     * {@link #SLICE_PER_LANE} per lane, at least {@link #MIN_SLICE}, with a micro-panel of A
+     * ({@code mr × kc}) in {@link #L1_BUDGET}; a multiple of 8. So C's loads and stores per cycle
+     * stay the same at every width: a slice's tile of C is {@code 2·mr·nr} doubles moved for
+     * {@code mr·nr·kc / lanes} vector multiply-adds.
      */
-    static int sliceDepth(int mr) {
-        return Math.min(MAX_SLICE, L1_BUDGET / (Double.BYTES * mr) / 8 * 8);
+    static int sliceDepth(int mr, int lanes) {
+        int wanted = Math.max(MIN_SLICE, SLICE_PER_LANE * lanes);
+        return Math.min(wanted, L1_BUDGET / (Double.BYTES * mr) / 8 * 8);
     }
 
     /** The packed product of {@code kernels}, or null if it has none. */

@@ -67,7 +67,7 @@ final class PanamaKernelSupport implements KernelSupport, PackedGemm.Source {
             throw new UnsupportedOperationException("preferred vector species holds " + LANES + " double");
         }
         this.shape = shape;
-        this.packed = new PackedGemm(VectorTiles.tile(shape), shape.rows(), shape.columns(LANES));
+        this.packed = new PackedGemm(VectorTiles.tile(shape), shape.rows(), shape.columns(LANES), LANES);
         this.attention =
                 twin && 64 % shape.columns(LANES) != 0 ? new PanamaKernelSupport(GemmShape.FOUR_BY_FOUR, false) : this;
         warmUp();

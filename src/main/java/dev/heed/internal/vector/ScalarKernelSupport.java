@@ -18,7 +18,7 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
     /** Rows and columns of the micro-tile. */
     static final int TILE = 4;
 
-    private final PackedGemm packed = new PackedGemm(ScalarKernelSupport::tile4x4, TILE, TILE);
+    private final PackedGemm packed = new PackedGemm(ScalarKernelSupport::tile4x4, TILE, TILE, 1);
 
     @Override
     public PackedGemm packed() {

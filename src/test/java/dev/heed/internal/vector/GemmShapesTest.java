@@ -377,6 +377,14 @@ class GemmShapesTest {
             assertThat(p.mc() % p.mr()).isZero();
             assertThat(p.nc() % p.nr()).isZero();
         }
+        // Slices deepen with the width (C's traffic per cycle held), within the micro-panel budget.
+        assertThat(PackedGemm.sliceDepth(8, 8)).as("8 x 3 at 512 bits").isEqualTo(512);
+        assertThat(PackedGemm.sliceDepth(6, 4)).as("6 x 2 at 256 bits").isEqualTo(256);
+        assertThat(PackedGemm.sliceDepth(8, 2)).as("8 x 3 on NEON").isEqualTo(256);
+        assertThat(PackedGemm.sliceDepth(4, 1)).as("scalar 4 x 4").isEqualTo(256);
+        assertThat(PackedGemm.sliceDepth(16, 8))
+                .as("a panel that would overflow L1")
+                .isEqualTo(256);
         PackedGemm p = PackedGemm.of(new ScalarKernelSupport());
         assertThatThrownBy(() -> p.withBlocking(4, 3, 4))
                 .isInstanceOf(IllegalArgumentException.class)
