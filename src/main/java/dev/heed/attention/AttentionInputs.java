@@ -202,9 +202,11 @@ final class AttentionInputs {
      * The problem with the query and key blocks it reads from the caller's own arrays copied into
      * arrays of its own (blocks shared by broadcast stay shared); the values stay the caller's.
      * {@link ChunkedAttention}'s lazy weights read it: weights depend on queries and keys only, so
-     * later writes to the caller's tensors cannot change them.
+     * later writes to the caller's tensors cannot change them. Keys the caller promises never to
+     * overwrite ({@code keysKept}: a {@link KeyValueCache}'s, which moves its keys to new arrays
+     * before writing where a result may still read) are read in place.
      */
-    AttentionProblem withPrivateQueriesAndKeys(Tensor query, Tensor key) {
+    AttentionProblem withPrivateQueriesAndKeys(Tensor query, Tensor key, boolean keysKept) {
         AttentionProblem p = problem;
         int[] qOff = p.qOffset;
         double[] q = p.q;
@@ -214,7 +216,7 @@ final class AttentionInputs {
         }
         int[] kOff = p.kOffset;
         double[] k = p.k;
-        if (k == key.data()) {
+        if (k == key.data() && !keysKept) {
             kOff = new int[p.batches];
             k = copyBlocks(p.k, p.kOffset, p.keys * p.depth, kOff);
         }

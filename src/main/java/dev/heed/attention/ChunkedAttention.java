@@ -253,11 +253,16 @@ public final class ChunkedAttention implements Attention {
      */
     @Override
     public AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask) {
-        return apply(query, key, value, mask, false);
+        return apply(query, key, value, mask, false, false);
     }
 
-    /** {@link #apply(Tensor, Tensor, Tensor, Mask)}, told whether the values are known to be finite. */
-    AttentionResult apply(Tensor query, Tensor key, Tensor value, Mask mask, boolean valuesKnownFinite) {
+    /**
+     * {@link #apply(Tensor, Tensor, Tensor, Mask)}, told whether the values are known to be finite and
+     * whether the keys' array is kept as it is for as long as the result lives ({@code keysKept}, a
+     * {@link KeyValueCache}'s promise): the lazy weights then read the keys in place instead of a copy.
+     */
+    AttentionResult apply(
+            Tensor query, Tensor key, Tensor value, Mask mask, boolean valuesKnownFinite, boolean keysKept) {
         AttentionInputs in = AttentionInputs.of(
                 query, key, value, mask, scale, softCap, dropout, dropoutSeed, scoreFunction, valuesKnownFinite);
         AttentionProblem p = in.problem;
@@ -267,7 +272,7 @@ public final class ChunkedAttention implements Attention {
         int[] weightsShape = in.weightsShape();
         // The lazy weights read private copies of query and key, so that later writes to the
         // caller's tensors cannot change them (see AttentionResult); they do not read the values.
-        AttentionProblem own = in.withPrivateQueriesAndKeys(query, key);
+        AttentionProblem own = in.withPrivateQueriesAndKeys(query, key, keysKept);
         return AttentionResult.withLazyWeights(
                 out,
                 () -> {

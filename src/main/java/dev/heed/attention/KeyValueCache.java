@@ -24,8 +24,12 @@ import java.util.Arrays;
  * row-major {@code [B, H, capacity, E/H]} tensor; {@link #length()} consecutive rows of each
  * {@code (batch, head)} block are filled (the first ones, unless a sliding window has dropped some). The
  * attention kernel reads them through a strided view {@code [B, H, length, E/H]} (strides
- * {@code [H·capacity·E/H, capacity·E/H, E/H, 1]}):
- * nothing of the cache is copied per step. A step that needs more room than {@link #capacity()}
+ * {@code [H·capacity·E/H, capacity·E/H, E/H, 1]}): nothing of the cache is copied per step, not even
+ * for the weights a {@link ChunkedAttention} step computes only when asked
+ * ({@link AttentionResult#weights()}), which read the cached keys in place. A step that would
+ * overwrite keys an earlier step's result may still read — the first step after {@link #crop(int)}
+ * or {@link #clear()} — moves the keys held to a new array first (one copy; the old array stays with
+ * those results until they are dropped). A step that needs more room than {@link #capacity()}
  * moves the cache into arrays of twice the capacity (or of what the step needs, if more), so
  * decoding {@code n} tokens one at a time copies fewer than {@code 2n} token rows in all;
  * {@link #reserve(int)} allocates the final size up front and avoids even that.
@@ -98,6 +102,15 @@ public final class KeyValueCache {
      * as it is, possibly false for values no longer held: that only costs the slower kernels.
      */
     private boolean valuesFinite = true;
+    /**
+     * Rows {@code [0, sharedKeyRows)} of every (batch, head) block of {@link #keys} that a step's result
+     * may still read: {@link ChunkedAttention}'s lazy weights read the cached keys in place rather than
+     * copying the whole cache every step. Those rows are never written again; a step that would write
+     * there (after {@link #crop}, {@link #clear}, or to compact a window's rows) first moves the keys to
+     * new arrays, leaving the old ones to the results. Appending, the usual decoding step, writes
+     * past them and copies nothing.
+     */
+    private int sharedKeyRows;
 
     /** An empty cache for {@code owner}'s keys and values (a step checks that the owner does self-attention). */
     KeyValueCache(MultiHeadAttention owner) {
@@ -222,7 +235,8 @@ public final class KeyValueCache {
      * Keeps the first {@code length} cached tokens and forgets the rest, as Hugging Face's
      * {@code DynamicCache.crop}: the next step continues after token {@code length - 1}. This rolls back
      * tokens a speculative or beam-search decoder rejected. The batch size and the arrays stay (cropping
-     * to 0 keeps the batch size, unlike {@link #clear()}); nothing is copied.
+     * to 0 keeps the batch size, unlike {@link #clear()}); nothing is copied (the next step may move the
+     * keys once, see <b>Layout</b> above).
      *
      * <p>{@code length} counts positions, dropped tokens included ({@link #position()}). A cache whose
      * sliding window of {@code W} tokens has dropped tokens rolls back only as far as its tokens still reach:
@@ -386,7 +400,13 @@ public final class KeyValueCache {
             // Never past the 2^31-1 limit (checkStep made sure that needed fits under it).
             reallocate(b, (int) Math.min(grown, maxCapacity(b)));
         } else if (full) {
+            if (sharedKeyRows > 0) {
+                detachKeys(); // compacting moves rows over ones a result may read
+            }
             compact();
+        }
+        if (start + length < sharedKeyRows) {
+            detachKeys(); // after a crop or clear: the new rows would overwrite ones a result may read
         }
         batch = b;
         unbatched = noBatch;
@@ -412,7 +432,9 @@ public final class KeyValueCache {
             return full.apply(q, keyView(), valueView(), mask, valuesFinite);
         }
         if (kernel instanceof ChunkedAttention chunked) {
-            return chunked.apply(q, keyView(), valueView(), mask, valuesFinite);
+            AttentionResult result = chunked.apply(q, keyView(), valueView(), mask, valuesFinite, true);
+            sharedKeyRows = Math.max(sharedKeyRows, start + length); // its lazy weights read these rows
+            return result;
         }
         return kernel.apply(q, keyView(), valueView(), mask);
     }
@@ -455,6 +477,20 @@ public final class KeyValueCache {
     }
 
     /**
+     * Copies the held keys into a new array of the same layout, leaving the old one unchanged for the
+     * results that read it ({@link #sharedKeyRows}).
+     */
+    private void detachKeys() {
+        double[] k = new double[keys.length];
+        for (int blockIndex = 0; blockIndex < allocatedBatch * numHeads && length > 0; blockIndex++) {
+            int from = (blockIndex * capacity + start) * headDim;
+            System.arraycopy(keys, from, k, from, length * headDim);
+        }
+        keys = k;
+        sharedKeyRows = 0;
+    }
+
+    /**
      * Moves the filled rows into new arrays of {@code newCapacity} tokens for batch size {@code b}.
      * A batch size other than the arrays' comes only after {@link #clear()}, with nothing to keep.
      */
@@ -470,6 +506,7 @@ public final class KeyValueCache {
         }
         keys = k;
         values = v;
+        sharedKeyRows = 0; // the old arrays stay with the results that read them
         start = 0;
         capacity = newCapacity;
         allocatedBatch = b;

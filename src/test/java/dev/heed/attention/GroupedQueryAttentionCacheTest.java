@@ -141,9 +141,11 @@ class GroupedQueryAttentionCacheTest {
             windowed.forward(x.slice(1, t, t + 1), bounded);
             causal.forward(x.slice(1, t, t + 1), growing);
             maxCapacity = Math.max(maxCapacity, bounded.capacity());
-            if (bounded.keyView().data() != previous) {
+            // The values compact in place; the keys move to a new array at each compaction, since the
+            // lazy weights of earlier steps read the old one in place.
+            if (bounded.valueView().data() != previous) {
                 arrays++;
-                previous = bounded.keyView().data();
+                previous = bounded.valueView().data();
             }
         }
         // At most max(16, 4 (W - 1 + T)) tokens; here the first 16 rows suffice, compacted in place.
@@ -161,6 +163,37 @@ class GroupedQueryAttentionCacheTest {
         assertThat(chunked.capacity()).isEqualTo(64);
         // Llama 3 8B's layer (8 KV heads of 128) at 32k tokens: 512 MiB per layer in float64.
         assertThat(KeyValueCache.bytesFor(1, 32_768, 8 * 128)).isEqualTo(512L << 20);
+    }
+
+    @Test
+    void lazyWeightsOfEveryStepSurviveTheWindowsCompactions() {
+        int window = 5;
+        GroupedQueryAttention gqa = layer(8, 4, 2, 2, 2, window, 0, new ChunkedAttention(2, 3), 31);
+        Tensor x = Tensor.random(32).normal(1, 60, 8);
+        AttentionResult full = gqa.forward(x);
+        KeyValueCache cache = gqa.newCache();
+        java.util.List<AttentionResult> steps = new java.util.ArrayList<>();
+        int[] held = new int[60];
+        int compactions = 0;
+        for (int t = 0; t < 60; t++) {
+            int offset = cache.keyView().offset();
+            steps.add(gqa.forward(x.slice(1, t, t + 1), cache)); // weights not computed yet
+            held[t] = cache.length();
+            if (cache.keyView().offset() < offset) {
+                compactions++; // the held rows moved back to the front of the arrays
+            }
+        }
+        assertThat(cache.capacity()).as("rows compacted, not grown").isEqualTo(16);
+        assertThat(compactions).isGreaterThanOrEqualTo(4);
+        for (int t = 0; t < 60; t++) {
+            Tensor w = full.weights().slice(-2, t, t + 1).slice(-1, t + 1 - held[t], t + 1);
+            AttentionChecks.assertClose(
+                    "weights of step " + t + ", asked for after 60 steps",
+                    w.toArray(),
+                    w.shape(),
+                    steps.get(t).weights(),
+                    TOL);
+        }
     }
 
     @Test

@@ -317,15 +317,19 @@ class KeyValueCacheTest {
         KeyValueCache cache = mha.newCache();
         mha.forward(x.slice(1, 0, 9), cache);
         AttentionResult lazy = mha.forward(x.slice(1, 9, 12), cache); // ChunkedAttention: weights not yet computed
-        double[] array = cache.keyView().data();
+        double[] keyArray = cache.keyView().data();
+        double[] valueArray = cache.valueView().data();
         cache.clear();
         assertThat(cache.length()).isZero();
         assertThat(cache.keys().shape()).containsExactly(0, 2, 0, 4);
         assertThat(cache.toString()).contains("empty");
         decodeAndCheckInto(mha, y, cache);
-        assertThat(cache.keyView().data())
+        assertThat(cache.valueView().data())
                 .as("same batch size: the arrays are reused")
-                .isSameAs(array);
+                .isSameAs(valueArray);
+        assertThat(cache.keyView().data())
+                .as("but not the keys, which the lazy weights read in place")
+                .isNotSameAs(keyArray);
         // The lazy weights of the step before clear() are those of the first sequence.
         Tensor expected = mha.forward(x, Mask.causal()).weights().slice(2, 9, 12);
         assertClose("weights computed after clear()", expected.toArray(), expected.shape(), lazy.weights());
@@ -370,6 +374,35 @@ class KeyValueCacheTest {
         assertThatThrownBy(() -> cache.crop(-1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got -1");
+    }
+
+    @Test
+    void lazyWeightsReadTheCachedKeysInPlaceAndSurviveCropAndClear() {
+        MultiHeadAttention mha = module(8, 2, true, new ChunkedAttention(2, 3), 21);
+        Tensor x = Tensor.random(22).normal(2, 15, 8);
+        AttentionResult full = mha.forward(x, Mask.causal());
+        KeyValueCache cache = mha.newCache().reserve(16);
+        mha.forward(x.slice(1, 0, 9), cache);
+        double[] array = cache.keyView().data();
+        AttentionResult r9 = mha.forward(x.slice(1, 9, 12), cache); // lazy: reads key rows 0..11
+        AttentionResult r12 = mha.forward(x.slice(1, 12, 13), cache);
+        assertThat(cache.keyView().data())
+                .as("appending writes past what earlier results read: no copy")
+                .isSameAs(array);
+        cache.crop(10);
+        mha.forward(Tensor.random(23).normal(2, 4, 8), cache); // overwrites rows 10..13 of the old array
+        cache.crop(5);
+        AttentionResult r5 = mha.forward(Tensor.random(24).normal(2, 2, 8), cache);
+        cache.clear();
+        mha.forward(Tensor.random(25).normal(2, 15, 8), cache); // overwrites everything
+        Tensor w9 = full.weights().slice(2, 9, 12).slice(3, 0, 12);
+        assertClose("weights of tokens 9..11 after crop and clear", w9.toArray(), w9.shape(), r9.weights());
+        Tensor w12 = full.weights().slice(2, 12, 13).slice(3, 0, 13);
+        assertClose("weights of token 12 after crop and clear", w12.toArray(), w12.shape(), r12.weights());
+        assertThat(r5.weights().shape()).containsExactly(2, 2, 2, 7);
+        assertThat(r5.weights().slice(3, 0, 5).toArray())
+                .as("a step after crop(5) attends to rows 0..4 of the first sequence")
+                .isNotEqualTo(new double[2 * 2 * 2 * 5]);
     }
 
     /** Decodes {@code x} into an existing, empty cache and checks it against the full forward. */
