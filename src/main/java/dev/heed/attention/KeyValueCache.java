@@ -220,7 +220,8 @@ public final class KeyValueCache {
     /**
      * Empties the cache for a new sequence: the length becomes 0 and the batch size is forgotten.
      * The arrays are kept (so a new sequence of the same batch size reuses them without
-     * allocating); drop the cache to free them.
+     * allocating; the keys' array only if no {@link ChunkedAttention} step's result may still read
+     * it, see <b>Layout</b> above); drop the cache to free them.
      */
     public void clear() {
         valuesFinite = true;

@@ -26,9 +26,12 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * Decoding throughput with a {@link KeyValueCache}: one call is one step of
  * {@link MultiHeadAttention#forward(Tensor, KeyValueCache)} for a single new token ({@code [B, 1, E]})
  * over {@code cached} tokens already in the cache, so the score is <b>tokens per second</b> (per
- * sequence of the batch; multiply by {@code batch} for the batch's rate). Each call crops the cache
- * back to {@code cached} tokens afterwards ({@link KeyValueCache#crop}, no copy), so every call sees
- * the same length. The module runs {@link ScaledDotProductAttention} ({@code full*}) or
+ * sequence of the batch; multiply by {@code batch} for the batch's rate). Every {@code rollback} calls
+ * the cache is cropped back to {@code cached} tokens ({@link KeyValueCache#crop}), so the calls see
+ * {@code cached} to {@code cached + rollback − 1} tokens: {@code rollback = 1} measures one length
+ * exactly, larger values the usual generation, which only appends (the first step after a crop moves
+ * a {@link ChunkedAttention} cache's keys to a new array, since the lazy weights of the steps before
+ * read them in place; appending copies nothing). The module runs {@link ScaledDotProductAttention} ({@code full*}) or
  * {@link ChunkedAttention} ({@code chunked*}), on Heed's scalar kernels ({@code *Scalar}) or its Vector
  * API kernels ({@code *Vector}, forks started with {@code --add-modules=jdk.incubator.vector}).
  *
@@ -43,6 +46,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <ul>
  *   <li>{@code cached}: tokens in the cache before the step; 1024 and 8192.</li>
  *   <li>{@code embedDim} E = 512 and {@code heads} H = 8 (head size 64); {@code batch} B = 1.</li>
+ *   <li>{@code rollback}: calls between crops back to {@code cached} tokens; 1 and 64.</li>
  *   <li>{@code threads}: {@code withParallelism(threads)} on the kernel; default 1. The projections
  *       use {@code Tensor.matmul}'s own parallelism ({@code -Ddev.heed.parallelism}).</li>
  * </ul>
@@ -55,7 +59,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>the decoded token's output matches a direct computation from the module's weights (project
  *       every token, one softmax per head over all {@code cached + 1} keys, merge, output projection:
  *       double loops that share no code with the module) to {@value #TOLERANCE};</li>
- *   <li>the cache holds {@code cached} tokens again after the call.</li>
+ *   <li>the cache holds {@code cached} tokens again after the first {@code rollback} calls.</li>
  * </ol>
  */
 @State(Scope.Benchmark)
@@ -70,7 +74,7 @@ public class DecodeBenchmark {
     /** Tokens per step while the setup fills the cache. */
     static final int PREFILL_CHUNK = 256;
 
-    /** Tokens in the cache before each measured step. */
+    /** Tokens in the cache before each measured step (the first after a crop). */
     @Param({"1024", "8192"})
     public int cached;
 
@@ -86,6 +90,10 @@ public class DecodeBenchmark {
     @Param({"1"})
     public int batch;
 
+    /** Calls between crops back to {@code cached} tokens. */
+    @Param({"1", "64"})
+    public int rollback;
+
     /** Threads the attention kernel may use ({@code withParallelism}). */
     @Param({"1"})
     public int threads;
@@ -93,13 +101,20 @@ public class DecodeBenchmark {
     private MultiHeadAttention module;
     private KeyValueCache cache;
     private Tensor token;
+    private int sinceCrop;
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams params) {
         Checks.requireKernelPath(params.getBenchmark());
-        if (cached < 0 || embedDim < 1 || heads < 1 || embedDim % heads != 0 || batch < 1 || threads < 1) {
+        if (cached < 0
+                || embedDim < 1
+                || heads < 1
+                || embedDim % heads != 0
+                || batch < 1
+                || threads < 1
+                || rollback < 1) {
             throw new IllegalArgumentException(
-                    "need cached >= 0, heads dividing embedDim, batch and threads >= 1; got " + describe());
+                    "need cached >= 0, heads dividing embedDim, batch, rollback and threads >= 1; got " + describe());
         }
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         Attention kernel = method.startsWith("full")
@@ -116,16 +131,19 @@ public class DecodeBenchmark {
                                 Tensor.random(4).normal(e).scale(0.1))
                 .build();
         Tensor prompt = Tensor.random(5).normal(batch, cached + 1, e);
-        cache = module.newCache().reserve(cached + 1);
+        cache = module.newCache().reserve(cached + rollback);
         for (int n = 0; n < cached; n += PREFILL_CHUNK) {
             module.forward(prompt.slice(1, n, Math.min(cached, n + PREFILL_CHUNK)), cache);
         }
         token = prompt.slice(1, cached, cached + 1).copy();
 
         double[] actual = decode().toArray();
+        for (int call = 1; call < rollback; call++) {
+            decode();
+        }
         if (cache.length() != cached) {
-            throw new IllegalStateException(method + ": the cache holds " + cache.length()
-                    + " tokens after a step, not " + cached + " (" + describe() + ")");
+            throw new IllegalStateException(method + ": the cache holds " + cache.length() + " tokens after " + rollback
+                    + " steps, not " + cached + " (" + describe() + ")");
         }
         for (int b = 0; b < batch; b += Math.max(1, batch - 1)) {
             double[] expected = reference(prompt, b);
@@ -164,10 +182,13 @@ public class DecodeBenchmark {
         return decode();
     }
 
-    /** The measured step: decode {@code token}, then forget it so the next call sees the same cache. */
+    /** The measured step: decode {@code token}; every {@code rollback} steps, crop back to {@code cached}. */
     private Tensor decode() {
         AttentionResult r = module.forward(token, cache);
-        cache.crop(cached);
+        if (++sinceCrop == rollback) {
+            cache.crop(cached);
+            sinceCrop = 0;
+        }
         return r.output();
     }
 
@@ -237,7 +258,7 @@ public class DecodeBenchmark {
     }
 
     private String describe() {
-        return "cached=" + cached + ", embedDim=" + embedDim + ", heads=" + heads + ", batch=" + batch + ", threads="
-                + threads + ", kernels=" + Checks.kernels();
+        return "cached=" + cached + ", embedDim=" + embedDim + ", heads=" + heads + ", batch=" + batch + ", rollback="
+                + rollback + ", threads=" + threads + ", kernels=" + Checks.kernels();
     }
 }
