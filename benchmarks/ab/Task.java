@@ -23,7 +23,8 @@ public class Task implements Supplier<Runnable> {
         int B = 8, d = 64;
         Tensor q = Tensor.random(1).normal(B, L, d), k = Tensor.random(2).normal(B, L, d), v = Tensor.random(3).normal(B, L, d);
         Mask mask = maskName.equals("causal") ? Mask.causal() : maskName.startsWith("window") ? Mask.slidingWindow(Integer.parseInt(maskName.substring(6)), 0) : Mask.none();
-        ChunkedAttention c = new ChunkedAttention(qc, kc).withParallelism(1);
+        int threads = args.length > 5 ? Integer.parseInt(args[5]) : 1; // threads > 1: time with ab.wall=true
+        ChunkedAttention c = new ChunkedAttention(qc, kc).withParallelism(threads);
         AttentionResult fwd = c.apply(q, k, v, mask);
         Tensor g = Tensor.random(4).normal(B, L, d);
         if (mode.equals("bwd")) return () -> c.backward(q, k, v, mask, fwd, g);

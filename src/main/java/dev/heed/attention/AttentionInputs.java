@@ -228,6 +228,18 @@ final class AttentionInputs {
         if (length == 0) {
             return new double[0]; // offsets of an empty tensor may point anywhere: nothing to read
         }
+        boolean consecutive = true;
+        for (int b = 1; b < offsets.length && consecutive; b++) {
+            consecutive = offsets[b] == offsets[0] + b * length;
+        }
+        if (consecutive) {
+            // One range (a contiguous tensor's blocks): copyOfRange fills a new array without first
+            // zeroing it, half the memory traffic of an allocation followed by copies.
+            for (int b = 0; b < offsets.length; b++) {
+                newOffsets[b] = b * length;
+            }
+            return java.util.Arrays.copyOfRange(src, offsets[0], offsets[0] + offsets.length * length);
+        }
         java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
         for (int b = 0; b < offsets.length; b++) {
             newOffsets[b] = seen.computeIfAbsent(offsets[b], o -> seen.size()) * length;

@@ -431,14 +431,20 @@ class ChunkedBackwardTest {
     /**
      * The lazy weights' private copies of query and key cover every row: on several threads, with
      * uneven tiles and a key block shared by broadcast (copied once, read by three batch elements),
-     * and with no query at all.
+     * with queries whose blocks follow one another from an offset (copied as one range) or lie
+     * apart (copied block by block), and with no query at all.
      */
     @Test
     void lazyWeightsOfAParallelForwardSurviveWritesIntoItsInputs() {
-        for (int threads : new int[] {1, 2, 3}) {
+        Tensor[] queries = {
+            random(40, 3, 200, 16),
+            random(45, 5, 200, 16).slice(0, 1, 4),
+            random(46, 3, 260, 16).slice(1, 30, 230)
+        };
+        for (int threads = 1; threads <= 3; threads++) {
             // 3 × 200 queries in tiles of 64 (the last of 8), 190 keys shared by the 3 elements:
             // 4·16·200·190·3 = 7.3 MFLOP, above Parallel's threshold, so the tasks fork.
-            Tensor q = random(40, 3, 200, 16);
+            Tensor q = queries[threads - 1];
             Tensor k = random(41, 1, 190, 16);
             Tensor v = random(42, 3, 190, 5);
             AttentionResult expected =
