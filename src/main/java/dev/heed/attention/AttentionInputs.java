@@ -225,7 +225,7 @@ final class AttentionInputs {
 
     /** The distinct blocks {@code src[offsets[b], offsets[b] + length)} packed one after another. */
     private static double[] copyBlocks(double[] src, int[] offsets, int length, int[] newOffsets) {
-        if (length == 0) {
+        if (length == 0 || offsets.length == 0) {
             return new double[0]; // offsets of an empty tensor may point anywhere: nothing to read
         }
         boolean consecutive = true;
