@@ -32,7 +32,7 @@ public class AB {
             String[] t = (spec.length > 1 ? spec[1] : System.getProperty("ab.args")).split(" ");
             if (t[0].equals("mm") || t[0].equals("pg")) { double n = Double.parseDouble(t[1]); flopsOf[j] = 2 * n * n * n; continue; }
             double L = Double.parseDouble(t[1]);
-            double pairs = t[4].equals("causal") ? 8 * L * (L + 1) / 2 : 8 * L * L;
+            double pairs = t[4].equals("causal") ? 8 * L * (L + 1) / 2 : t[4].equals("padding") ? 4 * L * (0.75 * L + 0.5 * L) : 8 * L * L;
             if (t[4].startsWith("window")) { // a causal window: query i sees min(i + 1, W + 1) keys
                 int w = Integer.parseInt(t[4].substring(6));
                 pairs = 0;

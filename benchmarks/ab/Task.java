@@ -22,7 +22,11 @@ public class Task implements Supplier<Runnable> {
         String maskName = args[4];
         int B = 8, d = 64;
         Tensor q = Tensor.random(1).normal(B, L, d), k = Tensor.random(2).normal(B, L, d), v = Tensor.random(3).normal(B, L, d);
-        Mask mask = maskName.equals("causal") ? Mask.causal() : maskName.startsWith("window") ? Mask.slidingWindow(Integer.parseInt(maskName.substring(6)), 0) : Mask.none();
+        // padding: numpy_peer's, 3L/4 keys for the first half of the batch and L/2 for the rest
+        int[] lengths = new int[B];
+        for (int b = 0; b < B; b++) lengths[b] = b < B / 2 ? 3 * L / 4 : L / 2;
+        Mask mask = maskName.equals("causal") ? Mask.causal() : maskName.equals("padding") ? Mask.keyPadding(lengths)
+                : maskName.startsWith("window") ? Mask.slidingWindow(Integer.parseInt(maskName.substring(6)), 0) : Mask.none();
         int threads = args.length > 5 ? Integer.parseInt(args[5]) : 1; // threads > 1: time with ab.wall=true
         ChunkedAttention c = new ChunkedAttention(qc, kc).withParallelism(threads);
         AttentionResult fwd = c.apply(q, k, v, mask);
