@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * recompute them (weights do not depend on the values), and masks copy their tensors when made.
  * So writing into the query, key or value after {@code apply} leaves {@link #weights()} what it
  * would have been before, at the cost of {@code (L + S)·d} doubles held while the weights are not
- * yet computed; a supplier given to {@link #withLazyWeights} should likewise read nothing a caller
+ * yet computed (a {@link KeyValueCache} step copies only the queries: the cache itself never
+ * overwrites keys a result may still read); a supplier given to {@link #withLazyWeights} should likewise read nothing a caller
  * can still change. {@link Attention#backward} is different: it takes the inputs as arguments again and
  * reads them as they are then, together with this result's output and log-sum-exp (and weights,
  * for {@link ScaledDotProductAttention}); pass it the inputs unchanged.
