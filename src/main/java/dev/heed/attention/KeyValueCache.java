@@ -401,14 +401,9 @@ public final class KeyValueCache {
             // Never past the 2^31-1 limit (checkStep made sure that needed fits under it).
             reallocate(b, (int) Math.min(grown, maxCapacity(b)));
         } else if (full) {
-            if (sharedKeyRows > 0) {
-                detachKeys(); // compacting moves rows over ones a result may read
-            }
             compact();
         }
-        if (start + length < sharedKeyRows) {
-            detachKeys(); // after a crop or clear: the new rows would overwrite ones a result may read
-        }
+        detachKeysBeforeWriting(start + length); // after a crop or clear, the new rows may overwrite shared ones
         batch = b;
         unbatched = noBatch;
         scatter(newKeys, keys);
@@ -469,6 +464,7 @@ public final class KeyValueCache {
 
     /** Moves the held rows of every (batch, head) block to its front, in place. */
     private void compact() {
+        detachKeysBeforeWriting(0);
         for (int blockIndex = 0; blockIndex < allocatedBatch * numHeads; blockIndex++) {
             int base = blockIndex * capacity * headDim;
             System.arraycopy(keys, base + start * headDim, keys, base, length * headDim);
@@ -478,10 +474,14 @@ public final class KeyValueCache {
     }
 
     /**
-     * Copies the held keys into a new array of the same layout, leaving the old one unchanged for the
-     * results that read it ({@link #sharedKeyRows}).
+     * Before key rows from {@code row} on are written: if a result may still read one of them
+     * ({@link #sharedKeyRows}), copies the held keys into a new array of the same layout, leaving the
+     * old one unchanged for those results.
      */
-    private void detachKeys() {
+    private void detachKeysBeforeWriting(int row) {
+        if (row >= sharedKeyRows) {
+            return;
+        }
         double[] k = new double[keys.length];
         for (int blockIndex = 0; blockIndex < allocatedBatch * numHeads && length > 0; blockIndex++) {
             int from = (blockIndex * capacity + start) * headDim;

@@ -108,24 +108,7 @@ public final class AttentionProblem {
      * undropped weights with it.
      */
     public AttentionProblem withDropout(Dropout dropout) {
-        return new AttentionProblem(
-                batches,
-                queries,
-                keys,
-                depth,
-                valueDepth,
-                scale,
-                softCap,
-                q,
-                qOffset,
-                k,
-                kOffset,
-                v,
-                vOffset,
-                mask,
-                dropout,
-                scoreMod,
-                valuesFinite);
+        return with(q, qOffset, k, kOffset, dropout);
     }
 
     /**
@@ -134,6 +117,11 @@ public final class AttentionProblem {
      * step's values are the whole cache, as large as its attention's reads).
      */
     public AttentionProblem withQueriesAndKeys(double[] q, int[] qOffset, double[] k, int[] kOffset) {
+        return with(q, qOffset, k, kOffset, dropout);
+    }
+
+    /** This problem with these queries, keys and dropout; everything else, and the values' finiteness, kept. */
+    private AttentionProblem with(double[] q, int[] qOffset, double[] k, int[] kOffset, Dropout dropout) {
         return new AttentionProblem(
                 batches,
                 queries,

@@ -59,9 +59,7 @@ public final class ScalarKernelSupport implements KernelSupport, PackedGemm.Sour
         }
         // The last columns of every row, then the last rows' whole columns.
         columns(m, whole, n, k, a, aOff, ars, acs, b, bOff, ldb, c, cOff, ldc);
-        for (; i < m; i++) {
-            columns(1, 0, whole, k, a, aOff + i * ars, ars, acs, b, bOff, ldb, c, cOff + i * ldc, ldc);
-        }
+        columns(m - i, 0, whole, k, a, aOff + i * ars, ars, acs, b, bOff, ldb, c, cOff + i * ldc, ldc);
     }
 
     /**
